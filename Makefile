@@ -1,0 +1,50 @@
+# tincoso: `make run` (demo province, web server and worker) and `make test` (the whole suite).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+DEMO_PROVINCE ?= Trà Vinh
+DEMO_STRUCTURE ?= 2024
+export SITE_PORT ?= $(PORT)
+
+.PHONY: run test install install-dev browser migrate demo clean
+
+$(VENV)/.run-installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.run-installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.run-installed
+install-dev: $(VENV)/.dev-installed
+
+# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Cài đặt chromium (Debian) cho kiểm thử trình duyệt…"; \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py provision --structure $(DEMO_STRUCTURE) --province "$(DEMO_PROVINCE)"
+	$(PY) manage.py ensure_admin
+
+run: demo
+	@$(PY) manage.py print_urls --port $(PORT)
+	@$(PY) manage.py qcluster & QCLUSTER=$$!; \
+	  trap 'kill $$QCLUSTER 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver --skip-checks $(HOST):$(PORT)
+
+test: install-dev browser
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm

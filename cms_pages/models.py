@@ -1,0 +1,259 @@
+"""The area tree: AreaPage containers, portal homes, commune homes and their sections.
+
+Root
+└─ AreaPage "Tỉnh Trà Vinh"          (not a Site)
+   ├─ PortalHomePage                 Site tra-vinh.<base>
+   └─ AreaPage "Huyện Càng Long"
+      ├─ PortalHomePage              Site cang-long.tra-vinh.<base>
+      └─ CommuneHomePage …           Site an-truong.cang-long.tra-vinh.<base>
+
+Commune homes are siblings of their portal's home, not its children (see DESIGN.md).
+Area and commune pages are created by `manage.py provision`, never by hand.
+"""
+
+from django.contrib.auth.models import Group
+from django.db import models
+from django.http import Http404
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Collection, Page
+
+
+class UnitType(models.TextChoices):
+    TINH = "tinh", _("Tỉnh")
+    THANH_PHO = "thanh_pho", _("Thành phố")
+    HUYEN = "huyen", _("Huyện")
+    QUAN = "quan", _("Quận")
+    THI_XA = "thi_xa", _("Thị xã")
+    XA = "xa", _("Xã")
+    PHUONG = "phuong", _("Phường")
+    THI_TRAN = "thi_tran", _("Thị trấn")
+    DAC_KHU = "dac_khu", _("Đặc khu")
+
+
+class Level(models.TextChoices):
+    PROVINCE = "province", _("Cấp tỉnh")
+    DISTRICT = "district", _("Cấp huyện")
+    COMMUNE = "commune", _("Cấp xã")
+
+
+class Structure(models.TextChoices):
+    THREE_LEVELS = "2024", _("3 cấp (tỉnh – huyện – xã, đến 30/6/2025)")
+    TWO_LEVELS = "2025", _("2 cấp (tỉnh – xã, từ 1/7/2025)")
+
+
+class AdminUnitMixin(models.Model):
+    """What an administrative unit carries, on its AreaPage or CommuneHomePage."""
+
+    structure = models.CharField(_("cấu trúc"), max_length=4, choices=Structure.choices)
+    code = models.CharField(_("mã đơn vị hành chính"), max_length=5, db_index=True)
+    level = models.CharField(_("cấp"), max_length=8, choices=Level.choices)
+    unit_type = models.CharField(_("loại đơn vị"), max_length=10, choices=UnitType.choices)
+    short_name = models.CharField(_("tên"), max_length=100)
+    editors_group = models.ForeignKey(
+        Group, verbose_name=_("nhóm biên tập"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moderators_group = models.ForeignKey(
+        Group, verbose_name=_("nhóm kiểm duyệt"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    collection = models.ForeignKey(
+        Collection, verbose_name=_("thư mục ảnh và tài liệu"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def full_name(self):
+        return full_unit_name(self.unit_type, self.short_name)
+
+
+def full_unit_name(unit_type, short_name):
+    """'Phường' + '1' → 'Phường 1'; 'tinh' + 'Trà Vinh' → 'Tỉnh Trà Vinh'."""
+    return f"{UnitType(unit_type).label} {short_name}"
+
+
+class AreaPage(AdminUnitMixin, Page):
+    """A province or district: a container in the tree, never served itself."""
+
+    parent_page_types = ["wagtailcore.Page", "cms_pages.AreaPage"]
+    subpage_types = ["cms_pages.AreaPage", "cms_pages.PortalHomePage", "cms_pages.CommuneHomePage"]
+    is_creatable = False
+    content_panels = [FieldPanel("title", read_only=True)]
+    promote_panels = []
+
+    class Meta:
+        verbose_name = _("đơn vị hành chính")
+        verbose_name_plural = _("đơn vị hành chính")
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "level", "code"], name="unique_area_code"),
+        ]
+
+    def serve(self, request, *args, **kwargs):
+        raise Http404
+
+    @cached_property
+    def portal(self):
+        return PortalHomePage.objects.child_of(self).first()
+
+    def communes(self):
+        return CommuneHomePage.objects.descendant_of(self).live().order_by("short_name")
+
+
+class PortalHomePage(Page):
+    """Home of a province or district portal: the first child of its AreaPage."""
+
+    intro = RichTextField(_("lời giới thiệu"), blank=True)
+
+    parent_page_types = ["cms_pages.AreaPage"]
+    subpage_types = [
+        "cms_pages.NewsIndexPage",
+        "cms_pages.AnnouncementIndexPage",
+        "cms_pages.DocumentIndexPage",
+        "cms_pages.StandardPage",
+    ]
+    is_creatable = False
+    max_count_per_parent = 1
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    class Meta:
+        verbose_name = _("trang chủ cổng thông tin")
+        verbose_name_plural = _("trang chủ cổng thông tin")
+
+    @cached_property
+    def area(self):
+        return self.get_parent().specific
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        area = self.area
+        # Districts under this area (2024 structure) and communes directly in it.
+        context["child_areas"] = [
+            (child, child.portal)
+            for child in AreaPage.objects.child_of(area).live().order_by("short_name")
+        ]
+        context["communes"] = CommuneHomePage.objects.child_of(area).live().order_by("short_name")
+        context["sections"] = self.get_children().live().in_menu()
+        return context
+
+
+class CommuneHomePage(AdminUnitMixin, Page):
+    """Home of one commune (xã, phường, thị trấn, đặc khu) website."""
+
+    intro = RichTextField(_("lời giới thiệu"), blank=True)
+
+    parent_page_types = ["cms_pages.AreaPage"]
+    subpage_types = [
+        "cms_pages.NewsIndexPage",
+        "cms_pages.AnnouncementIndexPage",
+        "cms_pages.DocumentIndexPage",
+        "cms_pages.ProfilePage",
+        "cms_pages.ContactPage",
+        "cms_pages.StandardPage",
+    ]
+    is_creatable = False
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    class Meta:
+        verbose_name = _("trang chủ xã")
+        verbose_name_plural = _("trang chủ xã")
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "code"], name="unique_commune_code"),
+        ]
+
+    @cached_property
+    def area(self):
+        """The district (2024) or province (2025) this commune sits in."""
+        return self.get_parent().specific
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["area"] = self.area
+        context["portal"] = self.area.portal
+        context["sections"] = self.get_children().live().in_menu()
+        return context
+
+
+class SectionPage(Page):
+    """A section of a portal or commune site created by provisioning; lists its children."""
+
+    intro = RichTextField(_("lời giới thiệu"), blank=True)
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    template = "cms_pages/section_page.html"
+
+    class Meta:
+        abstract = True
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["items"] = self.get_children().live().order_by("-first_published_at")
+        return context
+
+
+class NewsIndexPage(SectionPage):
+    parent_page_types = ["cms_pages.PortalHomePage", "cms_pages.CommuneHomePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("chuyên mục tin tức")
+        verbose_name_plural = _("chuyên mục tin tức")
+
+
+class AnnouncementIndexPage(SectionPage):
+    parent_page_types = ["cms_pages.PortalHomePage", "cms_pages.CommuneHomePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("chuyên mục thông báo")
+        verbose_name_plural = _("chuyên mục thông báo")
+
+
+class DocumentIndexPage(SectionPage):
+    parent_page_types = ["cms_pages.PortalHomePage", "cms_pages.CommuneHomePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("chuyên mục văn bản")
+        verbose_name_plural = _("chuyên mục văn bản")
+
+
+class ProfilePage(SectionPage):
+    """The commune profile (giới thiệu): nature, economy, history, apparatus, leaders."""
+
+    body = RichTextField(_("nội dung"), blank=True)
+    content_panels = SectionPage.content_panels + [FieldPanel("body")]
+    parent_page_types = ["cms_pages.CommuneHomePage"]
+    subpage_types = ["cms_pages.StandardPage"]
+
+    class Meta:
+        verbose_name = _("trang giới thiệu")
+        verbose_name_plural = _("trang giới thiệu")
+
+
+class ContactPage(SectionPage):
+    body = RichTextField(_("nội dung"), blank=True)
+    content_panels = SectionPage.content_panels + [FieldPanel("body")]
+    parent_page_types = ["cms_pages.CommuneHomePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("trang liên hệ")
+        verbose_name_plural = _("trang liên hệ")
+
+
+class StandardPage(Page):
+    body = RichTextField(_("nội dung"), blank=True)
+    content_panels = Page.content_panels + [FieldPanel("body")]
+    parent_page_types = [
+        "cms_pages.PortalHomePage",
+        "cms_pages.CommuneHomePage",
+        "cms_pages.ProfilePage",
+        "cms_pages.StandardPage",
+    ]
+
+    class Meta:
+        verbose_name = _("trang nội dung")
+        verbose_name_plural = _("trang nội dung")

@@ -1,0 +1,301 @@
+"""Creating (and keeping up to date) the area tree, Sites, groups and permissions of a
+province from the administrative-unit records of admin_units.py.
+
+Idempotent: units are found by (structure, code), so a second run changes nothing and a
+renamed unit is renamed, not duplicated. Each province is provisioned in one transaction.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import Group, Permission
+from django.db import IntegrityError, transaction
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
+
+from . import site_roots
+from .admin_units import PORTAL_SLUG, Unit
+from .models import (
+    AnnouncementIndexPage,
+    AreaPage,
+    CommuneHomePage,
+    ContactPage,
+    DocumentIndexPage,
+    NewsIndexPage,
+    PortalHomePage,
+    ProfilePage,
+)
+
+# (model, slug, title) of the sections every portal / commune site starts with.
+PORTAL_SECTIONS = [
+    (NewsIndexPage, "tin-tuc", "Tin tức"),
+    (AnnouncementIndexPage, "thong-bao", "Thông báo"),
+    (DocumentIndexPage, "van-ban", "Văn bản"),
+]
+COMMUNE_SECTIONS = PORTAL_SECTIONS + [
+    (ProfilePage, "gioi-thieu", "Giới thiệu"),
+    (ContactPage, "lien-he", "Liên hệ"),
+]
+
+EDITOR_PAGE_PERMS = ["add_page", "change_page"]
+MODERATOR_PAGE_PERMS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
+EDITOR_COLLECTION_PERMS = [
+    ("wagtailimages", "add_image"), ("wagtailimages", "change_image"), ("wagtailimages", "choose_image"),
+    ("wagtaildocs", "add_document"), ("wagtaildocs", "change_document"), ("wagtaildocs", "choose_document"),
+]
+MODERATOR_COLLECTION_PERMS = EDITOR_COLLECTION_PERMS + [
+    ("wagtailimages", "delete_image"), ("wagtaildocs", "delete_document"),
+]
+EDITORS_SUFFIX = "Biên tập viên"
+MODERATORS_SUFFIX = "Kiểm duyệt viên"
+
+
+class ProvisionError(Exception):
+    pass
+
+
+@dataclass
+class ProvisionStats:
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+
+    @property
+    def changed(self):
+        return bool(sum(self.created.values()) or sum(self.updated.values()))
+
+    def merge(self, other):
+        self.created.update(other.created)
+        self.updated.update(other.updated)
+
+
+def portal_title(unit):
+    type_word, _, _ = unit.full_name.partition(" " + unit.name)
+    return f"Cổng thông tin điện tử {type_word.lower()} {unit.name}"
+
+
+def group_name(unit, suffix):
+    return f"{unit.full_name} ({unit.code}) · {suffix}"
+
+
+class _Permissions:
+    """Looks up the Permission rows once per run."""
+
+    def __init__(self):
+        perms = Permission.objects.select_related("content_type").filter(
+            content_type__app_label__in=["wagtailcore", "wagtailimages", "wagtaildocs", "wagtailadmin"]
+        )
+        self.by_key = {(p.content_type.app_label, p.codename): p for p in perms}
+
+    def page(self, codename):
+        return self.by_key[("wagtailcore", codename)]
+
+    def get(self, app_label, codename):
+        return self.by_key[(app_label, codename)]
+
+
+class Provisioner:
+    def __init__(self, structure, base_domain, port, on_commune=None):
+        self.structure = structure
+        self.base_domain = base_domain
+        self.port = port
+        self.on_commune = on_commune or (lambda unit: None)
+        self.perms = _Permissions()
+        self.stats = ProvisionStats()
+
+    # --- one province, atomically ------------------------------------------------------
+
+    def provision(self, province: Unit):
+        try:
+            with transaction.atomic():
+                self._provision(province)
+        except IntegrityError as exc:
+            raise ProvisionError(f"{province.full_name} ({province.code}): {exc}") from exc
+        site_roots.invalidate()
+        return self.stats
+
+    def _provision(self, province):
+        other = AreaPage.objects.filter(level="province", code=province.code).exclude(structure=self.structure).first()
+        if other is not None:
+            raise ProvisionError(
+                f"{province.full_name} ({province.code}) đã được tạo theo cấu trúc {other.structure}; "
+                f"không thể tạo lại theo cấu trúc {self.structure} trong cùng hệ thống"
+            )
+        codes = [u.code for u in _walk(province) if u.level != "commune"]
+        self.areas = {
+            (a.level, a.code): a for a in AreaPage.objects.filter(structure=self.structure, code__in=codes)
+        }
+        self.communes = {
+            c.code: c
+            for c in CommuneHomePage.objects.filter(structure=self.structure, code__in=[c.code for c in province.communes()])
+        }
+        self.grants_page, self.grants_collection, self.grants_global = set(), set(), set()
+
+        root = Page.get_first_root_node()
+        root_collection = Collection.get_first_root_node()
+        self._area(root, root_collection, province)
+        self._write_grants()
+        if not Site.objects.filter(is_default_site=True).exists():
+            Site.objects.filter(root_page=self.areas[("province", province.code)].portal).update(is_default_site=True)
+
+    def _area(self, parent_page, parent_collection, unit):
+        area = self._unit_page(AreaPage, parent_page, unit, self.areas.get((unit.level, unit.code)))
+        self.areas[(unit.level, unit.code)] = area
+        collection = self._access(area, unit, parent_collection, area)
+
+        portal = PortalHomePage.objects.child_of(area).first()
+        if portal is None:
+            portal = PortalHomePage(title=portal_title(unit), slug=PORTAL_SLUG, live=True)
+            area.add_child(instance=portal)
+            self.stats.created["portal"] += 1
+        elif portal.title != portal_title(unit):
+            portal.title = portal_title(unit)
+            portal.save(update_fields=["title", "draft_title"])
+            self.stats.updated["portal"] += 1
+        self._sections(portal, PORTAL_SECTIONS)
+        self._site(portal, unit)
+
+        for child in unit.children:
+            if child.level == "commune":
+                self._commune(area, collection, child)
+            else:
+                self._area(area, collection, child)
+
+    def _commune(self, area, parent_collection, unit):
+        home = self._unit_page(CommuneHomePage, area, unit, self.communes.get(unit.code))
+        self.communes[unit.code] = home
+        self._access(home, unit, parent_collection, home)
+        self._sections(home, COMMUNE_SECTIONS)
+        self._site(home, unit)
+        self.on_commune(unit)
+
+    # --- pages and sites ---------------------------------------------------------------
+
+    def _unit_page(self, model, parent, unit, page):
+        fields = {
+            "title": unit.full_name,
+            "slug": unit.slug,
+            "short_name": unit.name,
+            "unit_type": unit.unit_type,
+            "level": unit.level,
+        }
+        if page is None:
+            page = model(structure=self.structure, code=unit.code, live=True, draft_title=unit.full_name, **fields)
+            parent.add_child(instance=page)
+            self.stats.created[unit.level] += 1
+            return page
+        if page.get_parent().pk != parent.pk:
+            page.move(parent, pos="last-child")
+            page.refresh_from_db()
+            self.stats.updated[unit.level] += 1
+        changed = [name for name, value in fields.items() if getattr(page, name) != value]
+        if changed:
+            for name in changed:
+                setattr(page, name, fields[name])
+            page.draft_title = page.title
+            page.save()
+            self.stats.updated[unit.level] += 1
+        return page
+
+    def _sections(self, parent, sections):
+        present = set(parent.get_children().values_list("content_type__model", flat=True))
+        for model, slug, title in sections:
+            if model._meta.model_name not in present:
+                parent.add_child(instance=model(title=title, slug=slug, live=True, show_in_menus=True))
+                self.stats.created["section"] += 1
+
+    def _site(self, root_page, unit):
+        hostname = unit.hostname(self.base_domain)
+        site = Site.objects.filter(root_page=root_page).first()
+        if site is None:
+            clash = Site.objects.filter(hostname=hostname, port=self.port).first()
+            if clash is not None:
+                raise ProvisionError(
+                    f"{unit.full_name} ({unit.code}): tên miền {hostname}:{self.port} đã thuộc về trang "
+                    f"{clash.site_name!r}"
+                )
+            Site.objects.create(hostname=hostname, port=self.port, root_page=root_page, site_name=unit.full_name)
+            self.stats.created["site"] += 1
+        elif (site.hostname, site.port, site.site_name) != (hostname, self.port, unit.full_name):
+            site.hostname, site.port, site.site_name = hostname, self.port, unit.full_name
+            site.save()
+            self.stats.updated["site"] += 1
+
+    # --- groups, collection and permissions --------------------------------------------
+
+    def _access(self, page, unit, parent_collection, permission_root):
+        updates = []
+        editors = self._group(page.editors_group, group_name(unit, EDITORS_SUFFIX))
+        moderators = self._group(page.moderators_group, group_name(unit, MODERATORS_SUFFIX))
+        collection = page.collection
+        if collection is None:
+            collection = parent_collection.add_child(name=unit.full_name)
+            self.stats.created["collection"] += 1
+        elif collection.name != unit.full_name:
+            collection.name = unit.full_name
+            collection.save(update_fields=["name"])
+            self.stats.updated["collection"] += 1
+        for name, value in (("editors_group", editors), ("moderators_group", moderators), ("collection", collection)):
+            if getattr(page, name + "_id") != value.pk:
+                setattr(page, name, value)
+                updates.append(name)
+        if updates:
+            # A plain UPDATE of the specific table's columns: no new revision, no signals.
+            type(page).objects.filter(pk=page.pk).update(**{name: getattr(page, name) for name in updates})
+
+        access_admin = self.perms.get("wagtailadmin", "access_admin")
+        for group, page_perms, collection_perms in (
+            (editors, EDITOR_PAGE_PERMS, EDITOR_COLLECTION_PERMS),
+            (moderators, MODERATOR_PAGE_PERMS, MODERATOR_COLLECTION_PERMS),
+        ):
+            self.grants_global.add((group.pk, access_admin.pk))
+            for codename in page_perms:
+                self.grants_page.add((group.pk, permission_root.pk, self.perms.page(codename).pk))
+            for app_label, codename in collection_perms:
+                self.grants_collection.add((group.pk, collection.pk, self.perms.get(app_label, codename).pk))
+        return collection
+
+    def _group(self, group, name):
+        if group is None:
+            group = Group.objects.filter(name=name).first()
+            if group is None:
+                group = Group.objects.create(name=name)
+                self.stats.created["group"] += 1
+            return group
+        if group.name != name:
+            group.name = name
+            group.save(update_fields=["name"])
+            self.stats.updated["group"] += 1
+        return group
+
+    def _write_grants(self):
+        group_ids = {g for g, _, _ in self.grants_page} | {g for g, _ in self.grants_global}
+        existing_page = set(
+            GroupPagePermission.objects.filter(group_id__in=group_ids).values_list("group_id", "page_id", "permission_id")
+        )
+        missing = self.grants_page - existing_page
+        GroupPagePermission.objects.bulk_create(
+            [GroupPagePermission(group_id=g, page_id=p, permission_id=perm) for g, p, perm in sorted(missing)]
+        )
+        self.stats.created["page permission"] += len(missing)
+
+        existing_collection = set(
+            GroupCollectionPermission.objects.filter(group_id__in=group_ids).values_list(
+                "group_id", "collection_id", "permission_id"
+            )
+        )
+        missing = self.grants_collection - existing_collection
+        GroupCollectionPermission.objects.bulk_create(
+            [GroupCollectionPermission(group_id=g, collection_id=c, permission_id=perm) for g, c, perm in sorted(missing)]
+        )
+        self.stats.created["collection permission"] += len(missing)
+
+        through = Group.permissions.through
+        existing_global = set(through.objects.filter(group_id__in=group_ids).values_list("group_id", "permission_id"))
+        missing = self.grants_global - existing_global
+        through.objects.bulk_create([through(group_id=g, permission_id=p) for g, p in sorted(missing)])
+        self.stats.created["global permission"] += len(missing)
+
+
+def _walk(unit):
+    yield unit
+    for child in unit.children:
+        yield from _walk(child)
