@@ -137,16 +137,19 @@ class _Registry:
     def __init__(self, path):
         self.path = path
         self.units = {}
+        self.first_line = {}
 
     def get_or_add(self, line, unit):
-        existing = self.units.get((unit.level, unit.code))
+        key = (unit.level, unit.code)
+        existing = self.units.get(key)
         if existing is None:
-            self.units[(unit.level, unit.code)] = unit
+            self.units[key] = unit
+            self.first_line[key] = line
             return unit
         if (existing.name, existing.parent_code) != (unit.name, unit.parent_code):
             raise AdminUnitsError(
-                f"{self.path}:{line}: mã {unit.code} đã gặp với tên {existing.name!r}"
-                f" (thuộc {existing.parent_code}), nay là {unit.name!r} (thuộc {unit.parent_code})"
+                f"{self.path}:{line}: mã {unit.code} ở đây là {unit.name!r} (thuộc {unit.parent_code}), "
+                f"nhưng ở dòng {self.first_line[key]} là {existing.name!r} (thuộc {existing.parent_code})"
             )
         return existing
 

@@ -10,9 +10,10 @@ class CmsPagesConfig(AppConfig):
         from wagtail.models import Site
         from wagtail.signals import page_slug_changed, post_page_move
 
-        from . import site_roots
+        from . import admin_scoping, site_roots
 
         site_roots.install()
+        admin_scoping.install()
         post_save.connect(site_roots.invalidate, sender=Site, dispatch_uid="tincoso_site_roots_save")
         post_delete.connect(site_roots.invalidate, sender=Site, dispatch_uid="tincoso_site_roots_delete")
         page_slug_changed.connect(site_roots.invalidate, dispatch_uid="tincoso_site_roots_slug")

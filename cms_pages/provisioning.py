@@ -254,17 +254,22 @@ class Provisioner:
         return collection
 
     def _group(self, group, name):
-        if group is None:
-            group = Group.objects.filter(name=name).first()
-            if group is None:
-                group = Group.objects.create(name=name)
-                self.stats.created["group"] += 1
+        """The unit's group is the one its page points at; a name is only a label, made
+        unique (a 2024 and a 2025 commune can share name and code) by adding the structure."""
+        if group is not None and group.name in (name, self._qualified(name)):
             return group
-        if group.name != name:
-            group.name = name
-            group.save(update_fields=["name"])
-            self.stats.updated["group"] += 1
+        taken = Group.objects.filter(name=name).exclude(pk=getattr(group, "pk", None)).exists()
+        name = self._qualified(name) if taken else name
+        if group is None:
+            self.stats.created["group"] += 1
+            return Group.objects.create(name=name)
+        group.name = name
+        group.save(update_fields=["name"])
+        self.stats.updated["group"] += 1
         return group
+
+    def _qualified(self, name):
+        return f"{name} [{self.structure}]"
 
     def _write_grants(self):
         group_ids = {g for g, _, _ in self.grants_page} | {g for g, _ in self.grants_global}

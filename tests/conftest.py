@@ -1,0 +1,47 @@
+"""Shared fixtures. The test database is migrated once and the demo province (Trà Vinh,
+2024 structure) provisioned once per session; each test runs in a rolled-back transaction."""
+
+import io
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+DEMO_PROVINCE = "Trà Vinh"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("provision", structure="2024", province=[DEMO_PROVINCE], no_progress=True, stdout=io.StringIO())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The database rolls back after each test; the cache must not outlive it.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def province(db):
+    from cms_pages.models import AreaPage
+
+    return AreaPage.objects.get(structure="2024", level="province", code="84")
+
+
+@pytest.fixture
+def commune(db):
+    """Xã An Trường, huyện Càng Long."""
+    from cms_pages.models import CommuneHomePage
+
+    return CommuneHomePage.objects.get(structure="2024", short_name="An Trường")
+
+
+@pytest.fixture
+def other_commune(db):
+    """Xã Đông Hải, huyện Duyên Hải: another district."""
+    from cms_pages.models import CommuneHomePage
+
+    return CommuneHomePage.objects.get(structure="2024", short_name="Đông Hải")
