@@ -20,6 +20,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Collection, Page
 
+from .text import fold_key
+
 
 class UnitType(models.TextChoices):
     TINH = "tinh", _("Tỉnh")
@@ -70,6 +72,11 @@ class AdminUnitMixin(models.Model):
     def full_name(self):
         return full_unit_name(self.unit_type, self.short_name)
 
+    @property
+    def name_in_sentence(self):
+        """'xã An Trường', 'huyện Càng Long': the type word in lower case, as inside a phrase."""
+        return f"{UnitType(self.unit_type).label.lower()} {self.short_name}"
+
 
 def full_unit_name(unit_type, short_name):
     """'Phường' + '1' → 'Phường 1'; 'tinh' + 'Trà Vinh' → 'Tỉnh Trà Vinh'."""
@@ -98,9 +105,6 @@ class AreaPage(AdminUnitMixin, Page):
     @cached_property
     def portal(self):
         return PortalHomePage.objects.child_of(self).first()
-
-    def communes(self):
-        return CommuneHomePage.objects.descendant_of(self).live().order_by("short_name")
 
 
 class PortalHomePage(Page):
@@ -133,9 +137,9 @@ class PortalHomePage(Page):
         # Districts under this area (2024 structure) and communes directly in it.
         context["child_areas"] = [
             (child, child.portal)
-            for child in AreaPage.objects.child_of(area).live().order_by("short_name")
+            for child in sorted(AreaPage.objects.child_of(area).live(), key=lambda a: fold_key(a.short_name))
         ]
-        context["communes"] = CommuneHomePage.objects.child_of(area).live().order_by("short_name")
+        context["communes"] = sorted(CommuneHomePage.objects.child_of(area).live(), key=lambda c: fold_key(c.short_name))
         context["sections"] = self.get_children().live().in_menu()
         return context
 
@@ -164,6 +168,10 @@ class CommuneHomePage(AdminUnitMixin, Page):
             models.UniqueConstraint(fields=["structure", "code"], name="unique_commune_code"),
         ]
 
+    @property
+    def site_title(self):
+        return f"Trang thông tin điện tử {self.name_in_sentence}"
+
     @cached_property
     def area(self):
         """The district (2024) or province (2025) this commune sits in."""
@@ -182,10 +190,12 @@ class SectionPage(Page):
 
     intro = RichTextField(_("lời giới thiệu"), blank=True)
     content_panels = Page.content_panels + [FieldPanel("intro")]
-    template = "cms_pages/section_page.html"
 
     class Meta:
         abstract = True
+
+    def get_template(self, request, *args, **kwargs):
+        return "cms_pages/section_page.html"
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -1,0 +1,122 @@
+"""A real server for browser tests: `manage.py runserver` in its own process with its own
+database (a SQLite file, or a throwaway PostgreSQL database when DATABASE_URL points at
+PostgreSQL), provisioned like `make run`, driven by Debian's chromium through Playwright."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+PHONE = {"width": 360, "height": 740}
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _database_url(tmp_dir):
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return f"sqlite:///{tmp_dir}/e2e.sqlite3", None
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") + "_e2e"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path="/" + name)), (admin, name)
+
+
+class LiveSite:
+    def __init__(self, port, env):
+        self.port = port
+        self.env = env
+
+    def url(self, hostname, path="/"):
+        return f"http://{hostname}:{self.port}{path}"
+
+    def manage(self, *args, check=True):
+        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=check,
+                              capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def live_site(tmp_path_factory):
+    tmp_dir = tmp_path_factory.mktemp("e2e")
+    port = _free_port()
+    db_url, pg = _database_url(tmp_dir)
+    env = {**os.environ, "DATABASE_URL": db_url, "SITE_PORT": str(port), "MEDIA_ROOT": str(tmp_dir / "media"),
+           "DEBUG": "1", "PYTHONUNBUFFERED": "1"}
+    env.pop("SECRET_KEY", None)
+    site = LiveSite(port, env)
+    site.manage("migrate", "--noinput")
+    site.manage("provision", "--structure", "2024", "--province", "Trà Vinh", "--no-progress")
+    log = open(tmp_dir / "server.log", "w")
+    server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(site.url("127.0.0.1", "/admin/login/"), timeout=2)
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise RuntimeError("server did not start: " + (tmp_dir / "server.log").read_text())
+                time.sleep(0.3)
+        yield site
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+        if pg:
+            import psycopg
+
+            with psycopg.connect(pg[0], autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{pg[1]}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"chromium not found at {CHROMIUM}: `make test` installs Debian's chromium")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  locale="vi-VN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir():
+    path = ROOT / "tests" / "artifacts"
+    path.mkdir(exist_ok=True)
+    return path
