@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "boards",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
+    "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",
     "wagtail.sites",
     "wagtail.users",
@@ -137,6 +138,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
+                "cms_pages.context_processors.site_chrome",
             ],
         },
     },
@@ -206,7 +208,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "static_collected")
-STATICFILES_DIRS = [THEMES_DIR / "default" / "static"]
+# Each theme's static files are served under its name: /static/<theme>/css/site.css.
+STATICFILES_DIRS = [(p.name, p / "static") for p in sorted(THEMES_DIR.iterdir()) if (p / "static").is_dir()]
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 

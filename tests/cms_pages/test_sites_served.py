@@ -13,7 +13,7 @@ def _get(client, hostname, path="/"):
 @pytest.mark.django_db
 def test_province_portal_lists_its_districts_with_links_to_their_hosts(client):
     html = _get(client, "tra-vinh.localhost").content.decode()
-    assert "<h1>Cổng thông tin điện tử tỉnh Trà Vinh</h1>" in html
+    assert ">Cổng thông tin điện tử tỉnh Trà Vinh</h1>" in html
     assert 'href="http://cang-long.tra-vinh.localhost:8000/">Huyện Càng Long</a>' in html
     assert 'href="http://huyen-duyen-hai.tra-vinh.localhost:8000/">Huyện Duyên Hải</a>' in html
     assert 'href="http://thi-xa-duyen-hai.tra-vinh.localhost:8000/">Thị xã Duyên Hải</a>' in html
@@ -37,11 +37,15 @@ def test_commune_site_and_its_sections(client):
     assert "<title>Xã An Trường</title>" in html
     assert "Trang thông tin điện tử xã An Trường" in html
     assert 'href="http://cang-long.tra-vinh.localhost:8000/">Cổng thông tin điện tử huyện Càng Long</a>' in html
+    assert 'href="http://tra-vinh.localhost:8000/">Cổng thông tin điện tử tỉnh Trà Vinh</a>' in html
     for path, title in [("/tin-tuc/", "Tin tức"), ("/thong-bao/", "Thông báo"), ("/van-ban/", "Văn bản"),
                         ("/gioi-thieu/", "Giới thiệu"), ("/lien-he/", "Liên hệ")]:
         response = _get(client, "an-truong.cang-long.tra-vinh.localhost", path)
         assert response.status_code == 200, path
         assert f"<h1>{title}</h1>" in response.content.decode()
+        # Header and footer of the commune's own site on every page.
+        assert "Trang thông tin điện tử xã An Trường" in response.content.decode()
+        assert "Uỷ ban nhân dân xã An Trường" in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -14,13 +14,14 @@ Area and commune pages are created by `manage.py provision`, never by hand.
 from django.contrib.auth.models import Group
 from django.db import models
 from django.http import Http404
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Collection, Page
 
-from .text import fold_key
+from ..text import fold_key
 
 
 class UnitType(models.TextChoices):
@@ -132,16 +133,50 @@ class PortalHomePage(Page):
         return self.get_parent().specific
 
     def get_context(self, request, *args, **kwargs):
+        from .content import AnnouncementPage, NewsPage, paginate
+
         context = super().get_context(request, *args, **kwargs)
         area = self.area
         # Districts under this area (2024 structure) and communes directly in it.
-        context["child_areas"] = [
-            (child, child.portal)
-            for child in sorted(AreaPage.objects.child_of(area).live(), key=lambda a: fold_key(a.short_name))
-        ]
-        context["communes"] = sorted(CommuneHomePage.objects.child_of(area).live(), key=lambda c: fold_key(c.short_name))
+        child_areas = sorted(AreaPage.objects.child_of(area).live(), key=lambda a: fold_key(a.short_name))
+        portals = {
+            p.path[: -Page.steplen]: p
+            for p in PortalHomePage.objects.filter(depth=area.depth + 2, path__startswith=area.path)
+        }
+        context["child_areas"] = [(child, portals.get(child.path)) for child in child_areas]
+        communes = sorted(CommuneHomePage.objects.descendant_of(area).live(), key=lambda c: fold_key(c.short_name))
+        context["communes"] = [c for c in communes if c.path.startswith(area.path) and c.depth == area.depth + 1]
+
+        # Federated news: everything published in the area, the portal's own and its communes'.
+        news = (NewsPage.objects.live().descendant_of(area).order_by("-date", "-pk")
+                .select_related("featured_image"))
+        commune_code = request.GET.get("xa", "")
+        by_code = {c.code: c for c in communes}
+        if commune_code in by_code:
+            news = news.descendant_of(by_code[commune_code])
+            context["commune_filter"] = by_code[commune_code]
+        page = paginate(request, news)
+        sources = {c.url_path: c for c in communes}
+        sources[self.url_path] = self
+        context["federated_news"] = [(item, _source(item, sources)) for item in page]
+        context["federated_page"] = page
+        context["all_communes"] = communes
+        context["own_announcements"] = (AnnouncementPage.objects.live().descendant_of(self)
+                                        .valid_at(timezone.now()).by_priority()[:5])
         context["sections"] = self.get_children().live().in_menu()
         return context
+
+
+def _source(page, sources):
+    """The commune (or portal) a page belongs to, found from its url_path's ancestors."""
+    path = page.url_path
+    end = len(path)
+    while end > 1:
+        end = path.rfind("/", 0, end - 1) + 1
+        found = sources.get(path[:end])
+        if found is not None:
+            return found
+    return None
 
 
 class CommuneHomePage(AdminUnitMixin, Page):
@@ -178,92 +213,22 @@ class CommuneHomePage(AdminUnitMixin, Page):
         return self.get_parent().specific
 
     def get_context(self, request, *args, **kwargs):
+        from .content import AnnouncementPage, NewsPage
+        from .profile import ContactPage
+
         context = super().get_context(request, *args, **kwargs)
         context["area"] = self.area
         context["portal"] = self.area.portal
-        context["sections"] = self.get_children().live().in_menu()
+        context["sections"] = list(self.get_children().live().in_menu())
+        context["announcements"] = list(
+            AnnouncementPage.objects.live().descendant_of(self).valid_at(timezone.now()).by_priority()[:6]
+        )
+        context["news"] = list(
+            NewsPage.objects.live().descendant_of(self).order_by("-date", "-pk").select_related("featured_image")[:7]
+        )
+        contact = ContactPage.objects.child_of(self).live().first()
+        context["contact"] = contact
+        context["procedures"] = list(contact.procedures.all()[:6]) if contact else []
+        # Items pushed down from the district or the province (source information).
+        context["pushed_items"] = []
         return context
-
-
-class SectionPage(Page):
-    """A section of a portal or commune site created by provisioning; lists its children."""
-
-    intro = RichTextField(_("lời giới thiệu"), blank=True)
-    content_panels = Page.content_panels + [FieldPanel("intro")]
-
-    class Meta:
-        abstract = True
-
-    def get_template(self, request, *args, **kwargs):
-        return "cms_pages/section_page.html"
-
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
-        context["items"] = self.get_children().live().order_by("-first_published_at")
-        return context
-
-
-class NewsIndexPage(SectionPage):
-    parent_page_types = ["cms_pages.PortalHomePage", "cms_pages.CommuneHomePage"]
-    subpage_types = []
-
-    class Meta:
-        verbose_name = _("chuyên mục tin tức")
-        verbose_name_plural = _("chuyên mục tin tức")
-
-
-class AnnouncementIndexPage(SectionPage):
-    parent_page_types = ["cms_pages.PortalHomePage", "cms_pages.CommuneHomePage"]
-    subpage_types = []
-
-    class Meta:
-        verbose_name = _("chuyên mục thông báo")
-        verbose_name_plural = _("chuyên mục thông báo")
-
-
-class DocumentIndexPage(SectionPage):
-    parent_page_types = ["cms_pages.PortalHomePage", "cms_pages.CommuneHomePage"]
-    subpage_types = []
-
-    class Meta:
-        verbose_name = _("chuyên mục văn bản")
-        verbose_name_plural = _("chuyên mục văn bản")
-
-
-class ProfilePage(SectionPage):
-    """The commune profile (giới thiệu): nature, economy, history, apparatus, leaders."""
-
-    body = RichTextField(_("nội dung"), blank=True)
-    content_panels = SectionPage.content_panels + [FieldPanel("body")]
-    parent_page_types = ["cms_pages.CommuneHomePage"]
-    subpage_types = ["cms_pages.StandardPage"]
-
-    class Meta:
-        verbose_name = _("trang giới thiệu")
-        verbose_name_plural = _("trang giới thiệu")
-
-
-class ContactPage(SectionPage):
-    body = RichTextField(_("nội dung"), blank=True)
-    content_panels = SectionPage.content_panels + [FieldPanel("body")]
-    parent_page_types = ["cms_pages.CommuneHomePage"]
-    subpage_types = []
-
-    class Meta:
-        verbose_name = _("trang liên hệ")
-        verbose_name_plural = _("trang liên hệ")
-
-
-class StandardPage(Page):
-    body = RichTextField(_("nội dung"), blank=True)
-    content_panels = Page.content_panels + [FieldPanel("body")]
-    parent_page_types = [
-        "cms_pages.PortalHomePage",
-        "cms_pages.CommuneHomePage",
-        "cms_pages.ProfilePage",
-        "cms_pages.StandardPage",
-    ]
-
-    class Meta:
-        verbose_name = _("trang nội dung")
-        verbose_name_plural = _("trang nội dung")
