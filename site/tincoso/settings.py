@@ -269,6 +269,8 @@ WAGTAILADMIN_BASE_URL = os.environ.get(
     f"http://{BASE_DOMAIN}:{SITE_PORT}" if DEBUG else f"https://{BASE_DOMAIN}",
 )
 WAGTAIL_I18N_ENABLED = False
+# ASCII slugs: Vietnamese titles fold to readable URLs (cms_pages.models.content.VietnameseSlugMixin).
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "txt", "zip", "jpg", "png"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
