@@ -4,9 +4,19 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms_pages import feeds, seo
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Per site (the request's hostname chooses the Site): discovery and feeds.
+    path("sitemap.xml", seo.sitemap_xml, name="seo_sitemap_xml"),
+    path("robots.txt", seo.robots_txt, name="seo_robots"),
+    path("so-do-trang/", seo.html_sitemap, name="seo_sitemap"),
+    path("rss/", feeds.SiteFeed(), name="feed_rss"),
+    path("rss/<str:kind>/", feeds.SiteFeed(), name="feed_rss_kind"),
+    path("atom/", feeds.SiteAtomFeed(), name="feed_atom"),
+    path("atom/<str:kind>/", feeds.SiteAtomFeed(), name="feed_atom_kind"),
 ]
 
 if settings.DEBUG:

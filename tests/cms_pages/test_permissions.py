@@ -27,7 +27,7 @@ def moderator(commune):
 
 def _admin_pages(home):
     news = NewsIndexPage.objects.child_of(home).get()
-    page = StandardPage(title=f"Trang riêng của {home.title}", body="<p>nội dung</p>")
+    page = StandardPage(title=f"Trang riêng của {home.title}", body=[("paragraph", "<p>nội dung</p>")])
     home.add_child(instance=page)
     page.save_revision().publish()
     return news, page
