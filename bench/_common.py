@@ -116,6 +116,30 @@ def emit(result):
     sys.stdout.flush()
 
 
+def cpu_seconds():
+    """CPU time (user + system) this process has used so far."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def db_server_cpu_seconds(connection):
+    """CPU time of this connection's PostgreSQL backend process, when the server runs on
+    this machine and /proc can be read; None otherwise (SQLite runs inside the process)."""
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def peak_rss_mib():
     """Peak resident set size of this process so far (Linux reports KiB)."""
     import resource

@@ -62,6 +62,14 @@ def database_info(connection=None):
     return f"{connection.display_name} {'.'.join(map(str, connection.get_database_version()))}"
 
 
+def load_average():
+    """1-minute load average: above the core count, other work shared the CPUs."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
 def machine_info(connection=None):
     info = {
         "cpu": _cpu_model(),
@@ -70,6 +78,7 @@ def machine_info(connection=None):
         "os": _os_name(),
         "kernel": platform.release(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "load_1min": load_average(),
     }
     try:
         import django
@@ -80,7 +89,7 @@ def machine_info(connection=None):
     except ImportError:
         pass
     try:
-        info["database"] = database_info(connection)
+        info["database"] = "no database" if connection is False else database_info(connection)
     except Exception as exc:  # not set up yet, or no database: say so rather than fail
         info["database"] = f"unknown ({exc.__class__.__name__})"
     return info
@@ -97,6 +106,8 @@ def machine_line(info=None, connection=None):
     if "django" in i:
         parts.append(f"Django {i['django']}, Wagtail {i['wagtail']}")
     parts.append(i["database"])
+    if i.get("load_1min") is not None:
+        parts.append(f"load {i['load_1min']:.1f} when measured")
     return "Machine: " + " · ".join(parts)
 
 

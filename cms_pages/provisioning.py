@@ -9,7 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group, Permission
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
 from . import site_roots
@@ -119,14 +120,29 @@ class Provisioner:
                 f"{province.full_name} ({province.code}) đã được tạo theo cấu trúc {other.structure}; "
                 f"không thể tạo lại theo cấu trúc {self.structure} trong cùng hệ thống"
             )
-        codes = [u.code for u in _walk(province) if u.level != "commune"]
+        units = list(_walk(province))
+        codes = [u.code for u in units if u.level != "commune"]
+        access = ("editors_group", "moderators_group", "collection")
         self.areas = {
-            (a.level, a.code): a for a in AreaPage.objects.filter(structure=self.structure, code__in=codes)
+            (a.level, a.code): a
+            for a in AreaPage.objects.filter(structure=self.structure, code__in=codes).select_related(*access)
         }
         self.communes = {
             c.code: c
-            for c in CommuneHomePage.objects.filter(structure=self.structure, code__in=[c.code for c in province.communes()])
+            for c in CommuneHomePage.objects.filter(
+                structure=self.structure, code__in=[c.code for c in province.communes()]
+            ).select_related(*access)
         }
+        # Group names and hostnames in use, looked up once per province rather than once per
+        # unit, and kept current below as rows are created or renamed: each look-up gives
+        # the answer the per-unit query gave.
+        names = [group_name(u, suffix) for u in units for suffix in (EDITORS_SUFFIX, MODERATORS_SUFFIX)]
+        self.group_names = {name: pk for name, pk in _in_chunks(Group.objects.values_list("name", "pk"), "name", names)}
+        hostnames = [u.hostname(self.base_domain) for u in units]
+        self.sites_by_host = {
+            s.hostname: s for s in _in_chunks(Site.objects.filter(port=self.port), "hostname", hostnames)
+        }
+        self.new_collections = {}
         self.grants_page, self.grants_collection, self.grants_global = set(), set(), set()
 
         root = Page.get_first_root_node()
@@ -137,11 +153,12 @@ class Provisioner:
             Site.objects.filter(root_page=self.areas[("province", province.code)].portal).update(is_default_site=True)
 
     def _area(self, parent_page, parent_collection, unit):
-        area = self._unit_page(AreaPage, parent_page, unit, self.areas.get((unit.level, unit.code)))
+        area, area_created = self._unit_page(AreaPage, parent_page, unit, self.areas.get((unit.level, unit.code)))
         self.areas[(unit.level, unit.code)] = area
         collection = self._access(area, unit, parent_collection, area)
 
-        portal = PortalHomePage.objects.child_of(area).first()
+        portal = None if area_created else PortalHomePage.objects.child_of(area).first()
+        portal_created = portal is None
         if portal is None:
             portal = PortalHomePage(title=portal_title(unit), slug=PORTAL_SLUG, live=True)
             area.add_child(instance=portal)
@@ -150,9 +167,10 @@ class Provisioner:
             portal.title = portal_title(unit)
             portal.save(update_fields=["title", "draft_title"])
             self.stats.updated["portal"] += 1
-        self._sections(portal, PORTAL_SECTIONS)
-        self._site(portal, unit)
+        self._sections(portal, PORTAL_SECTIONS, new_parent=portal_created)
+        self._site(portal, unit, new_root=portal_created)
 
+        self._child_collections(collection, unit.children)
         for child in unit.children:
             if child.level == "commune":
                 self._commune(area, collection, child)
@@ -160,11 +178,11 @@ class Provisioner:
                 self._area(area, collection, child)
 
     def _commune(self, area, parent_collection, unit):
-        home = self._unit_page(CommuneHomePage, area, unit, self.communes.get(unit.code))
+        home, created = self._unit_page(CommuneHomePage, area, unit, self.communes.get(unit.code))
         self.communes[unit.code] = home
         self._access(home, unit, parent_collection, home)
-        self._sections(home, COMMUNE_SECTIONS)
-        self._site(home, unit)
+        self._sections(home, COMMUNE_SECTIONS, new_parent=created)
+        self._site(home, unit, new_root=created)
         self.on_commune(unit)
 
     # --- pages and sites ---------------------------------------------------------------
@@ -181,7 +199,7 @@ class Provisioner:
             page = model(structure=self.structure, code=unit.code, live=True, draft_title=unit.full_name, **fields)
             parent.add_child(instance=page)
             self.stats.created[unit.level] += 1
-            return page
+            return page, True
         if page.get_parent().pk != parent.pk:
             page.move(parent, pos="last-child")
             page.refresh_from_db()
@@ -193,30 +211,65 @@ class Provisioner:
             page.draft_title = page.title
             page.save()
             self.stats.updated[unit.level] += 1
-        return page
+        return page, False
 
-    def _sections(self, parent, sections):
+    def _sections(self, parent, sections, new_parent=False):
+        if new_parent:
+            self._first_children(parent, [
+                model(title=title, draft_title=title, slug=slug, live=True, show_in_menus=True)
+                for model, slug, title in sections
+            ])
+            self.stats.created["section"] += len(sections)
+            return
         present = set(parent.get_children().values_list("content_type__model", flat=True))
         for model, slug, title in sections:
             if model._meta.model_name not in present:
                 parent.add_child(instance=model(title=title, slug=slug, live=True, show_in_menus=True))
                 self.stats.created["section"] += 1
 
-    def _site(self, root_page, unit):
+    @staticmethod
+    def _first_children(parent, pages):
+        """Save pages as the first children of a page created a moment ago, in order.
+
+        What parent.add_child(instance=page) does for each, without asking the database
+        what it already knows: the parent is locked by this transaction and has no
+        children, so the paths are the parent's + 0001, 0002 …; the locale is the
+        parent's (Wagtail's default for a new page); the slugs are fixed and distinct, so
+        Page.full_clean's look-ups (slug free among siblings, unique path and translation
+        key, foreign keys exist) cannot fail and are skipped. Page.save still runs as usual
+        (url_path, search index, reference index, "wagtail.create" log entry)."""
+        depth = parent.depth + 1
+        for step, page in enumerate(pages, start=1):
+            page.depth = depth
+            page.path = parent._get_path(parent.path, depth, step)
+            page.locale_id = parent.locale_id
+            page._cached_parent_obj = parent
+            page.save(clean=False)
+        Page.objects.filter(pk=parent.pk).update(numchild=F("numchild") + len(pages))
+        parent.numchild += len(pages)
+
+    def _site(self, root_page, unit, new_root=False):
         hostname = unit.hostname(self.base_domain)
-        site = Site.objects.filter(root_page=root_page).first()
+        # A page created a moment ago is the root of no Site yet.
+        site = None if new_root else Site.objects.filter(root_page=root_page).first()
         if site is None:
-            clash = Site.objects.filter(hostname=hostname, port=self.port).first()
+            clash = self.sites_by_host.get(hostname)
             if clash is not None:
                 raise ProvisionError(
                     f"{unit.full_name} ({unit.code}): tên miền {hostname}:{self.port} đã thuộc về trang "
                     f"{clash.site_name!r}"
                 )
-            Site.objects.create(hostname=hostname, port=self.port, root_page=root_page, site_name=unit.full_name)
+            site = Site.objects.create(
+                hostname=hostname, port=self.port, root_page=root_page, site_name=unit.full_name
+            )
+            self.sites_by_host[site.hostname] = site
             self.stats.created["site"] += 1
         elif (site.hostname, site.port, site.site_name) != (hostname, self.port, unit.full_name):
+            if site.port == self.port and getattr(self.sites_by_host.get(site.hostname), "pk", None) == site.pk:
+                del self.sites_by_host[site.hostname]
             site.hostname, site.port, site.site_name = hostname, self.port, unit.full_name
             site.save()
+            self.sites_by_host[site.hostname] = site
             self.stats.updated["site"] += 1
 
     # --- groups, collection and permissions --------------------------------------------
@@ -227,7 +280,9 @@ class Provisioner:
         moderators = self._group(page.moderators_group, group_name(unit, MODERATORS_SUFFIX))
         collection = page.collection
         if collection is None:
-            collection = parent_collection.add_child(name=unit.full_name)
+            collection = self.new_collections.pop((unit.level, unit.code), None)
+            if collection is None:
+                collection = parent_collection.add_child(name=unit.full_name)
             self.stats.created["collection"] += 1
         elif collection.name != unit.full_name:
             collection.name = unit.full_name
@@ -253,18 +308,41 @@ class Provisioner:
                 self.grants_collection.add((group.pk, collection.pk, self.perms.get(app_label, codename).pk))
         return collection
 
+    def _child_collections(self, parent_collection, units):
+        """Create, in name order, the collections that the children of an area still lack.
+
+        Wagtail keeps sibling collections sorted by name (node_order_by), so adding one in
+        front of others rewrites the path of every later sibling: creating a province's
+        communes in code order cost O(n²) UPDATEs. Created in the database's own name order,
+        each new collection goes last. Same tree, same names; _access picks them up."""
+        wanted = []
+        for u in units:
+            page = self.communes.get(u.code) if u.level == "commune" else self.areas.get((u.level, u.code))
+            if page is None or page.collection_id is None:
+                wanted.append(u)
+        if not wanted:
+            return
+        rank = _db_name_order([u.full_name for u in wanted])
+        for u in sorted(wanted, key=lambda u: (rank[u.full_name], u.code)):
+            self.new_collections[(u.level, u.code)] = parent_collection.add_child(name=u.full_name)
+
     def _group(self, group, name):
         """The unit's group is the one its page points at; a name is only a label, made
         unique (a 2024 and a 2025 commune can share name and code) by adding the structure."""
         if group is not None and group.name in (name, self._qualified(name)):
             return group
-        taken = Group.objects.filter(name=name).exclude(pk=getattr(group, "pk", None)).exists()
+        taken = self.group_names.get(name, getattr(group, "pk", None)) != getattr(group, "pk", None)
         name = self._qualified(name) if taken else name
         if group is None:
             self.stats.created["group"] += 1
-            return Group.objects.create(name=name)
+            group = Group.objects.create(name=name)
+            self.group_names[name] = group.pk
+            return group
+        if self.group_names.get(group.name) == group.pk:
+            del self.group_names[group.name]
         group.name = name
         group.save(update_fields=["name"])
+        self.group_names[name] = group.pk
         self.stats.updated["group"] += 1
         return group
 
@@ -304,3 +382,20 @@ def _walk(unit):
     yield unit
     for child in unit.children:
         yield from _walk(child)
+
+
+def _in_chunks(queryset, field, values, size=500):
+    """queryset.filter(field__in=values), a few hundred values per query."""
+    values = list(dict.fromkeys(values))
+    for i in range(0, len(values), size):
+        yield from queryset.filter(**{f"{field}__in": values[i : i + size]})
+
+
+def _db_name_order(names):
+    """{name: rank} in the order the database sorts the names (its collation), which is
+    the order treebeard's `name > …` comparisons give sorted siblings."""
+    distinct = list(dict.fromkeys(names))
+    rows = ", ".join(["(%s)"] * len(distinct))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT column1 FROM (VALUES {rows}) AS names ORDER BY column1", distinct)
+        return {name: rank for rank, (name,) in enumerate(cursor.fetchall())}
