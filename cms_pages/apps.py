@@ -10,9 +10,10 @@ class CmsPagesConfig(AppConfig):
         from wagtail.models import Site
         from wagtail.signals import page_slug_changed, post_page_move
 
-        from . import admin_scoping, site_roots
+        from . import admin_scoping, site_roots, tree_queries
 
         site_roots.install()
+        tree_queries.install()
         admin_scoping.install()
         post_save.connect(site_roots.invalidate, sender=Site, dispatch_uid="tincoso_site_roots_save")
         post_delete.connect(site_roots.invalidate, sender=Site, dispatch_uid="tincoso_site_roots_delete")
