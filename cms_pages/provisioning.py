@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
+from wagtail.models import (
+    Collection, GroupApprovalTask, GroupCollectionPermission, GroupPagePermission, Page, Site, Task, Workflow,
+    WorkflowPage, WorkflowTask,
+)
 
 from . import site_roots
 from .admin_units import PORTAL_SLUG, Unit
@@ -71,6 +74,14 @@ class ProvisionStats:
 def portal_title(unit):
     type_word, _, _ = unit.full_name.partition(" " + unit.name)
     return f"Cổng thông tin điện tử {type_word.lower()} {unit.name}"
+
+
+def workflow_name(unit):
+    return f"Kiểm duyệt · {unit.full_name} ({unit.code})"
+
+
+def task_name(unit):
+    return f"Kiểm duyệt viên {unit.full_name} ({unit.code}) duyệt"
 
 
 def group_name(unit, suffix):
@@ -143,6 +154,12 @@ class Provisioner:
             s.hostname: s for s in _in_chunks(Site.objects.filter(port=self.port), "hostname", hostnames)
         }
         self.new_collections = {}
+        self.workflows = {
+            wp.page_id: wp
+            for wp in WorkflowPage.objects.filter(
+                page_id__in=[p.pk for p in [*self.areas.values(), *self.communes.values()]]
+            ).select_related("workflow")
+        }
         self.grants_page, self.grants_collection, self.grants_global = set(), set(), set()
 
         root = Page.get_first_root_node()
@@ -306,7 +323,29 @@ class Provisioner:
                 self.grants_page.add((group.pk, permission_root.pk, self.perms.page(codename).pk))
             for app_label, codename in collection_perms:
                 self.grants_collection.add((group.pk, collection.pk, self.perms.get(app_label, codename).pk))
+        self._workflow(permission_root, unit, moderators)
         return collection
+
+    def _workflow(self, page, unit, moderators):
+        """The unit's own moderation workflow: its editors submit, its moderators approve.
+        Attached where its permissions are, so it governs its pages and nothing else
+        (a commune's own workflow is closer to its pages than its district's)."""
+        name = workflow_name(unit)
+        assignment = self.workflows.get(page.pk)
+        if assignment is None:
+            task = GroupApprovalTask.objects.create(name=task_name(unit))
+            task.groups.set([moderators])
+            workflow = Workflow.objects.create(name=name, active=True)
+            WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+            WorkflowPage.objects.create(page=page, workflow=workflow)
+            self.stats.created["workflow"] += 1
+            return
+        workflow = assignment.workflow
+        if workflow.name != name:
+            workflow.name = name
+            workflow.save(update_fields=["name"])
+            Task.objects.filter(workflow_tasks__workflow=workflow).update(name=task_name(unit))
+            self.stats.updated["workflow"] += 1
 
     def _child_collections(self, parent_collection, units):
         """Create, in name order, the collections that the children of an area still lack.

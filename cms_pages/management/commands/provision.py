@@ -14,7 +14,7 @@ KIND_LABELS = {
     "province": "tỉnh", "district": "huyện", "commune": "xã", "portal": "cổng thông tin",
     "section": "chuyên mục", "site": "Site", "group": "nhóm", "collection": "thư mục",
     "page permission": "quyền trang", "collection permission": "quyền thư mục",
-    "global permission": "quyền truy cập quản trị",
+    "global permission": "quyền truy cập quản trị", "workflow": "quy trình kiểm duyệt",
 }
 
 
