@@ -35,6 +35,7 @@ migrate: install
 
 demo: migrate
 	$(PY) manage.py provision --structure $(DEMO_STRUCTURE) --province "$(DEMO_PROVINCE)"
+	$(PY) manage.py seed_demo --province "$(DEMO_PROVINCE)"
 	$(PY) manage.py ensure_admin
 
 run: demo
