@@ -19,3 +19,28 @@ class CmsPagesConfig(AppConfig):
         post_delete.connect(site_roots.invalidate, sender=Site, dispatch_uid="tincoso_site_roots_delete")
         page_slug_changed.connect(site_roots.invalidate, dispatch_uid="tincoso_site_roots_slug")
         post_page_move.connect(site_roots.invalidate, dispatch_uid="tincoso_site_roots_move")
+
+        # Any change of what the public sees starts a new version of the page cache.
+        from wagtail.signals import page_published, page_unpublished
+
+        from . import page_cache
+        from .models import SiteIdentity
+
+        bump = page_cache.new_content_version
+        page_published.connect(bump, dispatch_uid="tincoso_cache_published")
+        page_unpublished.connect(bump, dispatch_uid="tincoso_cache_unpublished")
+        post_page_move.connect(bump, dispatch_uid="tincoso_cache_move")
+        page_slug_changed.connect(bump, dispatch_uid="tincoso_cache_slug")
+        post_delete.connect(_bump_for_pages, dispatch_uid="tincoso_cache_delete")
+        for model in (Site, SiteIdentity):
+            post_save.connect(bump, sender=model, dispatch_uid=f"tincoso_cache_save_{model.__name__}")
+            post_delete.connect(bump, sender=model, dispatch_uid=f"tincoso_cache_delete_{model.__name__}")
+
+
+def _bump_for_pages(sender, instance, **kwargs):
+    from wagtail.models import Page
+
+    from . import page_cache
+
+    if isinstance(instance, Page):
+        page_cache.new_content_version()

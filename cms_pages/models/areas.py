@@ -21,6 +21,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Collection, Page
 
+from ..page_cache import CachedPageMixin
 from ..text import fold_key
 
 
@@ -108,7 +109,7 @@ class AreaPage(AdminUnitMixin, Page):
         return PortalHomePage.objects.child_of(self).first()
 
 
-class PortalHomePage(Page):
+class PortalHomePage(CachedPageMixin, Page):
     """Home of a province or district portal: the first child of its AreaPage."""
 
     intro = RichTextField(_("lời giới thiệu"), blank=True)
@@ -133,7 +134,7 @@ class PortalHomePage(Page):
         return self.get_parent().specific
 
     def get_context(self, request, *args, **kwargs):
-        from .content import AnnouncementPage, NewsPage, paginate
+        from .content import AnnouncementPage, NewsPage, paginate, with_card_images
 
         context = super().get_context(request, *args, **kwargs)
         area = self.area
@@ -148,8 +149,7 @@ class PortalHomePage(Page):
         context["communes"] = [c for c in communes if c.path.startswith(area.path) and c.depth == area.depth + 1]
 
         # Federated news: everything published in the area, the portal's own and its communes'.
-        news = (NewsPage.objects.live().descendant_of(area).order_by("-date", "-pk")
-                .select_related("featured_image"))
+        news = with_card_images(NewsPage.objects.live().descendant_of(area).order_by("-date", "-pk"))
         commune_code = request.GET.get("xa", "")
         by_code = {c.code: c for c in communes}
         if commune_code in by_code:
@@ -179,7 +179,7 @@ def _source(page, sources):
     return None
 
 
-class CommuneHomePage(AdminUnitMixin, Page):
+class CommuneHomePage(CachedPageMixin, AdminUnitMixin, Page):
     """Home of one commune (xã, phường, thị trấn, đặc khu) website."""
 
     intro = RichTextField(_("lời giới thiệu"), blank=True)
@@ -213,7 +213,7 @@ class CommuneHomePage(AdminUnitMixin, Page):
         return self.get_parent().specific
 
     def get_context(self, request, *args, **kwargs):
-        from .content import AnnouncementPage, NewsPage
+        from .content import AnnouncementPage, NewsPage, with_card_images
         from .profile import ContactPage
 
         context = super().get_context(request, *args, **kwargs)
@@ -224,7 +224,7 @@ class CommuneHomePage(AdminUnitMixin, Page):
             AnnouncementPage.objects.live().descendant_of(self).valid_at(timezone.now()).by_priority()[:6]
         )
         context["news"] = list(
-            NewsPage.objects.live().descendant_of(self).order_by("-date", "-pk").select_related("featured_image")[:7]
+            with_card_images(NewsPage.objects.live().descendant_of(self).order_by("-date", "-pk"))[:7]
         )
         contact = ContactPage.objects.child_of(self).live().first()
         context["contact"] = contact

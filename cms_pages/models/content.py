@@ -21,6 +21,7 @@ from wagtail.query import PageQuerySet
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from ..page_cache import CachedPageMixin
 from ..text import fold_key, slugify_vi
 
 PER_PAGE = 12
@@ -100,6 +101,20 @@ class SectionPage(Page):
         return context
 
 
+CARD_RENDITION = "fill-640x360"  # the news card's {% image %} spec (includes/news_card.html)
+
+
+def with_card_images(news):
+    """News with their featured image and its card rendition in two queries, not one per card."""
+    from django.db.models import Prefetch
+    from wagtail.images import get_image_model
+
+    renditions = get_image_model().get_rendition_model().objects.filter(filter_spec=CARD_RENDITION)
+    return news.select_related("featured_image").prefetch_related(
+        Prefetch("featured_image__renditions", queryset=renditions)
+    )
+
+
 def paginate(request, queryset, per_page=PER_PAGE):
     paginator = Paginator(queryset, per_page)
     try:
@@ -108,7 +123,7 @@ def paginate(request, queryset, per_page=PER_PAGE):
         return paginator.page(1 if not str(request.GET.get("trang", "")).isdigit() else paginator.num_pages)
 
 
-class NewsIndexPage(SectionPage):
+class NewsIndexPage(CachedPageMixin, SectionPage):
     parent_page_types = ["cms_pages.PortalHomePage", "cms_pages.CommuneHomePage"]
     subpage_types = ["cms_pages.NewsPage"]
 
@@ -120,8 +135,7 @@ class NewsIndexPage(SectionPage):
         return "cms_pages/news_index_page.html"
 
     def listing(self):
-        return (NewsPage.objects.child_of(self).live().order_by("-date", "-pk")
-                .select_related("featured_image").prefetch_related("categories"))
+        return with_card_images(NewsPage.objects.child_of(self).live().order_by("-date", "-pk"))
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -135,7 +149,7 @@ class NewsIndexPage(SectionPage):
         return context
 
 
-class AnnouncementIndexPage(RoutablePageMixin, SectionPage):
+class AnnouncementIndexPage(CachedPageMixin, RoutablePageMixin, SectionPage):
     parent_page_types = ["cms_pages.PortalHomePage", "cms_pages.CommuneHomePage"]
     subpage_types = ["cms_pages.AnnouncementPage"]
 
@@ -165,7 +179,7 @@ class AnnouncementIndexPage(RoutablePageMixin, SectionPage):
         return context
 
 
-class DocumentIndexPage(SectionPage):
+class DocumentIndexPage(CachedPageMixin, SectionPage):
     parent_page_types = ["cms_pages.PortalHomePage", "cms_pages.CommuneHomePage"]
     subpage_types = ["cms_pages.LegalDocumentPage"]
 
@@ -223,7 +237,7 @@ class PrintableMixin(RoutablePageMixin):
 # --- News ---------------------------------------------------------------------------------
 
 
-class NewsPage(VietnameseSlugMixin, PrintableMixin, Page):
+class NewsPage(VietnameseSlugMixin, CachedPageMixin, PrintableMixin, Page):
     date = models.DateField(_("ngày đăng"), default=timezone.localdate)
     summary = models.TextField(_("tóm tắt"), max_length=500,
                                help_text=_("Một hai câu, hiện ở danh sách tin, khi chia sẻ và trên bảng điện tử."))
@@ -304,7 +318,7 @@ class AnnouncementQuerySet(PageQuerySet):
 AnnouncementManager = PageManager.from_queryset(AnnouncementQuerySet)
 
 
-class AnnouncementPage(VietnameseSlugMixin, PrintableMixin, Page):
+class AnnouncementPage(VietnameseSlugMixin, CachedPageMixin, PrintableMixin, Page):
     date = models.DateField(_("ngày thông báo"), default=timezone.localdate)
     summary = models.TextField(_("tóm tắt"), max_length=500)
     body = StreamField(BodyBlock(), verbose_name=_("nội dung"), blank=True)
@@ -398,7 +412,7 @@ def validate_number_symbol(value):
         )
 
 
-class LegalDocumentPage(VietnameseSlugMixin, PrintableMixin, Page):
+class LegalDocumentPage(VietnameseSlugMixin, CachedPageMixin, PrintableMixin, Page):
     number_symbol = models.CharField(_("số, ký hiệu"), max_length=60, validators=[validate_number_symbol],
                                      help_text=_("Ví dụ: 35/KH-UBND, 12/2024/QĐ-UBND"))
     doc_type = models.CharField(_("loại văn bản"), max_length=20, choices=DocumentType.choices)
@@ -479,7 +493,7 @@ class LegalDocumentFile(Orderable):
 # --- Plain pages --------------------------------------------------------------------------
 
 
-class StandardPage(VietnameseSlugMixin, Page):
+class StandardPage(VietnameseSlugMixin, CachedPageMixin, Page):
     body = StreamField(BodyBlock(), verbose_name=_("nội dung"), blank=True)
     content_panels = Page.content_panels + [FieldPanel("body")]
     parent_page_types = [

@@ -10,6 +10,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from ..page_cache import CachedPageMixin
 from .content import RICH_FEATURES, SectionPage
 
 PROFILE_SECTIONS = [
@@ -21,7 +22,7 @@ PROFILE_SECTIONS = [
 ]
 
 
-class ProfilePage(SectionPage):
+class ProfilePage(CachedPageMixin, SectionPage):
     """Giới thiệu: one page with the parts of the profile and the leaders."""
 
     natural_conditions = RichTextField(_("điều kiện tự nhiên"), blank=True, features=RICH_FEATURES,
@@ -78,7 +79,7 @@ class Leader(Orderable):
         verbose_name_plural = _("lãnh đạo")
 
 
-class ContactPage(SectionPage):
+class ContactPage(CachedPageMixin, SectionPage):
     """Liên hệ: the office, its hours, the people to call, and the online procedures."""
 
     office_name = models.CharField(_("cơ quan"), max_length=200, blank=True)
