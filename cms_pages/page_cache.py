@@ -7,6 +7,7 @@ Announcements come and go by the clock (validity windows), so a cached page live
 until the end of the current minute.
 """
 
+import hashlib
 import uuid
 
 from django.core.cache import cache
@@ -49,9 +50,8 @@ class CachedPageMixin:
     def serve(self, request, *args, **kwargs):
         if not _cacheable(request):
             return super().serve(request, *args, **kwargs)
-        key = "tincoso:page:{}:{}:{}:{}".format(
-            content_version(), minute_bucket(), request.get_host(), request.get_full_path()
-        )
+        address = hashlib.sha256(f"{request.get_host()}{request.get_full_path()}".encode()).hexdigest()
+        key = f"tincoso:page:{content_version()}:{minute_bucket()}:{address}"
         hit = cache.get(key)
         if hit is not None:
             status, content, headers = hit
