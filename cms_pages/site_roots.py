@@ -133,3 +133,90 @@ def install():
     Page.get_url = _get_url
     Page.url = property(_get_url)
     Page._tincoso_flat_site_roots = True
+
+
+# --- Finding the Site of a request ---------------------------------------------------------
+# Wagtail looks the Site up with `WHERE hostname = … OR is_default_site`, which no index
+# answers, so each request scans the Site table. The same generation token keeps an
+# in-process map of hostnames; a middleware hands Wagtail the Site it would have found.
+
+_SITE_FIELDS = ("id", "hostname", "port", "site_name", "root_page_id", "is_default_site")
+
+
+@dataclass(frozen=True)
+class SiteHostIndex:
+    by_host_port: dict
+    by_host: dict
+    default: tuple | None
+
+    @classmethod
+    def build(cls, rows):
+        by_host_port, by_host, default = {}, {}, None
+        for row in rows:
+            by_host_port[(row[1], row[2])] = row
+            by_host.setdefault(row[1], []).append(row)
+            if row[5]:
+                default = row
+        return cls(by_host_port, {h: tuple(v) for h, v in by_host.items()}, default)
+
+    def match(self, hostname, port):
+        """Wagtail's get_site_for_hostname, answered from memory."""
+        exact = self.by_host_port.get((hostname, port))
+        if exact is not None:
+            return exact
+        same_host = self.by_host.get(hostname, ())
+        for row in same_host:
+            if row[5]:
+                return row
+        if self.default is not None:
+            return same_host[0] if len(same_host) == 1 else self.default
+        return same_host[0] if len(same_host) == 1 else None
+
+
+class _ProcessHosts:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.generation = None
+        self.index = None
+
+
+_hosts = _ProcessHosts()
+
+
+def get_host_index():
+    generation = cache.get(GENERATION_KEY)
+    if generation is None or generation != _hosts.generation or _hosts.index is None:
+        from wagtail.models import Site
+
+        with _hosts.lock:
+            if generation is None:
+                cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
+                generation = cache.get(GENERATION_KEY)
+            index = SiteHostIndex.build(list(Site.objects.order_by().values_list(*_SITE_FIELDS)))
+            _hosts.generation, _hosts.index = generation, index
+    return _hosts.index
+
+
+def find_site(request):
+    from django.http.request import split_domain_port
+    from wagtail.models import Site
+
+    hostname = split_domain_port(request._get_raw_host())[0]
+    row = get_host_index().match(hostname, request.get_port())
+    if row is None:
+        return None
+    site = Site(**dict(zip(_SITE_FIELDS, row)))
+    site._state.adding = False
+    site._state.db = "default"
+    return site
+
+
+class SiteMiddleware:
+    """Sets request._wagtail_site (Wagtail's own per-request cache) from the host index."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request._wagtail_site = find_site(request)
+        return self.get_response(request)

@@ -81,3 +81,30 @@ def test_relevant_walks_ancestors_most_specific_first():
     assert [s.site_id for s in index.relevant("/a/b/c/d/")] == [3, 2, 1]
     assert [s.site_id for s in index.relevant("/a/bb/")] == [1]
     assert index.site_count == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("host, port", [
+    ("an-truong.cang-long.tra-vinh.localhost", 8000),   # exact
+    ("an-truong.cang-long.tra-vinh.localhost", 80),     # hostname only, other port
+    ("tra-vinh.localhost", 8000),                       # the default site itself
+    ("khong-co.tra-vinh.localhost", 8000),              # unknown: the default site
+    ("127.0.0.1", 8000),
+])
+def test_site_of_a_request_is_the_one_wagtail_finds(host, port):
+    request = RequestFactory().get("/", HTTP_HOST=f"{host}:{port}", SERVER_PORT=str(port))
+    ours = site_roots.find_site(request)
+    stock = Site._find_for_request(request)
+    assert (ours.pk if ours else None) == (stock.pk if stock else None)
+
+
+@pytest.mark.django_db
+def test_no_default_site_and_unknown_host_finds_nothing():
+    Site.objects.update(is_default_site=False)
+    request = RequestFactory().get("/", HTTP_HOST="khong-co.localhost:8000", SERVER_PORT="8000")
+    assert site_roots.find_site(request) is None and Site._find_for_request(request) is None
+    # Two Sites on one hostname with other ports: Wagtail refuses to choose, and so do we.
+    commune_site = Site.objects.get(hostname="an-truong.cang-long.tra-vinh.localhost")
+    Site.objects.create(hostname=commune_site.hostname, port=8443, root_page=commune_site.root_page)
+    request = RequestFactory().get("/", HTTP_HOST=f"{commune_site.hostname}:81", SERVER_PORT="81")
+    assert site_roots.find_site(request) is None and Site._find_for_request(request) is None
