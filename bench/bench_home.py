@@ -64,6 +64,8 @@ def restore_wagtail_stock():
 
 
 def child_measure(a):
+    # Measure rendering, not the whole-page cache (bench_pages.py measures both).
+    os.environ["PAGE_CACHE_SECONDS"] = "0"
     c.django_setup(a.db_url, debug=True)
     from django.db import connection
     from django.test import Client, RequestFactory

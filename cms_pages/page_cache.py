@@ -10,12 +10,12 @@ until the end of the current minute.
 import hashlib
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
 
 VERSION_KEY = "tincoso:content-version"
-SECONDS = 60
 # Response headers kept with a cached page (besides its Content-Type).
 KEPT_HEADERS = ("Content-Disposition", "X-Robots-Tag", "Content-Language")
 
@@ -36,9 +36,15 @@ def minute_bucket():
     return timezone.now().strftime("%Y%m%d%H%M")
 
 
+def _seconds():
+    # PAGE_CACHE_SECONDS (environment): at most 60, as a minute bounds validity; 0 turns it off.
+    return min(settings.PAGE_CACHE_SECONDS, 60)
+
+
 def _cacheable(request):
     return (
-        request.method in ("GET", "HEAD")
+        _seconds() > 0
+        and request.method in ("GET", "HEAD")
         and not getattr(request, "is_preview", False)
         and not request.user.is_authenticated
     )
@@ -66,6 +72,6 @@ class CachedPageMixin:
         if response.status_code == 200 and not response.streaming and not response.cookies:
             headers = {"Content-Type": response["Content-Type"]}
             headers.update({name: response[name] for name in KEPT_HEADERS if response.has_header(name)})
-            cache.set(key, (response.status_code, response.content, headers), SECONDS)
+            cache.set(key, (response.status_code, response.content, headers), _seconds())
             response["X-Cache"] = "MISS"
         return response

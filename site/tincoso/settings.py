@@ -231,6 +231,9 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
+# Whole-page cache of public pages for anonymous readers (cms_pages/page_cache.py); 0 = off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+
 # --- Email --------------------------------------------------------------------------------
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
