@@ -48,14 +48,35 @@ class SiteRootIndex:
         return tuple(found)
 
 
-class _ProcessIndex:
-    def __init__(self):
+class _PerGeneration:
+    """A value built once per process and generation of the Sites (see GENERATION_KEY)."""
+
+    def __init__(self, build):
+        self.build = build
         self.lock = threading.Lock()
         self.generation = None
-        self.index = None
+        self.value = None
+
+    def get(self):
+        generation = cache.get(GENERATION_KEY)
+        if generation is not None and generation == self.generation and self.value is not None:
+            return self.value
+        with self.lock:
+            if generation is None:
+                cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
+                generation = cache.get(GENERATION_KEY)
+            value = self.build()
+            self.generation, self.value = generation, value
+        return value
 
 
-_process = _ProcessIndex()
+def _build_root_index():
+    from wagtail.models import Site
+
+    return SiteRootIndex.build(Site.get_site_root_paths())
+
+
+_root_index = _PerGeneration(_build_root_index)
 
 
 def get_index(cache_object=None):
@@ -64,17 +85,7 @@ def get_index(cache_object=None):
         cached = getattr(cache_object, "_tincoso_site_root_index", None)
         if cached is not None:
             return cached
-    generation = cache.get(GENERATION_KEY)
-    index = _process.index
-    if generation is None or generation != _process.generation or index is None:
-        from wagtail.models import Site
-
-        with _process.lock:
-            if generation is None:
-                cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
-                generation = cache.get(GENERATION_KEY)
-            index = SiteRootIndex.build(Site.get_site_root_paths())
-            _process.generation, _process.index = generation, index
+    index = _root_index.get()
     if cache_object is not None:
         try:
             cache_object._tincoso_site_root_index = index
@@ -173,28 +184,17 @@ class SiteHostIndex:
         return same_host[0] if len(same_host) == 1 else None
 
 
-class _ProcessHosts:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.generation = None
-        self.index = None
+def _build_host_index():
+    from wagtail.models import Site
+
+    return SiteHostIndex.build(list(Site.objects.order_by().values_list(*_SITE_FIELDS)))
 
 
-_hosts = _ProcessHosts()
+_host_index = _PerGeneration(_build_host_index)
 
 
 def get_host_index():
-    generation = cache.get(GENERATION_KEY)
-    if generation is None or generation != _hosts.generation or _hosts.index is None:
-        from wagtail.models import Site
-
-        with _hosts.lock:
-            if generation is None:
-                cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
-                generation = cache.get(GENERATION_KEY)
-            index = SiteHostIndex.build(list(Site.objects.order_by().values_list(*_SITE_FIELDS)))
-            _hosts.generation, _hosts.index = generation, index
-    return _hosts.index
+    return _host_index.get()
 
 
 def find_site(request):
