@@ -95,11 +95,12 @@ def child_measure(a):
         client.get("/")
     queries = len(ctx.captured_queries)
 
-    times = []
+    times, cpu = [], []
     for _ in range(a.requests):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         client.get("/")
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
 
     # One link: a section page of this commune, as the template builds it.
     section = commune.get_children().live().in_menu().first()
@@ -124,6 +125,7 @@ def child_measure(a):
         "median_ms": statistics.median(times) * 1e3,
         "p95_ms": times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)] * 1e3,
         "mean_ms": statistics.fmean(times) * 1e3,
+        "cpu_median_ms": statistics.median(cpu) * 1e3,
         "per_link_us": per_link_us, "section_url": url,
         "other_site_link_us": other_link_us, "other_url": other_url,
         "peak_rss_mib": c.peak_rss_mib(), "machine": machine_info(connection),
@@ -164,6 +166,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--requests", type=int, default=300, help="timed requests per row (default 300)")
     p.add_argument("--warmup", type=int, default=30)
+    p.add_argument("--rounds", type=int, default=3, help="alternating rounds; each row keeps its best")
     p.add_argument("--links", type=int, default=20000, help="get_url calls timed per row")
     p.add_argument("--reuse", action="store_true", help="reuse the cached 2025 database if still current")
     p.add_argument("--cache-dir", default=os.path.join(tempfile.gettempdir(), "tincoso-bench-cache"))
@@ -200,21 +203,27 @@ def main():
                 print(f"  {res['sites']} Sites, provisioned in {res['provision_s']:.1f} s (cached for --reuse)")
             dbs.append(("large", large))
 
-        rows, by = [], {}
-        for label, path in dbs:
-            for mode in ("flat", "stock"):
-                print(f"measuring {label} / {mode} …", flush=True)
-                res, _ = c.run_child(me, [
-                    "--child", "measure", "--db-url", c.sqlite_url(path), "--mode", mode,
-                    "--commune-code", commune_code, "--requests", str(a.requests),
-                    "--warmup", str(a.warmup), "--links", str(a.links),
-                ])
-                by[(label, mode)] = res
-                rows.append((
-                    f"{res['sites']:,}", "flat (tincoso)" if mode == "flat" else "Wagtail stock",
-                    f"{res['median_ms']:.2f}", f"{res['p95_ms']:.2f}", res["queries"], res["links"],
-                    f"{res['per_link_us']:.1f}", f"{res['other_site_link_us']:.1f}",
-                ))
+        # Small and large are measured in alternating rounds and each keeps its best round
+        # (lowest median): drift in the machine's load then hits both alike.
+        by = {}
+        for round_no in range(1, a.rounds + 1):
+            for label, path in dbs:
+                for mode in ("flat", "stock"):
+                    print(f"round {round_no}: measuring {label} / {mode} …", flush=True)
+                    res, _ = c.run_child(me, [
+                        "--child", "measure", "--db-url", c.sqlite_url(path), "--mode", mode,
+                        "--commune-code", commune_code, "--requests", str(a.requests),
+                        "--warmup", str(a.warmup), "--links", str(a.links),
+                    ])
+                    best = by.get((label, mode))
+                    if best is None or res["median_ms"] < best["median_ms"]:
+                        by[(label, mode)] = res
+        rows = [
+            (f"{res['sites']:,}", "flat (tincoso)" if mode == "flat" else "Wagtail stock",
+             f"{res['median_ms']:.2f}", f"{res['p95_ms']:.2f}", f"{res['cpu_median_ms']:.2f}", res["queries"],
+             res["links"], f"{res['per_link_us']:.1f}", f"{res['other_site_link_us']:.1f}")
+            for (label, mode), res in by.items()
+        ]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -222,9 +231,10 @@ def main():
 
     any_res = next(iter(by.values()))
     print()
-    print(f"GET / on {any_res['host']} (commune home), {a.requests} requests after {a.warmup} warm-up")
+    print(f"GET / on {any_res['host']} (commune home), {a.requests} requests after {a.warmup} warm-up, "
+          f"best of {a.rounds} alternating rounds")
     print(c.table(
-        ["Sites", "URL building", "median (ms)", "p95 (ms)", "SQL queries", "links",
+        ["Sites", "URL building", "median (ms)", "p95 (ms)", "CPU median (ms)", "SQL queries", "links",
          "get_url same site (µs)", "get_url other site (µs)"],
         rows,
     ))
