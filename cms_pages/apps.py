@@ -32,6 +32,18 @@ class CmsPagesConfig(AppConfig):
         post_page_move.connect(bump, dispatch_uid="tincoso_cache_move")
         page_slug_changed.connect(bump, dispatch_uid="tincoso_cache_slug")
         post_delete.connect(_bump_for_pages, dispatch_uid="tincoso_cache_delete")
+        # The search index follows publishing, unpublishing (and so scheduled go-live and
+        # expiry) and moves; deleting a page deletes its entry (foreign key cascade).
+        from . import search
+
+        page_published.connect(search.on_page_published, dispatch_uid="tincoso_search_published")
+        page_unpublished.connect(search.on_page_unpublished, dispatch_uid="tincoso_search_unpublished")
+        post_page_move.connect(search.on_page_moved, dispatch_uid="tincoso_search_move")
+        from wagtail.models import PageViewRestriction
+
+        for signal in (post_save, post_delete):
+            signal.connect(search.on_view_restriction_changed, sender=PageViewRestriction,
+                           dispatch_uid=f"tincoso_search_restriction_{signal is post_save}")
         for model in (Site, SiteIdentity):
             post_save.connect(bump, sender=model, dispatch_uid=f"tincoso_cache_save_{model.__name__}")
             post_delete.connect(bump, sender=model, dispatch_uid=f"tincoso_cache_delete_{model.__name__}")

@@ -4,7 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from cms_pages import feeds, seo
+from cms_pages import feeds, search, seo
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -17,6 +17,8 @@ urlpatterns = [
     path("rss/<str:kind>/", feeds.SiteFeed(), name="feed_rss_kind"),
     path("atom/", feeds.SiteAtomFeed(), name="feed_atom"),
     path("atom/<str:kind>/", feeds.SiteAtomFeed(), name="feed_atom_kind"),
+    path("tim-kiem/", search.search_page, name="search"),
+    path("api/search", search.search_api, name="search_api"),
 ]
 
 if settings.DEBUG:
