@@ -330,15 +330,21 @@ def main():
     pg_name = None
 
     def measure(label, db_url, media_root):
-        if not a.no_wait:
-            wait_for_quiet(a.max_load, a.patience)
-        print(f"measuring {label} …", flush=True)
+        import fcntl
+
         args = ["--child", "measure", "--db-url", db_url, "--commune-code", commune_code,
                 "--requests", str(a.requests), "--cold-requests", str(a.cold_requests),
                 "--warmup", str(a.warmup), "--add-news", str(a.add_news)]
         if a.profile:
             args.append("--profile")
-        res, _ = c.run_child(me, args, env={"MEDIA_ROOT": str(media_root)})
+        # One bench_pages measures at a time (two waiting here could otherwise start together).
+        os.makedirs(a.cache_dir, exist_ok=True)
+        with open(os.path.join(a.cache_dir, "bench_pages.measure.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not a.no_wait:
+                wait_for_quiet(a.max_load, a.patience)
+            print(f"measuring {label} …", flush=True)
+            res, _ = c.run_child(me, args, env={"MEDIA_ROOT": str(media_root)})
         by[label] = res
 
     try:
