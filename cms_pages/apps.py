@@ -38,6 +38,8 @@ class CmsPagesConfig(AppConfig):
 
         page_published.connect(search.on_page_published, dispatch_uid="tincoso_search_published")
         page_unpublished.connect(search.on_page_unpublished, dispatch_uid="tincoso_search_unpublished")
+        # An answered question unpublished in the page explorer is private again in its queue.
+        page_unpublished.connect(_answer_unpublished, dispatch_uid="tincoso_inquiry_unpublished")
         post_page_move.connect(search.on_page_moved, dispatch_uid="tincoso_search_move")
         from wagtail.models import PageViewRestriction
 
@@ -56,3 +58,9 @@ def _bump_for_pages(sender, instance, **kwargs):
 
     if isinstance(instance, Page):
         page_cache.new_content_version()
+
+
+def _answer_unpublished(sender, instance, **kwargs):
+    from .inquiries import on_page_unpublished
+
+    on_page_unpublished(sender, instance, **kwargs)

@@ -27,6 +27,7 @@ from .models import (
     NewsIndexPage,
     PortalHomePage,
     ProfilePage,
+    QuestionIndexPage,
 )
 
 # (model, slug, title) of the sections every portal / commune site starts with.
@@ -38,6 +39,7 @@ PORTAL_SECTIONS = [
 COMMUNE_SECTIONS = PORTAL_SECTIONS + [
     (ProfilePage, "gioi-thieu", "Giới thiệu"),
     (ContactPage, "lien-he", "Liên hệ"),
+    (QuestionIndexPage, "hoi-dap", "Hỏi đáp"),
 ]
 
 EDITOR_PAGE_PERMS = ["add_page", "change_page"]
@@ -49,6 +51,10 @@ EDITOR_COLLECTION_PERMS = [
 MODERATOR_COLLECTION_PERMS = EDITOR_COLLECTION_PERMS + [
     ("wagtailimages", "delete_image"), ("wagtaildocs", "delete_document"),
 ]
+# Global model permissions on citizens' questions and feedback (the admin's "Hỏi đáp, phản ánh");
+# which inquiries a user actually sees and handles follows their units (cms_pages/inquiry_admin.py).
+EDITOR_GLOBAL_PERMS = [("cms_pages", "view_inquiry"), ("cms_pages", "change_inquiry")]
+MODERATOR_GLOBAL_PERMS = EDITOR_GLOBAL_PERMS + [("cms_pages", "delete_inquiry")]
 EDITORS_SUFFIX = "Biên tập viên"
 MODERATORS_SUFFIX = "Kiểm duyệt viên"
 
@@ -93,7 +99,7 @@ class _Permissions:
 
     def __init__(self):
         perms = Permission.objects.select_related("content_type").filter(
-            content_type__app_label__in=["wagtailcore", "wagtailimages", "wagtaildocs", "wagtailadmin"]
+            content_type__app_label__in=["wagtailcore", "wagtailimages", "wagtaildocs", "wagtailadmin", "cms_pages"]
         )
         self.by_key = {(p.content_type.app_label, p.codename): p for p in perms}
 
@@ -314,11 +320,13 @@ class Provisioner:
             type(page).objects.filter(pk=page.pk).update(**{name: getattr(page, name) for name in updates})
 
         access_admin = self.perms.get("wagtailadmin", "access_admin")
-        for group, page_perms, collection_perms in (
-            (editors, EDITOR_PAGE_PERMS, EDITOR_COLLECTION_PERMS),
-            (moderators, MODERATOR_PAGE_PERMS, MODERATOR_COLLECTION_PERMS),
+        for group, page_perms, collection_perms, global_perms in (
+            (editors, EDITOR_PAGE_PERMS, EDITOR_COLLECTION_PERMS, EDITOR_GLOBAL_PERMS),
+            (moderators, MODERATOR_PAGE_PERMS, MODERATOR_COLLECTION_PERMS, MODERATOR_GLOBAL_PERMS),
         ):
             self.grants_global.add((group.pk, access_admin.pk))
+            for app_label, codename in global_perms:
+                self.grants_global.add((group.pk, self.perms.get(app_label, codename).pk))
             for codename in page_perms:
                 self.grants_page.add((group.pk, permission_root.pk, self.perms.page(codename).pk))
             for app_label, codename in collection_perms:

@@ -245,6 +245,13 @@ register_kind("page", "Trang giới thiệu", ["cms_pages.StandardPage", "cms_pa
               lambda page: _profile(page) if page._meta.model_name == "profilepage" else _standard(page))
 
 
+def _question(page):
+    return IndexedText(page.title, page.answered_on, f"{page.question}\n{_rich_text(page.answer)}")
+
+
+register_kind("question", "Hỏi đáp", ["cms_pages.AnsweredQuestionPage"], _question)
+
+
 # --- Indexing ------------------------------------------------------------------------------------
 
 

@@ -17,6 +17,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    # Citizens' photos (private storage) go to a throwaway folder, not the checkout's var/.
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # The database rolls back after each test; the cache must not outlive it.
     cache.clear()

@@ -9,3 +9,7 @@ from .content import (  # noqa: F401
 from .profile import ContactEntry, ContactPage, Leader, ProcedureLink, ProfilePage  # noqa: F401
 from .site_settings import SiteIdentity, theme_choices  # noqa: F401
 from .search_index import SearchEntry  # noqa: F401
+from .inquiries import (  # noqa: F401
+    AnsweredQuestionPage, EventAction, Inquiry, InquiryEvent, InquiryKind, InquiryPhoto, QuestionIndexPage, Status,
+    Topic,
+)

@@ -191,6 +191,7 @@ class CommuneHomePage(CachedPageMixin, AdminUnitMixin, Page):
         "cms_pages.DocumentIndexPage",
         "cms_pages.ProfilePage",
         "cms_pages.ContactPage",
+        "cms_pages.QuestionIndexPage",
         "cms_pages.StandardPage",
     ]
     is_creatable = False

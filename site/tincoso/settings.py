@@ -202,6 +202,7 @@ LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 TIME_ZONE = "Asia/Ho_Chi_Minh"
+FORMAT_MODULE_PATH = ["tincoso.formats"]  # day-first date input (site/tincoso/formats/vi)
 USE_I18N = True
 USE_TZ = True
 
@@ -230,6 +231,19 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
     AWS_QUERYSTRING_AUTH = False
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# Citizens' questions and feedback (cms_pages/inquiries): photos kept outside MEDIA_ROOT,
+# served only through views that check access.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT") or BASE_DIR / "var" / "private")
+INQUIRY_DEADLINE_WORKING_DAYS = env_int("INQUIRY_DEADLINE_WORKING_DAYS", 10)
+INQUIRY_POW_DIFFICULTY = env_int("INQUIRY_POW_DIFFICULTY", 16)  # leading zero bits of sha256
+INQUIRY_RATE_PER_IP_HOUR = env_int("INQUIRY_RATE_PER_IP_HOUR", 5)
+INQUIRY_RATE_PER_IP_DAY = env_int("INQUIRY_RATE_PER_IP_DAY", 20)
+INQUIRY_RATE_PER_PHONE_DAY = env_int("INQUIRY_RATE_PER_PHONE_DAY", 3)
+# Behind a reverse proxy (nginx), the client's address comes from X-Forwarded-For.
+INQUIRY_TRUST_X_FORWARDED_FOR = env_bool("INQUIRY_TRUST_X_FORWARDED_FOR", False)
+INQUIRY_MAX_PHOTOS = 3
+INQUIRY_PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
 # Whole-page cache of public pages for anonymous readers (cms_pages/page_cache.py); 0 = off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)

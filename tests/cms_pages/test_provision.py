@@ -83,7 +83,7 @@ def test_2024_province_gives_exactly_what_the_data_implies():
 @pytest.mark.django_db
 def test_each_commune_has_its_sections_site_groups_and_permissions_on_its_subtree_only(commune):
     sections = [p.title for p in commune.get_children().specific()]
-    assert sections == ["Tin tức", "Thông báo", "Văn bản", "Giới thiệu", "Liên hệ"]
+    assert sections == ["Tin tức", "Thông báo", "Văn bản", "Giới thiệu", "Liên hệ", "Hỏi đáp"]
     site = Site.objects.get(root_page=commune)
     assert site.hostname == "an-truong.cang-long.tra-vinh.localhost"
     assert site.site_name == "Xã An Trường"

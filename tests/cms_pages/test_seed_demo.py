@@ -309,3 +309,23 @@ def test_pictures_and_files():
     doc = _content(AN_TRUONG)["documents"][0]
     pdf = demo_content.render_document_pdf(doc, AN_TRUONG, fonts)
     assert pdf.startswith(b"%PDF-") and len(pdf) < 100_000
+
+
+@pytest.mark.django_db
+def test_seeded_pages_are_in_the_site_search_and_communes_have_questions(client):
+    from cms_pages.models import AnsweredQuestionPage, Inquiry, SearchEntry
+
+    seed()
+    searchable = (NewsPage.objects.live().count() + LegalDocumentPage.objects.live().count()
+                  + AnnouncementPage.objects.live().count() + AnsweredQuestionPage.objects.live().count())
+    assert SearchEntry.objects.filter(kind__in=["news", "document", "announcement", "question"]).count() == searchable
+    news = NewsPage.objects.live().filter(url_path__contains="/an-truong/").first()
+    words = " ".join(news.title.split()[:4])
+    html = client.get("/tim-kiem/", {"q": words}, HTTP_HOST=HOST).content.decode()
+    assert "Tìm thấy" in html and news.slug in html
+    # Questions and feedback: answered ones public, one open, one past its deadline.
+    mine = Inquiry.objects.filter(commune__url_path__contains="/an-truong/")
+    assert mine.filter(is_public=True, public_page__live=True).count() >= 4
+    assert mine.overdue().count() == 1 and mine.open().count() == 2
+    listing = client.get("/hoi-dap/", HTTP_HOST=HOST).content.decode()
+    assert mine.filter(is_public=True).first().title in listing

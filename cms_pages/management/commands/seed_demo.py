@@ -18,7 +18,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from datetime import time as clock
 
 from django.conf import settings
@@ -39,7 +39,9 @@ from wagtail.search.signal_handlers import post_save_signal_handler
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from cms_pages import demo_content as content
+from cms_pages import search as site_search
 from cms_pages.models import (
+    SearchEntry,
     AnnouncementAttachment,
     AnnouncementIndexPage,
     AnnouncementPage,
@@ -57,6 +59,7 @@ from cms_pages.models import (
     PortalHomePage,
     ProcedureLink,
     ProfilePage,
+    QuestionIndexPage,
     SiteIdentity,
 )
 from cms_pages.text import fold_key, slugify_vi
@@ -75,6 +78,7 @@ LABELS = [
     ("legal document", "văn bản"), ("file", "tệp đính kèm"), ("image", "ảnh"), ("profile", "trang giới thiệu"),
     ("leader", "lãnh đạo"), ("contact page", "trang liên hệ"), ("contact", "đầu mối liên hệ"),
     ("procedure", "thủ tục trực tuyến"), ("identity", "thông tin trang web"),
+    ("inquiry", "câu hỏi, phản ánh của người dân"), ("answered question", "trả lời công khai"),
 ]
 
 
@@ -285,6 +289,7 @@ class Seeder:
                         for backend in backends:
                             backend.add_bulk(model, objects)
             _add_references([obj for objects in self.saved.values() for obj in objects])
+            self._site_search_entries()
             for objects in self.updated.values():
                 for obj in objects:
                     if ReferenceIndex.is_indexed(type(obj)):
@@ -292,6 +297,23 @@ class Seeder:
         self.saved.clear()
         self.updated.clear()
         self.sites_pending = 0
+
+    def _site_search_entries(self):
+        """The site search's own index (cms_pages/search.py), which the publish signals fill
+        for pages published in the admin and seeding does not send."""
+        labels = set(site_search.searchable_model_labels())
+        entries = []
+        for group in (self.saved, self.updated):
+            for model, objects in group.items():
+                if model._meta.label_lower not in labels:
+                    continue
+                for page in objects:
+                    fields = site_search.entry_fields(page)
+                    if fields is not None:
+                        entries.append(SearchEntry(page_id=page.pk, **fields))
+        if entries:
+            SearchEntry.objects.filter(page_id__in=[e.page_id for e in entries]).delete()
+            SearchEntry.objects.bulk_create(entries)
 
     # --- plan ---
 
@@ -406,6 +428,9 @@ class Seeder:
             if self.reset:
                 self._index()  # nothing queued may point at what is deleted now
                 Page.objects.filter(pk__in=pks).delete()
+                from cms_pages.models import Inquiry
+
+                Inquiry.objects.filter(commune_id=home.pk, client_key="demo").delete()
                 get_document_model().objects.filter(collection=collection, uploaded_by_user=self.user).delete()
                 self.deleted += len(pks)
             with self.unit_of_work():
@@ -428,10 +453,64 @@ class Seeder:
             self._profile(sections[ProfilePage], content.profile(r, ctx), ctx.people)
         if ContactPage in sections:
             self._contact(sections[ContactPage], content.contact(r, ctx))
+        if QuestionIndexPage in sections and place.level == "commune":
+            self._inquiries(home, sections[QuestionIndexPage], r, ctx)
         site = self.sites.get(home.pk)
         if site is not None:
             self._identity(site, content.site_identity(r, ctx))
         self.seeded[place.level] += 1
+
+    def _inquiries(self, home, index, r, ctx):
+        """Citizens' questions and feedback: answered (most published as pages), open, overdue."""
+        from cms_pages.demo_inquiries import inquiries as demo
+        from cms_pages.models import AnsweredQuestionPage, Inquiry, InquiryEvent
+        from cms_pages.models.inquiries import CONSENT_VERSION, new_tracking_code
+        from cms_pages.working_days import deadline_for
+
+        names = [content.person_name(r, g) for g in "mfmfmfmf"]
+        unit = f"Ủy ban nhân dân {home.name_in_sentence}"
+        events, published = [], []
+        for n, item in enumerate(demo(r, ctx, self.now, names)):
+            answered_at = None
+            if item.answered_after_days is not None:
+                answered_at = min(item.received_at + timedelta(days=item.answered_after_days, hours=3),
+                                  self.now - timedelta(hours=1))
+            status = item.status or ("closed" if item.rating else "answered")
+            inquiry = Inquiry.objects.create(
+                code=new_tracking_code(), submission_key=f"demo:{home.pk}:{n}", commune=home, kind=item.kind,
+                topic=item.topic, title=item.title, body=item.body, location=item.location, name=item.name,
+                show_name=r.random() < 0.3, phone=content.mobile(r).replace(" ", ""),
+                consent_version=CONSENT_VERSION, consented_at=item.received_at, client_key="demo",
+                status=status, answer=item.answer if answered_at else "", answered_at=answered_at,
+                is_public=item.public and answered_at is not None, received_at=item.received_at,
+                deadline=deadline_for(item.received_at), rating=item.rating if answered_at else None,
+                rated_at=answered_at + timedelta(days=1) if answered_at and item.rating else None,
+                closed_at=answered_at + timedelta(days=1) if status == "closed" else None,
+            )
+            events.append(InquiryEvent(inquiry=inquiry, at=item.received_at, action="received"))
+            if item.status == "assigned":
+                events.append(InquiryEvent(inquiry=inquiry, at=item.received_at + timedelta(hours=2),
+                                           action="assigned", note="Công chức văn hoá – xã hội"))
+            if answered_at:
+                events.append(InquiryEvent(inquiry=inquiry, at=answered_at, action="answered"))
+                if inquiry.rating:
+                    events.append(InquiryEvent(inquiry=inquiry, at=inquiry.rated_at, action="rated",
+                                               note=f"{inquiry.rating}/5"))
+            if inquiry.is_public:
+                page = AnsweredQuestionPage(
+                    title=item.title, kind=item.kind, topic=item.topic,
+                    asker=item.name if inquiry.show_name else "Công dân", question=item.body,
+                    location=item.location, asked_on=timezone.localdate(item.received_at), answer=item.answer,
+                    answered_on=timezone.localdate(answered_at), answered_by_unit=unit,
+                )
+                published.append((page, answered_at, inquiry))
+                events.append(InquiryEvent(inquiry=inquiry, at=answered_at, action="published"))
+        self._add_live_children(index, [(page, at) for page, at, _inquiry in published])
+        for page, _at, inquiry in published:
+            Inquiry.objects.filter(pk=inquiry.pk).update(public_page=page)
+        InquiryEvent.objects.bulk_create(events)
+        self.stats["inquiry"] += len({e.inquiry_id for e in events})
+        self.stats["answered question"] += len(published)
 
     def _news(self, index, items):
         pages = []

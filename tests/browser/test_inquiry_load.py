@@ -1,0 +1,79 @@
+"""200 questions from 20 parallel clients make exactly 200 records, each with its own code:
+real HTTP against the live server (its own SQLite file, or PostgreSQL when DATABASE_URL
+points there), each client doing what a browser does (GET the form with its cookie, solve
+the proof of work, POST), and each form's POST sent twice at
+once, as a double click would."""
+
+import concurrent.futures
+import http.cookiejar
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from cms_pages import captcha
+
+pytestmark = pytest.mark.browser
+
+HOST = "an-truong.cang-long.tra-vinh.localhost"
+CLIENTS = 20
+EACH = 10
+MARK = "Kiểm thử tải"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _client():
+    jar = http.cookiejar.CookieJar()
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
+
+
+def _request(port, path, data=None):
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data,
+                                     headers={"Host": f"{HOST}:{port}", "Referer": f"http://{HOST}:{port}{path}"})
+    return request
+
+
+def _one(port, client_no, n):
+    opener = _client()
+    html = opener.open(_request(port, "/hoi-dap/gui/"), timeout=60).read().decode()
+    fields = dict(re.findall(r'name="(csrfmiddlewaretoken|pow_token|submission_key)" value="([^"]*)"', html))
+    difficulty = int(re.search(r'data-pow-difficulty="(\d+)"', html).group(1))
+    data = urllib.parse.urlencode({
+        **fields, "pow_nonce": captcha.solve(fields["pow_token"], difficulty),
+        "kind": "hoi_dap", "topic": "khac", "title": f"{MARK} {client_no}-{n}",
+        "body": f"Câu hỏi số {n} của người dùng thử {client_no}, gửi đồng thời với các người khác.",
+        "name": f"Người thử {client_no}", "phone": f"09{client_no:02d}{n:06d}", "consent": "on", "website": "",
+    }).encode()
+
+    def post(_):
+        try:
+            opener.open(_request(port, "/hoi-dap/gui/", data), timeout=60)
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 303, exc.read().decode()[:500]
+            return exc.headers["Location"]
+        raise AssertionError("expected a redirect to the receipt")
+
+    # A double click: the same form posted twice at the same moment.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pair:
+        locations = list(pair.map(post, range(2)))
+    assert locations[0] == locations[1]
+    return locations[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+def test_200_submissions_from_20_parallel_clients_make_200_records(live_site):
+    jobs = [(c, n) for c in range(CLIENTS) for n in range(EACH)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        codes = list(pool.map(lambda job: _one(live_site.port, *job), jobs))
+    assert len(codes) == 200 and len(set(codes)) == 200
+    counted = live_site.manage("shell", "-c", (
+        "from cms_pages.models import Inquiry; "
+        f"q = Inquiry.objects.filter(title__startswith='{MARK}'); "
+        "print(q.count(), q.values('code').distinct().count(), q.values('commune').distinct().count())"
+    )).stdout.split()
+    assert counted == ["200", "200", "1"]
