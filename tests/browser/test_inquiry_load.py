@@ -1,12 +1,16 @@
 """200 questions from 20 parallel clients make exactly 200 records, each with its own code:
-real HTTP against the live server (its own SQLite file, or PostgreSQL when DATABASE_URL
-points there), each client doing what a browser does (GET the form with its cookie, solve
+real HTTP against gunicorn (2 worker processes × 8 threads, as in production) on the live
+site's database (its own SQLite file, or PostgreSQL and Redis when DATABASE_URL points there), each client doing what a browser does (GET the form with its cookie, solve
 the proof of work, POST), and each form's POST sent twice at
 once, as a double click would."""
 
 import concurrent.futures
 import http.cookiejar
 import re
+import subprocess
+import sys
+import time
+from pathlib import Path
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -14,6 +18,8 @@ import urllib.request
 import pytest
 
 from cms_pages import captcha
+
+from .conftest import ROOT, _free_port
 
 pytestmark = pytest.mark.browser
 
@@ -66,12 +72,38 @@ def _one(port, client_no, n):
     return locations[0].rstrip("/").rsplit("/", 1)[-1]
 
 
-def test_200_submissions_from_20_parallel_clients_make_200_records(live_site):
+@pytest.fixture(scope="module")
+def gunicorn(live_site, tmp_path_factory):
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    env = {**live_site.env, "SITE_PORT": str(port)}
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "tincoso.wsgi", "-b", f"127.0.0.1:{port}", "--workers", "2", "--threads", "8",
+             "--chdir", str(ROOT / "site")],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(_request(port, "/hoi-dap/"), timeout=2).read()
+                    break
+                except OSError:
+                    if time.time() > deadline or server.poll() is not None:
+                        raise RuntimeError("gunicorn did not start: " + log_path.read_text())
+                    time.sleep(0.3)
+            yield port
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+def test_200_submissions_from_20_parallel_clients_make_200_records(live_site, gunicorn):
     jobs = [(c, n) for c in range(CLIENTS) for n in range(EACH)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-        codes = list(pool.map(lambda job: _one(live_site.port, *job), jobs))
+        codes = list(pool.map(lambda job: _one(gunicorn, *job), jobs))
     assert len(codes) == 200 and len(set(codes)) == 200
-    counted = live_site.manage("shell", "-c", (
+    counted = live_site.manage("shell", "--no-imports", "-c", (
         "from cms_pages.models import Inquiry; "
         f"q = Inquiry.objects.filter(title__startswith='{MARK}'); "
         "print(q.count(), q.values('code').distinct().count(), q.values('commune').distinct().count())"
