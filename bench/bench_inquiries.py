@@ -14,6 +14,7 @@ a burst of submissions.
    nothing. Timed: the POST (validation, captcha check, rate-limit queries, insert, redirect)
    and the GET of the form; wall time and throughput for the whole burst. Then the records
    are counted (must equal --submissions).
+   Then --sequential submissions by a single client, for the latency without contention.
 3. The status page by code (GET /hoi-dap/tra-cuu/?ma=…), sequentially, for every code.
 
 The server runs in its own process on a throwaway database (migrated, Trà Vinh provisioned),
@@ -92,7 +93,7 @@ def pow_figures(tokens, difficulty):
     return py, js
 
 
-def burst(port, submissions, clients, difficulty):
+def burst(port, submissions, clients, difficulty, offset=0):
     from cms_pages import captcha
 
     get_times, post_times, failures = [], [], []
@@ -124,7 +125,7 @@ def burst(port, submissions, clients, difficulty):
 
     t0 = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(max_workers=clients) as pool:
-        codes = [code for code in pool.map(one, range(submissions)) if code]
+        codes = [code for code in pool.map(one, range(offset, offset + submissions)) if code]
     wall = time.perf_counter() - t0
     return codes, get_times, post_times, failures, wall
 
@@ -143,6 +144,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--submissions", type=int, default=200)
     p.add_argument("--clients", type=int, default=20)
+    p.add_argument("--sequential", type=int, default=50, help="submissions by one client, uncontended")
     p.add_argument("--pow-tokens", type=int, default=30)
     p.add_argument("--difficulty", type=int, default=16)
     p.add_argument("--postgres", action="store_true", help="PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379)")
@@ -188,10 +190,12 @@ def main():
                     raise SystemExit("server did not start:\n" + (tmp / "server.log").read_text()[-3000:])
                 time.sleep(0.3)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tincoso.settings")
+        os.environ["DATABASE_URL"] = db_url
         import django
+        from django.db import connection
 
         django.setup()
-        print(machine_line())
+        print(machine_line(connection=connection))
         print(f"database: {'PostgreSQL + Redis' if a.postgres else 'SQLite (WAL) + local-memory cache'}; "
               f"server: {' '.join(Path(x).name for x in cmd[:1])} {'2 workers × 4 threads' if a.server == 'gunicorn' else '(threaded)'}")
 
@@ -212,6 +216,9 @@ def main():
         print(c.table(["request", "median ms", "p95 ms"], [("GET form", *_ms(gets)), ("POST submission", *_ms(posts))]))
         if failures:
             print("failures:", failures[:5])
+        _codes, gets1, posts1, failures1, wall1 = burst(port, a.sequential, 1, a.difficulty, offset=a.submissions)
+        print(f"\nOne client, {a.sequential} submissions one after the other ({len(failures1)} failures):")
+        print(c.table(["request", "median ms", "p95 ms"], [("GET form", *_ms(gets1)), ("POST submission", *_ms(posts1))]))
         look = lookups(port, codes)
         print(f"\nStatus page by code, {len(look)} sequential requests: median {_ms(look)[0]} ms, p95 {_ms(look)[1]} ms")
     finally:
