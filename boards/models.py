@@ -1,0 +1,278 @@
+"""E-boards: the registry, uploaded media slides, rendered files and playlist versions.
+
+A Board belongs to a unit (a commune home, or a district or province area) whose editors
+manage it. Its playlist is composed from that unit's content (boards/composition.py),
+rendered at its exact pixel size (boards/rendering.py, boards/video.py) into
+content-addressed files (RenderedFile), and published as an immutable PlaylistVersion that
+players fetch (issue 7).
+"""
+
+import datetime
+import hashlib
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import Orderable
+
+MIN_SIDE, MAX_SIDE = 64, 7680
+SIDE_MESSAGE = _("Kích thước phải từ 64 đến 7680 điểm ảnh (ví dụ 192×96, 384×192, 1920×1080).")
+SIDE_VALIDATORS = [MinValueValidator(MIN_SIDE, SIDE_MESSAGE), MaxValueValidator(MAX_SIDE, SIDE_MESSAGE)]
+WEEKDAYS = [(0, _("Thứ Hai")), (1, _("Thứ Ba")), (2, _("Thứ Tư")), (3, _("Thứ Năm")), (4, _("Thứ Sáu")),
+            (5, _("Thứ Bảy")), (6, _("Chủ nhật"))]
+
+
+class BoardKind(models.TextChoices):
+    LED = "led", _("LED")
+    LCD = "lcd", _("LCD")
+
+
+class BoardOutput(models.TextChoices):
+    IMAGES = "images", _("Ảnh từng trang")
+    VIDEO = "video", _("Video H.264 (MP4)")
+    BOTH = "both", _("Cả ảnh và video")
+
+
+class BoardGroup(models.Model):
+    """Boards addressed together (e.g. "Bảng chợ", "Bảng trường học") within a unit."""
+
+    owner = models.ForeignKey("wagtailcore.Page", verbose_name=_("đơn vị"), on_delete=models.CASCADE,
+                              related_name="+")
+    name = models.CharField(_("tên nhóm"), max_length=100)
+
+    class Meta:
+        verbose_name = _("nhóm bảng")
+        verbose_name_plural = _("nhóm bảng")
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="unique_board_group_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Board(ClusterableModel):
+    owner = models.ForeignKey(
+        "wagtailcore.Page", verbose_name=_("đơn vị quản lý"), on_delete=models.PROTECT, related_name="+",
+        help_text=_("Xã, huyện hoặc tỉnh có nội dung hiện trên bảng."),
+    )
+    name = models.CharField(_("tên bảng"), max_length=120)
+    address = models.CharField(_("địa chỉ"), max_length=255, blank=True)
+    latitude = models.DecimalField(_("vĩ độ"), max_digits=9, decimal_places=6, null=True, blank=True,
+                                   validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.DecimalField(_("kinh độ"), max_digits=9, decimal_places=6, null=True, blank=True,
+                                    validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    kind = models.CharField(_("loại"), max_length=3, choices=BoardKind.choices, default=BoardKind.LCD)
+    width = models.PositiveIntegerField(_("chiều rộng (điểm ảnh)"), validators=SIDE_VALIDATORS)
+    height = models.PositiveIntegerField(_("chiều cao (điểm ảnh)"), validators=SIDE_VALIDATORS)
+    output = models.CharField(_("đầu ra"), max_length=6, choices=BoardOutput.choices, default=BoardOutput.IMAGES)
+    default_slide_seconds = models.PositiveSmallIntegerField(
+        _("thời lượng mỗi trang (giây)"), default=10, validators=[MinValueValidator(3), MaxValueValidator(600)])
+    news_count = models.PositiveSmallIntegerField(_("số tin mới nhất"), default=5,
+                                                  validators=[MaxValueValidator(50)])
+    theme = models.CharField(_("giao diện"), max_length=40, default="default")
+    groups = ParentalManyToManyField(BoardGroup, verbose_name=_("nhóm"), blank=True, related_name="boards")
+    refresh_seconds = models.PositiveIntegerField(
+        _("chu kỳ hỏi danh sách phát (giây)"), default=300, validators=[MinValueValidator(30), MaxValueValidator(86400)])
+    is_active = models.BooleanField(_("đang hoạt động"), default=True)
+    # Kept by the system.
+    token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    recompose_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    panels = [
+        FieldPanel("owner"),
+        FieldPanel("name"),
+        MultiFieldPanel([FieldPanel("address"), FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")])],
+                        heading=_("Vị trí")),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("width"), FieldPanel("height")], heading=_("Màn hình")),
+        FieldRowPanel([FieldPanel("output"), FieldPanel("default_slide_seconds"), FieldPanel("news_count")],
+                      heading=_("Nội dung")),
+        FieldPanel("theme"),
+        FieldPanel("groups"),
+        InlinePanel("hours", heading=_("Giờ hoạt động"), label=_("khung giờ")),
+        FieldPanel("refresh_seconds"),
+        FieldPanel("is_active"),
+    ]
+
+    class Meta:
+        verbose_name = _("bảng điện tử")
+        verbose_name_plural = _("bảng điện tử")
+        ordering = ["owner__path", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.width}×{self.height})"
+
+    def clean(self):
+        super().clean()
+        if self.width and self.height:
+            ratio = max(self.width, self.height) / min(self.width, self.height)
+            if ratio > 8:
+                raise ValidationError({"height": _("Tỷ lệ khung hình quá lệch (%(w)s×%(h)s, tối đa 8:1).")
+                                       % {"w": self.width, "h": self.height}})
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError({"longitude": _("Cần nhập cả vĩ độ và kinh độ, hoặc bỏ trống cả hai.")})
+
+    @property
+    def size(self):
+        return self.width, self.height
+
+    @property
+    def wants_images(self):
+        return self.output in (BoardOutput.IMAGES, BoardOutput.BOTH)
+
+    @property
+    def wants_video(self):
+        return self.output in (BoardOutput.VIDEO, BoardOutput.BOTH)
+
+    def new_token(self):
+        """A fresh player token: returned once, stored hashed."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = hashlib.sha256(token.encode()).hexdigest()
+        return token
+
+    def is_operating(self, moment=None):
+        moment = timezone.localtime(moment)
+        hours = list(self.hours.all())
+        if not hours:
+            return True
+        return any(h.weekday == moment.weekday() and h.start <= moment.time() < h.end for h in hours)
+
+    @property
+    def current_version(self):
+        return self.versions.order_by("-number").first()
+
+
+class OperatingHours(Orderable):
+    board = ParentalKey(Board, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(_("thứ"), choices=WEEKDAYS)
+    start = models.TimeField(_("từ"), default=datetime.time(6, 0))
+    end = models.TimeField(_("đến"), default=datetime.time(22, 0))
+
+    panels = [FieldRowPanel([FieldPanel("weekday"), FieldPanel("start"), FieldPanel("end")])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("giờ hoạt động")
+
+    def clean(self):
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": _("Giờ kết thúc phải sau giờ bắt đầu.")})
+
+
+class MediaSlide(ClusterableModel):
+    """A picture (or a video clip) uploaded to play on a unit's boards for a while."""
+
+    owner = models.ForeignKey("wagtailcore.Page", verbose_name=_("đơn vị"), on_delete=models.CASCADE,
+                              related_name="+")
+    title = models.CharField(_("tiêu đề"), max_length=200)
+    image = models.ForeignKey("wagtailimages.Image", verbose_name=_("ảnh"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    video = models.ForeignKey("wagtaildocs.Document", verbose_name=_("video (MP4)"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    duration_seconds = models.PositiveSmallIntegerField(_("thời lượng (giây)"), null=True, blank=True,
+                                                        validators=[MinValueValidator(3), MaxValueValidator(3600)])
+    priority = models.CharField(_("mức ưu tiên"), max_length=10, default="normal",
+                                choices=[("normal", _("Thường")), ("priority", _("Ưu tiên"))])
+    valid_from = models.DateTimeField(_("hiện từ"), default=timezone.now)
+    valid_until = models.DateTimeField(_("hiện đến"), null=True, blank=True)
+    weekdays = models.CharField(_("các thứ trong tuần"), max_length=13, blank=True,
+                                help_text=_("Bỏ trống: mọi ngày. Ví dụ 0,1,2,3,4 là thứ Hai đến thứ Sáu."))
+    daily_start = models.TimeField(_("trong ngày từ"), null=True, blank=True)
+    daily_end = models.TimeField(_("trong ngày đến"), null=True, blank=True)
+    boards = ParentalManyToManyField(Board, verbose_name=_("chỉ trên các bảng"), blank=True, related_name="+")
+
+    panels = [
+        FieldPanel("owner"), FieldPanel("title"), FieldRowPanel([FieldPanel("image"), FieldPanel("video")]),
+        FieldRowPanel([FieldPanel("duration_seconds"), FieldPanel("priority")]),
+        FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")], heading=_("Thời gian hiệu lực")),
+        FieldRowPanel([FieldPanel("weekdays"), FieldPanel("daily_start"), FieldPanel("daily_end")],
+                      heading=_("Khung giờ phát")),
+        FieldPanel("boards"),
+    ]
+
+    class Meta:
+        verbose_name = _("trang trình chiếu tải lên")
+        verbose_name_plural = _("trang trình chiếu tải lên")
+        ordering = ["-valid_from"]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        super().clean()
+        if bool(self.image_id) == bool(self.video_id):
+            raise ValidationError(_("Chọn một ảnh hoặc một video (không chọn cả hai)."))
+        if self.valid_until and self.valid_from and self.valid_until <= self.valid_from:
+            raise ValidationError({"valid_until": _("Thời điểm kết thúc phải sau thời điểm bắt đầu.")})
+        if (self.daily_start is None) != (self.daily_end is None):
+            raise ValidationError({"daily_end": _("Cần cả giờ bắt đầu và giờ kết thúc trong ngày.")})
+        if self.weekdays:
+            try:
+                days = {int(x) for x in self.weekdays.split(",") if x.strip()}
+            except ValueError:
+                days = {-1}
+            if not days or not days <= set(range(7)):
+                raise ValidationError({"weekdays": _("Ghi các số từ 0 (thứ Hai) đến 6 (Chủ nhật), cách nhau bởi dấu phẩy.")})
+        if self.video_id and not self.duration_seconds:
+            raise ValidationError({"duration_seconds": _("Cần thời lượng cho video.")})
+
+
+class RenderedFile(models.Model):
+    """A rendered slide (PNG) or playlist video (MP4), named by its sha256; never changes."""
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    kind = models.CharField(max_length=4)  # png | mp4 | jpg (uploaded originals re-served)
+    path = models.CharField(max_length=200)  # relative to MEDIA_ROOT: boards/<2 hex>/<sha256>.<ext>
+    size = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tệp đã dựng")
+        verbose_name_plural = _("tệp đã dựng")
+
+
+class SlideCache(models.Model):
+    """Which file a slide's inputs rendered to: only slides whose inputs changed render again."""
+
+    key = models.CharField(max_length=64, primary_key=True)  # boards.slide.cache_key(...)
+    file = models.ForeignKey(RenderedFile, on_delete=models.CASCADE, related_name="+")
+
+
+class PlaylistVersion(models.Model):
+    """What a board plays, as players fetch it; a new row whenever the items change."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    generated_at = models.DateTimeField(default=timezone.now)
+    items = models.JSONField(default=list)  # [{id, kind, url, sha256, bytes, duration_s, valid_from, valid_to, priority, title}]
+    video = models.ForeignKey(RenderedFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    fingerprint = models.CharField(max_length=64)  # sha256 of the items: the ETag
+    emergency = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["board", "number"], name="unique_playlist_version")]
+
+    def __str__(self):
+        return f"{self.board} v{self.number}"
+
+
+class RenderProblem(models.Model):
+    """An item that could not be rendered for a board (skipped; the rest still plays)."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="problems")
+    item_key = models.CharField(max_length=60)
+    title = models.CharField(max_length=255, blank=True)
+    message = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("lỗi dựng trang")
+        verbose_name_plural = _("lỗi dựng trang")

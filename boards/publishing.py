@@ -1,0 +1,274 @@
+"""Turning a board's content into a playlist version: the side effects around the pure parts.
+
+    candidates_for(board) → compose() → render each slide (or find it already rendered) →
+    write content-addressed files → a new PlaylistVersion when the items changed.
+
+Called by the django-q2 tasks (boards/tasks.py) when pages are published, unpublished or
+expire, and by `manage.py render_boards`. A slide that fails to render is skipped and
+recorded (RenderProblem); the rest of the board still plays.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from wagtail.models import Page
+
+from .composition import Candidate, Daypart, Rules, compose
+from .models import Board, MediaSlide, PlaylistVersion, RenderedFile, RenderProblem, SlideCache
+
+log = logging.getLogger(__name__)
+NEWS_LOOKED_AT = 50  # the newest news considered before the board's own limit
+
+
+# --- Where a board's content comes from ----------------------------------------------------------
+
+
+def content_root(owner):
+    """The subtree whose pages a board of `owner` shows: a commune's own site, or an area's portal."""
+    from cms_pages.models import AreaPage, CommuneHomePage, PortalHomePage
+
+    owner = owner.specific
+    if isinstance(owner, CommuneHomePage | PortalHomePage):
+        return owner
+    if isinstance(owner, AreaPage):
+        return PortalHomePage.objects.child_of(owner).first()
+    return None
+
+
+def boards_reached_by(page):
+    """The boards whose content includes `page` (its commune's, or its portal area's boards)."""
+    from cms_pages.models import CommuneHomePage, PortalHomePage
+
+    ancestors = Page.objects.ancestor_of(page, inclusive=True).type(CommuneHomePage, PortalHomePage)
+    owners = []
+    for home in ancestors:
+        owners.append(home.pk)
+        if home.specific_class is PortalHomePage:
+            owners.append(home.get_parent().pk)
+    return Board.objects.filter(owner_id__in=owners, is_active=True)
+
+
+def _unit_name(owner):
+    owner = owner.specific
+    name = getattr(owner, "name_in_sentence", None)
+    if name is None:  # a portal home: its area
+        name = owner.get_parent().specific.name_in_sentence
+    return f"UBND {name}"
+
+
+def _image_path(image):
+    if image is None:
+        return None
+    try:
+        return image.file.path
+    except (NotImplementedError, ValueError):  # remote storage: no local path
+        return None
+
+
+def candidates_for(board, now):
+    """Every item that could play on `board`, with its validity and priority (not yet filtered)."""
+    from cms_pages.models import AnnouncementPage, NewsPage
+
+    from .slide import SlideContent
+
+    root = content_root(board.owner)
+    header = _unit_name(board.owner)
+    date_label = _date_label(now)
+    site = root.get_site() if root is not None else None
+    footer = site.hostname if site else ""
+    items = []
+    if root is not None:
+        announcements = (AnnouncementPage.objects.live().descendant_of(root).filter(show_on_boards=True)
+                         .filter(models_q_valid_until(now)))
+        for page in announcements:
+            items.append(Candidate(
+                key=f"announcement:{page.pk}", kind="announcement", priority=page.priority,
+                date=page.valid_from or page.first_published_at, valid_from=page.valid_from,
+                valid_until=page.valid_until,
+                payload=SlideContent(kind="announcement", title=page.title, summary=page.summary,
+                                     priority=page.priority, qr_url=page.full_url, header=header,
+                                     date_label=date_label, footer=footer),
+            ))
+        news = (NewsPage.objects.live().descendant_of(root).filter(show_on_boards=True)
+                .select_related("featured_image").order_by("-date", "-pk")[:NEWS_LOOKED_AT])
+        for page in news:
+            published = page.first_published_at or now
+            items.append(Candidate(
+                key=f"news:{page.pk}", kind="news", date=max(published, _start_of(page.date, now)),
+                payload=SlideContent(kind="news", title=page.title, summary=page.summary,
+                                     image_path=_image_path(page.featured_image), qr_url=page.full_url,
+                                     header=header, date_label=date_label, footer=footer),
+            ))
+    media = MediaSlide.objects.filter(owner_id=board.owner_id).select_related("image", "video")
+    for slide in media:
+        chosen = list(slide.boards.values_list("pk", flat=True))
+        if chosen and board.pk not in chosen:
+            continue
+        dayparts = ()
+        days = frozenset(int(x) for x in slide.weekdays.split(",") if x.strip()) if slide.weekdays else frozenset(range(7))
+        if slide.daily_start is not None or slide.weekdays:
+            dayparts = (Daypart(days, slide.daily_start or _midnight(), slide.daily_end or _midnight()),)
+        items.append(Candidate(
+            key=f"media:{slide.pk}", kind="media", priority=slide.priority, date=slide.valid_from,
+            valid_from=slide.valid_from, valid_until=slide.valid_until, dayparts=dayparts,
+            duration_s=slide.duration_seconds,
+            payload=SlideContent(kind="image", title=slide.title, image_path=_image_path(slide.image))
+            if slide.image_id else ("video", slide.video),
+        ))
+    return items
+
+
+def models_q_valid_until(now):
+    from django.db.models import Q
+
+    return Q(valid_until__isnull=True) | Q(valid_until__gt=now)
+
+
+def _midnight():
+    import datetime
+
+    return datetime.time(0, 0)
+
+
+def _start_of(day, now):
+    import datetime
+
+    return datetime.datetime.combine(day, datetime.time(0, 0), now.tzinfo)
+
+
+WEEKDAY_NAMES = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
+
+
+def _date_label(now):
+    return f"{WEEKDAY_NAMES[now.weekday()]}, {now:%d/%m/%Y}"
+
+
+# --- Files ------------------------------------------------------------------------------------
+
+
+def store_file(data: bytes, kind: str, width: int, height: int) -> RenderedFile:
+    """Write `data` under MEDIA_ROOT/boards/<2 hex>/<sha256>.<kind> once (atomically) and record it."""
+    digest = hashlib.sha256(data).hexdigest()
+    existing = RenderedFile.objects.filter(sha256=digest).first()
+    relative = f"boards/{digest[:2]}/{digest}.{kind}"
+    target = os.path.join(settings.MEDIA_ROOT, relative)
+    if existing is None or not os.path.exists(target):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)  # readers see the whole file or none
+    if existing is not None:
+        return existing
+    file, _created = RenderedFile.objects.get_or_create(
+        sha256=digest, defaults={"kind": kind, "path": relative, "size": len(data), "width": width, "height": height})
+    return file
+
+
+def file_url(file):
+    return f"{settings.MEDIA_URL}{file.path}"
+
+
+# --- One board ----------------------------------------------------------------------------------
+
+
+def _render(board, content):
+    """The RenderedFile of one slide, rendered only when its inputs are new."""
+    from .rendering import render_slide
+    from .slide import cache_key
+
+    key = cache_key(content, board.width, board.height, board.theme)
+    cached = SlideCache.objects.filter(key=key).select_related("file").first()
+    if cached is not None:
+        return cached.file, False
+    data = render_slide(content, board.width, board.height, board.theme)
+    file = store_file(data, "png", board.width, board.height)
+    SlideCache.objects.get_or_create(key=key, defaults={"file": file})
+    return file, True
+
+
+def rebuild(board, now=None):
+    """Compose, render what changed, and publish a new version if the playlist changed.
+    Returns (version, created, rendered_count, problems)."""
+    now = timezone.localtime(now)
+    composition = compose(candidates_for(board, now), now,
+                          Rules(news_count=board.news_count, default_duration_s=board.default_slide_seconds))
+    items, frames, problems, rendered = [], [], [], 0
+    for entry in composition.entries:
+        candidate = entry.candidate
+        try:
+            if isinstance(candidate.payload, tuple):  # an uploaded video clip plays as it is
+                document = candidate.payload[1]
+                file = _video_clip(document)
+            else:
+                file, new = _render(board, candidate.payload)
+                rendered += new
+                frames.append((file, entry.duration_s))
+        except Exception as exc:  # noqa: BLE001 - one item never blanks a board
+            message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
+            problems.append((candidate, message))
+            log.warning("board %s: item %s skipped: %s", board.pk, candidate.key, message)
+            continue
+        items.append({
+            "id": candidate.key, "kind": "video" if file.kind == "mp4" else "image", "url": file_url(file),
+            "sha256": file.sha256, "bytes": file.size, "duration_s": entry.duration_s,
+            "valid_from": candidate.valid_from.isoformat() if candidate.valid_from else None,
+            "valid_to": candidate.valid_until.isoformat() if candidate.valid_until else None,
+            "priority": candidate.priority,
+            "title": getattr(candidate.payload, "title", "") if not isinstance(candidate.payload, tuple)
+            else candidate.payload[1].title,
+        })
+    fingerprint = hashlib.sha256(json.dumps([items, board.output, board.width, board.height],
+                                            sort_keys=True).encode()).hexdigest()
+    with transaction.atomic():
+        Board.objects.filter(pk=board.pk).update(recompose_at=composition.next_change)
+        for candidate, message in problems:
+            RenderProblem.objects.create(board=board, item_key=candidate.key, message=message[:2000],
+                                         title=str(getattr(candidate.payload, "title", ""))[:255])
+        current = PlaylistVersion.objects.select_for_update().filter(board=board).order_by("-number").first()
+        if current is not None and current.fingerprint == fingerprint:
+            return current, False, rendered, problems
+    video = _playlist_video(board, frames) if board.wants_video and frames else None
+    with transaction.atomic():
+        current = PlaylistVersion.objects.select_for_update().filter(board=board).order_by("-number").first()
+        if current is not None and current.fingerprint == fingerprint:
+            return current, False, rendered, problems
+        version = PlaylistVersion.objects.create(
+            board=board, number=(current.number + 1) if current else 1, items=items, video=video,
+            fingerprint=fingerprint, emergency=composition.emergency, generated_at=timezone.now(),
+        )
+    return version, True, rendered, problems
+
+
+def _video_clip(document):
+    with document.file.open("rb") as handle:
+        data = handle.read()
+    return store_file(data, "mp4", 0, 0)
+
+
+def _playlist_video(board, frames):
+    """The playlist as one H.264 MP4 (boards/video.py), cached by the slides it is made of."""
+    from PIL import Image
+
+    from .video import encode_playlist_video
+
+    key = hashlib.sha256(json.dumps(["video", [(f.sha256, d) for f, d in frames], board.width, board.height],
+                                    sort_keys=True).encode()).hexdigest()
+    cached = SlideCache.objects.filter(key=key).select_related("file").first()
+    if cached is not None:
+        return cached.file
+    slides = []
+    for file, duration in frames:
+        with Image.open(os.path.join(settings.MEDIA_ROOT, file.path)) as image:
+            slides.append((image.convert("RGB"), duration))
+    data = encode_playlist_video(slides, board.width, board.height)
+    file = store_file(data, "mp4", board.width, board.height)
+    SlideCache.objects.get_or_create(key=key, defaults={"file": file})
+    return file

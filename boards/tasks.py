@@ -1,0 +1,58 @@
+"""Background jobs of the boards, run by the django-q2 worker (`manage.py qcluster`)."""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+
+def enqueue(function, *args):
+    from django_q.tasks import async_task
+
+    async_task(function, *args, sync=getattr(settings, "TASKS_SYNC", False))
+
+
+def rebuild_board(board_id):
+    from .models import Board
+    from .publishing import rebuild
+
+    board = Board.objects.filter(pk=board_id, is_active=True).select_related("owner").first()
+    if board is None:
+        return None
+    version, created, rendered, problems = rebuild(board)
+    return {"board": board_id, "version": version.number, "new": created, "rendered": rendered,
+            "problems": len(problems)}
+
+
+def rebuild_for_page(page_id):
+    """A page was published, unpublished, moved or deleted: the boards it reaches, and only those."""
+    from wagtail.models import Page
+
+    from .models import Board
+    from .publishing import boards_reached_by
+
+    page = Page.objects.filter(pk=page_id).first()
+    boards = boards_reached_by(page) if page is not None else Board.objects.filter(is_active=True)
+    return [rebuild_board(pk) for pk in boards.values_list("pk", flat=True)]
+
+
+def rebuild_due():
+    """Every minute: boards whose playlist changes by the clock now (an item expiring or
+    starting, a daypart opening or closing). Scheduled by migration."""
+    from .models import Board
+
+    due = Board.objects.filter(is_active=True, recompose_at__lte=timezone.now()).values_list("pk", flat=True)
+    return [rebuild_board(pk) for pk in due]
+
+
+def on_page_changed(sender, instance, **kwargs):
+    """page_published / page_unpublished: recompose the boards the page reaches, after commit."""
+    from cms_pages.models import AnnouncementPage, NewsPage
+
+    if not isinstance(instance, AnnouncementPage | NewsPage):
+        return
+    page_id = instance.pk
+    transaction.on_commit(lambda: enqueue("boards.tasks.rebuild_for_page", page_id))

@@ -1,0 +1,144 @@
+"""From content to playlist versions: publishing reaches only its own commune's boards, through
+the task queue; unchanged content renders nothing again; an emergency pre-empts; an expiry
+recomposes by the clock; a broken item is skipped and recorded; video boards get an H.264 file."""
+
+import datetime
+import io
+import os
+
+import pytest
+from django.conf import settings
+from django.core.files.images import ImageFile
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from PIL import Image as PILImage
+from wagtail.images import get_image_model
+
+from boards.models import Board, PlaylistVersion, RenderProblem
+from boards.publishing import boards_reached_by, rebuild
+from boards.tasks import rebuild_due
+from tests.cms_pages.factories import announcement, news
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.TASKS_SYNC = True
+
+
+def board(owner, width=1920, height=1080, **fields):
+    return Board.objects.create(owner=owner, name=f"Bảng {owner.title} {width}×{height}", width=width,
+                                height=height, **fields)
+
+
+def picture(title="Ảnh cánh đồng"):
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (800, 450), (40, 140, 60)).save(buffer, "JPEG")
+    return get_image_model().objects.create(title=title, file=ImageFile(buffer, name="canh-dong.jpg"))
+
+
+def publish_in_commit(capture, function, *args, **kwargs):
+    with capture(execute=True):
+        return function(*args, **kwargs)
+
+
+@pytest.mark.django_db
+def test_publishing_recomposes_only_the_boards_it_reaches(commune, other_commune, django_capture_on_commit_callbacks):
+    ours, theirs = board(commune), board(other_commune, 384, 192)
+    notice = publish_in_commit(django_capture_on_commit_callbacks, announcement, commune, "Lịch tiêm chủng tháng 12")
+    item = publish_in_commit(django_capture_on_commit_callbacks, news, commune, "Ra quân làm đường giao thông",
+                             featured_image=picture())
+    version = ours.current_version
+    assert version is not None and version.number == 2  # one per publish
+    assert [i["id"] for i in version.items] == [f"announcement:{notice.pk}", f"news:{item.pk}"]
+    for entry in version.items:
+        on_disk = os.path.join(settings.MEDIA_ROOT, entry["url"].removeprefix(settings.MEDIA_URL))
+        assert os.path.getsize(on_disk) == entry["bytes"] and entry["sha256"] in on_disk
+        with PILImage.open(on_disk) as png:
+            assert png.size == (1920, 1080)
+    assert theirs.current_version is None  # Đông Hải's board was not touched
+    assert list(boards_reached_by(item)) == [ours]
+
+
+@pytest.mark.django_db
+def test_nothing_changed_nothing_rendered(commune):
+    ours = board(commune, 384, 192)
+    announcement(commune, "Thông báo họp dân")
+    first, created, rendered, problems = rebuild(ours)
+    assert created and rendered == 1 and not problems
+    again, created, rendered, _ = rebuild(ours)
+    assert again.pk == first.pk and not created and rendered == 0
+    # Another board of the same size reuses the rendered slide.
+    twin = board(commune, 384, 192)
+    _v, created, rendered, _ = rebuild(twin)
+    assert created and rendered == 0
+
+
+@pytest.mark.django_db
+def test_an_emergency_pre_empts_and_expiry_recomposes_by_the_clock(commune):
+    ours = board(commune)
+    announcement(commune, "Thông báo thu gom rác")
+    now = timezone.now()
+    storm = announcement(commune, "Khẩn cấp: bão số 9 đổ bộ", priority="emergency",
+                         valid_until=now + datetime.timedelta(hours=2))
+    version, *_ = rebuild(ours)
+    assert version.emergency and [i["id"] for i in version.items] == [f"announcement:{storm.pk}"]
+    ours.refresh_from_db()
+    assert ours.recompose_at == storm.valid_until
+    # Two hours later the every-minute task finds the board due and the emergency is gone.
+    Board.objects.filter(pk=ours.pk).update(recompose_at=now - datetime.timedelta(seconds=1))
+    later, created, *_ = rebuild(ours, now=now + datetime.timedelta(hours=2, minutes=1))
+    assert created and not later.emergency and len(later.items) == 1
+    assert later.items[0]["title"] == "Thông báo thu gom rác"
+
+
+@pytest.mark.django_db
+def test_rebuild_due_takes_only_boards_whose_time_has_come(commune):
+    due, not_due = board(commune, 384, 192), board(commune, 192, 96)
+    announcement(commune, "Thông báo lịch cắt điện")
+    Board.objects.filter(pk=due.pk).update(recompose_at=timezone.now() - datetime.timedelta(minutes=1))
+    Board.objects.filter(pk=not_due.pk).update(recompose_at=timezone.now() + datetime.timedelta(hours=1))
+    results = rebuild_due()
+    assert [r["board"] for r in results] == [due.pk]
+
+
+@pytest.mark.django_db
+def test_a_broken_item_is_skipped_and_recorded_the_rest_plays(commune):
+    ours = board(commune)
+    announcement(commune, "Thông báo nghỉ lễ")
+    image = picture("Ảnh hỏng")
+    with open(image.file.path, "wb") as handle:
+        handle.write(b"not a picture at all")
+    news(commune, "Tin có ảnh hỏng", featured_image=image)
+    version, created, rendered, problems = rebuild(ours)
+    assert created and [i["title"] for i in version.items] == ["Thông báo nghỉ lễ"]
+    assert len(problems) == 1
+    problem = RenderProblem.objects.get(board=ours)
+    assert problem.title == "Tin có ảnh hỏng" and problem.message
+
+
+@pytest.mark.django_db
+def test_video_boards_get_the_playlist_as_h264(commune):
+    from boards.video import probe
+
+    ours = board(commune, 384, 192, output="both", default_slide_seconds=4)
+    announcement(commune, "Thông báo một")
+    announcement(commune, "Thông báo hai")
+    version, *_ = rebuild(ours)
+    assert version.video is not None
+    with open(os.path.join(settings.MEDIA_ROOT, version.video.path), "rb") as handle:
+        info = probe(handle.read())
+    assert info["codec"] == "h264" and (info["width"], info["height"]) == (384, 192)
+    assert abs(info["duration"] - 8.0) < 0.1
+
+
+@pytest.mark.django_db
+def test_render_boards_command(commune):
+    ours = board(commune, 384, 192)
+    announcement(commune, "Thông báo họp tổ dân phố")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("render_boards", no_progress=True, stdout=out, stderr=err)
+    assert "1 danh sách phát mới" in out.getvalue()
+    assert PlaylistVersion.objects.filter(board=ours).count() == 1
+    with pytest.raises(CommandError, match="Không có bảng điện tử mã 999999"):
+        call_command("render_boards", board=[999999], no_progress=True, stdout=out)
