@@ -36,6 +36,8 @@ migrate: install
 demo: migrate
 	$(PY) manage.py provision --structure $(DEMO_STRUCTURE) --province "$(DEMO_PROVINCE)"
 	$(PY) manage.py seed_demo --province "$(DEMO_PROVINCE)"
+	$(PY) manage.py seed_boards --province "$(DEMO_PROVINCE)"
+	$(PY) manage.py render_boards
 	$(PY) manage.py ensure_admin
 
 run: demo

@@ -41,7 +41,7 @@ from PIL import Image, ImageCms, ImageColor, ImageDraw, ImageFile, ImageFont, Im
 
 from boards.slide import KINDS, PRIORITIES, SlideContent
 
-RENDERER_VERSION = "1"  # bump whenever a change here alters pixels
+RENDERER_VERSION = "2"  # bump whenever a change here alters pixels
 
 THEMES_DIR = Path(__file__).resolve().parents[1] / "themes"
 DEFAULT_THEME = "default"
@@ -52,7 +52,13 @@ MAX_BOARD_RATIO = 8.0
 MAX_PICTURE_PIXELS = 50_000_000
 MAX_PICTURE_RATIO = 20.0
 MIN_FONT_PX = 6
-PNG_OPTIONS = {"optimize": False, "compress_level": 1}  # see bench/bench_slides.py for the trade-off
+MIN_TEXT_SHARE = 0.3  # a QR code in a side column leaves the text at least this share of the width
+# PNG: zlib level 1, run-length matching (the flat backgrounds of a slide), the UP filter on
+# every row, written by OpenCV's libpng. Pillow's encoder always tries all five filters on
+# every row (no option to fix one): twice the time for files of about the same size
+# (bench/bench_slides.py compares them).
+PNG_COMPRESSION = 1
+PICTURE_CACHE_SIZE = 8  # fitted pictures kept per process (a few MB each)
 ELLIPSIS = "…"
 _TRIM_BEFORE_ELLIPSIS = " ,;:.–—-"
 # Glyphs that reach highest and lowest in Vietnamese (stacked marks on capitals, hooks, descenders).
@@ -230,14 +236,18 @@ def _colours(layout, shape):
     return {**layout["colours"], **shape.get("colours", {})}
 
 
+@functools.cache
 def library_versions() -> dict:
     """Versions of what draws and encodes the pixels: a change may alter them."""
     from importlib.metadata import version
 
+    import cv2
+
     return {
         "pillow": Image.__version__,
         "freetype": features.version("freetype2"),
-        "zlib": features.version("zlib"),
+        "littlecms": features.version("littlecms2"),
+        "opencv": cv2.__version__,
         "qrcode": version("qrcode"),
     }
 
@@ -246,9 +256,11 @@ def library_versions() -> dict:
 
 
 def normalise_text(text) -> str:
-    """NFC (precomposed ệ, ở, ữ: one glyph each), whitespace collapsed, control characters out."""
+    """NFC (precomposed ệ, ở, ữ: one glyph each), whitespace collapsed, control and invisible
+    format characters (soft hyphen, zero-width joiners, BOM) out."""
     text = unicodedata.normalize("NFC", text or "")
-    text = "".join(" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) != "Cc")
+    text = "".join(" " if ch.isspace() else ch for ch in text
+                   if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf"))
     return " ".join(text.split())
 
 
@@ -256,6 +268,19 @@ def normalise_text(text) -> str:
 def get_font(path: str, size: int) -> ImageFont.FreeTypeFont:
     """The font at `path` (a file shipped in themes/) at `size` px, cached."""
     return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
+
+
+@functools.lru_cache(maxsize=8192)
+def has_glyph(path: str, ch: str) -> bool:
+    """Whether the font draws `ch` (not its "missing glyph" box): emoji and other symbols
+    the shipped font lacks are left out rather than shown as empty boxes."""
+    font = get_font(path, 32)
+
+    def look(c):
+        mask = font.getmask(c)
+        return font.getlength(c), mask.size, bytes(mask)
+
+    return look(ch) != look("\ue000")  # a private-use code point: never in the font
 
 
 @functools.lru_cache(maxsize=512)
@@ -450,8 +475,8 @@ def fit_text(text, font_path, width, height, min_size, max_size, line_spacing=0.
     at most `max_lines`). If even min_size does not fit, the text is set at min_size, cut
     after the last whole word that fits and ended with "…" (a word is cut only when it alone
     is wider than the box). Binary search over sizes; fonts and extents are cached."""
-    text = normalise_text(text)
     font_path = str(font_path)
+    text = normalise_text("".join(ch if ch == " " or has_glyph(font_path, ch) else " " for ch in normalise_text(text)))
     min_size = max(MIN_FONT_PX, int(min_size))
     max_size = max(min_size, int(max_size))
     words = text.split(" ") if text else []
@@ -621,7 +646,8 @@ def _plan_tiny(content, w, h, th, name, shape, colours):
                       _px(spec["min"], unit, MIN_FONT_PX), _px(spec["max"], unit, MIN_FONT_PX),
                       spec.get("line_spacing", 0.0), spec.get("max_lines"))
     y = top + (box_h - fitted.height) // 2
-    texts.append(TextBlock("title", (pad, y, w - pad, y + fitted.height), fitted, title_colour, "center"))
+    if fitted.lines:
+        texts.append(TextBlock("title", (pad, y, w - pad, y + fitted.height), fitted, title_colour, "center"))
     return SlidePlan(w, h, name, background, tuple(rects), None, colours["picture_background"], None,
                      (colours["qr_dark"], colours["qr_light"]), tuple(texts), bool(shape.get("crisp_text")))
 
@@ -687,46 +713,49 @@ def _plan_board(content, w, h, th, name, shape, colours):
     text_bottom = col[3]
     footer_spec = shape.get("footer")
     caption = th.layout["labels"].get("qr_caption", "")
+    module = None
     if content.qr_url and qr_spec:
         room = min(col[2] - col[0] + pad, (col[3] - col[1]) // 2 + pad)
         module = _qr_module(content.qr_url, qr_spec, unit, room)
-        if module:
-            side = module * len(_qr_matrix(content.qr_url))
-            inset = min(4 * module, pad)  # the quiet zone may lie over the (light) padding
-            cap_spec = qr_spec["caption"]
-            cap_size = _px(cap_spec["size"], unit, MIN_FONT_PX)
-            if qr_spec["position"] == "corner":  # a column at the far edge, caption above the code
-                x1 = w - pad + inset if not (picture and picture[2] == w) else picture[0] - pad + inset
+    if module:
+        side = module * len(_qr_matrix(content.qr_url))
+        quiet = 4 * module
+        inset = min(quiet, pad)  # the quiet zone may lie over the (light) padding
+        gap = _px(qr_spec.get("gap", 0.03), unit)
+        cap_spec = qr_spec["caption"]
+        cap_size = _px(cap_spec["size"], unit, MIN_FONT_PX)
+        if qr_spec["position"] == "corner":  # a column at the far edge, caption above the code
+            x1 = picture[0] - pad + inset if picture and picture[2] == w else w - pad + inset
+            if x1 - side - gap - col[0] >= MIN_TEXT_SHARE * w:  # else the code would squeeze the text out
                 qr = ((x1 - side, h - pad + inset - side, x1, h - pad + inset), module, content.qr_url)
                 cap = _fit_line(caption, th, cap_spec.get("font", "bold"), side - 2 * inset, cap_size * 2,
                                 MIN_FONT_PX, cap_size)
-                cy1 = qr[0][1] + 4 * module - inset
+                cy1 = qr[0][1] + quiet - inset
                 texts.append(TextBlock("caption", (x1 - side + inset, cy1 - cap.height, x1 - inset, cy1), cap,
                                        colours["title"], "center"))
-                col[2] = x1 - side - _px(qr_spec.get("gap", 0.03), unit)
-            else:  # a row at the bottom of the text column: code left, caption and footer right
-                x0 = col[0] - inset
-                y1 = col[3] + inset
-                qr = ((x0, y1 - side, x0 + side, y1), module, content.qr_url)
-                qz = 4 * module
-                right_x0 = x0 + side - qz + _px(qr_spec.get("gap", 0.03), unit)
-                right_w = col[2] - right_x0
-                sym_top, sym_bottom = y1 - side + qz, y1 - qz
-                if right_w > cap_size * 2:
-                    cap = _fit_line(caption, th, cap_spec.get("font", "bold"), right_w, cap_size * 2,
-                                    MIN_FONT_PX, cap_size)
-                    blocks = [("caption", cap, colours["title"])]
-                    if content.footer and footer_spec:
-                        fsize = _px(footer_spec["size"], unit, MIN_FONT_PX)
-                        foot = _fit_line(content.footer, th, footer_spec.get("font", "regular"), right_w,
-                                         fsize * 2, MIN_FONT_PX, fsize)
-                        blocks.append(("footer", foot, colours["muted"]))
-                    total = sum(b[1].height for b in blocks) + (len(blocks) - 1) * (cap_size // 3)
-                    y = sym_top + (sym_bottom - sym_top - total) // 2
-                    for role, fitted, colour in blocks:
-                        texts.append(TextBlock(role, (right_x0, y, col[2], y + fitted.height), fitted, colour))
-                        y += fitted.height + cap_size // 3
-                text_bottom = y1 - side - _px(qr_spec.get("gap", 0.03), unit)
+                col[2] = x1 - side - gap
+        else:  # a row at the bottom of the text column: code left, caption and footer right
+            x0, y1 = col[0] - inset, col[3] + inset
+            qr = ((x0, y1 - side, x0 + side, y1), module, content.qr_url)
+            right_x0 = x0 + side - quiet + gap
+            right_w = col[2] - right_x0
+            if right_w > cap_size * 2:
+                cap = _fit_line(caption, th, cap_spec.get("font", "bold"), right_w, cap_size * 2,
+                                MIN_FONT_PX, cap_size)
+                blocks = [("caption", cap, colours["title"])]
+                if content.footer and footer_spec:
+                    fsize = _px(footer_spec["size"], unit, MIN_FONT_PX)
+                    foot = _fit_line(content.footer, th, footer_spec.get("font", "regular"), right_w,
+                                     fsize * 2, MIN_FONT_PX, fsize)
+                    blocks.append(("footer", foot, colours["muted"]))
+                spacing = cap_size // 3
+                total = sum(b[1].height for b in blocks) + (len(blocks) - 1) * spacing
+                sym_top, sym_bottom = y1 - side + quiet, y1 - quiet
+                y = sym_top + (sym_bottom - sym_top - total) // 2
+                for role, fitted, colour in blocks:
+                    texts.append(TextBlock(role, (right_x0, y, col[2], y + fitted.height), fitted, colour))
+                    y += fitted.height + spacing
+            text_bottom = y1 - side - gap
     if content.footer and footer_spec and not any(t.role == "footer" for t in texts):
         fsize = _px(footer_spec["size"], unit, MIN_FONT_PX)
         foot = _fit_line(content.footer, th, footer_spec.get("font", "regular"), col[2] - col[0], fsize * 2,
@@ -815,9 +844,44 @@ def _register_heif():
     register_heif_opener()
 
 
+_PICTURES = {}  # (path, mtime_ns, size, inode, width, height, background) → fitted picture
+_PICTURES_LOCK = threading.Lock()
+
+
 def load_picture(path, width, height, background=(0, 0, 0)) -> Image.Image:
     """The picture at `path`, upright (EXIF orientation), in sRGB, cover-cropped (centred)
-    to exactly width×height with LANCZOS. SlideError if it cannot be used."""
+    to exactly width×height with LANCZOS. SlideError if it cannot be used.
+
+    The last few results are kept per process, keyed by the file's path, modification time,
+    size and inode (the same picture on many boards of one size, or a slide rendered again
+    as a video frame). The result is shared: do not modify it."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        raise SlideError(unreadable_message(path)) from None
+    key = (str(path), st.st_mtime_ns, st.st_size, st.st_ino, width, height, tuple(background))
+    with _PICTURES_LOCK:
+        cached = _PICTURES.pop(key, None)
+        if cached is not None:
+            _PICTURES[key] = cached  # most recent last
+            return cached
+    picture = _load_picture(path, width, height, background)
+    with _PICTURES_LOCK:
+        _PICTURES[key] = picture
+        while len(_PICTURES) > PICTURE_CACHE_SIZE:
+            _PICTURES.pop(next(iter(_PICTURES)))
+    return picture
+
+
+def clear_caches():
+    """Forget fitted pictures, fonts, metrics and QR codes (benchmarks; tests)."""
+    with _PICTURES_LOCK:
+        _PICTURES.clear()
+    for cached in (get_font, has_glyph, line_extents, _metrics, _qr_matrix, qr_image, _load_theme):
+        cached.cache_clear()
+
+
+def _load_picture(path, width, height, background):
     _register_heif()
     name = Path(path).name
     try:
@@ -868,10 +932,25 @@ def load_picture(path, width, height, background=(0, 0, 0)) -> Image.Image:
             image = Image.alpha_composite(Image.new("RGBA", rgba.size, (*background, 255)), rgba)
         if image.mode not in ("RGB", "L", "CMYK"):
             image = image.convert("RGB")
-        fitted = ImageOps.fit(image, (width, height), Image.Resampling.LANCZOS, centering=(0.5, 0.5))
+        fitted = _cover(image, width, height)
         if icc_profile and fitted.mode in ("RGB", "CMYK"):
             fitted = _to_srgb(fitted, icc_profile)
         return fitted.convert("RGB")
+
+
+def _cover(image, width, height):
+    """Centre-crop to the box's aspect, then LANCZOS to its size: what ImageOps.fit does, with
+    Pillow's `reducing_gap` (a fast integer reduce first when shrinking a lot, then LANCZOS over
+    the last factor of 3), which keeps the quality and takes a fraction of the time."""
+    iw, ih = image.size
+    target = width / height
+    if iw / ih > target:  # too wide: crop the sides
+        cw, ch = ih * target, ih
+    else:
+        cw, ch = iw, iw / target
+    left, top = (iw - cw) / 2, (ih - ch) / 2
+    return image.resize((width, height), Image.Resampling.LANCZOS, box=(left, top, left + cw, top + ch),
+                        reducing_gap=3.0)
 
 
 def _to_srgb(image, icc_profile):
@@ -933,12 +1012,22 @@ def render_slide_image(content: SlideContent, width: int, height: int, theme: st
 
 
 def encode_png(image: Image.Image) -> bytes:
-    """PNG bytes with fixed options and no metadata (no time, no text chunks, no profile)."""
-    clean = image if not image.info else image.copy()
-    clean.info = {}
-    out = io.BytesIO()
-    clean.save(out, format="PNG", **PNG_OPTIONS)
-    return out.getvalue()
+    """PNG bytes of an RGB image with fixed options: 8-bit RGB, zlib level PNG_COMPRESSION with
+    the RLE strategy, the UP filter on every row, no interlacing, and nothing but IHDR, IDAT
+    and IEND (no time, text, gamma or colour-profile chunks), so the same pixels always give
+    the same bytes."""
+    import cv2
+    import numpy as np
+
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    bgr = cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2BGR)
+    ok, buf = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION,
+                                         cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE,
+                                         cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP])
+    if not ok:  # pragma: no cover - OpenCV fails only when out of memory
+        raise RuntimeError("PNG encoding failed")
+    return buf.tobytes()
 
 
 def render_slide(content: SlideContent, width: int, height: int, theme: str = DEFAULT_THEME) -> bytes:

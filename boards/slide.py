@@ -44,8 +44,8 @@ def cache_key(content: SlideContent, width: int, height: int, theme: str = "defa
     """sha256 hex of everything that influences the pixels of `render_slide(content, width,
     height, theme)`: the content's fields, the picture's bytes (read from the file, not its
     path or date), the size, the theme name, the bytes of the theme's layout file(s) and of
-    its fonts, RENDERER_VERSION and the versions of the libraries that draw (Pillow, FreeType,
-    qrcode, zlib).
+    its fonts, RENDERER_VERSION and the versions of the libraries that draw and encode
+    (Pillow, FreeType, LittleCMS, OpenCV, qrcode): upgrading one re-renders each slide once.
 
     The picture counts only where the slide shows it (every shape but the tiny LED one, and
     any shape for kind "image"); its path is left out, so a copy of the same file elsewhere
