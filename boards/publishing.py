@@ -62,11 +62,19 @@ def _unit_name(owner):
     return f"UBND {name}"
 
 
+SOURCE_RENDITION = "max-2000x2000"  # slides read a bounded copy, not a 12-megapixel original
+
+
 def _image_path(image):
+    """A local file of the picture for the renderer: Wagtail's rendition (made once, kept),
+    so decoding stays cheap whatever size was uploaded; the original if that fails."""
     if image is None:
         return None
     try:
-        return image.file.path
+        try:
+            return image.get_rendition(SOURCE_RENDITION).file.path
+        except Exception:  # noqa: BLE001 - an unreadable original: let the renderer report it
+            return image.file.path
     except (NotImplementedError, ValueError):  # remote storage: no local path
         return None
 

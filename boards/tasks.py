@@ -36,7 +36,12 @@ def rebuild_for_page(page_id):
 
     page = Page.objects.filter(pk=page_id).first()
     boards = boards_reached_by(page) if page is not None else Board.objects.filter(is_active=True)
-    return [rebuild_board(pk) for pk in boards.values_list("pk", flat=True)]
+    ids = list(boards.values_list("pk", flat=True))
+    # One task per board: the workers build them side by side, a slow video board does not hold
+    # up an LED board, and one board's failure stays its own.
+    for pk in ids:
+        enqueue("boards.tasks.rebuild_board", pk)
+    return ids
 
 
 def rebuild_due():
@@ -44,8 +49,10 @@ def rebuild_due():
     starting, a daypart opening or closing). Scheduled by migration."""
     from .models import Board
 
-    due = Board.objects.filter(is_active=True, recompose_at__lte=timezone.now()).values_list("pk", flat=True)
-    return [rebuild_board(pk) for pk in due]
+    due = list(Board.objects.filter(is_active=True, recompose_at__lte=timezone.now()).values_list("pk", flat=True))
+    for pk in due:
+        enqueue("boards.tasks.rebuild_board", pk)
+    return due
 
 
 def on_page_changed(sender, instance, **kwargs):
