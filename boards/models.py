@@ -21,6 +21,8 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
 
+from cms_pages.models.site_settings import theme_choices
+
 MIN_SIDE, MAX_SIDE = 64, 7680
 SIDE_MESSAGE = _("Kích thước phải từ 64 đến 7680 điểm ảnh (ví dụ 192×96, 384×192, 1920×1080).")
 SIDE_VALIDATORS = [MinValueValidator(MIN_SIDE, SIDE_MESSAGE), MaxValueValidator(MAX_SIDE, SIDE_MESSAGE)]
@@ -74,7 +76,8 @@ class Board(ClusterableModel):
         _("thời lượng mỗi trang (giây)"), default=10, validators=[MinValueValidator(3), MaxValueValidator(600)])
     news_count = models.PositiveSmallIntegerField(_("số tin mới nhất"), default=5,
                                                   validators=[MaxValueValidator(50)])
-    theme = models.CharField(_("giao diện"), max_length=40, default="default")
+    theme = models.CharField(_("giao diện"), max_length=40, default="default", choices=theme_choices,
+                             help_text=_("Bố cục và màu của trang trình chiếu (themes/<giao diện>/boards/)."))
     groups = ParentalManyToManyField(BoardGroup, verbose_name=_("nhóm"), blank=True, related_name="boards")
     refresh_seconds = models.PositiveIntegerField(
         _("chu kỳ hỏi danh sách phát (giây)"), default=300, validators=[MinValueValidator(30), MaxValueValidator(86400)])
