@@ -143,3 +143,24 @@ def test_render_boards_command(commune):
     assert PlaylistVersion.objects.filter(board=ours).count() == 1
     with pytest.raises(CommandError, match="Không có bảng điện tử mã 999999"):
         call_command("render_boards", board=[999999], no_progress=True, stdout=out)
+
+
+@pytest.mark.django_db
+def test_an_uploaded_picture_plays_in_its_daypart_only(commune):
+    from zoneinfo import ZoneInfo
+
+    from boards.models import MediaSlide
+
+    ours = board(commune, 1080, 1920)
+    monday_morning = datetime.datetime(2026, 11, 23, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    poster = MediaSlide.objects.create(
+        owner=commune, title="Áp phích ngày hội đại đoàn kết", image=picture("Áp phích"),
+        valid_from=monday_morning - datetime.timedelta(days=1), weekdays="0,1,2,3,4",
+        daily_start=datetime.time(6), daily_end=datetime.time(11), duration_seconds=15,
+    )
+    morning, *_ = rebuild(ours, now=monday_morning)
+    assert [(i["id"], i["duration_s"]) for i in morning.items] == [(f"media:{poster.pk}", 15.0)]
+    evening, created, *_ = rebuild(ours, now=monday_morning + datetime.timedelta(hours=10))
+    assert created and evening.items == []
+    ours.refresh_from_db()
+    assert ours.recompose_at == monday_morning.replace(day=24, hour=6, minute=0)  # Tuesday 06:00
