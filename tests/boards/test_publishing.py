@@ -164,3 +164,14 @@ def test_an_uploaded_picture_plays_in_its_daypart_only(commune):
     assert created and evening.items == []
     ours.refresh_from_db()
     assert ours.recompose_at == monday_morning.replace(day=24, hour=6, minute=0)  # Tuesday 06:00
+
+
+@pytest.mark.django_db
+def test_unpublishing_takes_the_item_off_through_the_queue(commune, django_capture_on_commit_callbacks):
+    ours = board(commune, 384, 192)
+    keep = publish_in_commit(django_capture_on_commit_callbacks, announcement, commune, "Thông báo giữ lại")
+    gone = publish_in_commit(django_capture_on_commit_callbacks, announcement, commune, "Thông báo sẽ gỡ")
+    assert {i["id"] for i in ours.current_version.items} == {f"announcement:{keep.pk}", f"announcement:{gone.pk}"}
+    with django_capture_on_commit_callbacks(execute=True):
+        gone.unpublish()
+    assert [i["id"] for i in ours.current_version.items] == [f"announcement:{keep.pk}"]

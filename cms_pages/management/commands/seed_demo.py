@@ -529,8 +529,12 @@ class Seeder:
     def _announcements(self, index, items, place, collection):
         pages = []
         for item in items:
+            # The weather warning goes to the boards in about one commune in five (where it then
+            # pre-empts everything); elsewhere the editors kept it to the website.
+            on_boards = item.priority != "emergency" or place.code[-1] in "05"
             page = AnnouncementPage(title=item.title, date=item.date, summary=item.summary, body=item.body,
-                                    valid_from=item.valid_from, valid_until=item.valid_until, priority=item.priority)
+                                    valid_from=item.valid_from, valid_until=item.valid_until, priority=item.priority,
+                                    show_on_boards=on_boards)
             if item.attachment:
                 name, title, text = item.attachment
                 doc = self._document(title, name, text.encode("utf-8"), collection)
