@@ -1,0 +1,20 @@
+"""tincoso reference player for public e-boards (signage players).
+
+Standalone: depends only on the Python standard library (Pillow is optional, used to
+write the current frame as PNG). It does NOT import Django, so it runs on a small Linux box
+with just this folder copied over::
+
+    python -m boards.player --server https://tinh.example.vn --board 42 \\
+        --token SECRET --cache /var/cache/tincoso-player [--once] [--headless|--display]
+
+Layout:
+    schedule.py  ISO-8601 parsing, playlist validation, ``playable(items, now)``
+    cache.py     content-addressed file store, atomic playlist swap, pruning
+    reports.py   on-disk outbox for heartbeats and proofs of play
+    display.py   headless frame writer (``current.png``) and best-effort fullscreen display
+    client.py    HTTP (urllib), polling, resumable downloads, the ``Player`` loop
+    __main__.py  command line
+"""
+
+NAME = "tincoso-reference-player"
+VERSION = "1.0.0"

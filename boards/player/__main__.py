@@ -1,0 +1,53 @@
+"""``python -m boards.player --server URL --board ID --token TOKEN --cache DIR
+[--once] [--headless | --display] [--log FILE]``"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+
+from . import NAME, VERSION
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m boards.player", description=f"{NAME} {VERSION}")
+    parser.add_argument("--server", required=True, help="base URL, e.g. https://tinh.example.vn")
+    parser.add_argument("--board", required=True, help="board id")
+    parser.add_argument("--token", default=os.environ.get("TINCOSO_BOARD_TOKEN"),
+                        help="bearer token (or $TINCOSO_BOARD_TOKEN)")
+    parser.add_argument("--cache", required=True, help="cache directory")
+    parser.add_argument("--once", action="store_true", help="poll once, flush reports, exit 0 if a playlist is held")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--headless", action="store_true", help="log items, write DIR/current.png (default)")
+    mode.add_argument("--display", action="store_true", help="fullscreen via mpv/feh when installed")
+    parser.add_argument("--log", help="also log to this file")
+    parser.add_argument("--timeout", type=float, default=30.0, help="HTTP timeout in seconds")
+    args = parser.parse_args(argv)
+    if not args.token:
+        parser.error("--token (or $TINCOSO_BOARD_TOKEN) is required")
+
+    handlers = [logging.StreamHandler(sys.stderr)]
+    if args.log:
+        handlers.append(logging.FileHandler(args.log, encoding="utf-8"))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers)
+
+    from .client import Player
+    from .display import Display, Headless
+
+    screen = Display(args.cache) if args.display else Headless(args.cache)
+    player = Player(args.server, args.board, args.token, args.cache, screen=screen, timeout=args.timeout)
+    if args.once:
+        return player.run_once()
+    signal.signal(signal.SIGTERM, lambda *_: player.stop.set())
+    try:
+        player.run_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,352 @@
+"""HTTP side of the player (urllib only) and the ``Player`` loop.
+
+Threads: a poller (poll → downloads → swap → reports, then sleep refresh ± jitter, or an
+exponential backoff after errors) and the playback loop (main thread), which plays by its
+own clock from whatever playlist is held, so nothing the server does can stop the screen.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import random
+import re
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import deque
+from datetime import datetime, timezone
+from urllib.parse import quote, urljoin, urlsplit
+
+from . import NAME, VERSION
+from .cache import Cache
+from .display import Headless
+from .reports import Outbox
+from .schedule import playable, utc_iso, validate_playlist
+
+log = logging.getLogger("boards.player")
+
+DEFAULT_REFRESH = 300
+MAX_PLAYLIST_BYTES = 8 << 20
+TOKEN_ERROR = "token bị thu hồi hoặc sai"
+NET_ERRORS = (OSError, http.client.HTTPException)
+_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Player:
+    def __init__(self, server, board, token, cache_dir, *, screen=None, timeout=30.0, rng=None,
+                 backoff_base=5.0, backoff_cap=300.0, outbox_cap=500, download_attempts=3, clock=utcnow):
+        self.server = server.rstrip("/")
+        self.board = str(board)
+        self.token = token
+        self.api = f"{self.server}/api/boards/v1/{quote(self.board, safe='')}/"
+        self.cache = Cache(cache_dir)
+        self.outbox = Outbox(cache_dir, cap=outbox_cap)
+        self.screen = screen or Headless(cache_dir)
+        self.timeout = timeout
+        self.rng = rng or random.Random()
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.download_attempts = download_attempts
+        self.clock = clock
+        self.opener = urllib.request.build_opener()  # Authorization is unredirected: never follows a redirect
+
+        self.lock = threading.RLock()
+        self.changed = threading.Event()
+        self.stop = threading.Event()
+        self.errors = deque(maxlen=50)
+        self.failures = 0
+        self.started = time.monotonic()
+        self.playing = None
+        self.pending_plays = []
+
+        self.playlist = self.cache.load_playlist()
+        self.etag = self.cache.load_state().get("etag") if self.playlist else None
+        if self.playlist and not all(self.cache.has(i["sha256"]) for i in self.playlist["items"]):
+            self.etag = None  # files went missing: ask for the full playlist to fetch them again
+        if self.playlist:
+            log.info("playing cached playlist version %s", self.playlist["version"])
+
+    # errors --------------------------------------------------------------------------
+    def _error(self, message: str) -> None:
+        log.warning("%s", message)
+        with self.lock:
+            self.errors.append(f"{utc_iso(self.clock())} {message}")
+
+    def _fail(self, message: str) -> str:
+        self._error(message)
+        self.failures += 1
+        return "error"
+
+    # HTTP ----------------------------------------------------------------------------
+    def _same_origin(self, url: str) -> bool:
+        a, b = urlsplit(url), urlsplit(self.server)
+        return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+
+    def _open(self, url, *, method="GET", headers=None, data=None, auth=True):
+        request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+        request.add_header("User-Agent", f"{NAME}/{VERSION}")
+        if auth:
+            request.add_unredirected_header("Authorization", f"Bearer {self.token}")
+        try:
+            return self.opener.open(request, timeout=self.timeout)
+        except urllib.error.HTTPError as error:  # an answer all the same (304, 401, 5xx …)
+            return error
+
+    # polling -------------------------------------------------------------------------
+    def poll_once(self) -> str:
+        """One poll. Returns "updated", "unchanged", "unauthorized" or "error"."""
+        headers = {"Accept": "application/json"}
+        if self.playlist and self.etag:
+            headers["If-None-Match"] = self.etag
+        try:
+            response = self._open(self.api + "playlist.json", headers=headers)
+            with response:
+                status = response.getcode()
+                etag = response.headers.get("ETag")
+                body = response.read(MAX_PLAYLIST_BYTES + 1) if status == 200 else b""
+        except NET_ERRORS as error:
+            return self._fail(f"server unreachable: {error!r}")
+        if status == 304:
+            self.failures = 0
+            return "unchanged"
+        if status in (401, 403):
+            self.failures = 0  # not a network fault: keep retrying at the refresh interval
+            self._error(f"{TOKEN_ERROR} (HTTP {status})")
+            return "unauthorized"
+        if status != 200:
+            return self._fail(f"playlist: HTTP {status}")
+        if len(body) > MAX_PLAYLIST_BYTES:
+            return self._fail("invalid playlist: too large")
+        try:
+            playlist = validate_playlist(json.loads(body.decode("utf-8")))
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:
+            return self._fail(f"invalid playlist: {error}")
+
+        missing = {}
+        for item in playlist["items"]:
+            if not self.cache.has(item["sha256"]):
+                missing.setdefault(item["sha256"], item)
+        failed = [sha for sha, item in missing.items() if not self._download(item)]
+        if failed:
+            return self._fail(f"playlist {playlist['version']} not swapped in: {len(failed)} file(s) missing")
+
+        with self.lock:
+            same = playlist == self.playlist
+            if not same:
+                self.cache.swap_playlist(playlist, etag)
+                self.playlist = playlist
+            else:
+                state = self.cache.load_state()
+                state["etag"] = etag
+                self.cache.save_state(state)
+            self.etag = etag
+        self.failures = 0
+        if same:
+            return "unchanged"
+        log.info("playlist version %s swapped in (%d items, %d downloaded)",
+                 playlist["version"], len(playlist["items"]), len(missing))
+        self.changed.set()
+        removed = self.cache.prune(self.cache.referenced())
+        if removed:
+            log.info("pruned %d file(s)", len(removed))
+        return "updated"
+
+    def _download(self, item) -> bool:
+        """Fetch one file into ``files/<sha>.part`` (resuming with Range), verify, move in."""
+        sha, size = item["sha256"], item["bytes"]
+        url = urljoin(self.api, item["url"])
+        if urlsplit(url).scheme not in ("http", "https"):
+            self._error(f"download {sha[:12]}: unsupported URL {item['url']!r}")
+            return False
+        part = self.cache.part_for(sha)
+        for _attempt in range(self.download_attempts):
+            have = part.stat().st_size if part.exists() else 0
+            if have > size:
+                part.unlink()
+                have = 0
+            if have < size or not part.exists():
+                headers = {"Range": f"bytes={have}-"} if have else {}
+                try:
+                    response = self._open(url, headers=headers, auth=self._same_origin(url))
+                    with response:
+                        status = response.getcode()
+                        if status == 206:
+                            match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
+                            if not match or int(match.group(1)) != have:
+                                part.unlink(missing_ok=True)
+                                self._error(f"download {sha[:12]}: bad Content-Range, starting over")
+                                continue
+                            mode = "ab"
+                        elif status == 200:
+                            mode, have = "wb", 0  # server ignored the range: start over
+                        elif status == 416:
+                            part.unlink(missing_ok=True)
+                            continue
+                        else:
+                            self._error(f"download {sha[:12]}: HTTP {status}")
+                            return False
+                        written = have
+                        with open(part, mode) as out:
+                            while written <= size:
+                                block = response.read(1 << 16)
+                                if not block:
+                                    break
+                                out.write(block)
+                                written += len(block)
+                except NET_ERRORS as error:
+                    self._error(f"download {sha[:12]} interrupted: {error!r}")
+                got = part.stat().st_size if part.exists() else 0
+                if got < size:
+                    self._error(f"download {sha[:12]} incomplete ({got}/{size} bytes), resuming")
+                    continue
+            try:
+                self.cache.finalize(sha, size)
+                return True
+            except ValueError as error:
+                self._error(f"download refused: {error}")
+                return False
+        return False
+
+    def next_delay(self) -> float:
+        if self.failures:
+            delay = min(self.backoff_cap, self.backoff_base * 2 ** (self.failures - 1))
+            return delay * self.rng.uniform(0.9, 1.1)
+        with self.lock:
+            playlist = self.playlist or {}
+        refresh = playlist.get("refresh_seconds") or DEFAULT_REFRESH
+        jitter = playlist.get("jitter_seconds")
+        if jitter is None:
+            jitter = refresh * 0.1
+        return max(1.0, refresh + self.rng.uniform(-jitter, jitter))
+
+    # reports -------------------------------------------------------------------------
+    def heartbeat_body(self) -> dict:
+        with self.lock:
+            errors = list(self.errors)
+            self.errors.clear()
+            version = self.playlist["version"] if self.playlist else None
+            playing = self.playing
+        return {
+            "version": version,
+            "playing": playing,
+            "cache_bytes": self.cache.cache_bytes(),
+            "free_bytes": self.cache.free_bytes(),
+            "uptime_s": int(time.monotonic() - self.started),
+            "errors": errors,
+            "player": {"name": NAME, "version": VERSION},
+            "at": utc_iso(self.clock()),
+        }
+
+    def record_play(self, item_id, started_at: datetime, duration_s: float) -> None:
+        with self.lock:
+            self.pending_plays.append(
+                {"item_id": item_id, "started_at": utc_iso(started_at, "milliseconds"), "duration_s": round(duration_s, 1)})
+
+    def queue_reports(self, heartbeat=True) -> None:
+        with self.lock:
+            plays, self.pending_plays = self.pending_plays, []
+        if plays:
+            self.outbox.put("plays", plays)
+        if heartbeat:
+            self.outbox.put("heartbeat", self.heartbeat_body())
+
+    def _post(self, endpoint, body) -> int:
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        try:
+            response = self._open(self.api + endpoint, method="POST", data=data,
+                                  headers={"Content-Type": "application/json"})
+            with response:
+                response.read()
+                return response.getcode()
+        except NET_ERRORS as error:
+            log.info("report not sent (%r), kept in the outbox", error)
+            return 0
+
+    def report(self) -> int:
+        """Queue plays + a heartbeat, then send the outbox in order. Returns how many sent."""
+        self.queue_reports()
+        return self.outbox.flush(self._post)
+
+    # playback ------------------------------------------------------------------------
+    def current_items(self) -> list:
+        with self.lock:
+            items = self.playlist["items"] if self.playlist else []
+        return [i for i in playable(items, self.clock()) if self.cache.has(i["sha256"])]
+
+    def next_item(self, last_id=None):
+        items = self.current_items()
+        if not items:
+            return None
+        ids = [i["id"] for i in items]
+        return items[(ids.index(last_id) + 1) % len(items)] if last_id in ids else items[0]
+
+    def show(self, item) -> None:
+        with self.lock:
+            self.playing = item["id"]
+        try:
+            self.screen.show(item, self.cache.path_for(item["sha256"]))
+        except Exception as error:  # a broken file must not stop the loop
+            self._error(f"cannot show {item['id']}: {error!r}")
+
+    def _still_playable(self, item) -> bool:
+        return any(i["id"] == item["id"] and i["sha256"] == item["sha256"] for i in self.current_items())
+
+    def play_loop(self) -> None:
+        last_id = None
+        while not self.stop.is_set():
+            item = self.next_item(last_id)
+            if item is None:
+                with self.lock:
+                    self.playing = None
+                self.changed.wait(5)
+                self.changed.clear()
+                continue
+            started_at, started = self.clock(), time.monotonic()
+            self.show(item)
+            last_id = item["id"]
+            end = started + float(item["duration_s"])
+            while not self.stop.is_set():
+                remaining = end - time.monotonic()
+                if remaining <= 0:
+                    break
+                if self.changed.wait(min(1.0, remaining)):
+                    self.changed.clear()
+                if not self._still_playable(item):  # withdrawn, expired, or an emergency
+                    break
+            self.record_play(item["id"], started_at, time.monotonic() - started)
+
+    def poll_loop(self) -> None:
+        while not self.stop.is_set():
+            try:
+                self.poll_once()
+                self.report()
+            except Exception as error:  # never let the poller die
+                self._fail(f"poll failed: {error!r}")
+            self.stop.wait(self.next_delay())
+
+    def run_forever(self) -> None:
+        poller = threading.Thread(target=self.poll_loop, name="poller", daemon=True)
+        poller.start()
+        try:
+            self.play_loop()
+        finally:
+            self.stop.set()
+            self.screen.close()
+            self.queue_reports(heartbeat=False)  # keep unsent plays for next start
+
+    def run_once(self) -> int:
+        """One poll (+ downloads + swap), show the current item, flush reports.
+        Returns 0 if a playlist is held, 1 if not."""
+        self.poll_once()
+        item = self.next_item()
+        if item is not None:
+            self.show(item)
+        self.report()
+        return 0 if self.playlist else 1

@@ -1,0 +1,108 @@
+"""Showing an item.
+
+Headless (default): log ``time item_id title`` and write the frame being shown to
+``DIR/current.png`` atomically, so a test or a watchdog can look at it. With Pillow the image
+is converted to PNG (a video gets a dark placeholder with its title); without Pillow a PNG is
+copied as is.
+
+Display (``--display``, best effort, Linux): also hand the file to ``mpv`` (images and
+videos, fullscreen, one process per item) or, failing that, ``feh`` (images only). With
+neither installed it stays headless and says so once. Not exercised by the tests.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import shutil
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+log = logging.getLogger("boards.player")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+try:  # optional
+    from PIL import Image, ImageDraw
+except Exception:  # pragma: no cover - Pillow missing on the box
+    Image = ImageDraw = None
+
+
+def frame_png(item, path: Path):
+    """PNG bytes for the frame showing ``item`` (stored at ``path``), or None."""
+    if item["kind"] == "image":
+        if Image is not None:
+            try:
+                with Image.open(path) as picture:
+                    out = io.BytesIO()
+                    picture.convert("RGBA" if "A" in picture.getbands() else "RGB").save(out, "PNG")
+                    return out.getvalue()
+            except Exception as error:  # not an image Pillow knows
+                log.warning("cannot convert %s: %s", path.name, error)
+        with open(path, "rb") as handle:
+            data = handle.read()
+        return data if data.startswith(PNG_MAGIC) else None
+    if Image is not None:  # video: placeholder
+        canvas = Image.new("RGB", (640, 360), (16, 16, 16))
+        ImageDraw.Draw(canvas).text((20, 20), f"video {item['id']}: {item.get('title') or ''}", fill=(230, 230, 230))
+        out = io.BytesIO()
+        canvas.save(out, "PNG")
+        return out.getvalue()
+    return None
+
+
+class Headless:
+    def __init__(self, root):
+        self.root = Path(root)
+        self.frame_path = self.root / "current.png"
+
+    def show(self, item, path: Path) -> None:
+        log.info("%s %s %s", datetime.now().astimezone().isoformat(timespec="seconds"), item["id"], item.get("title") or "")
+        data = frame_png(item, path)
+        if data is None:
+            return
+        tmp = self.frame_path.with_name("current.png.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, self.frame_path)
+
+    def close(self) -> None:
+        pass
+
+
+class Display(Headless):
+    """Fullscreen through mpv/feh when installed; always writes current.png too."""
+
+    def __init__(self, root):
+        super().__init__(root)
+        self.mpv = shutil.which("mpv")
+        self.feh = shutil.which("feh")
+        self.process = None
+        if not (self.mpv or self.feh):
+            log.warning("--display: neither mpv nor feh found, running headless")
+
+    def show(self, item, path: Path) -> None:
+        super().show(item, path)
+        if self.mpv:
+            command = [self.mpv, "--fs", "--no-terminal", "--no-osc", "--loop-file=inf",
+                       "--image-display-duration=inf", str(path)]
+        elif self.feh and item["kind"] == "image":
+            command = [self.feh, "--fullscreen", "--hide-pointer", "--auto-zoom", str(path)]
+        else:
+            return
+        previous, self.process = self.process, subprocess.Popen(command, stdin=subprocess.DEVNULL,
+                                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._stop(previous)  # start the new one first so the screen never goes blank
+
+    @staticmethod
+    def _stop(process) -> None:
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def close(self) -> None:
+        self._stop(self.process)
+        self.process = None

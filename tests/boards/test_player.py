@@ -1,0 +1,386 @@
+"""Reference player (boards/player) against a loopback fake of the boards API.
+No Django: the player is a standalone, standard-library package."""
+
+import io
+import json
+import logging
+import os
+import random
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from boards.player.client import TOKEN_ERROR, Player
+from boards.player.reports import Outbox
+from boards.player.schedule import playable, validate_playlist
+from tests.boards.player_fake_server import FakeBoardsServer
+
+TOKEN = "secret-token"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def png(color, size=(64, 32)):
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PNG")
+    return out.getvalue()
+
+
+def item(fake, item_id, data, **extra):
+    entry = {"id": item_id, "kind": "image", "duration_s": 8, "valid_from": "2020-01-01T00:00:00+07:00",
+             "valid_to": "2099-01-01T00:00:00+07:00", "priority": "normal", "title": f"Bản tin {item_id}"}
+    entry.update(fake.add_file(data))
+    entry.update(extra)
+    return entry
+
+
+@pytest.fixture
+def fake():
+    with FakeBoardsServer(board="7", token=TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+def cache_dir(tmp_path):
+    return tmp_path / "cache"
+
+
+def make_player(fake, cache_dir, token=TOKEN):
+    return Player(fake.url, "7", token, cache_dir, timeout=5, rng=random.Random(1), download_attempts=3)
+
+
+def media_gets(fake):
+    return fake.seen("GET", "/media/")
+
+
+def files_in(cache_dir):
+    return sorted(p.name for p in (cache_dir / "files").iterdir())
+
+
+# --- polling, downloads, swap --------------------------------------------------------------
+
+def test_first_poll_downloads_verifies_swaps_and_writes_frame(fake, cache_dir):
+    red, blue = png("red"), png("blue")
+    fake.publish(1, [item(fake, "a", red), item(fake, "b", blue)])
+    player = make_player(fake, cache_dir)
+
+    assert player.run_once() == 0
+
+    playlist_get = fake.seen("GET", "/api/")[0]
+    assert playlist_get[2]["Authorization"] == f"Bearer {TOKEN}"
+    assert "If-None-Match" not in playlist_get[2]
+    assert files_in(cache_dir) == sorted([fake.playlist["items"][0]["sha256"], fake.playlist["items"][1]["sha256"]])
+    held = json.loads((cache_dir / "playlist.json").read_text("utf-8"))
+    assert held["version"] == 1 and not (cache_dir / "playlist.json.tmp").exists()
+    with Image.open(cache_dir / "current.png") as frame:
+        assert frame.getpixel((0, 0))[:3] == (255, 0, 0)
+    # the heartbeat went out with the fields the server relies on
+    beat = fake.heartbeats[-1]
+    assert beat["version"] == 1 and beat["playing"] == "a"
+    assert beat["cache_bytes"] == len(red) + len(blue) and beat["free_bytes"] > 0
+    assert beat["player"]["name"] == "tincoso-reference-player" and isinstance(beat["uptime_s"], int)
+    assert list((cache_dir / "outbox").iterdir()) == []
+
+
+def test_second_poll_gets_304_and_downloads_nothing(fake, cache_dir):
+    fake.publish(1, [item(fake, "a", png("red"))])
+    player = make_player(fake, cache_dir)
+    assert player.poll_once() == "updated"
+    downloads = len(media_gets(fake))
+
+    assert player.poll_once() == "unchanged"
+    last = fake.seen("GET", "/api/")[-1]
+    assert last[2]["If-None-Match"] == fake.etag
+    assert len(media_gets(fake)) == downloads
+
+    # a restarted player remembers the ETag too
+    again = make_player(fake, cache_dir)
+    assert again.poll_once() == "unchanged" and len(media_gets(fake)) == downloads
+
+
+def test_new_version_downloads_only_the_new_hash_and_prunes_with_a_grace(fake, cache_dir):
+    red, blue, green = png("red"), png("blue"), png("green")
+    a, b = item(fake, "a", red), item(fake, "b", blue)
+    fake.publish(1, [a, b])
+    player = make_player(fake, cache_dir)
+    assert player.poll_once() == "updated"
+    fake.requests.clear()
+
+    c = item(fake, "c", green)
+    fake.publish(2, [a, c])
+    assert player.poll_once() == "updated"
+    assert [path for _, path, _ in media_gets(fake)] == [c["url"]]
+    assert player.playlist["version"] == 2
+    # blue belongs to the previous playlist: kept for now (grace) …
+    assert set(files_in(cache_dir)) == {a["sha256"], b["sha256"], c["sha256"]}
+    # … and pruned once it is two versions old
+    fake.publish(3, [c])
+    assert player.poll_once() == "updated"
+    assert set(files_in(cache_dir)) == {a["sha256"], c["sha256"]}
+    assert json.loads((cache_dir / "playlist.prev.json").read_text())["version"] == 2
+
+
+def test_corrupted_download_is_refused_and_fetched_again_next_poll(fake, cache_dir):
+    a = item(fake, "a", png("red"))
+    fake.publish(1, [a])
+    player = make_player(fake, cache_dir)
+    assert player.poll_once() == "updated"
+
+    b = item(fake, "b", png("blue"))
+    fake.publish(2, [a, b])
+    fake.corrupt_once.add(b["sha256"])
+    assert player.poll_once() == "error"
+    assert player.playlist["version"] == 1  # the old one keeps playing
+    assert b["sha256"] not in files_in(cache_dir) and b["sha256"] + ".part" not in files_in(cache_dir)
+    assert any("sha256 mismatch" in e for e in player.errors)
+    assert player.failures == 1 and player.next_delay() < 10  # backoff, not the full refresh
+
+    assert player.poll_once() == "updated"
+    assert player.playlist["version"] == 2 and b["sha256"] in files_in(cache_dir)
+    assert player.failures == 0
+
+
+def test_connection_dropped_mid_file_resumes_with_a_range_request(fake, cache_dir):
+    big = os.urandom(200_000)
+    a = item(fake, "a", big)
+    fake.publish(1, [a])
+    fake.drop_once.add(a["sha256"])
+    player = make_player(fake, cache_dir)
+
+    assert player.poll_once() == "updated"
+    gets = media_gets(fake)
+    assert len(gets) == 2
+    assert "Range" not in gets[0][2]
+    have = int(gets[1][2]["Range"][len("bytes="):-1])
+    assert gets[1][2]["Range"] == f"bytes={have}-" and 0 < have < len(big)
+    assert (cache_dir / "files" / a["sha256"]).read_bytes() == big
+
+
+def test_resume_across_polls_and_restart_from_a_part_file(fake, cache_dir):
+    big = os.urandom(100_000)
+    a = item(fake, "a", big)
+    fake.publish(1, [a])
+    fake.drop_once.add(a["sha256"])
+    player = Player(fake.url, "7", TOKEN, cache_dir, timeout=5, download_attempts=1)
+    assert player.poll_once() == "error"  # only one attempt: the part stays
+    part = cache_dir / "files" / (a["sha256"] + ".part")
+    assert 0 < part.stat().st_size < len(big)
+    assert player.poll_once() == "updated"
+    assert media_gets(fake)[-1][2]["Range"] == f"bytes={len(big) // 2}-"
+
+
+# --- robustness ---------------------------------------------------------------------------
+
+def test_server_down_keeps_playing_and_reports_are_delivered_in_order_later(fake, cache_dir):
+    a = item(fake, "a", png("red"))
+    fake.publish(1, [a])
+    player = make_player(fake, cache_dir)
+    assert player.run_once() == 0
+    beats_before = len(fake.heartbeats)
+
+    fake.mode = "down"
+    t0 = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+    player.record_play("a", t0, 8)
+    assert player.poll_once() == "error"
+    assert player.report() == 0
+    player.record_play("a", t0 + timedelta(seconds=8), 8)
+    fake.mode = "500"
+    assert player.poll_once() == "error"
+    assert player.report() == 0
+    assert player.playlist["version"] == 1 and player.next_item()["id"] == "a"
+    outbox = [p.name for p in sorted((cache_dir / "outbox").iterdir())]
+    assert [name.split("-", 1)[1] for name in outbox] == ["plays.json", "heartbeat.json", "plays.json", "heartbeat.json"]
+
+    # a fresh start with no network still plays the cache
+    offline = make_player(fake, cache_dir)
+    fake.mode = "down"
+    (cache_dir / "current.png").unlink()
+    assert offline.run_once() == 0
+    assert (cache_dir / "current.png").exists()
+
+    fake.mode = "ok"
+    assert player.report() == 6  # 4 buffered + the offline start's heartbeat + this one
+    assert list((cache_dir / "outbox").iterdir()) == []
+    assert [p["started_at"] for p in fake.plays] == ["2026-11-23T08:00:00.000Z", "2026-11-23T08:00:08.000Z"]
+    beats = fake.heartbeats[beats_before:]
+    assert len(beats) == 4
+    assert any("server unreachable" in e for e in beats[0]["errors"])
+    assert any("HTTP 500" in e for e in beats[1]["errors"])
+    # a resend of the same plays is harmless (server idempotent per board+item+start)
+    player.record_play("a", t0, 8)
+    player.report()
+    assert len(fake.plays) == 2
+
+
+def test_outbox_is_bounded_oldest_dropped(tmp_path):
+    box = Outbox(tmp_path, cap=3, heartbeat_cap=2)
+    for n in range(5):
+        box.put("plays", [{"item_id": "a", "started_at": f"2026-01-01T00:00:0{n}Z", "duration_s": 1}])
+    for n in range(3):
+        box.put("heartbeat", {"n": n})
+    names = [p.name for p in box.entries()]
+    bodies = [json.loads(p.read_text())["body"] for p in box.entries()]
+    assert [n.split("-", 1)[1] for n in names] == ["plays.json", "heartbeat.json", "heartbeat.json"]
+    assert bodies[0][0]["started_at"] == "2026-01-01T00:00:04Z" and bodies[1:] == [{"n": 1}, {"n": 2}]
+
+
+@pytest.mark.parametrize("bad", [
+    "garbage",
+    {"version": 2, "items": "nope"},
+    {"version": 2, "refresh_seconds": 300},
+    {"version": 2, "items": [{"id": "x", "kind": "image", "url": "/m", "sha256": "zz", "bytes": 1, "duration_s": 5}]},
+    {"version": 2, "items": [{"id": "x", "kind": "gif", "url": "/m", "sha256": "a" * 64, "bytes": 1, "duration_s": 5}]},
+    {"version": 2, "items": [{"id": "x", "kind": "image", "url": "/m", "sha256": "a" * 64, "bytes": "1", "duration_s": 5}]},
+    {"version": 2, "items": [{"id": "x", "kind": "image", "url": "/m", "sha256": "a" * 64, "bytes": 1, "duration_s": 5,
+                              "valid_from": "yesterday"}]},
+    [1, 2, 3],
+])
+def test_garbage_from_the_server_keeps_the_old_playlist(fake, cache_dir, bad):
+    fake.publish(1, [item(fake, "a", png("red"))])
+    player = make_player(fake, cache_dir)
+    assert player.poll_once() == "updated"
+    if bad == "garbage":
+        fake.mode = "garbage"
+    else:
+        fake.playlist, fake.etag = bad, '"bad"'
+    assert player.poll_once() == "error"
+    assert player.playlist["version"] == 1
+    assert json.loads((cache_dir / "playlist.json").read_text())["version"] == 1
+    assert any("invalid playlist" in e for e in player.errors)
+
+
+def test_revoked_token_keeps_playing_and_logs_the_error(fake, cache_dir, caplog):
+    fake.publish(1, [item(fake, "a", png("red"))], refresh_seconds=120, jitter_seconds=0)
+    assert make_player(fake, cache_dir).run_once() == 0
+    fake.token = "rotated"
+
+    player = make_player(fake, cache_dir)
+    with caplog.at_level(logging.WARNING, logger="boards.player"):
+        assert player.poll_once() == "unauthorized"
+    assert TOKEN_ERROR in caplog.text
+    assert player.playlist["version"] == 1 and player.next_item()["id"] == "a"
+    assert player.next_delay() == 120  # retried at the refresh interval, not a backoff
+    player.report()
+    assert any(p.name.endswith("heartbeat.json") for p in (cache_dir / "outbox").iterdir())
+    fake.token = TOKEN
+    player.report()
+    assert len(fake.heartbeats) == 3  # the one buffered during the 401 came through, in order
+    assert any(TOKEN_ERROR in e for e in fake.heartbeats[1]["errors"]) and fake.heartbeats[2]["errors"] == []
+
+
+def test_no_playlist_and_no_server_exits_1(fake, cache_dir):
+    fake.mode = "down"
+    assert make_player(fake, cache_dir).run_once() == 1
+
+
+def test_poll_delay_uses_refresh_and_jitter(fake, cache_dir):
+    fake.publish(1, [item(fake, "a", png("red"))], refresh_seconds=60, jitter_seconds=6)
+    player = make_player(fake, cache_dir)
+    assert 270 <= player.next_delay() <= 330  # nothing held yet: 300 ± 10 %
+    player.poll_once()
+    delays = [player.next_delay() for _ in range(200)]
+    assert min(delays) >= 54 and max(delays) <= 66 and len(set(delays)) > 100
+    player.failures = 20
+    assert player.next_delay() <= 300 * 1.1
+
+
+# --- schedule ----------------------------------------------------------------------------
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+
+def entry(item_id, priority="normal", start="2026-11-23T00:00:00+07:00", end="2026-11-24T00:00:00+07:00"):
+    return {"id": item_id, "priority": priority, "valid_from": start, "valid_to": end}
+
+
+def ids(items):
+    return [i["id"] for i in items]
+
+
+def test_playable_validity_window_is_half_open_and_timezone_aware():
+    items = [
+        entry("now"),
+        entry("starts-exactly-now", start="2026-11-23T16:00:00+07:00"),
+        entry("ends-exactly-now", end="2026-11-23T09:00:00Z"),
+        entry("future", start="2026-11-23T09:00:01Z"),
+        entry("past", end="2026-11-22T00:00:00Z"),
+        entry("open-ended", start=None, end=None),
+        entry("broken", start="not a date"),
+    ]
+    assert ids(playable(items, NOW)) == ["now", "starts-exactly-now", "open-ended"]
+
+
+def test_playable_emergency_preempts_everything_until_it_expires():
+    items = [entry("n1"), entry("p1", "priority"), entry("e1", "emergency", end="2026-11-23T09:30:00Z"),
+             entry("n2"), entry("e2", "emergency", end="2026-11-23T10:00:00Z"), entry("e-old", "emergency", end="2026-11-23T08:00:00Z")]
+    assert ids(playable(items, NOW)) == ["e1", "e2"]
+    assert ids(playable(items, NOW + timedelta(minutes=30))) == ["e2"]
+    assert ids(playable(items, NOW + timedelta(hours=1))) == ["p1", "n1", "n2"]  # withdrawn/expired: back
+
+
+def test_playable_priority_before_normal_keeping_order():
+    items = [entry("n1"), entry("p1", "priority"), entry("n2"), entry("p2", "priority")]
+    assert ids(playable(items, NOW)) == ["p1", "p2", "n1", "n2"]
+    assert playable([], NOW) == []
+
+
+def test_playback_loops_and_cuts_to_an_emergency(fake, cache_dir):
+    a, b = item(fake, "a", png("red")), item(fake, "b", png("blue"), priority="priority")
+    fake.publish(1, [a, b])
+    player = make_player(fake, cache_dir)
+    player.poll_once()
+    assert [player.next_item(None)["id"], player.next_item("b")["id"], player.next_item("a")["id"]] == ["b", "a", "b"]
+    assert player._still_playable(a)
+    e = item(fake, "e", png("yellow"), priority="emergency")
+    fake.publish(2, [a, b, e])
+    player.poll_once()
+    assert not player._still_playable(a) and player.next_item("a")["id"] == "e"
+
+
+def test_validate_accepts_the_protocol_example():
+    doc = {"version": "v3", "generated_at": "2026-11-23T09:00:00Z", "refresh_seconds": 300, "jitter_seconds": 30,
+           "items": [{"id": 1, "kind": "video", "url": "https://cdn.example/x.mp4", "sha256": "0" * 64, "bytes": 10,
+                      "duration_s": 12.5, "valid_from": "2026-11-23T00:00:00Z", "valid_to": None,
+                      "priority": "emergency", "title": "Bão số 9"}], "video": None}
+    assert validate_playlist(doc) is doc
+
+
+# --- the real command line ---------------------------------------------------------------
+
+def test_cli_once_as_a_subprocess(fake, cache_dir, tmp_path):
+    a = item(fake, "a", png("red"))
+    fake.publish(1, [a])
+    log_file = tmp_path / "player.log"
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(
+        [sys.executable, "-m", "boards.player", "--server", fake.url, "--board", "7", "--token", TOKEN,
+         "--cache", str(cache_dir), "--once", "--headless", "--log", str(log_file)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert (cache_dir / "files" / a["sha256"]).exists() and (cache_dir / "current.png").exists()
+    assert "a Bản tin a" in log_file.read_text("utf-8")
+    assert "django" not in result.stderr.lower()
+    assert len(fake.heartbeats) == 1
+
+
+def test_run_forever_plays_in_a_loop_and_reports_plays(fake, cache_dir):
+    import threading
+
+    fake.publish(1, [item(fake, "a", png("red"), duration_s=0.2), item(fake, "b", png("blue"), duration_s=0.2)],
+                 refresh_seconds=0.3, jitter_seconds=0)
+    player = make_player(fake, cache_dir)
+    runner = threading.Thread(target=player.run_forever, daemon=True)
+    runner.start()
+    deadline = datetime.now() + timedelta(seconds=10)
+    while len(fake.plays) < 4 and datetime.now() < deadline:
+        runner.join(0.1)
+    player.stop.set()
+    runner.join(5)
+    assert not runner.is_alive()
+    shown = [p["item_id"] for p in fake.plays]
+    assert len(shown) >= 4 and shown[:4] in (["a", "b", "a", "b"], ["b", "a", "b", "a"])
+    assert all(0.1 <= p["duration_s"] <= 1.5 and p["started_at"].endswith("Z") for p in fake.plays)
+    assert (cache_dir / "current.png").exists()
