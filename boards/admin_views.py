@@ -27,6 +27,7 @@ from wagtail.permission_policies import BasePermissionPolicy
 
 from cms_pages.inquiry_admin import unit_paths
 
+from .api import pairing_view
 from .models import Board, BoardGroup, MediaSlide
 
 
@@ -183,6 +184,7 @@ class BoardViewSet(ScopedViewSet):
         return super().get_urlpatterns() + [
             path("preview/<int:pk>/", self.preview_view, name="preview"),
             path("preview/<int:pk>/slide/<str:key>/", self.slide_view, name="slide"),
+            path("pairing/<int:pk>/", pairing_view, name="pairing"),
         ]
 
     def _board(self, request, pk):
@@ -219,6 +221,7 @@ class BoardViewSet(ScopedViewSet):
                 {"url": "", "label": board.name},
             ],
             "edit_url": reverse(self.get_url_name("edit"), args=[board.pk]),
+            "pairing_url": reverse(self.get_url_name("pairing"), args=[board.pk]),
         })
 
     def slide_view(self, request, pk, key):

@@ -279,3 +279,58 @@ class RenderProblem(models.Model):
         ordering = ["-at"]
         verbose_name = _("lỗi dựng trang")
         verbose_name_plural = _("lỗi dựng trang")
+
+
+# --- What players report back (Player API v1, boards/api.py) -----------------------------------
+
+
+class BoardStatus(models.Model):
+    """A board's last heartbeat, one row per board: "last seen", what it plays, its latest screenshot."""
+
+    board = models.OneToOneField(Board, on_delete=models.CASCADE, primary_key=True, related_name="status")
+    last_seen_at = models.DateTimeField(db_index=True)
+    version = models.PositiveIntegerField(null=True, blank=True)
+    playing = models.CharField(max_length=60, blank=True)
+    cache_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    free_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    uptime_s = models.PositiveBigIntegerField(null=True, blank=True)
+    player = models.CharField(max_length=120, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    screenshot = models.FileField(upload_to="boards/screenshots/", blank=True, max_length=200)
+    screenshot_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("trạng thái bảng")
+        verbose_name_plural = _("trạng thái bảng")
+
+
+class Heartbeat(models.Model):
+    """One heartbeat as a player sent it (kept for the board's history of errors and versions)."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="heartbeats")
+    received_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(null=True, blank=True)
+    playing = models.CharField(max_length=60, blank=True)
+    cache_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    free_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    uptime_s = models.PositiveBigIntegerField(null=True, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    player = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["board", "-received_at"], name="heartbeat_board_recent")]
+
+
+class PlayRecord(models.Model):
+    """Proof of play: an item started on a board at a moment, for so long. Replays are idempotent."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="plays")
+    item_id = models.CharField(max_length=60)
+    started_at = models.DateTimeField()
+    duration_s = models.FloatField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [models.UniqueConstraint(fields=["board", "item_id", "started_at"], name="unique_play_record")]

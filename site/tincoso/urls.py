@@ -19,6 +19,7 @@ urlpatterns = [
     path("atom/<str:kind>/", feeds.SiteAtomFeed(), name="feed_atom_kind"),
     path("tim-kiem/", search.search_page, name="search"),
     path("api/search", search.search_api, name="search_api"),
+    path("api/boards/v1/", include("boards.api_urls")),
 ]
 
 if settings.DEBUG:

@@ -110,3 +110,25 @@ def test_preview_shows_the_playlist_and_any_slide_at_full_size(client, editor, c
     assert slide.status_code == 200 and slide["Content-Type"] == "image/png"
     assert Image.open(io.BytesIO(slide.content)).size == (1080, 1920)
     assert client.get(f"/admin/bang-dien-tu/preview/{board.pk}/slide/news:999999/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_pairing_shows_a_new_token_once_and_revoking_stops_it(client, editor, commune, other_commune):
+    import re
+
+    board = _board(commune, "Bảng ghép nối", 384, 192)
+    rebuild(board)
+    theirs = _board(other_commune, "Bảng xã khác", 384, 192)
+    client.force_login(editor)
+    assert client.get(f"/admin/bang-dien-tu/pairing/{theirs.pk}/").status_code == 404
+    page = client.post(f"/admin/bang-dien-tu/pairing/{board.pk}/", {"action": "rotate"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "<svg" in html
+    token = re.search(r'<p class="pairing-token" id="pairing-token">([^<]+)</p>', html)
+    assert token, "the new token is shown"
+    token = token.group(1).strip()
+    api = f"/api/boards/v1/{board.pk}/playlist.json"
+    assert client.get(api, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    assert token not in client.get(f"/admin/bang-dien-tu/pairing/{board.pk}/").content.decode()  # shown once
+    client.post(f"/admin/bang-dien-tu/pairing/{board.pk}/", {"action": "revoke"})
+    assert client.get(api, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401

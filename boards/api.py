@@ -1,0 +1,614 @@
+"""Player API v1: what a board's player fetches and reports (DESIGN.md, "Player protocol v1").
+
+    GET|HEAD /api/boards/v1/<board>/playlist.json   the current version, absolute media URLs
+    GET|HEAD /api/boards/v1/<board>/playlist.smil   the same in A-SMIL (boards/smil.py)
+    GET|HEAD /api/boards/v1/<board>/playlist.m3u    the same for VLC/mpv
+    POST     /api/boards/v1/<board>/heartbeat       JSON ≤ 16 KiB → Heartbeat + BoardStatus
+    POST     /api/boards/v1/<board>/screenshot      multipart `screenshot` PNG/JPEG ≤ 1 MiB
+    POST     /api/boards/v1/<board>/plays           JSON list ≤ 500 → PlayRecord (idempotent)
+    GET|HEAD /api/boards/v1/media/<sha256>.<ext>    a RenderedFile, public, immutable, byte ranges
+
+Every board request carries `Authorization: Bearer <token>`; the token is stored as its sha256
+(Board.token_hash) and compared with hmac.compare_digest. Errors are JSON
+`{"error": {"code", "message"}}` with a Vietnamese message and a 4xx status.
+
+Conditional GETs (the 304 path). A poll is answered from ONE indexed query: the board row with
+its newest version's number, fingerprint and generated_at (a join on MAX(number))
+(`_board_head`); the version's items are read, and URLs composed, only on a 200. Nothing is
+ever rendered here (rendering is boards/publishing.py's, in the task queue). By default there
+is no cache in front of that query, so a new PlaylistVersion is visible on the very next poll
+without any invalidation. `BOARDS_API_CACHE_SECONDS` (0 by default, capped at 5) keeps the
+(token hash, active, refresh, number, fingerprint, generated_at) tuple in Django's cache keyed
+by board id for a fleet behind Redis: a new version then shows within that many seconds, which
+is far below any refresh interval (≥ 30 s); revoking a token through `revoke_token` deletes
+the entry at once.
+
+A board with no version yet answers 404 `no_playlist` with `Retry-After` (its refresh
+interval): a player keeps what it has and asks again.
+"""
+
+import datetime
+import functools
+import hashlib
+import hmac
+import io
+import json
+import logging
+import os
+import re
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.http import http_date, parse_http_date_safe
+from django.views.decorators.csrf import csrf_exempt
+
+from .models import Board, BoardStatus, Heartbeat, PlaylistVersion, PlayRecord, RenderedFile
+from .smil import build_m3u, build_smil
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_MAX_BYTES = 16 * 1024
+PLAYS_MAX_BYTES = 256 * 1024
+PLAYS_MAX_ITEMS = 500
+SCREENSHOT_MAX_BYTES = 1024 * 1024
+SCREENSHOT_MAX_SIDE = 7680
+SCREENSHOT_MAX_PIXELS = 7680 * 4320
+FUTURE_TOLERANCE = datetime.timedelta(minutes=5)  # player clocks drift; more than this is refused
+CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "mp4": "video/mp4"}
+CACHE_KEY = "boards:api:v1:head:{}"
+
+
+# --- Errors ----------------------------------------------------------------------------------
+
+
+class ApiError(Exception):
+    def __init__(self, status, code, message, headers=None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+def error(status, code, message, headers=None):
+    response = JsonResponse({"error": {"code": code, "message": message}}, status=status,
+                            json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-store"
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _bad(code, message):
+    return ApiError(400, code, message)
+
+
+def _methods(*allowed):
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in allowed:
+                return error(405, "method_not_allowed", "Phương thức không được hỗ trợ ở địa chỉ này.",
+                             {"Allow": ", ".join(allowed)})
+            try:
+                return view(request, *args, **kwargs)
+            except ApiError as exc:
+                return error(exc.status, exc.code, exc.message, exc.headers)
+            except RequestDataTooBig:
+                return error(400, "too_large", "Dữ liệu gửi lên quá lớn.")
+        return csrf_exempt(wrapper)
+    return decorate
+
+
+# --- Tokens ----------------------------------------------------------------------------------
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(board):
+    """A new token for `board` (the old one stops working at once); returned once, stored hashed."""
+    token = board.new_token()
+    Board.objects.filter(pk=board.pk).update(token_hash=board.token_hash)
+    cache.delete(CACHE_KEY.format(board.pk))
+    return token
+
+
+def revoke_token(board):
+    """No token works for `board` until a new one is issued."""
+    board.token_hash = ""
+    Board.objects.filter(pk=board.pk).update(token_hash="")
+    cache.delete(CACHE_KEY.format(board.pk))
+
+
+def _bearer(request):
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > 200:
+        raise ApiError(401, "missing_token", "Thiếu mã truy cập của bảng (Authorization: Bearer …).",
+                       {"WWW-Authenticate": 'Bearer realm="tincoso-boards"'})
+    return token
+
+
+def _board_head(board_id):
+    """(token_hash, is_active, refresh_seconds, number, fingerprint, generated_at) of a board and
+    its newest version, in one indexed query (the unique (board, number) index answers the MAX),
+    or from the cache when BOARDS_API_CACHE_SECONDS > 0."""
+    ttl = min(5, int(getattr(settings, "BOARDS_API_CACHE_SECONDS", 0) or 0))
+    key = CACHE_KEY.format(board_id)
+    if ttl > 0:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    with connection.cursor() as cursor:
+        cursor.execute(_head_sql(), [board_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise ApiError(404, "unknown_board", "Không có bảng điện tử này.")
+    token_hash, active, refresh, number, fingerprint, generated_at = row
+    if isinstance(generated_at, str):  # SQLite hands back text: UTC, as Django stores it
+        generated_at = datetime.datetime.fromisoformat(generated_at)
+    if generated_at is not None and generated_at.tzinfo is None:
+        generated_at = generated_at.replace(tzinfo=datetime.UTC)
+    row = (token_hash or "", bool(active), int(refresh), number, fingerprint, generated_at)
+    if ttl > 0:
+        cache.set(key, row, ttl)
+    return row
+
+
+@functools.cache
+def _head_sql():
+    """One statement, written once: the ORM's compiler costs more than the query on this path."""
+    q = connection.ops.quote_name
+    board, version = q(Board._meta.db_table), q(PlaylistVersion._meta.db_table)
+    return (f"SELECT b.{q('token_hash')}, b.{q('is_active')}, b.{q('refresh_seconds')}, v.{q('number')}, "
+            f"v.{q('fingerprint')}, v.{q('generated_at')} FROM {board} b LEFT JOIN {version} v "
+            f"ON v.{q('board_id')} = b.{q('id')} AND v.{q('number')} = "
+            f"(SELECT MAX(w.{q('number')}) FROM {version} w WHERE w.{q('board_id')} = b.{q('id')}) "
+            f"WHERE b.{q('id')} = %s")
+
+
+def _authorize(request, board_id):
+    """The board's head row, once the bearer token is this board's own (else an ApiError)."""
+    token = _bearer(request)
+    if board_id > 2**31 - 1:
+        raise ApiError(404, "unknown_board", "Không có bảng điện tử này.")
+    head = _board_head(board_id)
+    digest = _hash(token)
+    if not head[0] or not hmac.compare_digest(head[0], digest):
+        if Board.objects.filter(token_hash=digest).exclude(pk=board_id).exists():
+            raise ApiError(403, "wrong_board", "Mã truy cập này thuộc một bảng khác.")
+        raise ApiError(401, "invalid_token", "Mã truy cập không đúng hoặc đã bị thu hồi.",
+                       {"WWW-Authenticate": 'Bearer realm="tincoso-boards", error="invalid_token"'})
+    if not head[1]:
+        raise ApiError(403, "inactive_board", "Bảng này đang tạm ngừng hoạt động.")
+    return head
+
+
+def jitter_seconds(refresh_seconds):
+    return max(1, refresh_seconds // 10)
+
+
+# --- Conditional requests --------------------------------------------------------------------
+
+
+def _etag_matches(header, etag):
+    for tag in header.split(","):
+        tag = tag.strip()
+        if tag == "*" or tag.removeprefix("W/") == etag:
+            return True
+    return False
+
+
+def is_not_modified(request, etag, last_modified):
+    """RFC 9110: If-None-Match (strong, weak or a list) wins; If-Modified-Since only without it."""
+    inm = request.META.get("HTTP_IF_NONE_MATCH")
+    if inm is not None:
+        return _etag_matches(inm, etag)
+    ims = request.META.get("HTTP_IF_MODIFIED_SINCE")
+    if ims:
+        since = parse_http_date_safe(ims)
+        return since is not None and since >= int(last_modified)
+    return False
+
+
+def _validators(response, etag, last_modified):
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def _head_only(request, response):
+    if request.method == "HEAD":
+        length = len(response.content)
+        response.content = b""
+        response["Content-Length"] = str(length)
+    return response
+
+
+# --- Playlists -------------------------------------------------------------------------------
+
+
+def _media_path(sha256, ext):
+    return reverse("boards_api:media", kwargs={"sha256": sha256, "ext": ext})
+
+
+def _ext(item):
+    ext = item.get("url", "").rsplit(".", 1)[-1].lower()
+    return ext if ext in CONTENT_TYPES else ("mp4" if item.get("kind") == "video" else "png")
+
+
+def _playlist_view(render):
+    """A playlist format: `render(request, board, version, items) -> (bytes, content_type)`."""
+
+    @_methods("GET", "HEAD")
+    @functools.wraps(render)
+    def view(request, board_id):
+        _hash_, _active, refresh, number, fingerprint, generated_at = _authorize(request, board_id)
+        if number is None:
+            raise ApiError(404, "no_playlist", "Bảng chưa có danh sách phát; hãy hỏi lại sau.",
+                           {"Retry-After": str(refresh)})
+        etag = f'"{fingerprint}"'
+        last_modified = generated_at.timestamp()
+        if is_not_modified(request, etag, last_modified):
+            return _validators(HttpResponse(status=304), etag, last_modified)
+        version = (PlaylistVersion.objects.select_related("board", "video")
+                   .filter(board_id=board_id, number=number).first())
+        if version is None:  # replaced between the two reads: the player asks again
+            raise ApiError(404, "no_playlist", "Danh sách phát vừa thay đổi; hãy hỏi lại.", {"Retry-After": "1"})
+        base = request.build_absolute_uri(_media_path("0" * 64, "png"))
+        items = [{**item, "url": base.replace("0" * 64 + ".png", f"{item['sha256']}.{_ext(item)}")}
+                 for item in version.items]
+        body, content_type = render(request, version.board, version, items, base)
+        response = HttpResponse(body, content_type=content_type)
+        return _head_only(request, _validators(response, etag, last_modified))
+
+    return view
+
+
+@_playlist_view
+def playlist_json(request, board, version, items, base):
+    video = None
+    if version.video is not None:
+        video = {"url": base.replace("0" * 64 + ".png", f"{version.video.sha256}.{version.video.kind}"),
+                 "sha256": version.video.sha256, "bytes": version.video.size,
+                 "duration_s": sum(float(i.get("duration_s") or 0) for i in version.items if i.get("kind") == "image")}
+    body = {
+        "version": version.number, "generated_at": version.generated_at.isoformat(),
+        "refresh_seconds": board.refresh_seconds, "jitter_seconds": jitter_seconds(board.refresh_seconds),
+        "emergency": version.emergency,
+        "board": {"id": board.pk, "name": board.name, "width": board.width, "height": board.height},
+        "items": items, "video": video,
+    }
+    return json.dumps(body, ensure_ascii=False).encode(), "application/json"
+
+
+@_playlist_view
+def playlist_smil(request, board, version, items, base):
+    return build_smil(board.width, board.height, board.refresh_seconds, items), "application/smil+xml; charset=utf-8"
+
+
+@_playlist_view
+def playlist_m3u(request, board, version, items, base):
+    return build_m3u(board.name, items), "audio/x-mpegurl; charset=utf-8"
+
+
+# --- Media -----------------------------------------------------------------------------------
+
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def parse_range(header, size):
+    """`(start, end)` inclusive for one `bytes=` range, None to send it all, "unsatisfiable" for 416."""
+    match = RANGE.match(header.strip()) if header else None
+    if match is None:
+        return None  # absent, multi-range or another unit: the whole file (RFC 9110 allows it)
+    first, last = match.groups()
+    if first == "" and last == "":
+        return None
+    if first == "":
+        length = int(last)
+        if length == 0 or size == 0:
+            return "unsatisfiable"
+        return max(0, size - length), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or (last and int(last) < start):
+        return "unsatisfiable"
+    return start, end
+
+
+class _Slice:
+    """A file object limited to `length` bytes from its current position (for FileResponse)."""
+
+    def __init__(self, handle, length):
+        self.handle, self.remaining = handle, length
+
+    def read(self, size=-1):
+        if self.remaining <= 0:
+            return b""
+        size = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        data = self.handle.read(size)
+        self.remaining -= len(data)
+        return data
+
+    def close(self):
+        self.handle.close()
+
+
+@_methods("GET", "HEAD")
+def media(request, sha256, ext):
+    file = RenderedFile.objects.filter(sha256=sha256.lower()).first()
+    ext = ext.lower()
+    if file is None or CONTENT_TYPES.get(ext) != CONTENT_TYPES.get(file.kind):
+        raise ApiError(404, "unknown_file", "Không có tệp này.")
+    path = os.path.join(settings.MEDIA_ROOT, file.path)
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        raise ApiError(404, "missing_file", "Tệp không còn trên máy chủ.") from None
+    etag = f'"{file.sha256}"'
+    common = {"ETag": etag, "Cache-Control": "public, max-age=31536000, immutable", "Accept-Ranges": "bytes",
+              "Last-Modified": http_date(file.created_at.timestamp())}
+    if _etag_matches(request.META.get("HTTP_IF_NONE_MATCH", ""), etag):
+        response = HttpResponse(status=304)
+        for name, value in common.items():
+            response[name] = value
+        return response
+    wanted = parse_range(request.META.get("HTTP_RANGE", ""), size)
+    if_range = request.META.get("HTTP_IF_RANGE")
+    if wanted is not None and if_range and if_range.strip() != etag:
+        wanted = None  # the player holds another file: send this one whole
+    if wanted == "unsatisfiable":
+        response = error(416, "range_not_satisfiable", "Khoảng byte yêu cầu nằm ngoài tệp.",
+                         {"Content-Range": f"bytes */{size}", "Accept-Ranges": "bytes"})
+        return response
+    start, end = wanted if wanted else (0, size - 1)
+    length = max(0, end - start + 1)
+    if request.method == "HEAD":
+        response = HttpResponse(status=206 if wanted else 200, content_type=CONTENT_TYPES[ext])
+    else:
+        handle = open(path, "rb")  # noqa: SIM115 - closed by FileResponse
+        handle.seek(start)
+        response = FileResponse(_Slice(handle, length), status=206 if wanted else 200,
+                                content_type=CONTENT_TYPES[ext])
+    response["Content-Length"] = str(length)
+    if wanted:
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    for name, value in common.items():
+        response[name] = value
+    return response
+
+
+# --- Reports from the player -----------------------------------------------------------------
+
+
+def _json_body(request, limit):
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise _bad("too_large", f"Dữ liệu gửi lên quá lớn (tối đa {limit // 1024} KiB).")
+    body = request.body
+    if len(body) > limit:
+        raise _bad("too_large", f"Dữ liệu gửi lên quá lớn (tối đa {limit // 1024} KiB).")
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise _bad("invalid_json", "Dữ liệu không phải JSON hợp lệ.") from None
+
+
+def _count(data, name, maximum=2**62, required=False):
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise _bad("invalid_field", f"Thiếu trường “{name}”.")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        raise _bad("invalid_field", f"Trường “{name}” phải là số nguyên không âm.")
+    return value
+
+
+def _text(data, name, maximum):
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > maximum:
+        raise _bad("invalid_field", f"Trường “{name}” phải là chuỗi tối đa {maximum} ký tự.")
+    return value
+
+
+def _player_label(data):
+    player = data.get("player")
+    if player is None:
+        return ""
+    if not isinstance(player, dict):
+        raise _bad("invalid_field", "Trường “player” phải là {\"name\", \"version\"}.")
+    name, version = _text(player, "name", 60), _text(player, "version", 40)
+    return f"{name} {version}".strip()
+
+
+def _address(request):
+    address = request.META.get("REMOTE_ADDR") or None
+    return address if address and len(address) <= 45 else None
+
+
+def _current_reply(head):
+    _h, _a, refresh, number, _f, _g = head
+    return {"ok": True, "version": number, "refresh_seconds": refresh, "jitter_seconds": jitter_seconds(refresh)}
+
+
+@_methods("POST")
+def heartbeat(request, board_id):
+    """`{version, playing, cache_bytes, free_bytes, uptime_s, errors: [str], player: {name, version}}`."""
+    head = _authorize(request, board_id)
+    data = _json_body(request, HEARTBEAT_MAX_BYTES)
+    if not isinstance(data, dict):
+        raise _bad("invalid_body", "Nhịp tim phải là một đối tượng JSON.")
+    errors = data.get("errors") or []
+    if (not isinstance(errors, list) or len(errors) > 20
+            or not all(isinstance(e, str) and len(e) <= 500 for e in errors)):
+        raise _bad("invalid_field", "Trường “errors” phải là danh sách tối đa 20 chuỗi, mỗi chuỗi tối đa 500 ký tự.")
+    fields = {
+        "version": _count(data, "version", 2**31 - 1), "playing": _text(data, "playing", 60),
+        "cache_bytes": _count(data, "cache_bytes"), "free_bytes": _count(data, "free_bytes"),
+        "uptime_s": _count(data, "uptime_s"), "player": _player_label(data),
+    }
+    now = timezone.now()
+    with transaction.atomic():
+        Heartbeat.objects.create(board_id=board_id, received_at=now, errors=errors, **fields)
+        BoardStatus.objects.update_or_create(board_id=board_id, defaults={
+            "last_seen_at": now, "address": _address(request), **fields})
+    return JsonResponse(_current_reply(head))
+
+
+def _moment(value, now):
+    moment = parse_datetime(value) if isinstance(value, str) and len(value) <= 40 else None
+    if moment is None or moment.tzinfo is None:
+        raise _bad("invalid_field", "“started_at” phải là thời điểm ISO-8601 có múi giờ.")
+    if moment > now + FUTURE_TOLERANCE:
+        raise _bad("future_time", "“started_at” ở quá xa trong tương lai (đồng hồ của bảng có đúng không?).")
+    return moment.astimezone(datetime.UTC)
+
+
+@_methods("POST")
+def plays(request, board_id):
+    """A JSON list (≤ 500) of `{item_id, started_at, duration_s}`; replays are counted as duplicates."""
+    _authorize(request, board_id)
+    data = _json_body(request, PLAYS_MAX_BYTES)
+    if not isinstance(data, list):
+        raise _bad("invalid_body", "Cần một danh sách JSON các lượt phát.")
+    if len(data) > PLAYS_MAX_ITEMS:
+        raise _bad("too_many", f"Tối đa {PLAYS_MAX_ITEMS} lượt phát mỗi lần gửi.")
+    now = timezone.now()
+    records = {}
+    for entry in data:
+        if not isinstance(entry, dict):
+            raise _bad("invalid_body", "Mỗi lượt phát phải là một đối tượng JSON.")
+        item_id = entry.get("item_id")
+        if not isinstance(item_id, str) or not 0 < len(item_id) <= 60:
+            raise _bad("invalid_field", "“item_id” phải là chuỗi từ 1 đến 60 ký tự.")
+        duration = entry.get("duration_s")
+        if isinstance(duration, bool) or not isinstance(duration, int | float) or not 0 <= duration <= 86400:
+            raise _bad("invalid_field", "“duration_s” phải là số giây từ 0 đến 86400.")
+        started = _moment(entry.get("started_at"), now)
+        records.setdefault((item_id, started), PlayRecord(board_id=board_id, item_id=item_id, started_at=started,
+                                                          duration_s=float(duration), received_at=now))
+    with transaction.atomic():
+        existing = set()
+        if records:
+            existing = set(PlayRecord.objects.filter(
+                board_id=board_id, item_id__in={k[0] for k in records}, started_at__in={k[1] for k in records},
+            ).values_list("item_id", "started_at"))
+        new = [record for key, record in records.items() if key not in existing]
+        PlayRecord.objects.bulk_create(new, ignore_conflicts=True)
+    return JsonResponse({"accepted": len(new), "duplicates": len(data) - len(new)})
+
+
+@_methods("POST")
+def screenshot(request, board_id):
+    """multipart/form-data with a `screenshot` file: a real PNG or JPEG, ≤ 1 MiB, ≤ 7680 px a side."""
+    from PIL import Image, UnidentifiedImageError
+
+    _authorize(request, board_id)
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > SCREENSHOT_MAX_BYTES + 16 * 1024:
+        raise _bad("too_large", "Ảnh chụp màn hình quá lớn (tối đa 1 MiB).")
+    upload = request.FILES.get("screenshot")
+    if upload is None:
+        raise _bad("missing_file", "Thiếu tệp “screenshot” (multipart/form-data).")
+    if upload.size > SCREENSHOT_MAX_BYTES:
+        raise _bad("too_large", "Ảnh chụp màn hình quá lớn (tối đa 1 MiB).")
+    data = upload.read()
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind, (width, height) = image.format, image.size
+            if kind not in ("PNG", "JPEG"):
+                raise _bad("bad_image", "Ảnh chụp màn hình phải là PNG hoặc JPEG.")
+            if max(width, height) > SCREENSHOT_MAX_SIDE or width * height > SCREENSHOT_MAX_PIXELS:
+                raise _bad("bad_image", "Ảnh chụp màn hình quá lớn về kích thước.")
+            image.verify()
+    except ApiError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise _bad("bad_image", "Tệp không phải ảnh PNG hoặc JPEG hợp lệ.") from None
+    now = timezone.now()
+    ext = "png" if kind == "PNG" else "jpg"
+    with transaction.atomic():
+        status, _created = BoardStatus.objects.select_for_update().get_or_create(
+            board_id=board_id, defaults={"last_seen_at": now})
+        old = status.screenshot.name if status.screenshot else ""
+        status.screenshot.save(f"board-{board_id}-{now:%Y%m%d%H%M%S%f}.{ext}", ContentFile(data), save=False)
+        status.screenshot_at = status.last_seen_at = now
+        status.save(update_fields=["screenshot", "screenshot_at", "last_seen_at"])
+    if old and old != status.screenshot.name:
+        try:
+            status.screenshot.storage.delete(old)
+        except OSError:
+            log.warning("board %s: could not delete old screenshot %s", board_id, old)
+    return JsonResponse({"ok": True, "width": width, "height": height})
+
+
+# --- Pairing (admin) -------------------------------------------------------------------------
+
+
+def pairing_payload(request, board, token):
+    return json.dumps({"server": f"{request.scheme}://{request.get_host()}", "board": board.pk, "token": token},
+                      separators=(",", ":"))
+
+
+def qr_svg(text):
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    svg = image.to_string(encoding="unicode")
+    return svg.split("?>", 1)[-1].strip()  # inline: no XML declaration
+
+
+def pairing_view(request, pk):
+    """The board's pairing screen in the admin: POST `action=rotate` issues a new token, shown
+    once with its QR code; POST `action=revoke` revokes it. GET only shows the state."""
+    from .admin_views import UnitScopedPolicy
+
+    board = get_object_or_404(Board.objects.select_related("owner"), pk=pk)
+    user = request.user
+    if not (user.is_authenticated and UnitScopedPolicy(Board).user_has_permission_for_instance(user, "change", board)):
+        raise Http404
+    token = payload = svg = None
+    done = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "rotate":
+            token = issue_token(board)
+            payload = pairing_payload(request, board, token)
+            svg = qr_svg(payload)
+            done = "rotated"
+        elif action == "revoke":
+            revoke_token(board)
+            done = "revoked"
+        else:
+            return HttpResponse("Thao tác không hợp lệ.", status=400, content_type="text/plain; charset=utf-8")
+    elif request.method != "GET":
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    status = BoardStatus.objects.filter(board=board).first()
+    response = TemplateResponse(request, "boards/admin/pairing.html", {
+        "board": board, "has_token": bool(board.token_hash), "token": token, "payload": payload, "qr_svg": svg,
+        "done": done, "status": status,
+        "playlist_url": request.build_absolute_uri(reverse("boards_api:playlist_json", args=[board.pk])),
+        "header_title": f"Ghép nối bảng: {board.name}", "page_title": board.name, "header_icon": "desktop",
+    })
+    response["Cache-Control"] = "private, no-store"  # the token is shown once
+    return response
