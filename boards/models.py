@@ -334,3 +334,57 @@ class PlayRecord(models.Model):
     class Meta:
         ordering = ["-started_at"]
         constraints = [models.UniqueConstraint(fields=["board", "item_id", "started_at"], name="unique_play_record")]
+
+
+# --- Monitoring (boards/monitoring.py): online / offline, alerts, history for the chart --------
+
+
+class BoardHealthState(models.TextChoices):
+    NEVER = "never", _("chưa kết nối")
+    ONLINE = "online", _("trực tuyến")
+    OFFLINE = "offline", _("ngoại tuyến")
+
+
+class BoardHealth(models.Model):
+    """What the every-minute check last concluded about a board, and whether its editors were told."""
+
+    board = models.OneToOneField(Board, on_delete=models.CASCADE, primary_key=True, related_name="health")
+    state = models.CharField(max_length=7, choices=BoardHealthState.choices, default=BoardHealthState.NEVER)
+    changed_at = models.DateTimeField(default=timezone.now)  # offline: the moment it went offline
+    alerted_at = models.DateTimeField(null=True, blank=True)  # the offline alert of this outage, if sent
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tình trạng kết nối bảng")
+        verbose_name_plural = _("tình trạng kết nối bảng")
+
+
+class BoardEvent(models.Model):
+    """A transition: a board went offline, or came back (with the downtime in the note)."""
+
+    WENT_OFFLINE, CAME_BACK = "went_offline", "came_back"
+    KINDS = [(WENT_OFFLINE, _("mất kết nối")), (CAME_BACK, _("hoạt động trở lại"))]
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=12, choices=KINDS)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("sự kiện kết nối bảng")
+        verbose_name_plural = _("sự kiện kết nối bảng")
+        indexes = [models.Index(fields=["board", "-at"], name="board_event_recent")]
+
+
+class OnlineSample(models.Model):
+    """How many of a unit's active boards were online at a check (at most every 5 minutes)."""
+
+    at = models.DateTimeField(db_index=True)
+    unit = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    online = models.PositiveIntegerField()
+    total = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["at"]
+        indexes = [models.Index(fields=["unit", "at"], name="online_sample_unit_at")]

@@ -50,4 +50,8 @@ def test_editor_previews_the_board_playlist(live_site, browser, artifacts_dir):
     box = thumb.bounding_box()
     assert abs(box["height"] / box["width"] - 1920 / 1080) < 0.02  # the board's true aspect
     page.screenshot(path=str(artifacts_dir / "board-preview-admin.png"), full_page=True)
+    # The monitoring page lists it (never seen: no player has reported yet).
+    page.goto(live_site.url(HOST, "/admin/bang-dien-tu-giam-sat/"))
+    assert "Màn hình đứng một cửa" in page.content()
+    page.screenshot(path=str(artifacts_dir / "board-monitoring-admin.png"), full_page=True)
     page.context.close()

@@ -1,0 +1,172 @@
+"""Is each e-board alive? (DESIGN.md, "Player protocol v1".)
+
+A board is offline when it has not been seen for 1.5 × its refresh interval (`board_state`, a
+pure function of the board, its BoardStatus and a moment). `check_boards` runs every minute
+(django-q2 Schedule "Giám sát bảng điện tử", boards/migrations/0005_monitoring.py): it keeps
+one BoardHealth row per board, records each transition as a BoardEvent, and e-mails the owner
+unit's editors and moderators once per outage — only within the board's operating hours (an
+outage that starts outside them is recorded, and alerted when the hours start if the board is
+still offline) — and again when the board comes back, with the downtime. A recovery from an
+outage nobody was told about sends nothing. Every 5 minutes at most it stores, per owner unit,
+how many of its active boards were online (OnlineSample) for the monitoring chart
+(boards/monitoring_views.py).
+"""
+
+import dataclasses
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+OFFLINE_FACTOR = 1.5
+SAMPLE_EVERY = datetime.timedelta(minutes=5)
+NEVER, ONLINE, OFFLINE = "never", "online", "offline"
+
+
+@dataclasses.dataclass(frozen=True)
+class State:
+    kind: str  # never | online | offline
+    last_seen_at: datetime.datetime | None = None
+    offline_since: datetime.datetime | None = None
+    version_playing: int | None = None
+    version_current: int | None = None
+
+    @property
+    def online(self):
+        return self.kind == ONLINE
+
+    @property
+    def behind(self):
+        """Plays an older version than the newest one published."""
+        return (self.version_playing is not None and self.version_current is not None
+                and self.version_playing < self.version_current)
+
+
+def offline_after(board):
+    return datetime.timedelta(seconds=OFFLINE_FACTOR * board.refresh_seconds)
+
+
+def board_state(board, status, now, current_version=None):
+    """The board's state at `now` from its last heartbeat (`status`, a BoardStatus or None).
+    `current_version`: the newest version number if known (else read from the board)."""
+    if current_version is None:
+        version = board.current_version
+        current_version = version.number if version is not None else None
+    if status is None or status.last_seen_at is None:
+        return State(NEVER, version_current=current_version)
+    deadline = status.last_seen_at + offline_after(board)
+    kind = ONLINE if now <= deadline else OFFLINE
+    return State(kind, last_seen_at=status.last_seen_at, offline_since=deadline if kind == OFFLINE else None,
+                 version_playing=status.version, version_current=current_version)
+
+
+def format_duration(delta):
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} ngày")
+    if hours:
+        parts.append(f"{hours} giờ")
+    if minutes or not parts:
+        parts.append(f"{minutes} phút")
+    return " ".join(parts)
+
+
+def recipients_for(board):
+    """E-mail addresses of the owner unit's editors and moderators (active users)."""
+    from django.contrib.auth import get_user_model
+
+    unit = board.owner.specific
+    groups = [g for g in (getattr(unit, "editors_group_id", None), getattr(unit, "moderators_group_id", None)) if g]
+    if not groups:
+        return []
+    return sorted(set(get_user_model().objects.filter(groups__in=groups, is_active=True).exclude(email="")
+                      .values_list("email", flat=True)))
+
+
+def _send(board, template, subject, context):
+    recipients = recipients_for(board)
+    if not recipients:
+        return 0
+    context = {"board": board, "unit": board.owner, "local": timezone.localtime,
+               "monitoring_url": f"{getattr(settings, 'WAGTAILADMIN_BASE_URL', '')}/admin/bang-dien-tu-giam-sat/",
+               **context}
+    send_mail(subject, render_to_string(template, context), None, recipients)
+    return len(recipients)
+
+
+def _alert_offline(board, offline_since, last_seen_at):
+    return _send(board, "boards/email/board_offline.txt",
+                 f"[{board.owner.title}] Bảng điện tử mất kết nối: {board.name}",
+                 {"offline_since": timezone.localtime(offline_since),
+                  "last_seen_at": timezone.localtime(last_seen_at) if last_seen_at else None})
+
+
+def _alert_back(board, offline_since, back_at, downtime):
+    return _send(board, "boards/email/board_back.txt",
+                 f"[{board.owner.title}] Bảng điện tử đã hoạt động trở lại: {board.name}",
+                 {"offline_since": timezone.localtime(offline_since), "back_at": timezone.localtime(back_at),
+                  "downtime": downtime})
+
+
+def check_boards(now=None):
+    """Every minute: states, transitions, alerts, samples. Returns a summary dict."""
+    from django.db.models import Max
+
+    from .models import Board, BoardEvent, BoardHealth, OnlineSample, PlaylistVersion
+
+    now = now or timezone.now()
+    boards = list(Board.objects.filter(is_active=True).select_related("owner", "status", "health")
+                  .prefetch_related("hours"))
+    newest = dict(PlaylistVersion.objects.filter(board__in=boards).values("board")
+                  .annotate(n=Max("number")).values_list("board", "n"))
+    summary = {"online": 0, "offline": 0, "never": 0, "alerts": 0, "recoveries": 0}
+    per_unit = {}
+    for board in boards:
+        status = getattr(board, "status", None) if hasattr(board, "status") else None
+        state = board_state(board, status, now, current_version=newest.get(board.pk, 0) or None)
+        summary[state.kind] += 1
+        online, total = per_unit.get(board.owner_id, (0, 0))
+        per_unit[board.owner_id] = (online + state.online, total + 1)
+        try:
+            health = board.health
+        except BoardHealth.DoesNotExist:
+            health = BoardHealth(board=board, state=NEVER, changed_at=now)
+        if state.kind == OFFLINE:
+            if health.state != OFFLINE:
+                in_hours = board.is_operating(state.offline_since)
+                BoardEvent.objects.create(
+                    board=board, at=state.offline_since, kind=BoardEvent.WENT_OFFLINE,
+                    note="" if in_hours else "ngoài giờ hoạt động")
+                health.state, health.changed_at, health.alerted_at = OFFLINE, state.offline_since, None
+            if health.alerted_at is None and board.is_operating(now):
+                _alert_offline(board, health.changed_at, state.last_seen_at)
+                health.alerted_at = now
+                summary["alerts"] += 1
+        elif state.kind == ONLINE:
+            if health.state == OFFLINE:
+                back_at = state.last_seen_at
+                downtime = format_duration(back_at - health.changed_at)
+                BoardEvent.objects.create(board=board, at=back_at, kind=BoardEvent.CAME_BACK,
+                                          note=f"ngoại tuyến {downtime}")
+                if health.alerted_at is not None:
+                    _alert_back(board, health.changed_at, back_at, downtime)
+                    summary["recoveries"] += 1
+                health.state, health.changed_at, health.alerted_at = ONLINE, back_at, None
+            elif health.state != ONLINE:
+                health.state, health.changed_at = ONLINE, state.last_seen_at
+        health.checked_at = now
+        health.save()
+    latest = OnlineSample.objects.aggregate(at=Max("at"))["at"]
+    if per_unit and (latest is None or now - latest >= SAMPLE_EVERY or latest > now):
+        OnlineSample.objects.bulk_create(
+            [OnlineSample(at=now, unit_id=unit, online=o, total=t) for unit, (o, t) in per_unit.items()])
+        summary["sampled"] = True
+    return summary
