@@ -75,3 +75,27 @@ print("ok")
     assert third.returncode == 0
     assert "token" in (third.stdout + third.stderr).lower()
     assert [i["title"] for i in json.loads((cache / "playlist.json").read_text())["items"]] == titles
+
+
+def test_a_corrupted_download_is_refused_and_fetched_again(live_site, tmp_path):
+    from pathlib import Path
+
+    board, token = _shell(live_site, SETUP).split()
+    path = _shell(live_site, (
+        f"from boards.models import PlaylistVersion, RenderedFile; v = PlaylistVersion.objects.filter(board_id={board})"
+        ".order_by('-number').first(); print(RenderedFile.objects.get(sha256=v.items[0]['sha256']).path)"))
+    on_disk = Path(live_site.env["MEDIA_ROOT"]) / path
+    good = on_disk.read_bytes()
+    cache = tmp_path / "fresh-player"
+    try:
+        on_disk.write_bytes(bytes(b ^ 0xFF for b in good))  # same size, wrong bytes
+        refused = _player(live_site, board, token, cache)
+        assert refused.returncode == 1  # nothing verified, nothing held
+        assert "sha256" in (refused.stdout + refused.stderr).lower()
+        assert not (cache / "playlist.json").exists()
+    finally:
+        on_disk.write_bytes(good)
+    fetched = _player(live_site, board, token, cache)
+    assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+    item = json.loads((cache / "playlist.json").read_text())["items"][0]
+    assert (cache / "files" / item["sha256"]).read_bytes() == good
