@@ -23,12 +23,13 @@ $(VENV)/.dev-installed: $(VENV)/.run-installed requirements-dev.txt
 install: $(VENV)/.run-installed
 install-dev: $(VENV)/.dev-installed
 
-# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+# Debian's chromium for the browser tests (Playwright drives it; no browser download), and
+# Xvfb + feh for the reference player's display mode on a virtual screen.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Cài đặt chromium (Debian) cho kiểm thử trình duyệt…"; \
+	@command -v chromium >/dev/null 2>&1 && command -v Xvfb >/dev/null 2>&1 && command -v feh >/dev/null 2>&1 || { \
+	  echo "Cài đặt chromium, Xvfb và feh (Debian) cho kiểm thử trình duyệt và đầu phát…"; \
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium xvfb feh >/dev/null; }
 
 migrate: install
 	$(PY) manage.py migrate --noinput

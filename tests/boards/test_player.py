@@ -384,3 +384,45 @@ def test_run_forever_plays_in_a_loop_and_reports_plays(fake, cache_dir):
     assert len(shown) >= 4 and shown[:4] in (["a", "b", "a", "b"], ["b", "a", "b", "a"])
     assert all(0.1 <= p["duration_s"] <= 1.5 and p["started_at"].endswith("Z") for p in fake.plays)
     assert (cache_dir / "current.png").exists()
+
+
+# --- display mode on a real X screen ---------------------------------------------------------
+
+def test_display_mode_shows_the_slide_fullscreen_on_an_x_screen(fake, cache_dir, tmp_path):
+    """`--display` on a Linux box: the player hands the current slide to feh, fullscreen, on the
+    X screen (here Xvfb, which `make test` installs with feh); feh stays up, showing it."""
+    import shutil
+    import time
+
+    if not (shutil.which("Xvfb") and shutil.which("feh")):
+        pytest.fail("Xvfb and feh are needed for the display test: `make test` installs them")
+    fake.publish(1, [item(fake, "a", png("green", (320, 160)), duration_s=30)], refresh_seconds=60, jitter_seconds=0)
+    display = f":{90 + os.getpid() % 9}"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "320x160x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["DISPLAY"] = display
+    player = None
+    try:
+        time.sleep(1)
+        player = subprocess.Popen(
+            [sys.executable, "-m", "boards.player", "--server", fake.url, "--board", "7", "--token", TOKEN,
+             "--cache", str(cache_dir), "--display"], cwd=ROOT, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 30
+        shown = ""
+        while time.monotonic() < deadline and not shown:
+            shown = subprocess.run(["pgrep", "-a", "-f", "feh --fullscreen"], capture_output=True, text=True).stdout
+            time.sleep(0.3)
+        assert "feh --fullscreen" in shown, "no fullscreen viewer was started"
+        time.sleep(2)  # feh exits at once when it cannot open the screen or the file
+        still = subprocess.run(["pgrep", "-f", "feh --fullscreen"], capture_output=True, text=True).stdout.split()
+        assert still, "the viewer did not stay up on the X screen"
+        assert (cache_dir / "current.png").exists()
+    finally:
+        if player is not None:
+            player.terminate()
+            player.wait(timeout=20)
+        xvfb.terminate()
+        xvfb.wait(timeout=20)
+    assert not subprocess.run(["pgrep", "-f", f"feh --fullscreen.*{cache_dir}"], capture_output=True).stdout
