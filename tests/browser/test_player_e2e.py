@@ -17,7 +17,7 @@ from cms_pages.models import CommuneHomePage, AnnouncementIndexPage, Announcemen
 from boards.models import Board
 from boards.api import issue_token
 from boards.publishing import rebuild
-home = CommuneHomePage.objects.get(structure="2024", short_name="An Trường")
+home = CommuneHomePage.objects.get(structure="2024", code="29281")  # Tân An: no other test publishes there
 board, _ = Board.objects.get_or_create(owner=home, name="Bảng LED thử đầu phát", defaults={"width": 384, "height": 192})
 index = AnnouncementIndexPage.objects.child_of(home).get()
 if not AnnouncementPage.objects.child_of(index).filter(slug="thong-bao-cho-dau-phat").exists():
@@ -56,7 +56,7 @@ def test_reference_player_against_the_real_server(live_site, tmp_path):
 from cms_pages.models import AnnouncementIndexPage, AnnouncementPage, CommuneHomePage
 from boards.models import Board
 from boards.publishing import rebuild
-home = CommuneHomePage.objects.get(structure="2024", short_name="An Trường")
+home = CommuneHomePage.objects.get(structure="2024", code="29281")  # Tân An: no other test publishes there
 index = AnnouncementIndexPage.objects.child_of(home).get()
 page = AnnouncementPage(title="Thông báo mới nhất cho đầu phát", summary="Bản mới.")
 index.add_child(instance=page)

@@ -22,7 +22,7 @@ from cms_pages.models import CommuneHomePage, AnnouncementIndexPage, Announcemen
 from boards.models import Board
 from boards.api import issue_token
 from boards.publishing import rebuild
-home = CommuneHomePage.objects.get(structure="2024", short_name="An Trường")
+home = CommuneHomePage.objects.get(structure="2024", code="29284")  # Tân Bình: no other test publishes there
 index = AnnouncementIndexPage.objects.child_of(home).get()
 first = AnnouncementPage(title="Thông báo đầu tiên của bảng thử mất mạng", summary="Có sẵn trước khi đầu phát chạy.")
 index.add_child(instance=first)
@@ -36,7 +36,7 @@ print(board.pk, issue_token(board))
 
 PUBLISH = """
 from cms_pages.models import AnnouncementIndexPage, AnnouncementPage, CommuneHomePage
-home = CommuneHomePage.objects.get(structure="2024", short_name="An Trường")
+home = CommuneHomePage.objects.get(structure="2024", code="29284")  # Tân Bình: no other test publishes there
 index = AnnouncementIndexPage.objects.child_of(home).get()
 page = AnnouncementPage(title="Thông báo khẩn cho đầu phát chạy liên tục", summary="Đến đầu phát qua hàng đợi.",
                         priority="emergency")
