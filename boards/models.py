@@ -71,6 +71,10 @@ class Board(ClusterableModel):
     kind = models.CharField(_("loại"), max_length=3, choices=BoardKind.choices, default=BoardKind.LCD)
     width = models.PositiveIntegerField(_("chiều rộng (điểm ảnh)"), validators=SIDE_VALIDATORS)
     height = models.PositiveIntegerField(_("chiều cao (điểm ảnh)"), validators=SIDE_VALIDATORS)
+    large = models.BooleanField(
+        _("bảng cỡ lớn"), default=False,
+        help_text=_("Màn hình LED/LCD cỡ lớn nơi công cộng (từ 4 m² hoặc 65 inch): tính vào chỉ tiêu "
+                    "\"huyện có bảng điện tử cỡ lớn\"."))
     output = models.CharField(_("đầu ra"), max_length=6, choices=BoardOutput.choices, default=BoardOutput.IMAGES)
     default_slide_seconds = models.PositiveSmallIntegerField(
         _("thời lượng mỗi trang (giây)"), default=10, validators=[MinValueValidator(3), MaxValueValidator(600)])
@@ -92,7 +96,8 @@ class Board(ClusterableModel):
         FieldPanel("name"),
         MultiFieldPanel([FieldPanel("address"), FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")])],
                         heading=_("Vị trí")),
-        FieldRowPanel([FieldPanel("kind"), FieldPanel("width"), FieldPanel("height")], heading=_("Màn hình")),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("width"), FieldPanel("height"), FieldPanel("large")],
+                      heading=_("Màn hình")),
         FieldRowPanel([FieldPanel("output"), FieldPanel("default_slide_seconds"), FieldPanel("news_count")],
                       heading=_("Nội dung")),
         FieldPanel("theme"),

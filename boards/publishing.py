@@ -113,6 +113,7 @@ def candidates_for(board, now):
                                      image_path=_image_path(page.featured_image), qr_url=page.full_url,
                                      header=header, date_label=date_label, footer=footer),
             ))
+    items.extend(pushed_candidates(board, now, date_label))
     media = MediaSlide.objects.filter(owner_id=board.owner_id).select_related("image", "video")
     for slide in media:
         chosen = list(slide.boards.values_list("pk", flat=True))
@@ -130,6 +131,45 @@ def candidates_for(board, now):
             if slide.image_id else ("video", slide.video),
         ))
     return items
+
+
+def pushed_candidates(board, now, date_label):
+    """Source information and emergency alerts from the province or district that reach
+    `board` (DESIGN.md, flow 3): by the same path as the unit's own announcements."""
+    from cms_pages.models import EmergencyAlertPage, SourceItemPage
+    from cms_pages.models.sources import targeted_at_board, with_sources
+
+    from .slide import SlideContent
+
+    owner_path = board.owner.path
+    pages = []
+    for model in (SourceItemPage, EmergencyAlertPage):
+        live = model.objects.live().filter(show_on_boards=True).filter(models_q_valid_until(now))
+        if model is SourceItemPage:
+            live = live.select_related("image")
+        pages.extend(targeted_at_board(live, board, owner_path))
+    items = []
+    for page in with_sources(pages):
+        alert = isinstance(page, EmergencyAlertPage)
+        summary = page.summary
+        if alert and page.instruction:
+            summary = f"{summary} {page.instruction}"
+        items.append(Candidate(
+            key=f"pushed:{page.pk}", kind="pushed", priority="emergency" if alert else page.priority,
+            date=page.valid_from or page.first_published_at, valid_from=page.valid_from,
+            valid_until=page.valid_until,
+            payload=SlideContent(kind="announcement", title=page.title, summary=summary,
+                                 priority="emergency" if alert else page.priority,
+                                 image_path=None if alert else _image_path(page.image),
+                                 qr_url=page.full_url, header=page.source_name, date_label=date_label,
+                                 footer=_host(page)),
+        ))
+    return items
+
+
+def _host(page):
+    site = page.get_site()
+    return site.hostname if site else ""
 
 
 def models_q_valid_until(now):

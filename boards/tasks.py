@@ -35,13 +35,34 @@ def rebuild_for_page(page_id):
     from .publishing import boards_reached_by
 
     page = Page.objects.filter(pk=page_id).first()
-    boards = boards_reached_by(page) if page is not None else Board.objects.filter(is_active=True)
-    ids = list(boards.values_list("pk", flat=True))
+    if page is None:
+        ids = list(Board.objects.filter(is_active=True).values_list("pk", flat=True))
+    elif _is_pushed(page):
+        ids = pushed_item_boards(page.specific)
+    else:
+        ids = list(boards_reached_by(page).values_list("pk", flat=True))
     # One task per board: the workers build them side by side, a slow video board does not hold
     # up an LED board, and one board's failure stays its own.
     for pk in ids:
         enqueue("boards.tasks.rebuild_board", pk)
     return ids
+
+
+def _is_pushed(page):
+    from cms_pages.models.sources import TargetedPage
+
+    return issubclass(page.specific_class or type(page), TargetedPage)
+
+
+def pushed_item_boards(page):
+    """A source item or alert changed: the boards it reaches now, and the boards still playing
+    it (a target removed, or the item withdrawn)."""
+    from .delivery import boards_holding, item_key
+
+    reached = set(page.reached_boards().values_list("pk", flat=True))
+    area = page.source_area
+    holding = set(boards_holding(item_key(page), area.path)) if area is not None else set()
+    return sorted(reached | holding)
 
 
 def rebuild_due():
@@ -57,9 +78,9 @@ def rebuild_due():
 
 def on_page_changed(sender, instance, **kwargs):
     """page_published / page_unpublished: recompose the boards the page reaches, after commit."""
-    from cms_pages.models import AnnouncementPage, NewsPage
+    from cms_pages.models import AnnouncementPage, EmergencyAlertPage, NewsPage, SourceItemPage
 
-    if not isinstance(instance, AnnouncementPage | NewsPage):
+    if not isinstance(instance, AnnouncementPage | NewsPage | SourceItemPage | EmergencyAlertPage):
         return
     page_id = instance.pk
     transaction.on_commit(lambda: enqueue("boards.tasks.rebuild_for_page", page_id))

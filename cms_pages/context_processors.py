@@ -1,7 +1,7 @@
 """What every public page's header and footer needs, computed once per request and only
 when a template asks for it."""
 
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, cached_property
 from wagtail.models import Site
 
 
@@ -32,6 +32,17 @@ class SiteChrome:
         elif isinstance(self.home, PortalHomePage):
             agency_default = f"Uỷ ban nhân dân {self.home.area.name_in_sentence}"
         self.agency = (self.identity.agency if self.identity and self.identity.agency else agency_default)
+
+    @cached_property
+    def alerts(self):
+        """Emergency alerts in force for this site: the banner on top of every page."""
+        from .models import CommuneHomePage, PortalHomePage, active_alerts_for
+
+        if isinstance(self.home, CommuneHomePage):
+            return active_alerts_for(self.home)
+        if isinstance(self.home, PortalHomePage):
+            return active_alerts_for(self.home.area)
+        return []
 
 
 def site_chrome(request):

@@ -28,6 +28,7 @@ from .models import (
     PortalHomePage,
     ProfilePage,
     QuestionIndexPage,
+    SourceIndexPage,
 )
 
 # (model, slug, title) of the sections every portal / commune site starts with.
@@ -36,6 +37,8 @@ PORTAL_SECTIONS = [
     (AnnouncementIndexPage, "thong-bao", "Thông báo"),
     (DocumentIndexPage, "van-ban", "Văn bản"),
 ]
+# Portals also push source information and emergency alerts down to their communes.
+PORTAL_ONLY_SECTIONS = [(SourceIndexPage, "thong-tin-nguon", "Thông tin nguồn")]
 COMMUNE_SECTIONS = PORTAL_SECTIONS + [
     (ProfilePage, "gioi-thieu", "Giới thiệu"),
     (ContactPage, "lien-he", "Liên hệ"),
@@ -190,7 +193,7 @@ class Provisioner:
             portal.title = portal_title(unit)
             portal.save(update_fields=["title", "draft_title"])
             self.stats.updated["portal"] += 1
-        self._sections(portal, PORTAL_SECTIONS, new_parent=portal_created)
+        self._sections(portal, PORTAL_SECTIONS + PORTAL_ONLY_SECTIONS, new_parent=portal_created)
         self._site(portal, unit, new_root=portal_created)
 
         self._child_collections(collection, unit.children)

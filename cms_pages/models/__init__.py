@@ -13,3 +13,6 @@ from .inquiries import (  # noqa: F401
     AnsweredQuestionPage, EventAction, Inquiry, InquiryEvent, InquiryKind, InquiryPhoto, QuestionIndexPage, Status,
     Topic,
 )
+from .sources import (  # noqa: F401
+    CapFeed, CapFeedEntry, EmergencyAlertPage, SourceAttachment, SourceIndexPage, SourceItemPage, active_alerts_for, active_items_for,
+)

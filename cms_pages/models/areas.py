@@ -119,6 +119,7 @@ class PortalHomePage(CachedPageMixin, Page):
         "cms_pages.NewsIndexPage",
         "cms_pages.AnnouncementIndexPage",
         "cms_pages.DocumentIndexPage",
+        "cms_pages.SourceIndexPage",
         "cms_pages.StandardPage",
     ]
     is_creatable = False
@@ -231,5 +232,7 @@ class CommuneHomePage(CachedPageMixin, AdminUnitMixin, Page):
         context["contact"] = contact
         context["procedures"] = list(contact.procedures.all()[:6]) if contact else []
         # Items pushed down from the district or the province (source information).
-        context["pushed_items"] = []
+        from .sources import active_items_for
+
+        context["pushed_items"] = active_items_for(self)
         return context
