@@ -25,7 +25,7 @@ def alerts_atom_response(request, section):
                      language="vi", feed_url=request.build_absolute_uri())
     for alert in alerts:
         url = alert.get_full_url(request)
-        feed.add_item(title=alert.title, link=url + "cap.xml", description=alert.summary, unique_id=alert.cap_identifier,
+        feed.add_item(title=alert.title, link=url + "cap/", description=alert.summary, unique_id=alert.cap_identifier,
                       updateddate=alert.last_published_at or alert.valid_from, pubdate=alert.valid_from)
     response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
     feed.write(response, "utf-8")

@@ -52,12 +52,13 @@ BULLETIN_LIMIT = 200
 
 def page_pdf_response(request, page):
     """`<page URL>in/`: a news, announcement or legal document page as an A4 PDF."""
-    from .models import AnnouncementPage, LegalDocumentPage, NewsPage
+    from .models import AnnouncementPage, EmergencyAlertPage, LegalDocumentPage, NewsPage, SourceItemPage
 
     page = page.specific
     if not page.live:
         raise Http404("Trang chưa được xuất bản")
-    kinds = {NewsPage: "news", AnnouncementPage: "announcement", LegalDocumentPage: "document"}
+    kinds = {NewsPage: "news", AnnouncementPage: "announcement", LegalDocumentPage: "document",
+             SourceItemPage: "announcement", EmergencyAlertPage: "alert"}
     kind = kinds.get(type(page))
     if kind is None:
         raise Http404("Trang này không có bản in")
@@ -249,6 +250,8 @@ def _page_date(page, kind):
         if page.first_published_at:
             return timezone.localdate(page.first_published_at)
         return page.issue_date
+    if kind == "alert":
+        return timezone.localdate(page.valid_from)
     return page.date
 
 

@@ -57,7 +57,7 @@ class SourceIndexPage(CachedPageMixin, RoutablePageMixin, SectionPage):
     def listing(self):
         return SourceItemPage.objects.child_of(self).live().valid_at(timezone.now()).by_priority()
 
-    @path("cap/")
+    @path("nguon-cap/")
     def cap_feed(self, request):
         """An Atom feed of the alerts in force here, each entry linking to its CAP 1.2 message."""
         from ..cap_views import alerts_atom_response
@@ -245,7 +245,7 @@ def targeted_at_unit(queryset, unit):
 
 def targeted_at_board(queryset, board, owner_path):
     """Items of `queryset` that reach `board` (owned by the unit at `owner_path`)."""
-    groups = list(board.groups.values_list("pk", flat=True))
+    groups = [group.pk for group in board.groups.all()]
     query = (Q(target_boards=board) | Q(target_communes__path=owner_path)
              | Q(target_areas__path__in=prefixes(owner_path)))
     if groups:
@@ -419,7 +419,7 @@ class EmergencyAlertPage(TargetedPage):
         if not self.valid_until:
             raise ValidationError({"valid_until": _("Cảnh báo khẩn cấp cần thời điểm hết hiệu lực.")})
 
-    @path("cap.xml")
+    @path("cap/")
     def cap_xml(self, request):
         """This alert as a CAP 1.2 message."""
         from ..cap_views import alert_cap_response
