@@ -83,6 +83,7 @@ CSRF_TRUSTED_ORIGINS = env_list(
 INSTALLED_APPS = [
     "cms_pages",
     "boards",
+    "indicators",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
     "wagtail.contrib.routable_page",
