@@ -264,10 +264,8 @@ def _int_to_roman(n: int) -> str:
 
 # --- the passes ---------------------------------------------------------------------------
 
-_W = r"[^\W_]"  # a letter or digit
 _B = r"(?<![^\W_])"  # no letter or digit before
 _E = r"(?![^\W_])"  # no letter or digit after
-_NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"  # 1.500.000 | 2,5 | 25
 
 
 def _alternation(words, flags=""):
