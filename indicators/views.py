@@ -1,0 +1,194 @@
+"""“Chỉ tiêu thông tin cơ sở” in the admin's Reports menu (registered in indicators/wagtail_hooks.py).
+
+/admin/chi-tieu-thong-tin-co-so/?don_vi=<area id>&ky=<period>: the national plan's indicators of
+a province or district for a month, quarter or year (the current month by default), a table per
+district (a province with districts) or per commune, a table per commune type, trend charts as
+inline SVG; …/csv/ and …/pdf/ with the same parameters download the table (UTF-8 with BOM) and
+the periodic report (WeasyPrint, the issuing body's header).
+
+Who sees what: the areas (provinces, districts) whose editors or moderators group the user is
+in, and the districts inside such a province; a superuser, every province and district. A
+commune's staff have no indicators page (403 with a message: their own figures are in
+"Thống kê hỏi đáp" and the board monitoring). Bad input never gives a 500: an area that does
+not exist → 404, an area outside the user's units → 403, a period that cannot be parsed or has
+not started → 400, each with a Vietnamese message on the page.
+"""
+
+import io
+from urllib.parse import urlencode
+
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from cms_pages import inquiry_stats as stats
+from cms_pages.inquiry_report import STRUCTURE_NOTES, period_choices, units_for_user
+
+from . import report as presentation
+from .compute import PeriodError, as_of_moment, compute, subtree_q
+
+URL_NAME = "tincoso_indicators"
+CSV_URL_NAME = "tincoso_indicators_csv"
+PDF_URL_NAME = "tincoso_indicators_pdf"
+TITLE = presentation.TITLE
+AREA_PARAM = "don_vi"
+PERIOD_PARAM = "ky"
+LEVEL_ORDER = {"province": 0, "district": 1}
+NO_AREAS = ("Bạn chưa thuộc nhóm biên tập hoặc kiểm duyệt của huyện hay tỉnh nào nên không xem được "
+            "chỉ tiêu thông tin cơ sở.")
+
+
+# --- Areas -------------------------------------------------------------------------------------
+
+
+def areas_for_user(user):
+    """The provinces and districts whose indicators `user` may see, each with `indicators_label`,
+    in tree-and-name order: their own areas (cms_pages.inquiry_report.units_for_user) and the
+    districts inside their provinces."""
+    from cms_pages.models import AreaPage
+
+    own = [u for u in units_for_user(user) if isinstance(u, AreaPage) and u.level in LEVEL_ORDER]
+    if not own:
+        return []
+    found = {a.pk: a for a in own}
+    if not user.is_superuser:
+        for area in [a for a in own if a.level == "province"]:
+            for district in AreaPage.objects.filter(subtree_q("path", area), level="district"):
+                found.setdefault(district.pk, district)
+    provinces = {p.path: p for p in AreaPage.objects.filter(level="province").only("path", "title", "short_name")}
+    structures = {a.structure for a in found.values()}
+
+    def province_of(area):
+        return provinces.get(area.path[: 2 * AreaPage.steplen]) or next(
+            (p for path, p in provinces.items() if area.path.startswith(path)), None)
+
+    decorated = []
+    for area in found.values():
+        province = province_of(area)
+        label = area.title
+        if province is not None and province.pk != area.pk:
+            label = f"{label} – {province.title}"
+        if len(structures) > 1:
+            label = f"{label} ({STRUCTURE_NOTES.get(area.structure, area.structure)})"
+        area.indicators_label = label
+        key = (area.structure, stats.name_key(province.short_name) if province else [],
+               province.path if province else "", LEVEL_ORDER[area.level], stats.name_key(area.short_name), area.path)
+        decorated.append((key, area))
+    decorated.sort(key=lambda pair: pair[0])
+    return [area for _, area in decorated]
+
+
+def request_areas(request):
+    """Areas of the request's user, computed once per request (the menu asks on every page)."""
+    if not hasattr(request, "_tincoso_indicator_areas"):
+        request._tincoso_indicator_areas = areas_for_user(request.user)
+    return request._tincoso_indicator_areas
+
+
+# --- The view ----------------------------------------------------------------------------------
+
+
+class IndicatorsView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "indicators/dashboard.html"
+    forbidden_template_name = "indicators/forbidden.html"
+    page_title = TITLE
+    header_icon = "tasks"
+    output = "html"  # or "csv", "pdf"
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": TITLE}]
+
+    def get(self, request, *args, **kwargs):
+        from cms_pages.models import AreaPage
+
+        self.areas = request_areas(request)
+        if not self.areas:
+            return self.forbidden(NO_AREAS)
+        self.now = timezone.now()
+        self.today = stats.local_date(self.now)
+        self.area = self.areas[0]
+        self.period = None
+        self.report = None
+
+        wanted = request.GET.get(AREA_PARAM, "").strip()
+        if wanted:
+            area = next((a for a in self.areas if str(a.pk) == wanted), None)
+            if area is None:
+                numeric = wanted.isascii() and wanted.isdigit() and len(wanted) <= 12
+                existing = AreaPage.objects.filter(pk=int(wanted)).first() if numeric else None
+                if existing is None:
+                    return self.problem(404, f"Không có địa bàn “{wanted[:40]}”. Hãy chọn một địa bàn trong danh sách.")
+                return self.problem(403, f"Bạn không có quyền xem chỉ tiêu của {existing.title}: "
+                                         "địa bàn này không thuộc đơn vị của bạn.")
+            self.area = area
+
+        text = request.GET.get(PERIOD_PARAM, "").strip()
+        try:
+            self.period = stats.Period.parse(text) if text else stats.Period.current_month(self.today)
+            as_of_moment(self.period, self.now)
+        except (ValueError, PeriodError) as exc:
+            self.period = None
+            return self.problem(400, str(exc))
+
+        self.report = compute(self.area, self.period, now=self.now)
+        if self.output == "csv":
+            return self.csv_response()
+        if self.output == "pdf":
+            return self.pdf_response()
+        return super().get(request, *args, **kwargs)
+
+    def forbidden(self, message):
+        context = {
+            "page_title": TITLE, "header_title": TITLE, "header_icon": self.header_icon, "message": message,
+            "breadcrumbs_items": self.get_breadcrumbs_items(), "header_buttons": [],
+        }
+        return TemplateResponse(self.request, self.forbidden_template_name, context, status=403)
+
+    def problem(self, status, message):
+        """The page with its choosers and the message, no figures, with a 4xx status."""
+        self.error = message
+        return self.render_to_response(self.get_context_data(), status=status)
+
+    # Downloads
+
+    def csv_response(self):
+        buffer = io.StringIO(newline="")
+        presentation.write_csv(buffer, self.report)
+        response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{presentation.filename(self.report, "csv")}"'
+        return response
+
+    def pdf_response(self):
+        pdf = presentation.render_pdf(self.report, issued_on=self.today)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{presentation.filename(self.report, "pdf")}"'
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    def _url(self, name):
+        params = {AREA_PARAM: self.area.pk, PERIOD_PARAM: self.period.key if self.period else ""}
+        return f"{reverse(name)}?{urlencode(params)}"
+
+    # Page
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update({
+            "areas": self.areas,
+            "area": self.area,
+            "period": self.period,
+            "period_groups": period_choices(self.today, self.period),
+            "area_param": AREA_PARAM,
+            "period_param": PERIOD_PARAM,
+            "form_action": reverse(URL_NAME),
+            "error": getattr(self, "error", ""),
+            "report": self.report,
+        })
+        if self.report is not None:
+            context.update(presentation.context(self.report))
+            context["csv_url"] = self._url(CSV_URL_NAME)
+            context["pdf_url"] = self._url(PDF_URL_NAME)
+        return context
