@@ -278,3 +278,20 @@ def test_source_items_and_alerts_print_as_pdf(client, district):
         text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
         for word in words:
             assert word in text
+
+
+@pytest.mark.django_db
+def test_demo_source_information(client, province):
+    from cms_pages.demo_sources import seed_sources
+
+    user = get_user_model().objects.create_user("du-lieu-mau-thu", is_active=False)
+    created = seed_sources(province, user)
+    districts = AreaPage.objects.filter(path__startswith=province.path, level="district").count()
+    assert created == 2 + 2 * districts + 1
+    assert seed_sources(province, user) == 0  # a second run adds nothing
+    alert = EmergencyAlertPage.objects.get(live=True)
+    assert [a.short_name for a in alert.target_areas.all()] == ["Duyên Hải"]
+    dong_hai = CommuneHomePage.objects.get(structure="2024", code="29536")  # in huyện Duyên Hải
+    html = home_html(client, dong_hai)
+    assert "Cảnh báo triều cường và sạt lở bờ sông, bờ biển" in html
+    assert "Tăng cường phòng, chống dịch sốt xuất huyết trong mùa mưa" in html

@@ -78,6 +78,7 @@ LABELS = [
     ("legal document", "văn bản"), ("file", "tệp đính kèm"), ("image", "ảnh"), ("profile", "trang giới thiệu"),
     ("leader", "lãnh đạo"), ("contact page", "trang liên hệ"), ("contact", "đầu mối liên hệ"),
     ("procedure", "thủ tục trực tuyến"), ("identity", "thông tin trang web"),
+    ("source item", "thông tin nguồn và cảnh báo"),
     ("inquiry", "câu hỏi, phản ánh của người dân"), ("answered question", "trả lời công khai"),
 ]
 
@@ -132,6 +133,12 @@ class Command(BaseCommand):
                         bar.update(1)
         finally:
             bar.close()
+        if not district and communes is None:  # the whole province: its source information too
+            from cms_pages.demo_sources import seed_sources
+
+            for prov in provinces:
+                with transaction.atomic():
+                    seeder.stats["source item"] += seed_sources(prov, seeder.user)
 
         self.stdout.write(self.style.SUCCESS(seeder.summary(provinces, time.monotonic() - started)))
 
