@@ -215,12 +215,14 @@ class Player:
         return False
 
     def next_delay(self) -> float:
-        if self.failures:
-            delay = min(self.backoff_cap, self.backoff_base * 2 ** (self.failures - 1))
-            return delay * self.rng.uniform(0.9, 1.1)
         with self.lock:
             playlist = self.playlist or {}
         refresh = playlist.get("refresh_seconds") or DEFAULT_REFRESH
+        if self.failures:
+            # Back off after failures, but never beyond the refresh interval: the server is sized
+            # for the fleet polling at that rate, and a board catches up soon after an outage.
+            delay = min(self.backoff_cap, refresh, self.backoff_base * 2 ** (self.failures - 1))
+            return delay * self.rng.uniform(0.9, 1.1)
         jitter = playlist.get("jitter_seconds")
         if jitter is None:
             jitter = refresh * 0.1

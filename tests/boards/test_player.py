@@ -283,8 +283,10 @@ def test_poll_delay_uses_refresh_and_jitter(fake, cache_dir):
     player.poll_once()
     delays = [player.next_delay() for _ in range(200)]
     assert min(delays) >= 54 and max(delays) <= 66 and len(set(delays)) > 100
+    player.failures = 2
+    assert 9 <= player.next_delay() <= 11  # a backoff after failures
     player.failures = 20
-    assert player.next_delay() <= 300 * 1.1
+    assert player.next_delay() <= 60 * 1.1  # never beyond the refresh interval: back soon after an outage
 
 
 # --- schedule ----------------------------------------------------------------------------
