@@ -11,7 +11,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -63,6 +63,18 @@ def check_rate_limits(key, phone, now=None):
         raise Refused("Số điện thoại này đã gửi nhiều câu hỏi trong hôm nay. Vui lòng thử lại vào ngày mai.")
 
 
+def _serialise(*keys):
+    """Inside a transaction: wait for any other submission from the same address or phone.
+    SQLite's IMMEDIATE transactions (settings) already serialise every writer; PostgreSQL takes
+    an advisory lock per key until the transaction ends."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for value in sorted({k for k in keys if k}):
+            digest = int.from_bytes(hashlib.sha256(f"inquiry-rate:{value}".encode()).digest()[:8], "big", signed=True)
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [digest])
+
+
 def submit(commune, data, photos, *, submission_key, key, now=None):
     """Store one submission; (inquiry, created). The same submission_key twice (a double
     click, a resent POST) gives back the first record and creates nothing."""
@@ -71,7 +83,6 @@ def submit(commune, data, photos, *, submission_key, key, now=None):
     existing = Inquiry.objects.filter(submission_key=submission_key).first()
     if existing is not None:
         return existing, False
-    check_rate_limits(key, data.get("phone", ""), now)
     now = now or timezone.now()
     fields = {name: data[name] for name in (
         "kind", "topic", "title", "body", "location", "latitude", "longitude", "name", "show_name", "phone", "email",
@@ -79,6 +90,10 @@ def submit(commune, data, photos, *, submission_key, key, now=None):
     for _attempt in range(5):
         try:
             with transaction.atomic():
+                # Counting and inserting under one lock per address and phone: a parallel burst
+                # from one client cannot slip past the limits.
+                _serialise(key, data.get("phone", ""))
+                check_rate_limits(key, data.get("phone", ""), now)
                 inquiry = Inquiry.objects.create(
                     commune=commune, code=new_tracking_code(), submission_key=submission_key,
                     consent_version=CONSENT_VERSION, consented_at=now, client_key=key,
@@ -199,11 +214,17 @@ def _sync_public_page_as(inquiry, user):
 
 
 def rate(inquiry, rating, comment=""):
-    inquiry.rating = rating
-    inquiry.rating_comment = comment
-    inquiry.rated_at = timezone.now()
-    inquiry.save(update_fields=["rating", "rating_comment", "rated_at"])
-    inquiry.log(EventAction.RATED, None, f"{rating}/5")
+    """Record the citizen's rating once; False if it was rated already (two posts at once: the
+    first wins, in one conditional UPDATE)."""
+    now = timezone.now()
+    with transaction.atomic():
+        done = Inquiry.objects.filter(pk=inquiry.pk, rating__isnull=True).update(
+            rating=rating, rating_comment=comment, rated_at=now)
+        if not done:
+            return False
+        inquiry.rating, inquiry.rating_comment, inquiry.rated_at = rating, comment, now
+        inquiry.log(EventAction.RATED, None, f"{rating}/5")
+    return True
 
 
 # --- The public page of an answered question --------------------------------------------------

@@ -19,7 +19,7 @@ from . import captcha
 from .inquiries import Refused, client_ip, client_key, rate, submit
 from .inquiry_forms import InquiryForm, LookupForm, RatingForm
 from .models import Inquiry, InquiryPhoto, Status
-from .models.inquiries import DONE_STATUSES, EventAction
+from .models.inquiries import DONE_STATUSES, EventAction, normalise_code
 
 # Event actions a citizen sees on the status page (no names of officials, no internal notes).
 PUBLIC_EVENTS = {
@@ -122,9 +122,13 @@ def ask(request, index):
 
 
 def receipt(request, index, code):
-    inquiry = Inquiry.objects.filter(code=code).select_related("commune").first()
-    if inquiry is None:
-        raise Http404
+    inquiry = Inquiry.objects.filter(code=normalise_code(code) or code).select_related("commune").first()
+    if inquiry is None:  # a mistyped link: the look-up form with the code and a clear message
+        form = LookupForm({"ma": code})
+        form.is_valid()
+        return _render(request, index, "cms_pages/inquiry_lookup.html", {
+            "commune": index.commune, "lookup_url": _route(request, index, "lookup"), "form": form,
+            "not_found": True}, status=404)
     return _render(request, index, "cms_pages/inquiry_receipt.html", {"inquiry": inquiry, "commune": index.commune,
                                                                        "lookup_url": _route(request, index, "lookup")})
 
@@ -155,8 +159,11 @@ def lookup(request, index):
                                        "Chỉ đánh giá được khi đã có trả lời.")
             status = 400
         elif rating_form.is_valid():
-            rate(inquiry, rating_form.cleaned_data["rating"], rating_form.cleaned_data["comment"])
-            return HttpResponseRedirect(f"{_route(request, index, 'lookup')}?ma={inquiry.code}&da_danh_gia=1", status=303)
+            if rate(inquiry, rating_form.cleaned_data["rating"], rating_form.cleaned_data["comment"]):
+                return HttpResponseRedirect(f"{_route(request, index, 'lookup')}?ma={inquiry.code}&da_danh_gia=1",
+                                            status=303)
+            context["rating_error"] = "Câu hỏi này đã được đánh giá."  # another post got there first
+            can_rate, status = False, 400
         else:
             status = 400
     elif can_rate:

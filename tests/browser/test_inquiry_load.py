@@ -109,3 +109,41 @@ def test_200_submissions_from_20_parallel_clients_make_200_records(live_site, gu
         "print(q.count(), q.values('code').distinct().count(), q.values('commune').distinct().count())"
     )).stdout.split()
     assert counted == ["200", "200", "1"]
+
+
+def test_a_parallel_burst_from_one_phone_stops_at_its_daily_limit(live_site, gunicorn):
+    """Eight different questions from the same phone number, posted at the same moment: the
+    limit (3 a day) holds, because counting and inserting happen under one lock."""
+    phone = "0912 777 888"
+
+    def ask(n):
+        opener = _client()
+        html = opener.open(_request(gunicorn, "/hoi-dap/gui/"), timeout=60).read().decode()
+        fields = dict(re.findall(r'name="(csrfmiddlewaretoken|pow_token|submission_key)" value="([^"]*)"', html))
+        difficulty = int(re.search(r'data-pow-difficulty="(\d+)"', html).group(1))
+        data = urllib.parse.urlencode({
+            **fields, "pow_nonce": captcha.solve(fields["pow_token"], difficulty), "kind": "phan_anh",
+            "topic": "khac", "title": f"Cùng số điện thoại {n}", "body": "Phản ánh gửi cùng lúc từ một số điện thoại.",
+            "name": "Người thử giới hạn", "phone": phone, "consent": "on", "website": "",
+        }).encode()
+        return data, opener
+
+    prepared = [ask(n) for n in range(8)]
+
+    def post(pair):
+        data, opener = pair
+        try:
+            return opener.open(_request(gunicorn, "/hoi-dap/gui/", data), timeout=60).read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(post, prepared))
+    accepted = [a for a in answers if isinstance(a, tuple) and a[0] == 303]
+    refused = [a for a in answers if isinstance(a, tuple) and a[0] == 429]
+    assert len(accepted) == 3 and len(refused) == 5, [a[0] if isinstance(a, tuple) else 200 for a in answers]
+    assert all("Số điện thoại này đã gửi nhiều câu hỏi" in body for _code, body in refused)
+    stored = live_site.manage("shell", "--no-imports", "-c", (
+        "from cms_pages.models import Inquiry; "
+        "print(Inquiry.objects.filter(phone='0912777888').count())")).stdout.split()[-1]
+    assert stored == "3"

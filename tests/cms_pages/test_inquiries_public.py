@@ -248,6 +248,26 @@ def test_look_up_by_code_in_any_form_and_clear_errors(client):
     assert bad.status_code == 400 and "10 ký tự" in bad.content.decode()
     missing = client.get("/hoi-dap/tra-cuu/", {"ma": "ZZZZZ-ZZZZZ"}, HTTP_HOST=HOST)
     assert missing.status_code == 404 and "Không tìm thấy" in missing.content.decode()
+    # The receipt's link, typed by hand: any case, and a clear page when the code is wrong.
+    receipt = client.get(f"/hoi-dap/da-gui/{inquiry.code.lower()}/", HTTP_HOST=HOST)
+    assert receipt.status_code == 200 and inquiry.display_code in receipt.content.decode()
+    wrong = client.get("/hoi-dap/da-gui/ZZZZZZZZZZ/", HTTP_HOST=HOST)
+    assert wrong.status_code == 404 and "Không tìm thấy câu hỏi, phản ánh nào có mã" in wrong.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_rating_is_recorded_once_even_when_two_arrive_together(client, django_user_model):
+    from cms_pages.inquiries import rate
+
+    post(client, fill(client))
+    inquiry = Inquiry.objects.get()
+    answer(inquiry, django_user_model.objects.create_user("canbo-danh-gia"), "<p>Đã xử lý.</p>")
+    stale = Inquiry.objects.get(pk=inquiry.pk)  # a second request that read the row before the first wrote
+    assert rate(inquiry, 5, "Tốt") is True
+    assert rate(stale, 1, "Muộn") is False
+    inquiry.refresh_from_db()
+    assert (inquiry.rating, inquiry.rating_comment) == (5, "Tốt")
+    assert inquiry.events.filter(action="rated").count() == 1
 
 
 @pytest.mark.django_db
