@@ -379,7 +379,7 @@ def pushed_figures(area, period, communes, districts):
 
     start, end = period.bounds()
     sources = list(Page.objects.filter(subtree_q("path", area)).type(*pushed_models())
-                   .only("pk", "path", "content_type_id", "first_published_at"))
+                   .only("pk", "path", "content_type", "first_published_at"))
     alert_ct = ContentType.objects.get_for_model(pushed_models()[1]).pk
     district_paths = [(d.path, d.pk) for d in districts if d.pk != area.pk]
 

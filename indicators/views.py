@@ -25,7 +25,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from cms_pages import inquiry_stats as stats
-from cms_pages.inquiry_report import STRUCTURE_NOTES, period_choices, units_for_user
+from cms_pages.inquiry_report import STRUCTURE_NOTES, _request_units, period_choices, units_for_user
 
 from . import report as presentation
 from .compute import PeriodError, as_of_moment, compute, subtree_q
@@ -44,13 +44,14 @@ NO_AREAS = ("Bạn chưa thuộc nhóm biên tập hoặc kiểm duyệt của h
 # --- Areas -------------------------------------------------------------------------------------
 
 
-def areas_for_user(user):
+def areas_for_user(user, units=None):
     """The provinces and districts whose indicators `user` may see, each with `indicators_label`,
-    in tree-and-name order: their own areas (cms_pages.inquiry_report.units_for_user) and the
-    districts inside their provinces."""
+    in tree-and-name order: their own areas (cms_pages.inquiry_report.units_for_user, or `units`
+    when already known) and the districts inside their provinces."""
     from cms_pages.models import AreaPage
 
-    own = [u for u in units_for_user(user) if isinstance(u, AreaPage) and u.level in LEVEL_ORDER]
+    units = units_for_user(user) if units is None else units
+    own = [u for u in units if isinstance(u, AreaPage) and u.level in LEVEL_ORDER]
     if not own:
         return []
     found = {a.pk: a for a in own}
@@ -84,7 +85,7 @@ def areas_for_user(user):
 def request_areas(request):
     """Areas of the request's user, computed once per request (the menu asks on every page)."""
     if not hasattr(request, "_tincoso_indicator_areas"):
-        request._tincoso_indicator_areas = areas_for_user(request.user)
+        request._tincoso_indicator_areas = areas_for_user(request.user, units=_request_units(request))
     return request._tincoso_indicator_areas
 
 
