@@ -28,7 +28,7 @@ from wagtail.permission_policies import BasePermissionPolicy
 from cms_pages.inquiry_admin import unit_paths
 
 from .api import pairing_view
-from .models import Board, BoardGroup, MediaSlide
+from .models import Board, BoardGroup, BoardKind, MediaSlide
 
 
 def _under(field, paths):
@@ -106,12 +106,30 @@ class OwnedForm(WagtailAdminModelForm):
 
 
 class BoardForm(OwnedForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "emergency_repeat_minutes" in self.fields:  # only loudspeaker clusters use it
+            self.fields["emergency_repeat_minutes"].required = False
+
     def clean(self):
         data = super().clean()
+        if "emergency_repeat_minutes" in data and data["emergency_repeat_minutes"] is None:
+            data["emergency_repeat_minutes"] = Board._meta.get_field("emergency_repeat_minutes").default
+        if data.get("kind") == BoardKind.AUDIO:
+            # A loudspeaker cluster has no screen: whatever was typed as its size is ignored.
+            for name in ("width", "height"):
+                self.errors.pop(name, None)
+                data[name] = None
+            return data
         width, height = data.get("width"), data.get("height")
         if width and height and max(width, height) / min(width, height) > 8:
             self.add_error("height", _("Tỷ lệ khung hình quá lệch (%(w)s×%(h)s, tối đa 8:1).") % {"w": width, "h": height})
         return data
+
+    def save(self, commit=True):
+        # Size, broadcast times, news count …: the every-minute task recomposes the board now.
+        self.instance.recompose_at = timezone.now()
+        return super().save(commit)
 
 
 class _ScopedObject:
@@ -172,7 +190,7 @@ class BoardViewSet(ScopedViewSet):
         return [
             TitleColumn("name", label=_("Tên bảng"), url_name=self.get_url_name("edit")),
             Column("owner", label=_("Đơn vị"), accessor=lambda b: b.owner.title),
-            Column("size", label=_("Kích thước"), accessor=lambda b: f"{b.width}×{b.height}"),
+            Column("size", label=_("Kích thước"), accessor="size_label"),
             Column("kind", label=_("Loại"), accessor="get_kind_display"),
             Column("output", label=_("Đầu ra"), accessor="get_output_display"),
             Column("version", label=_("Danh sách phát"), accessor=lambda b: _version_label(b)),
@@ -211,7 +229,7 @@ class BoardViewSet(ScopedViewSet):
         version = board.current_version
         candidates = sorted(candidates_for(board, now), key=lambda c: (c.valid_at(now) is False, c.key))
         playing = {item["id"] for item in version.items} if version else set()
-        return TemplateResponse(request, "boards/admin/preview.html", {
+        context = {
             "board": board, "version": version, "video_url": _media_url(version.video) if version and version.video else "",
             "candidates": [(c, c.key in playing, c.valid_at(now)) for c in candidates],
             "problems": board.problems.all()[:20], "aspect": f"{board.width} / {board.height}",
@@ -222,7 +240,10 @@ class BoardViewSet(ScopedViewSet):
             ],
             "edit_url": reverse(self.get_url_name("edit"), args=[board.pk]),
             "pairing_url": reverse(self.get_url_name("pairing"), args=[board.pk]),
-        })
+        }
+        if board.is_audio:
+            context.update(_audio_context(board, candidates, now))
+        return TemplateResponse(request, "boards/admin/preview.html", context)
 
     def slide_view(self, request, pk, key):
         """Any candidate slide at full size, rendered now (also items not yet, or no longer, playing)."""
@@ -233,6 +254,8 @@ class BoardViewSet(ScopedViewSet):
         candidate = next((c for c in candidates_for(board, timezone.localtime()) if c.key == key), None)
         if candidate is None or isinstance(candidate.payload, tuple):
             raise Http404
+        if board.is_audio:
+            return _listen_to_candidate(request, board, candidate)
         try:
             data = render_slide(candidate.payload, board.width, board.height, board.theme)
         except Exception as exc:  # noqa: BLE001 - shown to the editor, never a 500
@@ -241,6 +264,54 @@ class BoardViewSet(ScopedViewSet):
         response = HttpResponse(data, content_type="image/png")
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+def _audio_context(board, candidates, now):
+    """The preview of a loudspeaker cluster: its voice, whether speech works here (else why, in
+    Vietnamese), the broadcast times and what airs when in the next 24 hours."""
+    from cms_pages.models.site_settings import VOICE_CHOICES
+
+    from .bulletins import speech_problem
+    from .composition import compose_audio
+    from .publishing import audio_rules, board_voice
+    from .speech.engines import engine_description, get_engine
+
+    voice = board_voice(board)
+    problem = speech_problem(voice)
+    try:
+        engine = engine_description(get_engine())
+    except Exception:  # noqa: BLE001 - the problem above says why
+        engine = ""
+    titles = {c.key: getattr(c.payload, "title", c.key) for c in candidates}
+    plan = compose_audio(candidates, now, audio_rules(board))
+    airings = [{"at": a.at, "emergency": a.emergency, "titles": [titles.get(k, k) for k in a.keys]}
+               for a in plan.airings[:12]]
+    return {"voice_label": dict(VOICE_CHOICES).get(voice, voice), "speech_problem": problem, "engine": engine,
+            "airings": airings, "repeat_minutes": board.emergency_repeat_minutes,
+            "broadcast_label": ", ".join(f"{t:%H:%M}" for t in board.broadcast_schedule)}
+
+
+def _listen_to_candidate(request, board, candidate):
+    """A candidate of a loudspeaker cluster read aloud now (stored like the board's own bulletins)."""
+    from .api import ApiError, serve_file
+    from .bulletins import bulletin_file, candidate_text
+    from .publishing import board_voice
+    from .speech import EmptyText, SpeechFailed, SpeechUnavailable
+
+    try:
+        file, _new = bulletin_file(candidate_text(candidate), board_voice(board))
+    except (EmptyText, SpeechUnavailable, SpeechFailed, ValueError) as exc:
+        return HttpResponse(_("Không đọc được mục này: %(e)s") % {"e": exc}, status=503,
+                            content_type="text/plain; charset=utf-8")
+    import os
+
+    from django.conf import settings
+
+    try:
+        return serve_file(request, os.path.join(settings.MEDIA_ROOT, file.path), "audio/mpeg", etag=file.sha256,
+                          last_modified=file.created_at.timestamp(), cache_control="private, no-cache")
+    except ApiError as exc:
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
 
 
 def _media_url(file):

@@ -65,7 +65,7 @@ SCREENSHOT_MAX_BYTES = 1024 * 1024
 SCREENSHOT_MAX_SIDE = 7680
 SCREENSHOT_MAX_PIXELS = 7680 * 4320
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)  # player clocks drift; more than this is refused
-CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "mp4": "video/mp4"}
+CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "mp4": "video/mp4", "mp3": "audio/mpeg"}
 CACHE_KEY = "boards:api:v1:head:{}"
 
 
@@ -246,7 +246,7 @@ def _media_path(sha256, ext):
 
 def _ext(item):
     ext = item.get("url", "").rsplit(".", 1)[-1].lower()
-    return ext if ext in CONTENT_TYPES else ("mp4" if item.get("kind") == "video" else "png")
+    return ext if ext in CONTENT_TYPES else {"video": "mp4", "audio": "mp3"}.get(item.get("kind"), "png")
 
 
 def _playlist_view(render):
@@ -291,12 +291,23 @@ def playlist_json(request, board, version, items, base):
         "board": {"id": board.pk, "name": board.name, "width": board.width, "height": board.height},
         "items": items, "video": video,
     }
+    if board.is_audio:  # a loudspeaker cluster: when to play (boards/composition.py, compose_audio)
+        body["board"]["kind"] = board.kind
+        body.update({key: version.schedule.get(key) for key in AUDIO_SCHEDULE_KEYS})
     return json.dumps(body, ensure_ascii=False).encode(), "application/json"
+
+
+AUDIO_SCHEDULE_KEYS = ("broadcast_times", "emergency_repeat_s", "timezone", "utc_offset")
 
 
 @_playlist_view
 def playlist_smil(request, board, version, items, base):
-    return build_smil(board.width, board.height, board.refresh_seconds, items), "application/smil+xml; charset=utf-8"
+    if board.is_audio:
+        body = build_smil(None, None, board.refresh_seconds, items, schedule=version.schedule or {},
+                          day=timezone.localtime(version.generated_at).date())
+    else:
+        body = build_smil(board.width, board.height, board.refresh_seconds, items)
+    return body, "application/smil+xml; charset=utf-8"
 
 
 @_playlist_view
@@ -353,14 +364,24 @@ def media(request, sha256, ext):
     ext = ext.lower()
     if file is None or CONTENT_TYPES.get(ext) != CONTENT_TYPES.get(file.kind):
         raise ApiError(404, "unknown_file", "Không có tệp này.")
-    path = os.path.join(settings.MEDIA_ROOT, file.path)
+    return serve_file(request, os.path.join(settings.MEDIA_ROOT, file.path), CONTENT_TYPES[ext], etag=file.sha256,
+                      last_modified=file.created_at.timestamp())
+
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def serve_file(request, path, content_type, *, etag, last_modified, cache_control=IMMUTABLE, headers=None):
+    """A file from disk for GET/HEAD with `ETag` (304 on If-None-Match), `Last-Modified` and one
+    byte range (`206`, `416`, If-Range), streamed. Raises ApiError 404 when the file is gone.
+    Shared by the media URLs and the pages' "Nghe thông báo" audio (cms_pages/speech_views.py)."""
     try:
         size = os.path.getsize(path)
     except OSError:
         raise ApiError(404, "missing_file", "Tệp không còn trên máy chủ.") from None
-    etag = f'"{file.sha256}"'
-    common = {"ETag": etag, "Cache-Control": "public, max-age=31536000, immutable", "Accept-Ranges": "bytes",
-              "Last-Modified": http_date(file.created_at.timestamp())}
+    etag = f'"{etag}"'
+    common = {"ETag": etag, "Cache-Control": cache_control, "Accept-Ranges": "bytes",
+              "Last-Modified": http_date(last_modified), **(headers or {})}
     if _etag_matches(request.META.get("HTTP_IF_NONE_MATCH", ""), etag):
         response = HttpResponse(status=304)
         for name, value in common.items():
@@ -377,12 +398,11 @@ def media(request, sha256, ext):
     start, end = wanted if wanted else (0, size - 1)
     length = max(0, end - start + 1)
     if request.method == "HEAD":
-        response = HttpResponse(status=206 if wanted else 200, content_type=CONTENT_TYPES[ext])
+        response = HttpResponse(status=206 if wanted else 200, content_type=content_type)
     else:
         handle = open(path, "rb")  # noqa: SIM115 - closed by FileResponse
         handle.seek(start)
-        response = FileResponse(_Slice(handle, length), status=206 if wanted else 200,
-                                content_type=CONTENT_TYPES[ext])
+        response = FileResponse(_Slice(handle, length), status=206 if wanted else 200, content_type=content_type)
     response["Content-Length"] = str(length)
     if wanted:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"

@@ -10,6 +10,7 @@ without anyone editing anything.
 """
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,3 +125,127 @@ def next_change(candidates, now, horizon_days=8):
                 day = now.astimezone(tz).date() + datetime.timedelta(days=offset)
                 moments.extend(m for m in part.boundaries(day, tz) if m > now)
     return min(moments) if moments else None
+
+
+# --- Loudspeaker clusters (boards of kind "audio") ---------------------------------------------
+#
+# The same candidates, priority classes and validity windows, read aloud instead of shown.
+# What differs is WHEN an item plays, and the server says it in the playlist so that the
+# player only follows its own clock:
+#
+# - normal and priority items play at the board's broadcast times (e.g. 06:00 and 17:00 local
+#   time): priority items first, then normal ones, newest first within a class, each once;
+# - an emergency plays at once (it pre-empts a broadcast in progress) and again every
+#   `emergency_repeat_s` while it is valid (0: once); while one is valid nothing else plays,
+#   so a broadcast time that falls inside an emergency is skipped;
+# - uploaded pictures and clips (kind "media") have nothing to read: audio boards leave them out.
+
+_TIME = re.compile(r"^(\d{1,2})(?:\s*[:hg.]\s*(\d{1,2})?)?\s*(?:'|p|phút)?$", re.IGNORECASE)
+MAX_BROADCAST_TIMES = 24
+AUDIO_KINDS = ("announcement", "news", "pushed")
+
+
+def parse_broadcast_times(text) -> tuple:
+    """"6:00, 17:00" / "6h, 17h30" / "06:00;17:00" → (time(6), time(17)) sorted, without repeats.
+    Raises ValueError (message in Vietnamese) on anything else. Empty → ()."""
+    if isinstance(text, list | tuple):
+        text = ",".join(str(t) for t in text)
+    times = set()
+    for part in re.split(r"[,;\n]+", text or ""):
+        part = part.strip()
+        if not part:
+            continue
+        match = _TIME.match(part)
+        hour = int(match.group(1)) if match else -1
+        minute = int(match.group(2) or 0) if match else -1
+        if not (0 <= hour <= 23 and 0 <= minute <= 59):
+            raise ValueError(f"Giờ phát không hợp lệ: “{part}”.")
+        times.add(datetime.time(hour, minute))
+    if len(times) > MAX_BROADCAST_TIMES:
+        raise ValueError(f"Tối đa {MAX_BROADCAST_TIMES} giờ phát mỗi ngày.")
+    return tuple(sorted(times))
+
+
+def format_broadcast_times(times) -> str:
+    return ", ".join(f"{t:%H:%M}" for t in times)
+
+
+@dataclass(frozen=True)
+class AudioRules:
+    broadcast_times: tuple = (datetime.time(6, 0), datetime.time(17, 0))  # local clock times
+    emergency_repeat_s: int = 900  # 0: an emergency plays once
+    news_count: int = 5
+
+
+@dataclass(frozen=True)
+class Airing:
+    """A moment the loudspeakers play: `keys` in order. `emergency`: at once, pre-empting."""
+
+    at: datetime.datetime
+    keys: tuple
+    emergency: bool = False
+
+
+@dataclass(frozen=True)
+class AudioComposition(Composition):
+    airings: tuple = ()  # what plays when within the horizon, by the rules above
+
+    @property
+    def next_broadcast(self):
+        return next((a for a in self.airings if not a.emergency), None)
+
+
+def broadcast_moments(times, start, end):
+    """The broadcast moments in [start, end), in start's time zone (local clock times)."""
+    tz = start.tzinfo
+    moments = []
+    day = start.date() - datetime.timedelta(days=1)
+    while day <= end.date():
+        for t in times:
+            moment = datetime.datetime.combine(day, t, tz)
+            if start <= moment < end:
+                moments.append(moment)
+        day += datetime.timedelta(days=1)
+    return sorted(moments)
+
+
+def _emergency_moments(candidate, now, end, repeat_s):
+    """When one emergency item airs within [now, end): at once (or when it starts), then every
+    repeat_s while valid."""
+    first = max(now, candidate.valid_from) if candidate.valid_from else now
+    stop = min(end, candidate.valid_until) if candidate.valid_until else end
+    moments = []
+    moment = first
+    while moment < stop:
+        if candidate.valid_at(moment):
+            moments.append(moment)
+        if repeat_s <= 0:
+            break
+        moment += datetime.timedelta(seconds=repeat_s)
+    return moments
+
+
+def compose_audio(candidates, now: datetime.datetime, rules: AudioRules = AudioRules(),
+                  horizon: datetime.timedelta = datetime.timedelta(hours=24)) -> AudioComposition:
+    """What a loudspeaker cluster holds now (`entries`, as compose() orders them) and, within
+    `horizon`, when each item airs (`airings`). `now` in the board's local time: broadcast times
+    are local clock times. Pure: the same arguments give the same answer."""
+    spoken = [c for c in candidates if c.kind in AUDIO_KINDS]
+    rules_now = Rules(news_count=rules.news_count, default_duration_s=0.0)
+    current = compose(spoken, now, rules_now)
+    end = now + horizon
+    emergencies = [c for c in spoken if c.priority == "emergency"]
+    by_moment = {}
+    for candidate in sorted(emergencies, key=_order):
+        for moment in _emergency_moments(candidate, now, end, rules.emergency_repeat_s):
+            by_moment.setdefault(moment, []).append(candidate.key)
+    airings = [Airing(moment, tuple(keys), emergency=True) for moment, keys in by_moment.items()]
+    for moment in broadcast_moments(rules.broadcast_times, now, end):
+        if any(c.valid_at(moment) for c in emergencies):
+            continue  # pre-empted: only the emergency plays while it is valid
+        keys = tuple(compose(spoken, moment, rules_now).keys)
+        if keys:
+            airings.append(Airing(moment, keys))
+    airings.sort(key=lambda a: (a.at, not a.emergency))
+    return AudioComposition(current.entries, current.next_change, emergency=current.emergency,
+                            airings=tuple(airings))

@@ -33,6 +33,20 @@ WEEKDAYS = [(0, _("Thứ Hai")), (1, _("Thứ Ba")), (2, _("Thứ Tư")), (3, _(
 class BoardKind(models.TextChoices):
     LED = "led", _("LED")
     LCD = "lcd", _("LCD")
+    AUDIO = "audio", _("Cụm loa truyền thanh")
+
+
+DEFAULT_BROADCAST_TIMES = "06:00, 17:00"
+BROADCAST_TIMES_MESSAGE = _("Ghi các giờ phát trong ngày dạng giờ:phút, cách nhau bởi dấu phẩy, ví dụ 6:00, 17:00.")
+
+
+def validate_broadcast_times(value):
+    from .composition import parse_broadcast_times
+
+    try:
+        parse_broadcast_times(value)
+    except ValueError as exc:
+        raise ValidationError(f"{exc} {BROADCAST_TIMES_MESSAGE}") from None
 
 
 class BoardOutput(models.TextChoices):
@@ -68,9 +82,12 @@ class Board(ClusterableModel):
                                    validators=[MinValueValidator(-90), MaxValueValidator(90)])
     longitude = models.DecimalField(_("kinh độ"), max_digits=9, decimal_places=6, null=True, blank=True,
                                     validators=[MinValueValidator(-180), MaxValueValidator(180)])
-    kind = models.CharField(_("loại"), max_length=3, choices=BoardKind.choices, default=BoardKind.LCD)
-    width = models.PositiveIntegerField(_("chiều rộng (điểm ảnh)"), validators=SIDE_VALIDATORS)
-    height = models.PositiveIntegerField(_("chiều cao (điểm ảnh)"), validators=SIDE_VALIDATORS)
+    kind = models.CharField(_("loại"), max_length=5, choices=BoardKind.choices, default=BoardKind.LCD)
+    # A loudspeaker cluster (kind "audio") has no screen: no size.
+    width = models.PositiveIntegerField(_("chiều rộng (điểm ảnh)"), validators=SIDE_VALIDATORS, null=True,
+                                        blank=True, help_text=_("Bỏ trống với cụm loa."))
+    height = models.PositiveIntegerField(_("chiều cao (điểm ảnh)"), validators=SIDE_VALIDATORS, null=True,
+                                         blank=True, help_text=_("Bỏ trống với cụm loa."))
     large = models.BooleanField(
         _("bảng cỡ lớn"), default=False,
         help_text=_("Màn hình LED/LCD cỡ lớn nơi công cộng (từ 4 m² hoặc 65 inch): tính vào chỉ tiêu "
@@ -85,6 +102,17 @@ class Board(ClusterableModel):
     groups = ParentalManyToManyField(BoardGroup, verbose_name=_("nhóm"), blank=True, related_name="boards")
     refresh_seconds = models.PositiveIntegerField(
         _("chu kỳ hỏi danh sách phát (giây)"), default=300, validators=[MinValueValidator(30), MaxValueValidator(86400)])
+    # Loudspeaker clusters (kind "audio"): normal and priority bulletins play at these times of
+    # day; an emergency plays at once and again every emergency_repeat_minutes while valid.
+    broadcast_times = models.CharField(
+        _("giờ phát bản tin"), max_length=200, blank=True, default=DEFAULT_BROADCAST_TIMES,
+        validators=[validate_broadcast_times],
+        help_text=_("Cụm loa: giờ phát thông báo thường và ưu tiên mỗi ngày, ví dụ 6:00, 17:00 (giờ Việt Nam). "
+                    "Để trống: chỉ phát tin khẩn cấp."))
+    emergency_repeat_minutes = models.PositiveSmallIntegerField(
+        _("nhắc lại tin khẩn cấp (phút)"), default=15, validators=[MaxValueValidator(720)],
+        help_text=_("Cụm loa: tin khẩn cấp phát ngay khi nhận, rồi nhắc lại sau mỗi chừng ấy phút đến khi hết "
+                    "hiệu lực. 0: chỉ phát một lần."))
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
     # Kept by the system.
     token_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -100,6 +128,8 @@ class Board(ClusterableModel):
                       heading=_("Màn hình")),
         FieldRowPanel([FieldPanel("output"), FieldPanel("default_slide_seconds"), FieldPanel("news_count")],
                       heading=_("Nội dung")),
+        FieldRowPanel([FieldPanel("broadcast_times"), FieldPanel("emergency_repeat_minutes")],
+                      heading=_("Cụm loa truyền thanh")),
         FieldPanel("theme"),
         FieldPanel("groups"),
         InlinePanel("hours", heading=_("Giờ hoạt động"), label=_("khung giờ")),
@@ -113,10 +143,46 @@ class Board(ClusterableModel):
         ordering = ["owner__path", "name"]
 
     def __str__(self):
-        return f"{self.name} ({self.width}×{self.height})"
+        return f"{self.name} ({self.size_label})"
+
+    @property
+    def is_audio(self):
+        return self.kind == BoardKind.AUDIO
+
+    @property
+    def size_label(self):
+        return str(_("cụm loa")) if self.is_audio else f"{self.width}×{self.height}"
+
+    @property
+    def broadcast_schedule(self):
+        """The broadcast times of day (datetime.time, sorted), [] when not set."""
+        from .composition import parse_broadcast_times
+
+        try:
+            return list(parse_broadcast_times(self.broadcast_times))
+        except ValueError:
+            return []
+
+    def clean_fields(self, exclude=None):
+        if self.is_audio:
+            self.width = self.height = None  # no screen: whatever size was typed is ignored
+        super().clean_fields(exclude)
 
     def clean(self):
         super().clean()
+        if self.is_audio:
+            self.width = self.height = None  # no screen
+            from .composition import format_broadcast_times, parse_broadcast_times
+
+            try:
+                self.broadcast_times = format_broadcast_times(parse_broadcast_times(self.broadcast_times))
+            except ValueError:
+                pass  # the field's validator says why
+        else:
+            missing = {name: _("Cần kích thước điểm ảnh của bảng LED/LCD (ví dụ 384×192).")
+                       for name in ("width", "height") if not getattr(self, name)}
+            if missing:
+                raise ValidationError(missing)
         if self.width and self.height:
             ratio = max(self.width, self.height) / min(self.width, self.height)
             if ratio > 8:
@@ -131,11 +197,11 @@ class Board(ClusterableModel):
 
     @property
     def wants_images(self):
-        return self.output in (BoardOutput.IMAGES, BoardOutput.BOTH)
+        return not self.is_audio and self.output in (BoardOutput.IMAGES, BoardOutput.BOTH)
 
     @property
     def wants_video(self):
-        return self.output in (BoardOutput.VIDEO, BoardOutput.BOTH)
+        return not self.is_audio and self.output in (BoardOutput.VIDEO, BoardOutput.BOTH)
 
     def new_token(self):
         """A fresh player token: returned once, stored hashed."""
@@ -230,14 +296,16 @@ class MediaSlide(ClusterableModel):
 
 
 class RenderedFile(models.Model):
-    """A rendered slide (PNG) or playlist video (MP4), named by its sha256; never changes."""
+    """A rendered slide (PNG), playlist video (MP4) or audio bulletin (MP3), named by its sha256;
+    never changes."""
 
     sha256 = models.CharField(max_length=64, primary_key=True)
-    kind = models.CharField(max_length=4)  # png | mp4 | jpg (uploaded originals re-served)
+    kind = models.CharField(max_length=4)  # png | mp4 | mp3 | jpg (uploaded originals re-served)
     path = models.CharField(max_length=200)  # relative to MEDIA_ROOT: boards/<2 hex>/<sha256>.<ext>
     size = models.PositiveBigIntegerField()
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
+    duration_s = models.FloatField(null=True, blank=True)  # audio: seconds, counted by decoding
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -262,6 +330,8 @@ class PlaylistVersion(models.Model):
     video = models.ForeignKey(RenderedFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     fingerprint = models.CharField(max_length=64)  # sha256 of the items: the ETag
     emergency = models.BooleanField(default=False)
+    # Loudspeaker clusters: {broadcast_times: ["06:00", "17:00"], emergency_repeat_s, timezone, utc_offset}
+    schedule = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-number"]

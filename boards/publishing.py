@@ -3,6 +3,10 @@
     candidates_for(board) → compose() → render each slide (or find it already rendered) →
     write content-addressed files → a new PlaylistVersion when the items changed.
 
+A loudspeaker cluster (kind "audio") goes the same way with compose_audio() and an MP3
+bulletin per item (boards/bulletins.py), read with its commune's voice; its version also
+carries the broadcast schedule (PlaylistVersion.schedule).
+
 Called by the django-q2 tasks (boards/tasks.py) when pages are published, unpublished or
 expire, and by `manage.py render_boards`. A slide that fails to render is skipped and
 recorded (RenderProblem); the rest of the board still plays.
@@ -19,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page
 
-from .composition import Candidate, Daypart, Rules, compose
+from .composition import AudioRules, Candidate, Daypart, Rules, compose, compose_audio
 from .models import Board, MediaSlide, PlaylistVersion, RenderedFile, RenderProblem, SlideCache
 
 log = logging.getLogger(__name__)
@@ -114,6 +118,8 @@ def candidates_for(board, now):
                                      header=header, date_label=date_label, footer=footer),
             ))
     items.extend(pushed_candidates(board, now, date_label))
+    if board.is_audio:  # pictures and clips: nothing to read aloud
+        return items
     media = MediaSlide.objects.filter(owner_id=board.owner_id).select_related("image", "video")
     for slide in media:
         chosen = list(slide.boards.values_list("pk", flat=True))
@@ -200,8 +206,9 @@ def _date_label(now):
 # --- Files ------------------------------------------------------------------------------------
 
 
-def store_file(data: bytes, kind: str, width: int, height: int) -> RenderedFile:
-    """Write `data` under MEDIA_ROOT/boards/<2 hex>/<sha256>.<kind> once (atomically) and record it."""
+def store_file(data: bytes, kind: str, width: int, height: int, duration_s: float | None = None) -> RenderedFile:
+    """Write `data` under MEDIA_ROOT/boards/<2 hex>/<sha256>.<kind> once (atomically) and record it
+    (with its duration for audio)."""
     digest = hashlib.sha256(data).hexdigest()
     existing = RenderedFile.objects.filter(sha256=digest).first()
     relative = f"boards/{digest[:2]}/{digest}.{kind}"
@@ -214,9 +221,13 @@ def store_file(data: bytes, kind: str, width: int, height: int) -> RenderedFile:
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)  # readers see the whole file or none
     if existing is not None:
+        if duration_s is not None and existing.duration_s is None:
+            existing.duration_s = duration_s
+            RenderedFile.objects.filter(sha256=digest).update(duration_s=duration_s)
         return existing
     file, _created = RenderedFile.objects.get_or_create(
-        sha256=digest, defaults={"kind": kind, "path": relative, "size": len(data), "width": width, "height": height})
+        sha256=digest, defaults={"kind": kind, "path": relative, "size": len(data), "width": width, "height": height,
+                                 "duration_s": duration_s})
     return file
 
 
@@ -242,39 +253,97 @@ def _render(board, content):
     return file, True
 
 
+def audio_rules(board):
+    return AudioRules(broadcast_times=tuple(board.broadcast_schedule),
+                      emergency_repeat_s=int(board.emergency_repeat_minutes) * 60, news_count=board.news_count)
+
+
+def audio_schedule(board, now):
+    """What a loudspeaker cluster's player needs to play at the right times, in its playlist."""
+    offset = now.strftime("%z")
+    return {
+        "broadcast_times": [f"{t:%H:%M}" for t in board.broadcast_schedule],
+        "emergency_repeat_s": int(board.emergency_repeat_minutes) * 60,
+        "timezone": settings.TIME_ZONE,
+        "utc_offset": f"{offset[:3]}:{offset[3:]}" if offset else "+00:00",
+    }
+
+
+def board_voice(board):
+    """The voice a loudspeaker cluster reads with: its unit's site's (SiteIdentity.voice)."""
+    from cms_pages.models.site_settings import voice_for_site
+
+    root = content_root(board.owner)
+    return voice_for_site(root.get_site() if root is not None else None)
+
+
+class _Speaker:
+    """Reads a board's items aloud: one engine and one voice for the whole rebuild."""
+
+    def __init__(self, board):
+        from .speech import SpeechUnavailable, get_engine
+
+        self.voice = board_voice(board)
+        try:
+            self.engine, self.error = get_engine(), None
+        except SpeechUnavailable as exc:  # an unknown TTS_ENGINE: every item says why
+            self.engine, self.error = None, exc
+
+    def render(self, candidate):
+        from .bulletins import bulletin_file, candidate_text
+
+        if self.error is not None:
+            raise self.error
+        return bulletin_file(candidate_text(candidate), self.voice, self.engine)
+
+
 def rebuild(board, now=None):
     """Compose, render what changed, and publish a new version if the playlist changed.
     Returns (version, created, rendered_count, problems)."""
     now = timezone.localtime(now)
-    composition = compose(candidates_for(board, now), now,
-                          Rules(news_count=board.news_count, default_duration_s=board.default_slide_seconds))
+    schedule, speaker = {}, None
+    if board.is_audio:
+        composition = compose_audio(candidates_for(board, now), now, audio_rules(board))
+        schedule, speaker = audio_schedule(board, now), _Speaker(board)
+    else:
+        composition = compose(candidates_for(board, now), now,
+                              Rules(news_count=board.news_count, default_duration_s=board.default_slide_seconds))
     items, frames, problems, rendered = [], [], [], 0
     for entry in composition.entries:
         candidate = entry.candidate
+        duration = entry.duration_s
         try:
-            if isinstance(candidate.payload, tuple):  # an uploaded video clip plays as it is
+            if speaker is not None:  # a loudspeaker cluster: an MP3 bulletin, as long as it reads
+                file, new = speaker.render(candidate)
+                rendered += new
+                kind, duration = "audio", round(float(file.duration_s), 3)
+            elif isinstance(candidate.payload, tuple):  # an uploaded video clip plays as it is
                 document = candidate.payload[1]
                 file = _video_clip(document)
+                kind = "video"
             else:
                 file, new = _render(board, candidate.payload)
                 rendered += new
                 frames.append((file, entry.duration_s))
+                kind = "video" if file.kind == "mp4" else "image"
         except Exception as exc:  # noqa: BLE001 - one item never blanks a board
             message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
             problems.append((candidate, message))
             log.warning("board %s: item %s skipped: %s", board.pk, candidate.key, message)
             continue
         items.append({
-            "id": candidate.key, "kind": "video" if file.kind == "mp4" else "image", "url": file_url(file),
-            "sha256": file.sha256, "bytes": file.size, "duration_s": entry.duration_s,
+            "id": candidate.key, "kind": kind, "url": file_url(file),
+            "sha256": file.sha256, "bytes": file.size, "duration_s": duration,
             "valid_from": candidate.valid_from.isoformat() if candidate.valid_from else None,
             "valid_to": candidate.valid_until.isoformat() if candidate.valid_until else None,
             "priority": candidate.priority,
             "title": getattr(candidate.payload, "title", "") if not isinstance(candidate.payload, tuple)
             else candidate.payload[1].title,
         })
-    fingerprint = hashlib.sha256(json.dumps([items, board.output, board.width, board.height],
-                                            sort_keys=True).encode()).hexdigest()
+    shape = [items, board.output, board.width, board.height]
+    if board.is_audio:
+        shape.append(schedule)
+    fingerprint = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
     with transaction.atomic():
         Board.objects.filter(pk=board.pk).update(recompose_at=composition.next_change)
         for candidate, message in problems:
@@ -291,6 +360,7 @@ def rebuild(board, now=None):
         version = PlaylistVersion.objects.create(
             board=board, number=(current.number + 1) if current else 1, items=items, video=video,
             fingerprint=fingerprint, emergency=composition.emergency, generated_at=timezone.now(),
+            schedule=schedule,
         )
     return version, True, rendered, problems
 

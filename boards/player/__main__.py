@@ -22,7 +22,10 @@ def main(argv=None) -> int:
     parser.add_argument("--once", action="store_true", help="poll once, flush reports, exit 0 if a playlist is held")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--headless", action="store_true", help="log items, write DIR/current.png (default)")
-    mode.add_argument("--display", action="store_true", help="fullscreen via mpv/feh when installed")
+    mode.add_argument("--display", action="store_true",
+                      help="fullscreen via mpv/feh when installed; loudspeakers: sound via mpv/ffplay/mpg123")
+    parser.add_argument("--broadcast-now", action="store_true",
+                        help="loudspeakers, with --once: play the bulletins now as at a broadcast time (a test)")
     parser.add_argument("--log", help="also log to this file")
     parser.add_argument("--timeout", type=float, default=30.0, help="HTTP timeout in seconds")
     args = parser.parse_args(argv)
@@ -40,7 +43,7 @@ def main(argv=None) -> int:
     screen = Display(args.cache) if args.display else Headless(args.cache)
     player = Player(args.server, args.board, args.token, args.cache, screen=screen, timeout=args.timeout)
     if args.once:
-        return player.run_once()
+        return player.run_once(broadcast_now=args.broadcast_now)
     signal.signal(signal.SIGTERM, lambda *_: player.stop.set())
     try:
         player.run_forever()

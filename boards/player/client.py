@@ -3,6 +3,11 @@
 Threads: a poller (poll → downloads → swap → reports, then sleep refresh ± jitter, or an
 exponential backoff after errors) and the playback loop (main thread), which plays by its
 own clock from whatever playlist is held, so nothing the server does can stop the screen.
+
+For a loudspeaker cluster (schedule.is_audio_playlist) the playback loop follows the
+broadcast rules instead of looping: emergencies at once and every ``emergency_repeat_s``,
+the other bulletins once at each broadcast time (the last one played is kept in
+``state.json`` so a restart does not play it twice), an emergency cutting a broadcast short.
 """
 
 from __future__ import annotations
@@ -17,14 +22,17 @@ import time
 import urllib.error
 import urllib.request
 from collections import deque
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urljoin, urlsplit
 
 from . import NAME, VERSION
 from .cache import Cache
 from .display import Headless
 from .reports import Outbox
-from .schedule import playable, utc_iso, validate_playlist
+from .schedule import (
+    BROADCAST_GRACE_S, broadcast_zone, clock_times, due_broadcast, due_emergencies, is_audio_playlist, parse_time,
+    playable, utc_iso, validate_playlist,
+)
 
 log = logging.getLogger("boards.player")
 
@@ -32,6 +40,7 @@ DEFAULT_REFRESH = 300
 MAX_PLAYLIST_BYTES = 8 << 20
 TOKEN_ERROR = "token bị thu hồi hoặc sai"
 NET_ERRORS = (OSError, http.client.HTTPException)
+AUDIO_OVERRUN_S = 30  # an audio program still running this long after the bulletin's end is stopped
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$")
 
 
@@ -65,6 +74,8 @@ class Player:
         self.started = time.monotonic()
         self.playing = None
         self.pending_plays = []
+        self.emergency_played = {}  # loudspeakers: (item id, sha256) → last start
+        self.broadcast_after = None  # loudspeakers: broadcasts up to this moment are done
 
         self.playlist = self.cache.load_playlist()
         self.etag = self.cache.load_state().get("etag") if self.playlist else None
@@ -303,6 +314,11 @@ class Player:
     def play_loop(self) -> None:
         last_id = None
         while not self.stop.is_set():
+            if self.audio_mode():
+                if not self.audio_step():
+                    self.changed.wait(1.0)
+                    self.changed.clear()
+                continue
             item = self.next_item(last_id)
             if item is None:
                 with self.lock:
@@ -324,6 +340,134 @@ class Player:
                     break
             self.record_play(item["id"], started_at, time.monotonic() - started)
 
+    # loudspeakers ----------------------------------------------------------------------
+    def audio_mode(self) -> bool:
+        with self.lock:
+            return is_audio_playlist(self.playlist)
+
+    def _audio_items(self) -> list:
+        with self.lock:
+            items = self.playlist["items"] if self.playlist else []
+        return [i for i in items if i.get("kind") == "audio" and self.cache.has(i["sha256"])]
+
+    def _repeat_s(self) -> float:
+        with self.lock:
+            return float((self.playlist or {}).get("emergency_repeat_s") or 0)
+
+    def emergencies_due(self) -> list:
+        return due_emergencies(self._audio_items(), self.clock(), self.emergency_played, self._repeat_s())
+
+    def _initial_broadcast_after(self, now):
+        after = now - timedelta(seconds=BROADCAST_GRACE_S + 1)
+        try:
+            stored = parse_time(self.cache.load_state().get("last_broadcast"))
+        except (ValueError, TypeError):
+            stored = None
+        return max(after, stored) if stored else after
+
+    def _broadcast_done(self, moment) -> None:
+        self.broadcast_after = moment
+        with self.lock:
+            state = self.cache.load_state()
+            state["last_broadcast"] = utc_iso(moment)
+            self.cache.save_state(state)
+
+    def next_broadcast(self):
+        """The next broadcast moment after now by the held playlist, or None."""
+        with self.lock:
+            playlist = self.playlist or {}
+        try:
+            times = clock_times(playlist.get("broadcast_times"))
+        except ValueError:
+            return None
+        if not times:
+            return None
+        tz = broadcast_zone(playlist)
+        local = self.clock().astimezone(tz)
+        for offset in (0, 1):
+            day = local.date() + timedelta(days=offset)
+            for hour, minute in times:
+                moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+                if moment > local:
+                    return moment
+        return None
+
+    def play_audio(self, item, preempt=None) -> float:
+        """Play one bulletin to its end, or until ``preempt()`` says an emergency goes first.
+        Records the proof of play (what was played, even cut short). Returns seconds played."""
+        started_at, started = self.clock(), time.monotonic()
+        with self.lock:
+            self.playing = item["id"]
+        process = None
+        try:
+            process = self.screen.play_audio(item, self.cache.path_for(item["sha256"]))
+        except Exception as error:  # no audio program, a broken file: logged, the schedule goes on
+            self._error(f"cannot play {item['id']}: {error!r}")
+        end = started + float(item["duration_s"])
+        while not self.stop.is_set():
+            now = time.monotonic()
+            if process is not None:
+                if process.poll() is not None:
+                    break
+                if now > end + AUDIO_OVERRUN_S:
+                    self._error(f"audio player still running after {item['id']}: stopped")
+                    break
+            elif now >= end:
+                break
+            if preempt is not None and preempt():
+                log.info("tin khẩn cấp: dừng %s", item["id"])
+                break
+            self.stop.wait(0.1)
+        if process is not None and process.poll() is None:
+            self.screen.stop_audio(process)
+        played = time.monotonic() - started
+        self.record_play(item["id"], started_at, played)
+        with self.lock:
+            self.playing = None
+        return played
+
+    def audio_step(self, broadcast_now=False) -> bool:
+        """One turn of the loudspeaker schedule by the player's own clock. Returns True when
+        something played."""
+        due = self.emergencies_due()
+        if due:
+            log.info("tin khẩn cấp: phát ngay %d bản tin", len(due))
+            for item in due:
+                if self.stop.is_set():
+                    break
+                self.emergency_played[(item["id"], item["sha256"])] = self.clock()
+                self.play_audio(item)
+            return True
+        now = self.clock()
+        if self.broadcast_after is None:
+            self.broadcast_after = self._initial_broadcast_after(now)
+        with self.lock:
+            playlist = self.playlist or {}
+        if broadcast_now:
+            moment = now
+        else:
+            try:
+                times = clock_times(playlist.get("broadcast_times"))
+            except ValueError:
+                times = []
+            moment = due_broadcast(times, broadcast_zone(playlist), self.broadcast_after, now)
+        if moment is None:
+            return False
+        self._broadcast_done(moment)
+        bulletins = [i for i in playable(self._audio_items(), now) if i.get("priority") != "emergency"]
+        log.info("giờ phát %s: %d bản tin", moment.astimezone(broadcast_zone(playlist)).strftime("%H:%M"),
+                 len(bulletins))
+        played = False
+        for item in bulletins:
+            if self.stop.is_set() or self.emergencies_due():
+                break  # the emergency plays at the next turn, at once
+            if not any(i["id"] == item["id"] and i["sha256"] == item["sha256"]
+                       for i in playable(self._audio_items(), self.clock())):
+                continue  # withdrawn or expired meanwhile
+            self.play_audio(item, preempt=lambda: bool(self.emergencies_due()))
+            played = True
+        return played
+
     def poll_loop(self) -> None:
         while not self.stop.is_set():
             try:
@@ -343,12 +487,18 @@ class Player:
             self.screen.close()
             self.queue_reports(heartbeat=False)  # keep unsent plays for next start
 
-    def run_once(self) -> int:
-        """One poll (+ downloads + swap), show the current item, flush reports.
-        Returns 0 if a playlist is held, 1 if not."""
+    def run_once(self, broadcast_now=False) -> int:
+        """One poll (+ downloads + swap), show the current item (loudspeakers: play what is
+        due now, or with ``broadcast_now`` the bulletins as at a broadcast time), flush
+        reports. Returns 0 if a playlist is held, 1 if not."""
         self.poll_once()
-        item = self.next_item()
-        if item is not None:
-            self.show(item)
+        if self.audio_mode():
+            if not self.audio_step(broadcast_now=broadcast_now):
+                upcoming = self.next_broadcast()
+                log.info("không có bản tin đến giờ phát%s", f"; giờ phát tới: {upcoming:%H:%M %d/%m}" if upcoming else "")
+        else:
+            item = self.next_item()
+            if item is not None:
+                self.show(item)
         self.report()
         return 0 if self.playlist else 1

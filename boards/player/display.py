@@ -1,13 +1,16 @@
-"""Showing an item.
+"""Showing an item, or playing a bulletin on the loudspeakers.
 
 Headless (default): log ``time item_id title`` and write the frame being shown to
 ``DIR/current.png`` atomically, so a test or a watchdog can look at it. With Pillow the image
 is converted to PNG (a video gets a dark placeholder with its title); without Pillow a PNG is
-copied as is.
+copied as is. An audio bulletin is logged (``phát âm thanh: <title> (<duration> s)``) and
+"plays" for its duration, in silence.
 
 Display (``--display``, best effort, Linux): also hand the file to ``mpv`` (images and
 videos, fullscreen, one process per item) or, failing that, ``feh`` (images only). With
-neither installed it stays headless and says so once. Not exercised by the tests.
+neither installed it stays headless and says so once. An audio bulletin goes to the first of
+``mpv --no-video``, ``ffplay -nodisp -autoexit`` and ``mpg123`` that is installed (one process
+per bulletin; stopped when an emergency pre-empts it).
 """
 
 from __future__ import annotations
@@ -66,8 +69,34 @@ class Headless:
         tmp.write_bytes(data)
         os.replace(tmp, self.frame_path)
 
+    def play_audio(self, item, path: Path):
+        """Start playing an MP3 bulletin; returns the process playing it, or None (headless:
+        the player waits its duration)."""
+        log.info("phát âm thanh: %s (%.1f s)", item.get("title") or item["id"], float(item.get("duration_s") or 0))
+        return None
+
+    def stop_audio(self, process) -> None:
+        if process is not None and process.poll() is None:
+            process.terminate()
+
     def close(self) -> None:
         pass
+
+
+AUDIO_COMMANDS = (  # (program, arguments before the file)
+    ("mpv", ["--no-video", "--no-terminal", "--really-quiet"]),
+    ("ffplay", ["-nodisp", "-autoexit", "-loglevel", "error"]),
+    ("mpg123", ["-q"]),
+)
+
+
+def audio_command():
+    """The argv prefix of the first audio player installed, or None."""
+    for program, arguments in AUDIO_COMMANDS:
+        found = shutil.which(program)
+        if found:
+            return [found, *arguments]
+    return None
 
 
 class Display(Headless):
@@ -78,8 +107,21 @@ class Display(Headless):
         self.mpv = shutil.which("mpv")
         self.feh = shutil.which("feh")
         self.process = None
+        self.audio = audio_command()
         if not (self.mpv or self.feh):
             log.warning("--display: neither mpv nor feh found, running headless")
+        if self.audio is None:
+            log.warning("--display: no audio player (mpv, ffplay, mpg123) found: bulletins are only logged")
+
+    def play_audio(self, item, path: Path):
+        super().play_audio(item, path)
+        if self.audio is None:
+            return None
+        return subprocess.Popen([*self.audio, str(path)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+
+    def stop_audio(self, process) -> None:
+        self._stop(process)
 
     def show(self, item, path: Path) -> None:
         super().show(item, path)

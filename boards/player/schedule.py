@@ -1,13 +1,23 @@
-"""What plays when: pure functions, no I/O, testable with a frozen clock."""
+"""What plays when: pure functions, no I/O, testable with a frozen clock.
+
+Screens loop through ``playable(items, now)``. Loudspeaker clusters (a playlist with
+``board.kind == "audio"``, ``broadcast_times`` and items of kind "audio") play by the rules the
+server states (boards/composition.py, compose_audio): normal and priority items once each at
+every broadcast time (``due_broadcast``), an emergency at once and again every
+``emergency_repeat_s`` while it is valid (``due_emergencies``), pre-empting a broadcast.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 PRIORITIES = ("emergency", "priority", "normal")
-KINDS = ("image", "video")
+KINDS = ("image", "video", "audio")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
+_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
+_OFFSET = re.compile(r"^([+-])([01][0-9]|2[0-3]):([0-5][0-9])$")
+BROADCAST_GRACE_S = 600  # a broadcast time passed while the player was down still plays within this
 
 
 def parse_time(value):
@@ -55,6 +65,74 @@ def playable(items, now: datetime) -> list:
     if by_class["emergency"]:
         return by_class["emergency"]
     return by_class["priority"] + by_class["normal"]
+
+
+# --- Loudspeaker clusters ----------------------------------------------------------------
+
+
+def is_audio_playlist(playlist) -> bool:
+    if not playlist:
+        return False
+    board = playlist.get("board") if isinstance(playlist.get("board"), dict) else {}
+    return (board.get("kind") == "audio" or "broadcast_times" in playlist
+            or any(item.get("kind") == "audio" for item in playlist.get("items", [])))
+
+
+def clock_times(values) -> list:
+    """["06:00", "17:00"] → [(6, 0), (17, 0)]; raises ValueError."""
+    times = []
+    for value in values or []:
+        match = _CLOCK.match(value) if isinstance(value, str) else None
+        if match is None:
+            raise ValueError(f"not a clock time HH:MM: {value!r}")
+        times.append((int(match.group(1)), int(match.group(2))))
+    return sorted(set(times))
+
+
+def broadcast_zone(playlist):
+    """The time zone of the broadcast times: the named zone when this box knows it, else the
+    playlist's UTC offset (when it was generated), else UTC."""
+    name = playlist.get("timezone")
+    if isinstance(name, str) and name:
+        try:
+            from zoneinfo import ZoneInfo
+
+            return ZoneInfo(name)
+        except Exception:  # no tz database on the box, or an unknown name
+            pass
+    match = _OFFSET.match(playlist.get("utc_offset") or "")
+    if match:
+        sign = -1 if match.group(1) == "-" else 1
+        return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
+    return timezone.utc
+
+
+def due_broadcast(times, tz, after: datetime, now: datetime, grace_s: float = BROADCAST_GRACE_S):
+    """The latest broadcast moment m with ``after < m <= now`` and ``now - m <= grace_s``
+    (local clock ``times`` [(h, m)] in ``tz``), or None: the player plays a broadcast once,
+    and one missed while it was off still plays if it comes back within the grace."""
+    local = now.astimezone(tz)
+    best = None
+    for offset in (-1, 0):
+        day = local.date() + timedelta(days=offset)
+        for hour, minute in times:
+            moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+            if after < moment <= now and (now - moment).total_seconds() <= grace_s:
+                best = moment if best is None or moment > best else best
+    return best
+
+
+def due_emergencies(items, now: datetime, played: dict, repeat_s: float) -> list:
+    """Emergency items valid at ``now`` that must play now: never played yet (``played``:
+    {(id, sha256): last start}), or last played ``repeat_s`` ago or more (0: only once)."""
+    due = []
+    for item in items:
+        if item.get("priority") != "emergency" or not is_valid_at(item, now):
+            continue
+        last = played.get((item["id"], item["sha256"]))
+        if last is None or (repeat_s and (now - last).total_seconds() >= repeat_s):
+            due.append(item)
+    return due
 
 
 def _number(value, name, *, positive=False):
@@ -105,4 +183,14 @@ def validate_playlist(data) -> dict:
             parse_time(item.get(key))  # raises ValueError
         if item.get("title") is not None and not isinstance(item["title"], str):
             raise ValueError(f"{where}.title must be a string")
+    if "broadcast_times" in data:
+        if data["broadcast_times"] is not None and not isinstance(data["broadcast_times"], list):
+            raise ValueError("broadcast_times must be a list of HH:MM")
+        clock_times(data["broadcast_times"])  # raises ValueError
+    if data.get("emergency_repeat_s") is not None:
+        _number(data["emergency_repeat_s"], "emergency_repeat_s")
+    if data.get("utc_offset") is not None and not _OFFSET.match(str(data["utc_offset"])):
+        raise ValueError("utc_offset must look like +07:00")
+    if data.get("timezone") is not None and not isinstance(data["timezone"], str):
+        raise ValueError("timezone must be a string")
     return data

@@ -22,6 +22,7 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from ..page_cache import CachedPageMixin
+from ..speech_views import ListenMixin
 from ..text import fold_key, slugify_vi
 
 PER_PAGE = 12
@@ -318,7 +319,7 @@ class AnnouncementQuerySet(PageQuerySet):
 AnnouncementManager = PageManager.from_queryset(AnnouncementQuerySet)
 
 
-class AnnouncementPage(VietnameseSlugMixin, CachedPageMixin, PrintableMixin, Page):
+class AnnouncementPage(VietnameseSlugMixin, CachedPageMixin, ListenMixin, PrintableMixin, Page):
     date = models.DateField(_("ngày thông báo"), default=timezone.localdate)
     summary = models.TextField(_("tóm tắt"), max_length=500)
     body = StreamField(BodyBlock(), verbose_name=_("nội dung"), blank=True)

@@ -1,4 +1,4 @@
-"""Per-site settings (wagtail.contrib.settings): identity, contacts, footer, theme."""
+"""Per-site settings (wagtail.contrib.settings): identity, contacts, footer, theme, voice."""
 
 from django import forms
 from django.conf import settings
@@ -13,6 +13,31 @@ def theme_choices():
     names = sorted(p.name for p in themes_dir.iterdir() if (p / "static").is_dir()) if themes_dir.exists() else []
     labels = {"default": _("Mặc định"), "high_contrast": _("Tương phản cao")}
     return [(name, labels.get(name, name)) for name in names]
+
+
+# The regional voices of the speech engine (boards/speech: VOICES, VOICE_LABELS), spelled out
+# here so that loading the models does not load the speech engine.
+VOICES = ("bac", "trung", "nam")
+VOICE_CHOICES = [("", _("Tự động theo vùng của tỉnh")), ("bac", _("Giọng miền Bắc")),
+                 ("trung", _("Giọng miền Trung")), ("nam", _("Giọng miền Nam"))]
+
+
+def region_voice(province_code):
+    """The regional voice of a province by its official code (GSO's list runs from north to
+    south: 01–37 the Red River Delta and the northern midlands and mountains, 38–68 the north
+    central and south central coast and the Central Highlands, 70–96 the South East and the
+    Mekong Delta, in both the 2024 and the 2025 lists). None for anything else."""
+    try:
+        code = int(str(province_code))
+    except (TypeError, ValueError):
+        return None
+    if 1 <= code <= 37:
+        return "bac"
+    if 38 <= code <= 69:
+        return "trung"
+    if 70 <= code <= 99:
+        return "nam"
+    return None
 
 
 @register_setting(icon="site")
@@ -33,6 +58,10 @@ class SiteIdentity(BaseSiteSetting):
     facebook_url = models.URLField(_("Facebook"), blank=True)
     zalo_url = models.URLField(_("Zalo"), blank=True)
     youtube_url = models.URLField(_("YouTube"), blank=True)
+    voice = models.CharField(
+        _("giọng đọc"), max_length=5, blank=True, default="", choices=VOICE_CHOICES,
+        help_text=_("Giọng đọc thông báo trên cụm loa truyền thanh và ở nút “Nghe thông báo”. Tự động: giọng "
+                    "vùng của tỉnh (miền Bắc, miền Trung hoặc miền Nam)."))
 
     panels = [
         MultiFieldPanel([FieldPanel("display_name"), FieldPanel("logo"), FieldPanel("agency")], heading=_("Nhận diện")),
@@ -43,6 +72,7 @@ class SiteIdentity(BaseSiteSetting):
             heading=_("Chân trang"),
         ),
         FieldPanel("theme", widget=forms.Select(choices=theme_choices)),
+        FieldPanel("voice"),
         MultiFieldPanel([FieldPanel("facebook_url"), FieldPanel("zalo_url"), FieldPanel("youtube_url")],
                         heading=_("Mạng xã hội")),
     ]
@@ -58,3 +88,33 @@ class SiteIdentity(BaseSiteSetting):
 
     def name_for(self, site):
         return self.display_name or (site.site_name if site else "")
+
+    def speech_voice(self):
+        """The voice this site's bulletins are read with: its own choice, else its province's
+        region (by the province code), else TTS_DEFAULT_VOICE."""
+        if self.voice in VOICES:
+            return self.voice
+        voice = region_voice(province_code_of(self.site.root_page_id)) if self.site_id else None
+        if voice is None:
+            voice = getattr(settings, "TTS_DEFAULT_VOICE", "") or "bac"
+        return voice
+
+
+def province_code_of(page_id):
+    """The official code of the province whose area tree holds the page, or None."""
+    from wagtail.models import Page
+
+    from .areas import AreaPage
+
+    page = Page.objects.filter(pk=page_id).only("path").first()
+    if page is None:
+        return None
+    return (AreaPage.objects.ancestor_of(page, inclusive=True).filter(level="province")
+            .values_list("code", flat=True).first())
+
+
+def voice_for_site(site):
+    """The speech voice of a Wagtail Site (TTS_DEFAULT_VOICE when there is none)."""
+    if site is None:
+        return getattr(settings, "TTS_DEFAULT_VOICE", "") or "bac"
+    return SiteIdentity.for_site(site).speech_voice()

@@ -35,6 +35,7 @@ from wagtail.models import Orderable, Page, PageManager
 from wagtail.search import index
 
 from ..page_cache import CachedPageMixin
+from ..speech_views import ListenMixin
 from .content import (AnnouncementQuerySet, BodyBlock, PrintableMixin, SectionPage, VietnameseSlugMixin,
                       paginate)
 
@@ -153,7 +154,7 @@ def targets_outside(area, target_areas=(), target_communes=(), target_boards=(),
     return outside
 
 
-class TargetedPage(VietnameseSlugMixin, CachedPageMixin, PrintableMixin, Page):
+class TargetedPage(VietnameseSlugMixin, CachedPageMixin, ListenMixin, PrintableMixin, Page):
     """What source items and emergency alerts share: their targets and validity window."""
 
     summary = models.TextField(_("tóm tắt"), max_length=800,

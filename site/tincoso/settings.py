@@ -249,6 +249,16 @@ INQUIRY_PHOTO_MAX_BYTES = 5 * 1024 * 1024
 # Whole-page cache of public pages for anonymous readers (cms_pages/page_cache.py); 0 = off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 
+# Speech for the commune loudspeakers and the "Nghe thông báo" button (boards/speech, issue 9).
+# espeak-ng (bundled by the espeakng-loader wheel) works offline; Piper reads a local model.
+TTS_ENGINE = os.environ.get("TTS_ENGINE", "espeak").strip().lower() or "espeak"  # espeak | piper
+TTS_DEFAULT_VOICE = os.environ.get("TTS_DEFAULT_VOICE", "bac").strip().lower() or "bac"  # bac | trung | nam
+TTS_RATE = env_int("TTS_RATE", 150)  # espeak-ng: words (syllables) per minute, 80–450
+TTS_ESPEAK_COMMAND = os.environ.get("TTS_ESPEAK_COMMAND", "").strip()  # an espeak-ng program instead of the library
+TTS_PIPER_MODEL = os.environ.get("TTS_PIPER_MODEL", "").strip()  # /path/vi_VN-….onnx (.onnx.json beside it)
+TTS_PIPER_VOICES = os.environ.get("TTS_PIPER_VOICES", "").strip()  # "nam=/a.onnx,trung=/b.onnx"
+TTS_PIPER_COMMAND = os.environ.get("TTS_PIPER_COMMAND", "").strip()  # e.g. "piper" or "python3 -m piper"
+
 # --- Email --------------------------------------------------------------------------------
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

@@ -62,10 +62,11 @@ class FakeBoardsServer:
         self.files[digest] = data
         return {"sha256": digest, "bytes": len(data), "url": f"/media/boards/{digest[:2]}/{digest}.{ext}"}
 
-    def publish(self, version, items, refresh_seconds=300, jitter_seconds=30):
+    def publish(self, version, items, refresh_seconds=300, jitter_seconds=30, **extra):
+        """``extra``: more top-level keys (a loudspeaker cluster's ``board``, ``broadcast_times`` …)."""
         body = {"version": version, "generated_at": datetime.now(timezone.utc).isoformat(),
                 "refresh_seconds": refresh_seconds, "jitter_seconds": jitter_seconds,
-                "items": items, "video": None}
+                "items": items, "video": None, **extra}
         with self.lock:
             self.playlist = body
             self.etag = '"' + sha256(json.dumps(body, sort_keys=True).encode())[:32] + '"'

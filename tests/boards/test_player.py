@@ -428,3 +428,217 @@ def test_display_mode_shows_the_slide_fullscreen_on_an_x_screen(fake, cache_dir,
         xvfb.terminate()
         xvfb.wait(timeout=20)
     assert not subprocess.run(["pgrep", "-f", f"feh --fullscreen.*{cache_dir}"], capture_output=True).stdout
+
+
+# --- loudspeaker clusters (boards of kind "audio") --------------------------------------------
+
+from zoneinfo import ZoneInfo  # noqa: E402
+
+from boards.player.display import Display, Headless  # noqa: E402
+from boards.player.schedule import (  # noqa: E402
+    broadcast_zone, clock_times, due_broadcast, due_emergencies, is_audio_playlist,
+)
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+SPEAKERS = {"board": {"id": 7, "name": "Cụm loa trung tâm xã", "kind": "audio", "width": None, "height": None},
+            "broadcast_times": ["06:00", "17:00"], "emergency_repeat_s": 900, "timezone": "Asia/Ho_Chi_Minh",
+            "utc_offset": "+07:00"}
+
+
+class Clock:
+    """The player's clock, moved by hand (durations still run on the monotonic clock)."""
+
+    def __init__(self, moment):
+        self.now = moment
+
+    def __call__(self):
+        return self.now.astimezone(timezone.utc)
+
+
+def bulletin(fake, item_id, duration=0.3, **extra):
+    data = b"\xff\xf3" + item_id.encode() * 50  # the player never decodes: any bytes will do
+    entry = {"id": item_id, "kind": "audio", "duration_s": duration, "valid_from": "2020-01-01T00:00:00+07:00",
+             "valid_to": "2099-01-01T00:00:00+07:00", "priority": "normal", "title": f"Bản tin {item_id}"}
+    entry.update(fake.add_file(data, "mp3"))
+    entry.update(extra)
+    return entry
+
+
+def speaker(fake, cache_dir, moment, screen=None):
+    return Player(fake.url, "7", TOKEN, cache_dir, timeout=5, rng=random.Random(1), clock=Clock(moment),
+                  screen=screen)
+
+
+def played(player):
+    return [p["item_id"] for p in player.pending_plays]
+
+
+def test_due_broadcast_plays_each_time_once_and_a_missed_one_within_the_grace():
+    times = clock_times(["17:00", "06:00"])
+    assert times == [(6, 0), (17, 0)]
+    at = lambda h, m, day=23: datetime(2026, 11, day, h, m, tzinfo=VN)  # noqa: E731
+    assert due_broadcast(times, VN, at(16, 50), at(16, 59)) is None
+    assert due_broadcast(times, VN, at(16, 50), at(17, 0)) == at(17, 0)  # right on time
+    assert due_broadcast(times, VN, at(17, 0), at(17, 1)) is None  # done already
+    assert due_broadcast(times, VN, at(16, 0), at(17, 9)) == at(17, 0)  # back within 10 minutes
+    assert due_broadcast(times, VN, at(16, 0), at(17, 11)) is None  # too late: wait for tomorrow 06:00
+    assert due_broadcast(times, VN, at(23, 0, 23), at(6, 2, 24)) == at(6, 0, 24)  # across midnight
+    # The player's clock is UTC; the times are the board's local clock.
+    assert due_broadcast(times, VN, at(16, 0), datetime(2026, 11, 23, 10, 0, 30, tzinfo=timezone.utc)) == at(17, 0)
+    for bad in (["6:00"], ["24:00"], ["06:60"], [600], "06:00"):
+        with pytest.raises(ValueError):
+            clock_times(bad if isinstance(bad, list) else [bad, object()])
+
+
+def test_due_emergencies_at_once_then_every_repeat_while_valid():
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    storm = {"id": "e", "sha256": "a" * 64, "priority": "emergency", "valid_from": "2026-11-23T08:00:00Z",
+             "valid_to": "2026-11-23T10:00:00Z"}
+    normal = {"id": "n", "sha256": "b" * 64, "priority": "normal"}
+    assert due_emergencies([normal, storm], now, {}, 900) == [storm]
+    last = {("e", "a" * 64): now}
+    assert due_emergencies([storm], now + timedelta(minutes=14), last, 900) == []
+    assert due_emergencies([storm], now + timedelta(minutes=15), last, 900) == [storm]
+    assert due_emergencies([storm], now + timedelta(minutes=15), last, 0) == []  # 0: once
+    assert due_emergencies([storm], now + timedelta(hours=1), last, 900) == []  # expired
+    # A corrected text (another file) is a new bulletin: at once.
+    assert due_emergencies([{**storm, "sha256": "c" * 64}], now + timedelta(minutes=1), last, 900)
+
+
+def test_audio_playlists_validate_and_find_their_zone():
+    doc = {"version": 1, "items": [], **SPEAKERS}
+    assert validate_playlist(doc) is doc and is_audio_playlist(doc) and not is_audio_playlist({"items": []})
+    assert broadcast_zone(doc) == VN
+    assert broadcast_zone({"timezone": "Nowhere/Atlantis", "utc_offset": "+07:00"}).utcoffset(None) == timedelta(hours=7)
+    assert broadcast_zone({}) == timezone.utc
+    for bad in ({"broadcast_times": ["25:00"]}, {"broadcast_times": "06:00"}, {"emergency_repeat_s": -1},
+                {"utc_offset": "7h"}, {"timezone": 7}):
+        with pytest.raises(ValueError):
+            validate_playlist({"version": 1, "items": [], **bad})
+
+
+def test_speakers_play_the_bulletins_at_the_broadcast_time_once(fake, cache_dir, caplog):
+    normal, urgent = bulletin(fake, "n"), bulletin(fake, "p", priority="priority")
+    fake.publish(1, [normal, urgent], **SPEAKERS)
+    player = speaker(fake, cache_dir, datetime(2026, 11, 23, 16, 59, 50, tzinfo=VN))
+    assert player.poll_once() == "updated" and player.audio_mode()
+    assert not player.audio_step() and played(player) == []  # not yet
+    player.clock.now = datetime(2026, 11, 23, 17, 0, 1, tzinfo=VN)
+    with caplog.at_level(logging.INFO, logger="boards.player"):
+        assert player.audio_step()
+    assert played(player) == ["p", "n"]  # priority first
+    assert "giờ phát 17:00: 2 bản tin" in caplog.text
+    assert "phát âm thanh: Bản tin p (0.3 s)" in caplog.text and "phát âm thanh: Bản tin n (0.3 s)" in caplog.text
+    assert all(0.25 <= p["duration_s"] <= 1.0 for p in player.pending_plays)  # it waited the bulletin's length
+    assert not player.audio_step()  # once
+    # A restart a minute later does not play it again (the last broadcast is kept on disk) …
+    again = speaker(fake, cache_dir, datetime(2026, 11, 23, 17, 1, tzinfo=VN))
+    assert not again.audio_step()
+    # … but a box that was off at 06:00 and comes back at 06:05 still plays the 06:00 bulletin.
+    late = speaker(fake, tmp_cache(cache_dir, "late"), datetime(2026, 11, 24, 6, 5, tzinfo=VN))
+    late.poll_once()
+    assert late.audio_step() and played(late) == ["p", "n"]
+    player.report()
+    assert [p["item_id"] for p in fake.plays] == ["p", "n"]
+
+
+def tmp_cache(cache_dir, name):
+    return cache_dir.parent / name
+
+
+def test_an_emergency_plays_at_once_repeats_and_silences_the_broadcasts(fake, cache_dir):
+    normal = bulletin(fake, "n")
+    fake.publish(1, [normal], **SPEAKERS)
+    player = speaker(fake, cache_dir, datetime(2026, 11, 23, 9, 0, tzinfo=VN))
+    player.poll_once()
+    assert not player.audio_step()
+    storm = bulletin(fake, "e", priority="emergency", valid_to="2026-11-23T17:30:00+07:00")
+    fake.publish(2, [normal, storm], **SPEAKERS)
+    player.poll_once()
+    assert player.audio_step() and played(player) == ["e"]  # at once, at 09:00, no broadcast time
+    assert not player.audio_step()
+    player.clock.now = datetime(2026, 11, 23, 9, 15, tzinfo=VN)
+    assert player.audio_step() and played(player) == ["e", "e"]  # every 15 minutes
+    # 17:00 is inside the storm: no ordinary bulletin (the emergency's own repeat goes on).
+    player.clock.now = datetime(2026, 11, 23, 17, 0, tzinfo=VN)
+    player.audio_step()
+    assert "n" not in played(player)
+    # Expired: back to normal at the next broadcast.
+    player.clock.now = datetime(2026, 11, 24, 6, 0, 5, tzinfo=VN)
+    assert player.audio_step() and played(player)[-1] == "n"
+
+
+def test_an_emergency_cuts_a_broadcast_short(fake, cache_dir):
+    import threading
+    import time
+
+    long_one = bulletin(fake, "long", duration=20)
+    fake.publish(1, [long_one], refresh_seconds=300, jitter_seconds=0, **SPEAKERS)
+    player = speaker(fake, cache_dir, datetime(2026, 11, 23, 17, 0, 1, tzinfo=VN))
+    player.poll_once()
+    runner = threading.Thread(target=player.audio_step, daemon=True)
+    started = time.monotonic()
+    runner.start()
+    time.sleep(0.5)
+    fake.publish(2, [long_one, bulletin(fake, "e", priority="emergency")], **SPEAKERS)
+    assert player.poll_once() == "updated"  # the poller thread's job in real life
+    runner.join(10)
+    assert not runner.is_alive() and time.monotonic() - started < 5
+    assert played(player) == ["long"] and player.pending_plays[0]["duration_s"] < 3  # cut short, and said so
+    assert player.audio_step() and played(player) == ["long", "e"]  # at once
+
+
+def test_run_forever_on_speakers_reports_the_plays(fake, cache_dir):
+    import threading
+
+    fake.publish(1, [bulletin(fake, "e", duration=0.2, priority="emergency")], refresh_seconds=0.3,
+                 jitter_seconds=0, **{**SPEAKERS, "emergency_repeat_s": 0.5})
+    player = Player(fake.url, "7", TOKEN, cache_dir, timeout=5, rng=random.Random(1))
+    runner = threading.Thread(target=player.run_forever, daemon=True)
+    runner.start()
+    deadline = datetime.now() + timedelta(seconds=10)
+    while len(fake.plays) < 2 and datetime.now() < deadline:
+        runner.join(0.1)
+    player.stop.set()
+    runner.join(5)
+    assert not runner.is_alive()
+    assert [p["item_id"] for p in fake.plays[:2]] == ["e", "e"]  # repeated every 0.5 s here
+    assert fake.heartbeats and fake.heartbeats[-1]["version"] == 1
+
+
+def test_cli_once_broadcast_now_logs_what_it_plays(fake, cache_dir, tmp_path):
+    fake.publish(1, [bulletin(fake, "a", title="Thông báo lịch tiêm chủng")], **SPEAKERS)
+    log_file = tmp_path / "player.log"
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(
+        [sys.executable, "-m", "boards.player", "--server", fake.url, "--board", "7", "--token", TOKEN,
+         "--cache", str(cache_dir), "--once", "--broadcast-now", "--log", str(log_file)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "phát âm thanh: Thông báo lịch tiêm chủng (0.3 s)" in log_file.read_text("utf-8")
+    assert [p["item_id"] for p in fake.plays] == ["a"]
+    # Without --broadcast-now, outside the broadcast times, it says when the next one is.
+    quiet = subprocess.run(
+        [sys.executable, "-m", "boards.player", "--server", fake.url, "--board", "7", "--token", TOKEN,
+         "--cache", str(cache_dir), "--once"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert quiet.returncode == 0 and len(fake.plays) == 1
+    assert "không có bản tin đến giờ phát; giờ phát tới: " in quiet.stderr
+
+
+def test_display_mode_hands_the_bulletin_to_an_audio_program(fake, cache_dir, tmp_path, monkeypatch):
+    calls = tmp_path / "calls.txt"
+    program = tmp_path / "bin" / "mpg123"
+    program.parent.mkdir()
+    program.write_text(f"#!/bin/sh\necho \"$@\" >> {calls}\nsleep 0.2\n")
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", str(program.parent))
+    screen = Display(cache_dir)
+    assert screen.audio == [str(program), "-q"]
+    fake.publish(1, [bulletin(fake, "a", duration=5)], **SPEAKERS)
+    player = speaker(fake, cache_dir, datetime(2026, 11, 23, 9, 0, tzinfo=VN), screen=screen)
+    player.poll_once()
+    assert player.audio_step(broadcast_now=True)
+    args = calls.read_text().split()
+    assert args == ["-q", str(cache_dir / "files" / fake.playlist["items"][0]["sha256"])]
+    assert player.pending_plays[0]["duration_s"] < 3  # ended when the program did
+    assert isinstance(Headless(cache_dir).play_audio(fake.playlist["items"][0], Path("x")), type(None))
