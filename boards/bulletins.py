@@ -24,6 +24,7 @@ import json
 import os
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 
 BULLETIN_VERSION = 1  # bump when what is read or how it is encoded changes
 SENTENCE_END = ".!?…:;"
@@ -163,7 +164,11 @@ def bulletin_file(text, voice, engine=None):
         return cached.file, False
     mp3, duration = bulletin_mp3(text, voice, engine)
     file = store_file(mp3, "mp3", 0, 0, duration_s=duration)
-    SlideCache.objects.update_or_create(key=key, defaults={"file": file})
+    try:
+        with transaction.atomic():
+            SlideCache.objects.update_or_create(key=key, defaults={"file": file})
+    except IntegrityError:  # two requests read the same new bulletin at once: the same bytes
+        pass
     return file, True
 
 

@@ -5,6 +5,10 @@ manage it. Its playlist is composed from that unit's content (boards/composition
 rendered at its exact pixel size (boards/rendering.py, boards/video.py) into
 content-addressed files (RenderedFile), and published as an immutable PlaylistVersion that
 players fetch (issue 7).
+
+A loudspeaker cluster (cụm loa truyền thanh, issue 9) is a Board of kind "audio": no size, its
+items read aloud as MP3 bulletins (boards/bulletins.py) and played at its broadcast times,
+emergencies at once and every `emergency_repeat_minutes` (composition.compose_audio).
 """
 
 import datetime
