@@ -119,7 +119,7 @@ class TargetedForm(WagtailAdminPageForm):
                 field = self.fields[name]
                 field.queryset = queryset
                 if name == "target_boards":
-                    field.label_from_instance = lambda b: f"{b.name} ({b.width}×{b.height}) · {b.owner.title}"
+                    field.label_from_instance = lambda b: f"{b.name} ({b.size_label}) · {b.owner.title}"
                 elif name == "target_board_groups":
                     field.label_from_instance = lambda g: f"{g.name} · {g.owner.title}"
                 else:
