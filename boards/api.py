@@ -45,6 +45,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -64,6 +65,7 @@ PLAYS_MAX_ITEMS = 500
 SCREENSHOT_MAX_BYTES = 1024 * 1024
 SCREENSHOT_MAX_SIDE = 7680
 SCREENSHOT_MAX_PIXELS = 7680 * 4320
+HEARTBEAT_HISTORY_EVERY = datetime.timedelta(hours=1)
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)  # player clocks drift; more than this is refused
 CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "mp4": "video/mp4", "mp3": "audio/mpeg"}
 CACHE_KEY = "boards:api:v1:head:{}"
@@ -104,6 +106,8 @@ def _methods(*allowed):
                 return error(exc.status, exc.code, exc.message, exc.headers)
             except RequestDataTooBig:
                 return error(400, "too_large", "Dữ liệu gửi lên quá lớn.")
+            except MultiPartParserError:
+                return error(400, "invalid_body", "Dữ liệu multipart/form-data không hợp lệ.")
         return csrf_exempt(wrapper)
     return decorate
 
@@ -193,6 +197,18 @@ def _authorize(request, board_id):
     if not head[1]:
         raise ApiError(403, "inactive_board", "Bảng này đang tạm ngừng hoạt động.")
     return head
+
+
+@_methods("GET")
+def me(request):
+    """`{board, name}` of the bearer token's board: a player paired with a token alone finds its
+    board number here once (boards/player/client.py, resolve_board)."""
+    digest = _hash(_bearer(request))
+    board = Board.objects.filter(token_hash=digest).values("pk", "name").first()
+    if board is None:
+        raise ApiError(401, "invalid_token", "Mã truy cập không đúng hoặc đã bị thu hồi.",
+                       {"WWW-Authenticate": 'Bearer realm="tincoso-boards", error="invalid_token"'})
+    return JsonResponse({"board": board["pk"], "name": board["name"]})
 
 
 def jitter_seconds(refresh_seconds):
@@ -441,12 +457,17 @@ def _count(data, name, maximum=2**62, required=False):
     return value
 
 
+def _is_text(value, maximum, minimum=0):
+    """A string of minimum..maximum characters without NUL (which PostgreSQL refuses to store)."""
+    return isinstance(value, str) and minimum <= len(value) <= maximum and "\x00" not in value
+
+
 def _text(data, name, maximum):
     value = data.get(name)
     if value is None:
         return ""
-    if not isinstance(value, str) or len(value) > maximum:
-        raise _bad("invalid_field", f"Trường “{name}” phải là chuỗi tối đa {maximum} ký tự.")
+    if not _is_text(value, maximum):
+        raise _bad("invalid_field", f"Trường “{name}” phải là chuỗi tối đa {maximum} ký tự (không có ký tự NUL).")
     return value
 
 
@@ -478,8 +499,7 @@ def heartbeat(request, board_id):
     if not isinstance(data, dict):
         raise _bad("invalid_body", "Nhịp tim phải là một đối tượng JSON.")
     errors = data.get("errors") or []
-    if (not isinstance(errors, list) or len(errors) > 20
-            or not all(isinstance(e, str) and len(e) <= 500 for e in errors)):
+    if not isinstance(errors, list) or len(errors) > 20 or not all(_is_text(e, 500) for e in errors):
         raise _bad("invalid_field", "Trường “errors” phải là danh sách tối đa 20 chuỗi, mỗi chuỗi tối đa 500 ký tự.")
     fields = {
         "version": _count(data, "version", 2**31 - 1), "playing": _text(data, "playing", 60),
@@ -488,19 +508,31 @@ def heartbeat(request, board_id):
     }
     now = timezone.now()
     with transaction.atomic():
-        Heartbeat.objects.create(board_id=board_id, received_at=now, errors=errors, **fields)
+        # The history keeps a heartbeat an hour per board (what the indicators read), and every
+        # one that reports errors or a new version; "last seen" is always now (BoardStatus).
+        previous = BoardStatus.objects.filter(board_id=board_id).values_list("version", flat=True).first()
+        if (errors or fields["version"] != previous
+                or not Heartbeat.objects.filter(board_id=board_id, received_at__gt=now - HEARTBEAT_HISTORY_EVERY).exists()):
+            Heartbeat.objects.create(board_id=board_id, received_at=now, errors=errors, **fields)
         BoardStatus.objects.update_or_create(board_id=board_id, defaults={
             "last_seen_at": now, "address": _address(request), **fields})
     return JsonResponse(_current_reply(head))
 
 
 def _moment(value, now):
-    moment = parse_datetime(value) if isinstance(value, str) and len(value) <= 40 else None
+    try:
+        moment = parse_datetime(value) if _is_text(value, 40) else None
+        if moment is not None and moment.tzinfo is not None:
+            moment = moment.astimezone(datetime.UTC)  # year 1 at +07:00 overflows here
+    except (ValueError, OverflowError):
+        moment = None
     if moment is None or moment.tzinfo is None:
         raise _bad("invalid_field", "“started_at” phải là thời điểm ISO-8601 có múi giờ.")
+    if moment.year < 2000:
+        raise _bad("invalid_field", "“started_at” trước năm 2000 (đồng hồ của bảng có đúng không?).")
     if moment > now + FUTURE_TOLERANCE:
         raise _bad("future_time", "“started_at” ở quá xa trong tương lai (đồng hồ của bảng có đúng không?).")
-    return moment.astimezone(datetime.UTC)
+    return moment
 
 
 @_methods("POST")
@@ -518,7 +550,7 @@ def plays(request, board_id):
         if not isinstance(entry, dict):
             raise _bad("invalid_body", "Mỗi lượt phát phải là một đối tượng JSON.")
         item_id = entry.get("item_id")
-        if not isinstance(item_id, str) or not 0 < len(item_id) <= 60:
+        if not _is_text(item_id, 60, minimum=1):
             raise _bad("invalid_field", "“item_id” phải là chuỗi từ 1 đến 60 ký tự.")
         duration = entry.get("duration_s")
         if isinstance(duration, bool) or not isinstance(duration, int | float) or not 0 <= duration <= 86400:

@@ -7,6 +7,7 @@ from . import api
 app_name = "boards_api"
 
 urlpatterns = [
+    path("me", api.me, name="me"),
     path("<int:board_id>/playlist.json", api.playlist_json, name="playlist_json"),
     path("<int:board_id>/playlist.smil", api.playlist_smil, name="playlist_smil"),
     path("<int:board_id>/playlist.m3u", api.playlist_m3u, name="playlist_m3u"),

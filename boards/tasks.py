@@ -84,3 +84,24 @@ def on_page_changed(sender, instance, **kwargs):
         return
     page_id = instance.pk
     transaction.on_commit(lambda: enqueue("boards.tasks.rebuild_for_page", page_id))
+
+
+HEARTBEATS_KEPT_DAYS = 400  # a year and a bit: the yearly indicators report reads them
+PROBLEMS_KEPT_DAYS = 90
+SAMPLES_KEPT_DAYS = 400
+
+
+def prune_history(now=None):
+    """Daily: heartbeats (one an hour per board, boards/api.py) older than 400 days, rendering
+    problems older than 90 days, online samples older than 400 days. Proof of play is kept."""
+    import datetime
+
+    from .models import Heartbeat, OnlineSample, RenderProblem
+
+    now = now or timezone.now()
+    days = datetime.timedelta(days=1)
+    return {
+        "heartbeats": Heartbeat.objects.filter(received_at__lt=now - HEARTBEATS_KEPT_DAYS * days).delete()[0],
+        "problems": RenderProblem.objects.filter(at__lt=now - PROBLEMS_KEPT_DAYS * days).delete()[0],
+        "samples": OnlineSample.objects.filter(at__lt=now - SAMPLES_KEPT_DAYS * days).delete()[0],
+    }

@@ -1,5 +1,8 @@
-"""``python -m boards.player --server URL --board ID --token TOKEN --cache DIR
-[--once] [--headless | --display] [--log FILE]``"""
+"""``python -m boards.player --server URL --token TOKEN --cache DIR [--board ID]
+[--once] [--headless | --display] [--log FILE]``
+
+Without ``--board`` the player asks the server which board its token belongs to (once; the
+answer is kept in the cache directory)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from . import NAME, VERSION
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m boards.player", description=f"{NAME} {VERSION}")
     parser.add_argument("--server", required=True, help="base URL, e.g. https://tinh.example.vn")
-    parser.add_argument("--board", required=True, help="board id")
+    parser.add_argument("--board", help="board id (default: asked of the server for this token, then remembered)")
     parser.add_argument("--token", default=os.environ.get("TINCOSO_BOARD_TOKEN"),
                         help="bearer token (or $TINCOSO_BOARD_TOKEN)")
     parser.add_argument("--cache", required=True, help="cache directory")
@@ -37,9 +40,15 @@ def main(argv=None) -> int:
         handlers.append(logging.FileHandler(args.log, encoding="utf-8"))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers)
 
-    from .client import Player
+    from .client import Player, resolve_board
     from .display import Display, Headless
 
+    if not args.board:
+        try:
+            args.board = resolve_board(args.server, args.token, args.cache, timeout=args.timeout)
+        except LookupError as error:
+            logging.getLogger("boards.player").error("cannot tell which board this token belongs to: %s", error)
+            return 1
     screen = Display(args.cache) if args.display else Headless(args.cache)
     player = Player(args.server, args.board, args.token, args.cache, screen=screen, timeout=args.timeout)
     if args.once:

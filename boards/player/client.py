@@ -22,11 +22,13 @@ import time
 import urllib.error
 import urllib.request
 from collections import deque
+from hashlib import sha256
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urljoin, urlsplit
 
 from . import NAME, VERSION
-from .cache import Cache
+from .cache import Cache, write_atomic
 from .display import Headless
 from .reports import Outbox
 from .schedule import (
@@ -37,6 +39,7 @@ from .schedule import (
 log = logging.getLogger("boards.player")
 
 DEFAULT_REFRESH = 300
+MAX_ERRORS, MAX_ERROR_CHARS = 20, 500  # what the server accepts in a heartbeat
 MAX_PLAYLIST_BYTES = 8 << 20
 TOKEN_ERROR = "token bị thu hồi hoặc sai"
 NET_ERRORS = (OSError, http.client.HTTPException)
@@ -46,6 +49,33 @@ _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$")
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def resolve_board(server, token, cache_dir, timeout=30.0) -> str:
+    """The board number of `token`: remembered in ``DIR/board.json`` (so a restart while the
+    server is down still knows it), else asked once of ``GET /api/boards/v1/me``. Raises
+    LookupError with the reason when neither can tell."""
+    server = server.rstrip("/")
+    remembered = Path(cache_dir) / "board.json"
+    try:
+        saved = json.loads(remembered.read_text("utf-8"))
+        if saved.get("server") == server and saved.get("token_sha256") == sha256(token.encode()).hexdigest():
+            return str(saved["board"])
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass
+    request = urllib.request.Request(f"{server}/api/boards/v1/me", headers={"User-Agent": f"{NAME}/{VERSION}"})
+    request.add_unredirected_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            board = int(json.loads(response.read().decode("utf-8"))["board"])
+    except urllib.error.HTTPError as error:
+        raise LookupError(TOKEN_ERROR if error.code == 401 else f"HTTP {error.code}") from None
+    except (*NET_ERRORS, ValueError, KeyError, TypeError) as error:
+        raise LookupError(f"server unreachable or not a tincoso server: {error!r}") from None
+    Path(cache_dir).mkdir(parents=True, exist_ok=True)
+    write_atomic(remembered, json.dumps({"server": server, "board": board,
+                                         "token_sha256": sha256(token.encode()).hexdigest()}).encode())
+    return str(board)
 
 
 class Player:
@@ -242,7 +272,8 @@ class Player:
     # reports -------------------------------------------------------------------------
     def heartbeat_body(self) -> dict:
         with self.lock:
-            errors = list(self.errors)
+            # The server takes at most 20 errors of at most 500 characters: the newest, cut.
+            errors = [e[:MAX_ERROR_CHARS] for e in list(self.errors)[-MAX_ERRORS:]]
             self.errors.clear()
             version = self.playlist["version"] if self.playlist else None
             playing = self.playing

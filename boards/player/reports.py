@@ -1,5 +1,6 @@
 """On-disk outbox: heartbeats and proofs of play wait in ``DIR/outbox/*.json`` and are sent
-in order; an entry is removed only after a 2xx. Bounded: beyond ``cap`` the oldest go."""
+in order; an entry is removed only after a 2xx, or set aside when the server refuses it for
+good (4xx other than 401/403/429: ``DIR/outbox-refused/``). Bounded: beyond ``cap`` the oldest go."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from .cache import write_atomic
 log = logging.getLogger("boards.player")
 
 ENDPOINTS = ("heartbeat", "plays")
+REFUSED = (400, 404, 413, 422)  # answers that sending again cannot change
+REFUSED_KEPT = 50
 
 
 class Outbox:
@@ -67,10 +70,19 @@ class Outbox:
                 if 200 <= status < 300:
                     path.unlink(missing_ok=True)
                     sent += 1
-                elif status in (400, 404, 413, 422) and endpoint == "heartbeat":
-                    # The server will never accept this one; don't block the queue forever.
-                    log.warning("outbox: server refused %s (HTTP %s), dropped", path.name, status)
-                    path.unlink(missing_ok=True)
+                elif status in REFUSED:
+                    # The server will never accept this one (a bad body, a clock far off): set it
+                    # aside and go on, so later heartbeats and plays still get through.
+                    self._set_aside(path, status)
                 else:
                     break
         return sent
+
+    def _set_aside(self, path: Path, status: int) -> None:
+        """Keep a refused entry in ``DIR/outbox-refused/`` for a person to look at (the newest 50)."""
+        refused = self.dir.parent / "outbox-refused"
+        refused.mkdir(exist_ok=True)
+        log.warning("outbox: server refused %s (HTTP %s), set aside in %s", path.name, status, refused)
+        path.replace(refused / path.name)
+        for old in sorted(refused.glob("*.json"))[:-REFUSED_KEPT]:
+            old.unlink(missing_ok=True)

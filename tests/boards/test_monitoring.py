@@ -174,3 +174,20 @@ def test_user_without_units_is_refused(client):
     user.user_permissions.add(Permission.objects.get(codename="access_admin"))
     client.force_login(user)
     assert client.get("/admin/bang-dien-tu-giam-sat/").status_code in (302, 403)
+
+
+@pytest.mark.django_db
+def test_history_is_pruned_daily(commune):
+    import datetime
+
+    from boards.models import Board, Heartbeat, RenderProblem
+    from boards.tasks import prune_history
+
+    board = Board.objects.create(owner=commune, name="Bảng dọn lịch sử", width=192, height=96)
+    now = timezone.now()
+    for days in (1, 399, 401):
+        Heartbeat.objects.create(board=board, received_at=now - datetime.timedelta(days=days))
+    for days in (10, 91):
+        RenderProblem.objects.create(board=board, item_key="news:1", message="x", at=now - datetime.timedelta(days=days))
+    assert prune_history(now) == {"heartbeats": 1, "problems": 1, "samples": 0}
+    assert sorted((now - h.received_at).days for h in Heartbeat.objects.all()) == [1, 399]

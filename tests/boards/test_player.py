@@ -215,6 +215,36 @@ def test_server_down_keeps_playing_and_reports_are_delivered_in_order_later(fake
     assert len(fake.plays) == 2
 
 
+def test_a_refused_report_is_set_aside_and_the_rest_still_delivered(tmp_path):
+    box = Outbox(tmp_path)
+    box.put("plays", [{"item_id": "a", "started_at": "2099-01-01T00:00:00Z", "duration_s": 10}])  # clock far ahead
+    box.put("heartbeat", {"errors": []})
+    box.put("plays", [{"item_id": "b", "started_at": "2026-11-23T09:00:00Z", "duration_s": 10}])
+    delivered = []
+
+    def send(endpoint, body):
+        if endpoint == "plays" and body[0]["item_id"] == "a":
+            return 400  # future_time: sending it again will never help
+        delivered.append(endpoint)
+        return 200
+
+    assert box.flush(send) == 2 and delivered == ["heartbeat", "plays"]
+    assert box.entries() == []
+    assert [p.name.split("-", 1)[1] for p in (tmp_path / "outbox-refused").iterdir()] == ["plays.json"]
+    # A server that is down or overloaded keeps everything, in order.
+    box.put("heartbeat", {"errors": []})
+    assert box.flush(lambda endpoint, body: 503) == 0 and len(box.entries()) == 1
+
+
+def test_heartbeats_carry_what_the_server_accepts(fake, cache_dir):
+    player = make_player(fake, cache_dir)
+    for n in range(60):
+        player._error(f"lỗi số {n} " + "x" * 600)
+    body = player.heartbeat_body()
+    assert len(body["errors"]) == 20 and all(len(e) <= 500 for e in body["errors"])
+    assert "lỗi số 59" in body["errors"][-1]  # the newest are kept
+
+
 def test_outbox_is_bounded_oldest_dropped(tmp_path):
     box = Outbox(tmp_path, cap=3, heartbeat_cap=2)
     for n in range(5):

@@ -316,6 +316,12 @@ def test_heartbeat_is_stored_and_answers_the_current_version(client, live):
     assert beat.playing == "media:1" and beat.errors == body["errors"] and beat.player == "tincoso-player 1.0"
     status = BoardStatus.objects.get(board=board)
     assert status.version == version.number and status.free_bytes == 9_000_000_000 and status.address == "127.0.0.1"
+    # The same state again within the hour: "last seen" moves, the history keeps one row an hour.
+    again = {**body, "errors": []}
+    client.post(f"{API}/{board.pk}/heartbeat", json.dumps(again), content_type="application/json", **auth(token))
+    assert Heartbeat.objects.filter(board=board).count() == 1
+    assert BoardStatus.objects.get(board=board).last_seen_at > beat.received_at
+    # A new version (or errors) is always kept.
     client.post(f"{API}/{board.pk}/heartbeat", "{}", content_type="application/json", **auth(token))
     assert Heartbeat.objects.filter(board=board).count() == 2 and BoardStatus.objects.count() == 1
 
@@ -326,6 +332,8 @@ def test_heartbeat_is_stored_and_answers_the_current_version(client, live):
     json.dumps({"uptime_s": True}), json.dumps({"errors": ["x"] * 21}), json.dumps({"errors": ["x" * 501]}),
     json.dumps({"errors": "boom"}), json.dumps({"player": "vlc"}), json.dumps({"playing": "x" * 61}),
     json.dumps({"errors": ["x" * 400] * 20, "pad": "y" * 10000}), b"\xff\xfe",
+    json.dumps({"playing": "a\u0000b"}), json.dumps({"errors": ["nul \u0000 byte"]}),
+    json.dumps({"player": {"name": "\u0000"}}),
 ])
 def test_bad_heartbeats_are_400_and_store_nothing(client, live, body):
     board, token, _version = live
@@ -368,6 +376,9 @@ def test_plays_are_idempotent(client, live):
     {"item_id": "media:0", "started_at": "2026-01-01T10:00:00", "duration_s": 10},  # no timezone
     {"item_id": "media:0", "started_at": "hôm qua", "duration_s": 10},
     {"item_id": "media:0", "started_at": "2999-01-01T10:00:00+07:00", "duration_s": 10},  # far future
+    {"item_id": "media:0", "started_at": "0001-01-01T00:00:00+07:00", "duration_s": 10},  # overflows in UTC
+    {"item_id": "media:0", "started_at": "1970-01-01T00:00:00Z", "duration_s": 10},  # a clock never set
+    {"item_id": "media\u00000", "started_at": "2026-01-01T10:00:00Z", "duration_s": 10},  # NUL
     {"item_id": "", "started_at": "2026-01-01T10:00:00Z", "duration_s": 10},
     {"item_id": 7, "started_at": "2026-01-01T10:00:00Z", "duration_s": 10},
     {"item_id": "media:0", "started_at": "2026-01-01T10:00:00Z", "duration_s": "10"},
@@ -409,6 +420,9 @@ def test_screenshots_are_checked(client, live):
         response = send(fake)
         assert response.status_code == 400 and err(response) == "bad_image"
     assert err(client.post(url, {}, **auth(token))) == "missing_file"
+    broken = client.post(url, b"--x\r\nContent-Disposition: form-data; name=\"screenshot\"; filename=\"a.png\"\r\n",
+                         content_type="multipart/form-data", **auth(token))  # no boundary: unparseable
+    assert broken.status_code == 400 and err(broken) == "invalid_body"
     noise = Image.frombytes("RGB", (700, 700), __import__("os").urandom(700 * 700 * 3))
     buffer = io.BytesIO()
     noise.save(buffer, "PNG")
@@ -474,3 +488,13 @@ def test_optional_cache_answers_polls_without_queries_and_revoking_is_immediate(
     assert not [q for q in queries.captured_queries if "boards_" in q["sql"]]
     revoke_token(board)
     assert client.get(url, **headers).status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_token_tells_its_board(client, live):
+    board, token, _version = live
+    answer = client.get(f"{API}/me", **auth(token))
+    assert answer.status_code == 200 and answer.json() == {"board": board.pk, "name": board.name}
+    assert client.get(f"{API}/me", **auth("not-a-token")).status_code == 401
+    assert client.get(f"{API}/me").status_code == 401
+    assert client.post(f"{API}/me", **auth(token)).status_code == 405

@@ -34,17 +34,19 @@ def _shell(live_site, code):
 
 
 def _player(live_site, board, token, cache):
+    """The player as an operator starts it; with board=None, the token alone (the issue's command line)."""
     return subprocess.run(
-        [sys.executable, "-m", "boards.player", "--server", f"http://127.0.0.1:{live_site.port}", "--board", board,
-         "--token", token, "--cache", str(cache), "--once", "--timeout", "20"],
+        [sys.executable, "-m", "boards.player", "--server", f"http://127.0.0.1:{live_site.port}",
+         *(["--board", board] if board else []), "--token", token, "--cache", str(cache), "--once", "--timeout", "20"],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
 def test_reference_player_against_the_real_server(live_site, tmp_path):
     board, token = _shell(live_site, SETUP).split()
     cache = tmp_path / "player"
-    first = _player(live_site, board, token, cache)
+    first = _player(live_site, None, token, cache)  # --server, --token, --cache: the board is asked for
     assert first.returncode == 0, first.stdout + first.stderr
+    assert json.loads((cache / "board.json").read_text())["board"] == int(board)
     held = json.loads((cache / "playlist.json").read_text())
     assert [i["title"] for i in held["items"]] == ["Thông báo cho đầu phát"]
     assert all((cache / "files" / i["sha256"]).stat().st_size == i["bytes"] for i in held["items"])
