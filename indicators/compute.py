@@ -292,7 +292,7 @@ def publication_moments(area, communes, since, until):
         add(path, first)
         add(path, last)
     logs = PageLogEntry.objects.filter(action="wagtail.publish", timestamp__gte=since, timestamp__lt=until,
-                                       page__in=content.values("pk"))
+                                       page__in=content.values("pk")).order_by()  # not the log's newest-first
     for path, moment in logs.values_list("page__path", "timestamp"):
         add(path, moment)
     return {commune: sorted(moments) for commune, moments in found.items()}
