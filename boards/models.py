@@ -295,8 +295,32 @@ class MediaSlide(ClusterableModel):
                 days = {-1}
             if not days or not days <= set(range(7)):
                 raise ValidationError({"weekdays": _("Ghi các số từ 0 (thứ Hai) đến 6 (Chủ nhật), cách nhau bởi dấu phẩy.")})
-        if self.video_id and not self.duration_seconds:
-            raise ValidationError({"duration_seconds": _("Cần thời lượng cho video.")})
+        if self.image_id:
+            width, height = self.image.width, self.image.height
+            if width and height and max(width, height) / min(width, height) > 10:
+                raise ValidationError({"image": _("Ảnh quá dài hoặc quá hẹp (%(w)s×%(h)s, tối đa 10:1) để lên bảng.")
+                                                % {"w": width, "h": height}})
+        if self.video_id:
+            clip = self._probe_video()
+            if not self.duration_seconds:  # the clip's own length, rounded up
+                self.duration_seconds = max(3, min(3600, int(-(-clip.seconds // 1))))
+
+    def _probe_video(self):
+        from .video import probe_clip
+
+        try:
+            try:
+                return probe_clip(self.video.file.path)
+            except NotImplementedError:  # remote storage: a local copy to read
+                import tempfile
+
+                with tempfile.NamedTemporaryFile(suffix=".mp4") as copy, self.video.file.open("rb") as source:
+                    for block in iter(lambda: source.read(1 << 20), b""):
+                        copy.write(block)
+                    copy.flush()
+                    return probe_clip(copy.name)
+        except ValueError as exc:
+            raise ValidationError({"video": str(exc)}) from None
 
 
 class RenderedFile(models.Model):

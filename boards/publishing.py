@@ -209,7 +209,18 @@ def _date_label(now):
 def store_file(data: bytes, kind: str, width: int, height: int, duration_s: float | None = None) -> RenderedFile:
     """Write `data` under MEDIA_ROOT/boards/<2 hex>/<sha256>.<kind> once (atomically) and record it
     (with its duration for audio)."""
-    digest = hashlib.sha256(data).hexdigest()
+    return store_blocks(lambda: (data,), kind, width, height, duration_s)
+
+
+def store_blocks(blocks, kind: str, width: int, height: int, duration_s: float | None = None) -> RenderedFile:
+    """store_file() for content read in blocks: `blocks()` gives an iterable of bytes, called once
+    to hash it and once more to write it when the file is new (a large upload never sits whole
+    in memory)."""
+    digest, size = hashlib.sha256(), 0
+    for block in blocks():
+        digest.update(block)
+        size += len(block)
+    digest = digest.hexdigest()
     existing = RenderedFile.objects.filter(sha256=digest).first()
     relative = f"boards/{digest[:2]}/{digest}.{kind}"
     target = os.path.join(settings.MEDIA_ROOT, relative)
@@ -217,7 +228,8 @@ def store_file(data: bytes, kind: str, width: int, height: int, duration_s: floa
         os.makedirs(os.path.dirname(target), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for block in blocks():
+                handle.write(block)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)  # readers see the whole file or none
     if existing is not None:
@@ -226,7 +238,7 @@ def store_file(data: bytes, kind: str, width: int, height: int, duration_s: floa
             RenderedFile.objects.filter(sha256=digest).update(duration_s=duration_s)
         return existing
     file, _created = RenderedFile.objects.get_or_create(
-        sha256=digest, defaults={"kind": kind, "path": relative, "size": len(data), "width": width, "height": height,
+        sha256=digest, defaults={"kind": kind, "path": relative, "size": size, "width": width, "height": height,
                                  "duration_s": duration_s})
     return file
 
@@ -240,17 +252,22 @@ def file_url(file):
 
 def _render(board, content):
     """The RenderedFile of one slide, rendered only when its inputs are new."""
-    from .rendering import render_slide
+    from .rendering import draw_plan, encode_png, plan_slide
     from .slide import cache_key
 
     key = cache_key(content, board.width, board.height, board.theme)
     cached = SlideCache.objects.filter(key=key).select_related("file").first()
     if cached is not None:
-        return cached.file, False
-    data = render_slide(content, board.width, board.height, board.theme)
+        return cached.file, False, []
+    plan = plan_slide(content, board.width, board.height, board.theme)
+    data = encode_png(draw_plan(plan, content.image_path))
     file = store_file(data, "png", board.width, board.height)
     SlideCache.objects.get_or_create(key=key, defaults={"file": file})
-    return file, True
+    return file, True, [TEXT_ROLES.get(t.role, t.role) for t in plan.texts if t.fitted.truncated]
+
+
+TEXT_ROLES = {"title": "tiêu đề", "summary": "tóm tắt", "label": "nhãn", "header": "tên đơn vị", "date": "ngày",
+              "caption": "chú thích"}
 
 
 def audio_rules(board):
@@ -322,10 +339,13 @@ def rebuild(board, now=None):
                 file = _video_clip(document)
                 kind = "video"
             else:
-                file, new = _render(board, candidate.payload)
+                file, new, cut = _render(board, candidate.payload)
                 rendered += new
                 frames.append((file, entry.duration_s))
                 kind = "video" if file.kind == "mp4" else "image"
+                if cut:  # it plays, but the editor should know the words did not all fit
+                    problems.append((candidate, "Đã lên bảng nhưng chữ không vừa, bị cắt bớt (…): " + ", ".join(cut)
+                                     + f". Rút gọn cho bảng {board.width}×{board.height}."))
         except Exception as exc:  # noqa: BLE001 - one item never blanks a board
             message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
             problems.append((candidate, message))
@@ -352,7 +372,14 @@ def rebuild(board, now=None):
         current = PlaylistVersion.objects.select_for_update().filter(board=board).order_by("-number").first()
         if current is not None and current.fingerprint == fingerprint:
             return current, False, rendered, problems
-    video = _playlist_video(board, frames) if board.wants_video and frames else None
+    video = None
+    if board.wants_video and frames:
+        try:
+            video = _playlist_video(board, frames)
+        except Exception as exc:  # noqa: BLE001 - the images still go out; the error is shown
+            log.warning("board %s: playlist video failed: %r", board.pk, exc)
+            RenderProblem.objects.create(board=board, item_key="video", title="Video danh sách phát",
+                                         message=f"Không tạo được video H.264: {exc}"[:2000])
     with transaction.atomic():
         current = PlaylistVersion.objects.select_for_update().filter(board=board).order_by("-number").first()
         if current is not None and current.fingerprint == fingerprint:
@@ -366,9 +393,12 @@ def rebuild(board, now=None):
 
 
 def _video_clip(document):
-    with document.file.open("rb") as handle:
-        data = handle.read()
-    return store_file(data, "mp4", 0, 0)
+    """An uploaded clip, re-served content-addressed (read in blocks, never whole in memory)."""
+    def blocks():
+        with document.file.open("rb") as handle:
+            yield from iter(lambda: handle.read(1 << 20), b"")
+
+    return store_blocks(blocks, "mp4", 0, 0)
 
 
 def _playlist_video(board, frames):

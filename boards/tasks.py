@@ -105,3 +105,16 @@ def prune_history(now=None):
         "problems": RenderProblem.objects.filter(at__lt=now - PROBLEMS_KEPT_DAYS * days).delete()[0],
         "samples": OnlineSample.objects.filter(at__lt=now - SAMPLES_KEPT_DAYS * days).delete()[0],
     }
+
+
+def on_media_slide_changed(sender, instance, **kwargs):
+    """post_save / post_delete of a MediaSlide: recompose its unit's boards after commit."""
+    from .models import Board
+
+    owner_id = instance.owner_id
+
+    def later():
+        for pk in Board.objects.filter(owner_id=owner_id, is_active=True).values_list("pk", flat=True):
+            enqueue("boards.tasks.rebuild_board", pk)
+
+    transaction.on_commit(later)

@@ -623,3 +623,41 @@ def probe(mp4_bytes: bytes, decode: bool = False) -> dict:
             container.seek(0)
             info["decoded_frames"] = sum(1 for _ in container.decode(stream))
     return info
+
+
+CLIP_CODECS = ("h264",)  # what cheap LED controllers and every player here decode
+CLIP_MAX_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class ClipInfo:
+    codec: str
+    width: int
+    height: int
+    seconds: float
+
+
+def probe_clip(path) -> ClipInfo:
+    """What an uploaded clip holds, read by its content (not its name): ValueError with a
+    Vietnamese message when it is not an H.264 video this project can play."""
+    try:
+        with av.open(str(path)) as container:
+            streams = container.streams.video
+            if not streams:
+                raise ValueError("Tệp không có hình video.")
+            stream = streams[0]
+            codec = stream.codec_context.name
+            seconds = float(container.duration / av.time_base) if container.duration else 0.0
+            if not seconds and stream.duration and stream.time_base:
+                seconds = float(stream.duration * stream.time_base)
+            info = ClipInfo(codec, stream.codec_context.width, stream.codec_context.height, seconds)
+            next(container.decode(stream))  # the first frame really decodes
+    except (av.error.FFmpegError, StopIteration, OSError) as exc:  # (some FFmpegErrors are ValueErrors too)
+        raise ValueError(f"Không đọc được video: {getattr(exc, 'strerror', None) or exc}") from None
+    if info.codec not in CLIP_CODECS:
+        raise ValueError(f"Video phải mã hoá H.264 (tệp này: {info.codec}). Hãy chuyển sang MP4 H.264.")
+    if not 0 < info.seconds <= CLIP_MAX_SECONDS:
+        raise ValueError("Video phải dài từ vài giây đến 1 giờ.")
+    if not (16 <= info.width <= 7680 and 16 <= info.height <= 7680):
+        raise ValueError(f"Kích thước video {info.width}×{info.height} không hợp lệ.")
+    return info

@@ -175,3 +175,68 @@ def test_unpublishing_takes_the_item_off_through_the_queue(commune, django_captu
     with django_capture_on_commit_callbacks(execute=True):
         gone.unpublish()
     assert [i["id"] for i in ours.current_version.items] == [f"announcement:{keep.pk}"]
+
+
+def _document(title, data, name):
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+
+    return get_document_model().objects.create(title=title, file=ContentFile(data, name=name))
+
+
+def _mp4v_clip(path):
+    """An MPEG-4 Part 2 clip (OpenCV's own encoder): a real video, but not H.264."""
+    import cv2
+    import numpy as np
+
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25, (64, 64))
+    for n in range(50):
+        writer.write(np.full((64, 64, 3), n * 5, dtype=np.uint8))
+    writer.release()
+    return path.read_bytes()
+
+
+@pytest.mark.django_db
+def test_an_uploaded_video_clip_is_checked_by_content_and_plays_as_it_is(commune, tmp_path,
+                                                                         django_capture_on_commit_callbacks):
+    import hashlib
+
+    from django.core.exceptions import ValidationError
+    from PIL import Image as PILImage
+
+    from boards.models import MediaSlide
+    from boards.video import encode_playlist_video
+
+    ours = board(commune, 384, 192)
+    clip = encode_playlist_video([(PILImage.new("RGB", (384, 192), (200, 30, 30)), 4.0)], 384, 192)
+    with django_capture_on_commit_callbacks(execute=True):  # saving a slide recomposes the unit's boards
+        slide = MediaSlide(owner=commune, title="Phim tuyên truyền an toàn giao thông",
+                           video=_document("Phim ATGT", clip, "atgt.mp4"))
+        slide.full_clean()
+        slide.save()
+    assert slide.duration_seconds == 4  # read from the clip
+    item = ours.current_version.items[0]
+    assert (item["id"], item["kind"], item["sha256"]) == (f"media:{slide.pk}", "video", hashlib.sha256(clip).hexdigest())
+    # Not a video, or a video the boards cannot play: refused by content, whatever the name.
+    for data, name, message in ((b"MZ\x90\x00 not a video at all" * 100, "virus.mp4", "Không đọc được video"),
+                                (_mp4v_clip(tmp_path / "cu.mp4"), "cu.mp4", "H.264")):
+        bad = MediaSlide(owner=commune, title="Tệp hỏng", video=_document("Tệp hỏng", data, name))
+        with pytest.raises(ValidationError) as raised:
+            bad.full_clean()
+        assert message in str(raised.value.message_dict["video"])
+    # Deleting the slide takes it off the boards.
+    with django_capture_on_commit_callbacks(execute=True):
+        slide.delete()
+    assert ours.current_version.items == []
+
+
+@pytest.mark.django_db
+def test_text_that_cannot_fit_plays_cut_and_the_editor_is_told(commune):
+    tiny = board(commune, 192, 96)
+    announcement(commune, ("Thông báo về việc tổ chức lấy ý kiến nhân dân đối với dự thảo quy hoạch sử dụng đất "
+                           "giai đoạn 2026–2030 của xã và kế hoạch sử dụng đất hằng năm trên địa bàn toàn xã, "
+                           "các thôn, ấp và khu dân cư có liên quan")[:250])
+    version, _created, _rendered, problems = rebuild(tiny)
+    assert len(version.items) == 1  # it still plays
+    assert any("bị cắt bớt" in message and "192×96" in message for _c, message in problems)
+    assert RenderProblem.objects.filter(board=tiny, message__contains="bị cắt bớt").exists()
