@@ -240,3 +240,16 @@ def test_text_that_cannot_fit_plays_cut_and_the_editor_is_told(commune):
     assert len(version.items) == 1  # it still plays
     assert any("bị cắt bớt" in message and "192×96" in message for _c, message in problems)
     assert RenderProblem.objects.filter(board=tiny, message__contains="bị cắt bớt").exists()
+
+
+@pytest.mark.django_db
+def test_the_slides_qr_code_decodes_to_the_page_on_its_commune_site(commune):
+    import cv2
+
+    screen = board(commune, 1920, 1080)
+    notice = announcement(commune, "Lịch thu gom rác thải sinh hoạt tháng 12")
+    entry = rebuild(screen)[0].items[0]
+    image = cv2.imread(os.path.join(settings.MEDIA_ROOT, entry["url"].removeprefix(settings.MEDIA_URL)))
+    decoded, _points, _straight = cv2.QRCodeDetector().detectAndDecode(image)
+    assert decoded == notice.full_url
+    assert decoded.startswith("http://an-truong.cang-long.tra-vinh.localhost")
