@@ -250,11 +250,11 @@ def sync_public_page(inquiry, user=None):
         log.warning("commune %s has no Hỏi đáp section; run provision", inquiry.commune_id)
         return None
     values = {
-        "title": inquiry.title,
+        "title": inquiry.public_title.strip() or inquiry.title,
         "kind": inquiry.kind,
         "topic": inquiry.topic,
         "asker": str(inquiry.public_name),
-        "question": inquiry.body,
+        "question": inquiry.public_body.strip() or inquiry.body,
         "location": inquiry.location,
         "asked_on": timezone.localdate(inquiry.received_at),
         "answer": inquiry.answer,

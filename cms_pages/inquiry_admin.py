@@ -37,7 +37,7 @@ from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
-from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, TitleColumn
 from wagtail.admin.views import generic
@@ -52,7 +52,8 @@ from .models import AreaPage, CommuneHomePage, Inquiry, InquiryKind, InquiryPhot
 from .models.inquiries import OPEN_STATUSES
 
 # Fields of the handling form, and the values save_handling() compares against.
-HANDLING_FIELDS = ["status", "reject_reason", "assigned_to", "deadline", "answer", "is_public"]
+HANDLING_FIELDS = ["status", "reject_reason", "assigned_to", "deadline", "answer", "is_public", "public_title",
+                   "public_body", "publish_photos"]
 LOG_TRANSFER = "tincoso.inquiry.transfer"
 LOG_TAKE_UP = "tincoso.inquiry.take_up"
 DASHBOARD_ITEMS = 5
@@ -726,6 +727,8 @@ class InquiryViewSet(ModelViewSet):
         FieldPanel("deadline"),
         FieldPanel("answer"),
         FieldPanel("is_public", heading=_("Công khai câu hỏi và trả lời")),
+        MultiFieldPanel([FieldPanel("public_title"), FieldPanel("public_body"), FieldPanel("publish_photos")],
+                        heading=_("Bản công khai (lược bỏ thông tin cá nhân)")),
     ]
 
     def construct_view(self, view_class, **kwargs):

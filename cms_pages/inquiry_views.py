@@ -183,7 +183,8 @@ def public_photo(request, index, photo_id):
     """A photo of a question published under this index; anything else is a 404."""
     photo = InquiryPhoto.objects.select_related("inquiry__public_page").filter(pk=photo_id).first()
     page = photo.inquiry.public_page if photo else None
-    if page is None or not page.live or not photo.inquiry.is_public or page.path[:-page.steplen] != index.path:
+    if (page is None or not page.live or not photo.inquiry.is_public or not photo.inquiry.publish_photos
+            or page.path[:-page.steplen] != index.path):
         raise Http404
     return photo_response(photo)
 

@@ -158,6 +158,15 @@ class Inquiry(models.Model):
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", editable=False)
     is_public = models.BooleanField(_("công khai câu hỏi và trả lời"), default=False)
+    public_title = models.CharField(
+        _("tiêu đề công khai"), max_length=200, blank=True,
+        help_text=_("Để trống: dùng tiêu đề người dân gửi. Sửa ở đây để lược bỏ tên, số điện thoại, địa chỉ nhà…"))
+    public_body = models.TextField(
+        _("nội dung công khai"), max_length=5000, blank=True,
+        help_text=_("Để trống: công khai nguyên văn. Bản sửa ở đây mới hiện trên trang; bản gốc của người dân giữ nguyên."))
+    publish_photos = models.BooleanField(
+        _("công khai ảnh kèm theo"), default=True,
+        help_text=_("Bỏ chọn nếu ảnh có mặt người, biển số xe, giấy tờ cá nhân."))
     public_page = models.OneToOneField("cms_pages.AnsweredQuestionPage", null=True, blank=True,
                                        on_delete=models.SET_NULL, related_name="inquiry", editable=False)
     received_at = models.DateTimeField(_("ngày tiếp nhận"), default=timezone.now, db_index=True)

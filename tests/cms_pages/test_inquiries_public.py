@@ -342,3 +342,27 @@ def test_the_communes_editors_are_told_of_a_new_question(client, commune, other_
     inquiry = Inquiry.objects.get()
     assert [m.to for m in mail.outbox] == [["bt@antruong.example.vn"]]
     assert inquiry.title in mail.outbox[0].subject and f"/admin/hoi-dap/edit/{inquiry.pk}/" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_the_public_version_leaves_out_personal_details_and_photos(client, commune, django_user_model):
+    data = fill(client, kind="phan_anh", topic="moi_truong", title="Phản ánh của ông Ba ở số nhà 12 ấp Xóm Giữa",
+                body="Nhà tôi (số 12, ấp Xóm Giữa, ĐT 0912 345 678) bị nước thải của cơ sở bên cạnh tràn vào.",
+                photos=_jpeg_with_gps())
+    post(client, data)
+    inquiry = Inquiry.objects.get()
+    photo = inquiry.photos.get()
+    inquiry.public_title = "Phản ánh nước thải tràn vào nhà dân ở ấp Xóm Giữa"
+    inquiry.public_body = "Nhà một hộ dân ở ấp Xóm Giữa bị nước thải của cơ sở bên cạnh tràn vào."
+    inquiry.publish_photos = False
+    answer(inquiry, django_user_model.objects.create_user("canbo-luoc-bo"), "<p>Đã kiểm tra, yêu cầu cơ sở khắc phục.</p>")
+    page = AnsweredQuestionPage.objects.get()
+    html = client.get(page.url_path[len(commune.url_path) - 1:], HTTP_HOST=HOST).content.decode()
+    assert "Phản ánh nước thải tràn vào nhà dân ở ấp Xóm Giữa" in html and "bị nước thải" in html
+    assert "0912 345 678" not in html and "số 12" not in html and "ông Ba" not in html
+    assert f"/hoi-dap/anh/{photo.pk}/" not in html
+    assert client.get(f"/hoi-dap/anh/{photo.pk}/", HTTP_HOST=HOST).status_code == 404
+    inquiry.refresh_from_db()
+    assert "0912 345 678" in inquiry.body  # the citizen's own words are kept for the handlers
+    found = client.get("/api/search", {"q": "so nha 12"}, HTTP_HOST=HOST).json()
+    assert found["total"] == 0
