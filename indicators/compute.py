@@ -31,11 +31,17 @@ Two kinds of indicator:
                 plan speaks of district-level screens. In the 2-level structure (no
                 districts) the indicator does not apply ("không áp dụng"), rather than 0%.
                 For a district area the district is its own denominator (0/1 or 1/1).
-  online        Active boards of the area (owned by the area, its portals or its communes,
-                created before T) that are online at T by boards.monitoring.board_state: seen
-                within 1.5 × their polling interval before T.
+  online        Boards of the area (owned by the area, its portals or its communes) online at T.
+                Now (a period still running): every active board by boards.monitoring.board_state,
+                seen within 1.5 × its polling interval (BoardStatus.last_seen_at). At a past
+                moment: the monitoring's own record, the OnlineSample of each owner unit taken
+                in the 10 minutes up to T (online / active boards then, every 5 minutes while
+                the worker runs). For a unit with no sample there (the worker was down, or the
+                moment precedes the monitoring) its active boards made before T are judged from
+                the heartbeat history, which keeps one heartbeat an hour per board
+                (boards/api.py): online when one lies within 1 h + 1.5 × the interval before T.
 
-  Boards are the ones active now (the registry keeps no history of is_active).
+  Otherwise boards are the ones active now (the registry keeps no history of is_active).
 
 - Flow over the period P (local days start..end):
 
@@ -55,7 +61,8 @@ commune-level units) and "phường, thị trấn" (phuong, thi_tran), reported 
 Cost: a fixed number of queries whatever the number of communes, boards or trend points —
 the publications of the whole window in two queries, each board's last heartbeat before
 every point in one query (correlated subqueries on the (board, received_at) index), the
-inquiries in one, the pushed items and plays in a few.
+monitoring's samples around every point in one, the inquiries in one, the pushed items and
+plays in a few.
 """
 
 import bisect
@@ -68,12 +75,14 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from wagtail.models import Page, PageLogEntry
 
-from boards.monitoring import board_state
+from boards.api import HEARTBEAT_HISTORY_EVERY
+from boards.monitoring import SAMPLE_EVERY, board_state, offline_after
 from cms_pages import inquiry_stats as stats
 from cms_pages.tree_queries import next_path
 
 WEBSITE_WINDOW = datetime.timedelta(days=30)
 BOARD_WINDOW = datetime.timedelta(hours=24)
+SAMPLE_WINDOW = 2 * SAMPLE_EVERY  # an OnlineSample this recent stands for the moment
 TREND_POINTS = 12
 # Periods up to this many days get weekly trend points; longer ones monthly.
 SHORT_PERIOD_DAYS = 31
@@ -343,6 +352,28 @@ def board_rows(area, moments):
     return rows
 
 
+def online_samples(area, moments):
+    """[{unit path: (online, total)}] per moment: each owner unit's latest OnlineSample in
+    (moment − SAMPLE_WINDOW, moment] (one query for every moment)."""
+    from boards.models import OnlineSample
+
+    found = [{} for _ in moments]
+    if not moments:
+        return found
+    windows = Q()
+    for moment in moments:
+        windows |= Q(at__gt=moment - SAMPLE_WINDOW, at__lte=moment)
+    latest = [{} for _ in moments]
+    rows = (OnlineSample.objects.filter(subtree_q("unit__path", area)).filter(windows).order_by()
+            .values_list("unit__path", "at", "online", "total"))
+    for path, at, online, total in rows:
+        for index, moment in enumerate(moments):
+            if moment - SAMPLE_WINDOW < at <= moment and (path not in latest[index] or at > latest[index][path]):
+                latest[index][path] = at
+                found[index][path] = (online, total)
+    return found
+
+
 def districts_of(area):
     """The districts the large-board indicator is about: those below a province (3-level
     structure), the area itself when it is a district, none in the 2-level structure."""
@@ -455,8 +486,10 @@ def pushed_figures(area, period, communes, districts):
 class _State:
     """Per-commune, per-board and per-district truth values at every trend moment."""
 
-    def __init__(self, communes, districts, boards, publications, moments):
+    def __init__(self, communes, districts, boards, publications, moments, samples, live_index):
         self.moments = moments
+        self.samples = samples  # per moment: {unit path: (online, total)}; {} for the live moment
+        self.live_index = live_index  # the moment that is now, if any
         n = len(moments)
         self.live = {}
         for commune in communes:
@@ -478,7 +511,10 @@ class _State:
             for index, moment in enumerate(moments):
                 last = board.last_seen[index]
                 seen.append(last is not None and last >= moment - BOARD_WINDOW)
-                online.append(board_state(board, _Status(last), moment, current_version=0).online)
+                if index == live_index:
+                    online.append(board_state(board, _Status(last), moment, current_version=0).online)
+                else:  # from the hourly history, for units the monitoring has no sample of
+                    online.append(last is not None and last >= moment - HEARTBEAT_HISTORY_EVERY - offline_after(board))
                 exists.append(board.created_at < moment)
             self.seen[board.pk], self.online[board.pk], self.exists[board.pk] = seen, online, exists
             if board.owner_id in commune_ids:
@@ -495,7 +531,22 @@ class _State:
             for d in districts
         }
 
-    def as_of(self, index, communes, districts, boards, large_applicable):
+    def online_ratio(self, index, prefix, boards):
+        """Boards online at moment `index` among those owned under `prefix` (None: none)."""
+        if prefix is None:
+            return Ratio()
+        sampled = {path: value for path, value in self.samples[index].items() if path.startswith(prefix)}
+        online = sum(value[0] for value in sampled.values())
+        total = sum(value[1] for value in sampled.values())
+        for board in boards:
+            if (board.owner_path in sampled or not board.owner_path.startswith(prefix)
+                    or not self.exists[board.pk][index]):
+                continue
+            total += 1
+            online += self.online[board.pk][index]
+        return Ratio(online, total)
+
+    def as_of(self, index, communes, districts, boards, large_applicable, prefix):
         websites = {key: Ratio() for key in GROUP_KEYS}
         seen = {key: Ratio() for key in GROUP_KEYS}
         for commune in communes:
@@ -506,8 +557,7 @@ class _State:
             large = Ratio(sum(1 for d in districts if self.district_large[d.pk][index]), len(districts))
         else:
             large = NOT_APPLICABLE
-        present = [b for b in boards if self.exists[b.pk][index]]
-        online = Ratio(sum(1 for b in present if self.online[b.pk][index]), len(present))
+        online = self.online_ratio(index, prefix, boards)
         return AsOf(
             moment=self.moments[index],
             websites=sum(websites.values(), Ratio()), websites_by_type=websites,
@@ -538,7 +588,11 @@ def compute(area, period, now=None, trend=True):
     has_districts = bool(districts)
     publications = publication_moments(area, communes, moments[0] - WEBSITE_WINDOW, moments[-1])
     boards = board_rows(area, moments)
-    state = _State(communes, districts, boards, publications, moments)
+    live_index = last if is_current else None
+    samples = online_samples(area, [m for i, m in enumerate(moments) if i != live_index])
+    if live_index is not None:
+        samples.insert(live_index, {})
+    state = _State(communes, districts, boards, publications, moments, samples, live_index)
 
     from cms_pages.models import CommuneHomePage, Inquiry
 
@@ -547,14 +601,14 @@ def compute(area, period, now=None, trend=True):
     figures = stats.figures(inquiries, period, today=stats.local_date(now))
     pushed_total, pushed_by_district = pushed_figures(area, period, communes, districts)
 
-    def row(kind, name, code, members, member_districts, member_boards, large_applicable, pushed=None):
+    def row(kind, name, code, members, member_districts, member_boards, large_applicable, prefix, pushed=None):
         return Row(
             kind=kind, name=name, code=code, communes=len(members), communes_by_type=_count_types(members),
-            as_of=state.as_of(last, members, member_districts, member_boards, large_applicable),
+            as_of=state.as_of(last, members, member_districts, member_boards, large_applicable, prefix),
             inquiries=stats.total(figures.get(c.pk, stats.Figures()) for c in members), pushed=pushed,
         )
 
-    total = row("total", area.title, area.code, communes, districts, boards, has_districts, pushed_total)
+    total = row("total", area.title, area.code, communes, districts, boards, has_districts, area.path, pushed_total)
     report = Report(area=area, period=period, as_of=as_of, is_current=is_current, computed_at=now, total=total,
                     has_districts=has_districts, publications_since=moments[0] - WEBSITE_WINDOW)
 
@@ -563,20 +617,22 @@ def compute(area, period, now=None, trend=True):
             members = [c for c in communes if c.path.startswith(district.path)]
             member_boards = [b for b in boards if b.owner_path.startswith(district.path)]
             report.districts.append(row("district", district.title, district.code, members, [district],
-                                        member_boards, True, pushed_by_district.get(district.pk, Pushed())))
+                                        member_boards, True, district.path,
+                                        pushed_by_district.get(district.pk, Pushed())))
     for key, label, _ in TYPE_GROUPS:
         members = [c for c in communes if GROUP_OF_TYPE.get(c.unit_type, "xa") == key]
-        report.types.append(row("type", label, key, members, [], [], False))
+        report.types.append(row("type", label, key, members, [], [], False, None))
     for commune in communes:
         own = [b for b in boards if b.owner_id == commune.pk]
-        line = row("commune", commune.title, commune.code, [commune], [], own, False)
+        line = row("commune", commune.title, commune.code, [commune], [], own, False, commune.path)
         published = publications.get(commune.pk, [])
         index = bisect.bisect_left(published, as_of)
         line.last_publication = published[index - 1] if index else None
         line.board_count = len(own)
         report.communes.append(line)
     if trend:
-        report.trend = [state.as_of(i, communes, districts, boards, has_districts) for i in range(len(moments))]
+        report.trend = [state.as_of(i, communes, districts, boards, has_districts, area.path)
+                        for i in range(len(moments))]
     else:
         report.trend = [total.as_of]
     return report

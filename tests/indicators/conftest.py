@@ -3,6 +3,7 @@
 trấn Càng Long).
 
 The period is November 2026, so T ("as of") = 01/12/2026 00:00 (Vietnam). Windows:
+monitoring samples (T − 10 min, T],
 websites [01/11 00:00, 01/12 00:00), boards seen [30/11 00:00, 01/12 00:00). The trend is weekly
 (a month is a short period): its point before T is T − 7 days = 24/11 00:00, with windows
 [25/10, 24/11) and [23/11, 24/11). Every fact below says what it counts for; the expected
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from wagtail.models import Page, PageLogEntry
 
-from boards.models import Board, BoardStatus, Heartbeat, PlayRecord
+from boards.models import Board, BoardStatus, Heartbeat, OnlineSample, PlayRecord
 from cms_pages.inquiry_stats import Period
 from cms_pages.models import (AnnouncementIndexPage, AnnouncementPage, AreaPage, CommuneHomePage,
                               DocumentIndexPage, EmergencyAlertPage, Inquiry, LegalDocumentPage, NewsIndexPage,
@@ -168,6 +169,17 @@ def world(db):
     board(w.cau_ke, "Bảng thường Cầu Kè", heartbeats=[at(2026, 11, 30, 22)])  # seen but not large; offline
     board(w.tra_cu_commune, "Bảng lớn của xã", large=True,
           heartbeats=[at(2026, 11, 30, 23, 58)])  # a commune's: not a district's large board; online
+
+    # The monitoring's samples (owner unit: online / active boards), what "online" reads at a past moment.
+    sample = lambda unit, moment, online, total: OnlineSample.objects.create(  # noqa: E731
+        unit=unit, at=moment, online=online, total=total)
+    w.samples_at = at(2026, 11, 30, 23, 58)
+    for unit, online, total in [(w.an_truong, 1, 1), (w.cang_long, 1, 1), (w.my_cam, 0, 1),
+                                (w.dh_large.owner, 0, 1), (w.cau_ke, 0, 1), (w.tra_cu_commune, 1, 1)]:
+        sample(unit, w.samples_at, online, total)
+    sample(w.thi_tran, at(2026, 11, 30, 23, 49), 1, 1)  # 11 minutes before T: too old to stand for T
+    sample(w.my_cam, at(2026, 12, 1, 0, 1), 1, 1)  # after T
+    sample(w.an_truong, at(2026, 11, 23, 23, 57), 1, 1)  # stands for T − 7 d
 
     # Inquiries answered in November.
     d = datetime.date

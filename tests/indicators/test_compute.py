@@ -47,8 +47,9 @@ def test_district_figures(world):
     assert a.boards == r(2, 14)
     assert a.boards_by_type == {"xa": r(1, 13), "phuong_thi_tran": r(1, 1)}
     assert a.large_boards == r(1, 1)  # the district's own LED screen, 23:10
-    # Active boards made before T: A1, Mỹ Cẩm's, thị trấn's, the LED; online: A1 (4 min, refresh
-    # 5 min) and the LED (50 min, refresh 1 h).
+    # The samples of 30/11 23:58: An Trường 1/1, the district (its LED) 1/1, Mỹ Cẩm 0/1; thị trấn has
+    # none recent enough, so its board (made before T) is judged from its history: last seen 20:00,
+    # more than 1 h + 7.5 min before T: offline. Tân An's board was made after T.
     assert a.online == r(2, 4)
     # Answered in November: An Trường 2 (1 on time), Mỹ Cẩm 1 (on its deadline day) → 2 of 3.
     assert (row.inquiries.received, row.inquiries.answered, row.inquiries.answered_on_time) == (3, 3, 2)
@@ -68,7 +69,7 @@ def test_province_figures_and_district_rows(world):
     assert a.boards == r(3, 104)  # An Trường, thị trấn Càng Long, the Trà Cú commune
     assert a.boards_by_type == {"xa": r(2, 85), "phuong_thi_tran": r(1, 19)}
     assert a.large_boards == r(1, 9)  # Càng Long only (Duyên Hải's not seen; Cầu Kè's not large)
-    assert a.online == r(3, 7)  # A1, the LED, the Trà Cú commune's board; of 7 active before T
+    assert a.online == r(3, 7)  # samples: An Trường, the LED, the Trà Cú commune; thị trấn from history
     assert report.total.on_time == r(3, 4)
     p = report.total.pushed
     # S1, E1 and the province's P1 (Duyên Hải's 7 communes + An Trường); P1 × 2 on Duyên Hải's LED.
@@ -123,7 +124,7 @@ def test_weekly_trend_of_a_month(world):
     assert before.websites_by_type == {"xa": r(3, 13), "phuong_thi_tran": r(0, 1)}
     assert before.boards == r(1, 14)  # A1 on 23/11 12:00
     assert before.large_boards == r(0, 1)
-    assert before.online == r(0, 4)
+    assert before.online == r(1, 4)  # An Trường's sample of 23/11 23:57; the others from history: offline
     province = compute(world.province, NOVEMBER, now=NOW)
     assert province.trend[-2].websites == r(3, 104)  # Đông Hải only on 25/11
 
@@ -146,6 +147,27 @@ def test_current_period_is_counted_up_to_now(world):
     # A1's latest heartbeat (its status, 04/12 10:00) is 26 h old; nothing else is newer.
     assert report.total.as_of.boards == r(0, 14)
     assert report.total.as_of.online.total == 5  # Tân An's board exists now
+
+
+def test_online_at_a_past_moment_without_samples_reads_the_hourly_history(world):
+    """No sample near T for a unit: its boards count from the heartbeat history (one an hour)."""
+    from cms_pages.models import CommuneHomePage
+    from boards.models import OnlineSample
+
+    district = AreaPage.objects.get(structure="2024", level="district", code="846")  # Tiểu Cần
+    first, second = CommuneHomePage.objects.filter(path__startswith=district.path).order_by("path")[:2]
+    board(first, "55 phút trước", heartbeats=[T - datetime.timedelta(minutes=55)])  # ≤ 1 h + 7.5 min: online
+    board(first, "70 phút trước", heartbeats=[T - datetime.timedelta(minutes=70)])  # > 1 h + 7.5 min: offline
+    board(first, "Chu kỳ 1 giờ", refresh_seconds=3600, heartbeats=[T - datetime.timedelta(hours=2)])  # ≤ 2.5 h
+    board(second, "Có mẫu giám sát", heartbeats=[T - datetime.timedelta(minutes=1)])
+    OnlineSample.objects.create(unit=second, at=T - datetime.timedelta(minutes=3), online=0, total=1)  # wins
+    report = compute(district, NOVEMBER, now=NOW)
+    assert report.total.as_of.online == r(2, 4)
+    rows = {row.code: row for row in report.communes}
+    assert rows[first.code].as_of.online == r(2, 3) and rows[second.code].as_of.online == r(0, 1)
+    # Now (a running period) every board is judged from its last heartbeat by board_state.
+    assert compute(district, Period.month(2026, 12), now=T + datetime.timedelta(minutes=1)).total.as_of.online == r(
+        1, 4)
 
 
 def test_deliveries_follow_reached_communes(world):
