@@ -11,7 +11,9 @@ the child process, with --days days (default 400) of:
   commune published (each commune has its own rhythm, from daily to idle for months);
 - boards: --boards-per-commune boards per commune, a large LED board in 6 of the 9 districts and
   two province screens; each board alive on most days (its own reliability) with a heartbeat
-  every --heartbeat-minutes on those days, and its BoardStatus;
+  every --heartbeat-minutes on those days (the server keeps one an hour), and its BoardStatus;
+  the monitoring's OnlineSample of each owner unit every --sample-minutes (default 30; the
+  worker takes one every 5);
 - citizens' questions: --questions per commune, most answered, some late;
 - source items and alerts pushed by the districts and the province, each played 12 times a day
   for a week on every board of the communes it reached.
@@ -106,14 +108,17 @@ def fill(a, rng):
     per_day = int(datetime.timedelta(days=1) / step)
     total_heartbeats = 0
     statuses = []
+    alive_days = {}  # board id: (first day, [alive on day n])
     with transaction.atomic():
         for board in boards:
             reliability = rng.choice([0.2, 0.6, 0.9, 0.97, 0.99])
             born = start + datetime.timedelta(days=rng.randint(0, 120))
             batch, last = [], None
             day = born
+            alive_days[board.pk] = (born, [])
             while day < now:
-                if rng.random() < reliability:
+                alive_days[board.pk][1].append(rng.random() < reliability)
+                if alive_days[board.pk][1][-1]:
                     for k in range(per_day):
                         moment = day + k * step
                         if moment >= now:
@@ -140,6 +145,36 @@ def fill(a, rng):
         BoardStatus.objects.bulk_create(statuses)
     counts["boards"] = len(boards)
     counts["heartbeats"] = total_heartbeats
+
+    # The monitoring's samples (OnlineSample per owner unit), every --sample-minutes back from now
+    # (so that the trend's moments, whole days before now, fall on one).
+    from boards.models import OnlineSample
+
+    sample_step = datetime.timedelta(minutes=a.sample_minutes)
+    one_day = datetime.timedelta(days=1)
+    by_unit = {}
+    for board in boards:
+        by_unit.setdefault(board.owner_id, []).append(alive_days[board.pk])
+    samples, total_samples = [], 0
+    moment = now - sample_step
+    with transaction.atomic():
+        while moment >= start:
+            for unit, histories in by_unit.items():
+                online = total = 0
+                for born, alive in histories:
+                    if born <= moment:
+                        total += 1
+                        index = int((moment - born) / one_day)
+                        online += index < len(alive) and alive[index]
+                samples.append(OnlineSample(at=moment, unit_id=unit, online=online, total=total))
+            if len(samples) >= 20000:
+                OnlineSample.objects.bulk_create(samples, batch_size=5000)
+                total_samples += len(samples)
+                samples = []
+            moment -= sample_step
+        OnlineSample.objects.bulk_create(samples, batch_size=5000)
+        total_samples += len(samples)
+    counts["online samples"] = total_samples
 
     # Questions.
     inquiries = []
@@ -269,6 +304,7 @@ def child_run(a):
         "online": f"{report.total.as_of.online.count}/{report.total.as_of.online.total}",
         "answered on time": f"{report.total.on_time.count}/{report.total.on_time.total}",
         "plays this year": report.total.pushed.plays,
+        "online at the trend's points": " ".join(f"{p.online.count}/{p.online.total}" for p in report.trend),
     }
     c.emit({
         "machine": machine_info(connection), "counts": counts, "fill_seconds": fill_seconds,
@@ -286,6 +322,8 @@ def main():
     parser.add_argument("--days", type=int, default=400)
     parser.add_argument("--heartbeat-minutes", type=int, default=60)
     parser.add_argument("--boards-per-commune", type=int, default=2)
+    parser.add_argument("--sample-minutes", type=int, default=30,
+                        help="monitoring samples (the worker takes one every 5 minutes; 30 keeps the fill short)")
     parser.add_argument("--questions", type=int, default=12, help="per commune")
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--seed", type=int, default=20261215)
@@ -311,6 +349,7 @@ def main():
                        env=env, check=True, cwd=c.REPO, stdout=subprocess.DEVNULL)
         print("fill a year of data and measure …", flush=True)
         args = ["--child", "--db-url", url, "--days", str(a.days), "--heartbeat-minutes", str(a.heartbeat_minutes),
+                "--sample-minutes", str(a.sample_minutes),
                 "--boards-per-commune", str(a.boards_per_commune), "--questions", str(a.questions),
                 "--runs", str(a.runs), "--seed", str(a.seed)]
         result, _ = c.run_child(__file__, args, env={"MEDIA_ROOT": str(tmp / "media")})
