@@ -16,6 +16,7 @@ random board's playlist as fast as they can:
   3. full JSON     GET playlist.json, no validator (items read, URLs composed)
   4. full SMIL     GET playlist.smil, no validator
   5. media range   GET media/<sha>.png with Range: bytes=0-4095
+  6. heartbeat     POST heartbeat (what each poll is followed by: a write per request)
 
 For each: requests/s, p50 and p99 latency, and any unexpected status. The clients share the
 machine with the server, so the figures are a floor.
@@ -23,6 +24,7 @@ machine with the server, so the figures are a floor.
 
 import argparse
 import http.client
+import json
 import multiprocessing
 import os
 import random
@@ -109,11 +111,16 @@ def _client(args):
                 path = f"/api/boards/v1/{board_id}/playlist.json"
             elif phase == "full SMIL":
                 path = f"/api/boards/v1/{board_id}/playlist.smil"
+            elif phase == "heartbeat":
+                path = f"/api/boards/v1/{board_id}/heartbeat"
+                headers["Content-Type"] = "application/json"
             else:
                 path, headers = f"/api/boards/v1/media/{sha}.png", {"Host": HOST, "Range": "bytes=0-4095"}
+            method = "POST" if phase == "heartbeat" else "GET"
+            body = HEARTBEAT_BODY if phase == "heartbeat" else None
             t0 = time.perf_counter()
             try:
-                conn.request("GET", path, headers=headers)
+                conn.request(method, path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 status = response.status
@@ -136,7 +143,11 @@ def _client(args):
     return latencies, statuses
 
 
-EXPECTED = {"poll 304": 304, "poll IMS 304": 304, "full JSON": 200, "full SMIL": 200, "media range": 206}
+EXPECTED = {"poll 304": 304, "poll IMS 304": 304, "full JSON": 200, "full SMIL": 200, "media range": 206,
+            "heartbeat": 200}
+# What the reference player sends after each poll (same version each time: the history keeps one an hour).
+HEARTBEAT_BODY = json.dumps({"version": 1, "playing": "media:0", "cache_bytes": 1234567, "free_bytes": 9876543210,
+                             "uptime_s": 3600, "errors": [], "player": {"name": "tincoso-player", "version": "1"}})
 
 
 def run_phase(port, phase, boards, clients, threads, seconds):
