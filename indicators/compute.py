@@ -312,7 +312,8 @@ class BoardRow:
     pk: int
     owner_id: int
     owner_path: str
-    large: bool
+    large: bool  # a large screen (a loudspeaker cluster never is)
+    screen: bool  # an e-board (LED/LCD), not a loudspeaker cluster
     refresh_seconds: int
     created_at: datetime.datetime
     last_seen: list  # the last heartbeat before each trend moment (None: never)
@@ -336,7 +337,7 @@ def board_rows(area, moments):
         for index, moment in enumerate(moments)
     }
     boards = (Board.objects.filter(subtree_q("owner__path", area), is_active=True).annotate(**annotations)
-              .values("pk", "owner_id", "owner__path", "large", "refresh_seconds", "created_at",
+              .values("pk", "owner_id", "owner__path", "large", "kind", "refresh_seconds", "created_at",
                       "status__last_seen_at", *annotations))
     rows = []
     for values in boards:
@@ -347,7 +348,8 @@ def board_rows(area, moments):
             if status_seen is not None and status_seen < moment and (seen is None or status_seen > seen):
                 seen = status_seen
             last_seen.append(seen)
-        rows.append(BoardRow(values["pk"], values["owner_id"], values["owner__path"], values["large"],
+        rows.append(BoardRow(values["pk"], values["owner_id"], values["owner__path"],
+                             values["large"] and values["kind"] != "audio", values["kind"] != "audio",
                              values["refresh_seconds"], values["created_at"], last_seen))
     return rows
 
@@ -517,7 +519,7 @@ class _State:
                     online.append(last is not None and last >= moment - HEARTBEAT_HISTORY_EVERY - offline_after(board))
                 exists.append(board.created_at < moment)
             self.seen[board.pk], self.online[board.pk], self.exists[board.pk] = seen, online, exists
-            if board.owner_id in commune_ids:
+            if board.owner_id in commune_ids and board.screen:  # loudspeakers are not e-boards
                 self.boards_of_commune.setdefault(board.owner_id, []).append(board.pk)
             district = owner_district.get(board.owner_id)
             if district is not None and board.large:

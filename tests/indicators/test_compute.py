@@ -225,3 +225,18 @@ def test_two_level_structure_has_no_district_indicator(two_level_province):
     assert report.total.as_of.online == r(1, 1)  # the province's own board
     assert [row.code for row in report.communes] == ["03390", "03388", "03394"]  # by name: Bình Lư, Đoàn Kết, Sin Suối Hồ
     assert all(p.large_boards == NOT_APPLICABLE for p in report.trend)
+
+
+def test_a_loudspeaker_cluster_is_not_an_e_board(world):
+    """Tân Bình has no e-board; a loudspeaker cluster seen on 30/11 does not make it one, nor does a
+    "large" cluster of the district count as a large screen."""
+    from .conftest import at, board, commune
+
+    before = compute(world.cang_long, NOVEMBER, now=NOW).total.as_of
+    board(commune("29284"), "Cụm loa trung tâm xã Tân Bình", kind="audio", width=None, height=None,
+          heartbeats=[at(2026, 11, 30, 12)])
+    board(world.cang_long, "Cụm loa lớn của huyện", kind="audio", width=None, height=None, large=True,
+          heartbeats=[at(2026, 11, 30, 23, 50)])
+    after = compute(world.cang_long, NOVEMBER, now=NOW).total.as_of
+    assert after.boards == before.boards == r(2, 14)
+    assert after.large_boards == before.large_boards
