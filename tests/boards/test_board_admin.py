@@ -96,8 +96,13 @@ def test_absurd_board_sizes_are_refused_with_a_message(client, editor, commune, 
 
 @pytest.mark.django_db
 def test_preview_shows_the_playlist_and_any_slide_at_full_size(client, editor, commune):
+    import datetime
+
+    from django.utils import timezone
+
     board = _board(commune, "Bảng hội trường", 1080, 1920)
-    notice = announcement(commune, "Thông báo tiếp công dân định kỳ")
+    until = timezone.localtime().replace(second=0, microsecond=0) + datetime.timedelta(days=3)
+    notice = announcement(commune, "Thông báo tiếp công dân định kỳ", valid_until=until)
     client.force_login(editor)
     page = client.get(f"/admin/bang-dien-tu/preview/{board.pk}/").content.decode()
     assert "Chưa có danh sách phát" in page and "Thông báo tiếp công dân định kỳ" in page
@@ -106,6 +111,7 @@ def test_preview_shows_the_playlist_and_any_slide_at_full_size(client, editor, c
     page = client.get(f"/admin/bang-dien-tu/preview/{board.pk}/").content.decode()
     assert f"phiên bản {version.number}" in page and version.items[0]["url"] in page
     assert "aspect-ratio:1080 / 1920" in page
+    assert f"đến {until:%H:%M %d/%m/%Y}" in page  # the item's end, in local time
     slide = client.get(f"/admin/bang-dien-tu/preview/{board.pk}/slide/announcement:{notice.pk}/")
     assert slide.status_code == 200 and slide["Content-Type"] == "image/png"
     assert Image.open(io.BytesIO(slide.content)).size == (1080, 1920)
