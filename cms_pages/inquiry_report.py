@@ -54,6 +54,15 @@ def units_for_user(user):
             return []
         in_groups = Q(editors_group__in=group_ids) | Q(moderators_group__in=group_ids)
         units = list(AreaPage.objects.filter(in_groups)) + list(CommuneHomePage.objects.filter(in_groups))
+    return labelled_in_order(units, "report_label")
+
+
+def labelled_in_order(units, attribute):
+    """`units` (AreaPage, CommuneHomePage) in structure, province, level and name order, each
+    with its label ("Huyện Càng Long – Tỉnh Trà Vinh", plus the structure when both occur) set
+    as `attribute`."""
+    from .models import AreaPage
+
     provinces = {p.path: p for p in AreaPage.objects.filter(level="province").only("path", "title", "short_name")}
     structures = {u.structure for u in units}
 
@@ -72,7 +81,7 @@ def units_for_user(user):
             label = f"{label} – {province.title}"
         if len(structures) > 1:
             label = f"{label} ({STRUCTURE_NOTES.get(unit.structure, unit.structure)})"
-        unit.report_label = label
+        setattr(unit, attribute, label)
         key = (unit.structure, stats.name_key(province.short_name) if province else [],
                province.path if province else "", LEVEL_ORDER.get(unit.level, 3), stats.name_key(unit.short_name),
                unit.path)

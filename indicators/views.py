@@ -25,7 +25,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from cms_pages import inquiry_stats as stats
-from cms_pages.inquiry_report import STRUCTURE_NOTES, _request_units, period_choices, units_for_user
+from cms_pages.inquiry_report import _request_units, labelled_in_order, period_choices, units_for_user
 
 from . import report as presentation
 from .compute import PeriodError, as_of_moment, compute, subtree_q
@@ -59,27 +59,7 @@ def areas_for_user(user, units=None):
         for area in [a for a in own if a.level == "province"]:
             for district in AreaPage.objects.filter(subtree_q("path", area), level="district"):
                 found.setdefault(district.pk, district)
-    provinces = {p.path: p for p in AreaPage.objects.filter(level="province").only("path", "title", "short_name")}
-    structures = {a.structure for a in found.values()}
-
-    def province_of(area):
-        return provinces.get(area.path[: 2 * AreaPage.steplen]) or next(
-            (p for path, p in provinces.items() if area.path.startswith(path)), None)
-
-    decorated = []
-    for area in found.values():
-        province = province_of(area)
-        label = area.title
-        if province is not None and province.pk != area.pk:
-            label = f"{label} – {province.title}"
-        if len(structures) > 1:
-            label = f"{label} ({STRUCTURE_NOTES.get(area.structure, area.structure)})"
-        area.indicators_label = label
-        key = (area.structure, stats.name_key(province.short_name) if province else [],
-               province.path if province else "", LEVEL_ORDER[area.level], stats.name_key(area.short_name), area.path)
-        decorated.append((key, area))
-    decorated.sort(key=lambda pair: pair[0])
-    return [area for _, area in decorated]
+    return labelled_in_order(list(found.values()), "indicators_label")
 
 
 def request_areas(request):

@@ -372,11 +372,19 @@ class AnnouncementPage(VietnameseSlugMixin, CachedPageMixin, ListenMixin, Printa
         return None
 
 
-class AnnouncementAttachment(Orderable):
-    page = ParentalKey(AnnouncementPage, related_name="attachments", on_delete=models.CASCADE)
+class Attachment(Orderable):
+    """A file attached to a page (its `page` ParentalKey, related_name "attachments", is the subclass's)."""
+
     document = models.ForeignKey("wagtaildocs.Document", verbose_name=_("tệp"), on_delete=models.CASCADE,
                                  related_name="+")
     panels = [FieldPanel("document")]
+
+    class Meta(Orderable.Meta):
+        abstract = True
+
+
+class AnnouncementAttachment(Attachment):
+    page = ParentalKey(AnnouncementPage, related_name="attachments", on_delete=models.CASCADE)
 
 
 # --- Legal documents ----------------------------------------------------------------------

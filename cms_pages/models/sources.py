@@ -31,12 +31,12 @@ from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
-from wagtail.models import Orderable, Page, PageManager
+from wagtail.models import Page, PageManager
 from wagtail.search import index
 
 from ..page_cache import CachedPageMixin
 from ..speech_views import ListenMixin
-from .content import (AnnouncementQuerySet, BodyBlock, PrintableMixin, SectionPage, VietnameseSlugMixin,
+from .content import (AnnouncementQuerySet, Attachment, BodyBlock, PrintableMixin, SectionPage, VietnameseSlugMixin,
                       paginate)
 
 STEP = Page.steplen
@@ -292,11 +292,8 @@ class SourceItemPage(TargetedPage):
         verbose_name_plural = _("thông tin nguồn")
 
 
-class SourceAttachment(Orderable):
+class SourceAttachment(Attachment):
     page = ParentalKey(SourceItemPage, related_name="attachments", on_delete=models.CASCADE)
-    document = models.ForeignKey("wagtaildocs.Document", verbose_name=_("tệp"), on_delete=models.CASCADE,
-                                 related_name="+")
-    panels = [FieldPanel("document")]
 
 
 # --- Emergency alerts (CAP 1.2) -----------------------------------------------------------------

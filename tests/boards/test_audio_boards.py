@@ -26,6 +26,7 @@ from boards.speech.audio import LEAD_SILENCE_S
 from cms_pages.models import EmergencyAlertPage, PortalHomePage, SiteIdentity, SourceIndexPage, SourceItemPage
 from cms_pages.models.site_settings import region_voice
 from tests.cms_pages.factories import announcement, news
+from tests.cms_pages.factories import push as push_down
 
 API = "/api/boards/v1"
 XSD = os.path.join(settings.BASE_DIR, "boards", "schemas", "asmil.xsd")
@@ -74,23 +75,9 @@ def host_and_path(page):
     return root_url.split("://", 1)[1].split(":")[0], path
 
 
-def district_section(district):
-    return SourceIndexPage.objects.child_of(PortalHomePage.objects.child_of(district).get()).get()
-
-
 def push(district, title, model=SourceItemPage, **fields):
-    now = timezone.now()
-    fields.setdefault("summary", f"Nội dung: {title}")
-    fields.setdefault("valid_from", now - datetime.timedelta(minutes=5))
-    if model is EmergencyAlertPage:
-        fields.setdefault("event", "Bão số 9")
-        fields.setdefault("valid_until", now + datetime.timedelta(hours=12))
-    page = model(title=title, **fields)
-    page.target_areas = [district]
-    district_section(district).add_child(instance=page)
-    page.save_revision().publish()
-    page.refresh_from_db()
-    return page
+    """A source item (or alert) for the whole district (tests/cms_pages/test_sources.py)."""
+    return push_down(district, title, model=model, areas=[district], **fields)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from .conftest import PHONE, ROOT, _free_port
-from .test_player_offline import REFRESH, _items, _serve, _shell, _wait
+from .test_player_offline import REFRESH, _items, _serve, _shell, _stop, _wait
 
 pytestmark = pytest.mark.browser
 
@@ -113,11 +113,5 @@ def test_an_alert_preempts_the_board_and_the_site_until_withdrawn(live_site, bro
                      65, step=1), "the banner stayed"
         page.context.close()
     finally:
-        for process in (player, worker, server):
-            process.terminate()
-        for process in (player, worker, server):
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        _stop(player, worker, server)
         logs.close()

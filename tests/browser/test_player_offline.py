@@ -65,6 +65,17 @@ def _serve(live_site, port, log):
             time.sleep(0.2)
 
 
+def _stop(*processes):
+    """Terminate, then wait (kill what does not stop)."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def _wait(condition, seconds, step=0.2):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -126,11 +137,5 @@ def test_player_follows_publishing_and_survives_the_server_going_away(live_site,
         plays_after = int(_shell(live_site, f"from boards.models import PlayRecord; print(PlayRecord.objects.filter(board_id={board}).count())"))
         assert plays_after > plays_before
     finally:
-        for process in (player, worker, server):
-            process.terminate()
-        for process in (player, worker, server):
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        _stop(player, worker, server)
         logs.close()

@@ -5,7 +5,8 @@ import datetime
 from django.utils import timezone
 
 from cms_pages.models import (
-    AnnouncementIndexPage, AnnouncementPage, DocumentIndexPage, LegalDocumentPage, NewsIndexPage, NewsPage,
+    AnnouncementIndexPage, AnnouncementPage, DocumentIndexPage, EmergencyAlertPage, LegalDocumentPage, NewsIndexPage,
+    NewsPage, PortalHomePage, SourceIndexPage, SourceItemPage,
 )
 
 
@@ -41,3 +42,27 @@ def legal_document(home, number, doc_type="ke_hoach", issue_date=None, issuer=No
         issue_date=issue_date or datetime.date(2026, 3, 15), issuer=issuer or f"UBND {home.name_in_sentence}",
         **fields,
     ))
+
+
+def section_of(area):
+    return SourceIndexPage.objects.child_of(PortalHomePage.objects.child_of(area).get()).get()
+
+
+def push(area, title, *, areas=(), communes=(), boards=(), groups=(), model=SourceItemPage, live=True, **fields):
+    """Source information (or, with model=EmergencyAlertPage, an alert) from `area`'s portal to the targets."""
+    now = timezone.now()
+    fields.setdefault("summary", f"Nội dung: {title}")
+    fields.setdefault("valid_from", now - datetime.timedelta(minutes=5))
+    if model is EmergencyAlertPage:
+        fields.setdefault("event", "Bão số 9")
+        fields.setdefault("valid_until", now + datetime.timedelta(hours=12))
+    page = model(title=title, **fields)
+    page.target_areas = list(areas)
+    page.target_communes = list(communes)
+    page.target_boards = list(boards)
+    page.target_board_groups = list(groups)
+    section_of(area).add_child(instance=page)
+    if live:
+        page.save_revision().publish()
+    page.refresh_from_db()
+    return page

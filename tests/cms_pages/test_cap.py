@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from cms_pages import cap
 from cms_pages.cap_import import import_alert, poll_feed
-from cms_pages.models import AreaPage, CapFeed, EmergencyAlertPage, PortalHomePage, SourceIndexPage
+from cms_pages.models import AreaPage, CapFeed, EmergencyAlertPage
+from tests.cms_pages.factories import section_of
 
 SAMPLE = """<?xml version="1.0" encoding="UTF-8"?>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
@@ -93,10 +94,6 @@ def _media(settings, tmp_path):
 @pytest.fixture
 def province(db):
     return AreaPage.objects.get(structure="2024", level="province", code="84")
-
-
-def section_of(area):
-    return SourceIndexPage.objects.child_of(PortalHomePage.objects.child_of(area).get()).get()
 
 
 def moderator(area, username="kd-tinh-tra-vinh"):

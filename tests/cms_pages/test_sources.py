@@ -16,7 +16,7 @@ from boards.publishing import rebuild
 from cms_pages.models import (AreaPage, CommuneHomePage, EmergencyAlertPage, PortalHomePage, SourceIndexPage,
                               SourceItemPage)
 from cms_pages.text import slugify_vi
-from tests.cms_pages.factories import news
+from tests.cms_pages.factories import news, push, section_of
 
 PASSWORD = "Mat-khau-nguon-2026"
 
@@ -30,29 +30,6 @@ def _media(settings, tmp_path):
 @pytest.fixture
 def district(db):
     return AreaPage.objects.get(structure="2024", level="district", code="844")  # Huyện Càng Long
-
-
-def section_of(area):
-    return SourceIndexPage.objects.child_of(PortalHomePage.objects.child_of(area).get()).get()
-
-
-def push(area, title, *, areas=(), communes=(), boards=(), groups=(), model=SourceItemPage, publish=True, **fields):
-    now = timezone.now()
-    fields.setdefault("summary", f"Nội dung: {title}")
-    fields.setdefault("valid_from", now - datetime.timedelta(minutes=5))
-    if model is EmergencyAlertPage:
-        fields.setdefault("event", "Bão số 9")
-        fields.setdefault("valid_until", now + datetime.timedelta(hours=12))
-    page = model(title=title, **fields)
-    page.target_areas = list(areas)
-    page.target_communes = list(communes)
-    page.target_boards = list(boards)
-    page.target_board_groups = list(groups)
-    section_of(area).add_child(instance=page)
-    if publish:
-        page.save_revision().publish()
-    page.refresh_from_db()
-    return page
 
 
 def board(owner, name, width=384, height=192, **fields):
