@@ -115,8 +115,6 @@ class SentView(WagtailAdminTemplateMixin, TemplateView):
         return self.breadcrumbs_items + [{"url": "", "label": self.page_title}]
 
     def get_context_data(self, **kwargs):
-        from boards.delivery import current_versions, plays_by_board
-
         context = super().get_context_data(**kwargs)
         user = self.request.user
         pages = []
@@ -126,17 +124,11 @@ class SentView(WagtailAdminTemplateMixin, TemplateView):
         pages.sort(key=lambda p: p.latest_revision_created_at or p.valid_from, reverse=True)
         rows = []
         for page in pages[: self.limit]:
-            boards = list(page.reached_boards())
-            versions = current_versions(boards)
-            key = f"pushed:{page.pk}"
-            plays = plays_by_board(key)
+            totals = delivery(page)["totals"]  # the same figures as the item's "Nơi nhận" page
             rows.append({
                 "page": page, "alert": isinstance(page, EmergencyAlertPage), "in_force": page.live and page.is_current,
-                "communes": page.reached_communes().count(), "boards": len(boards),
-                "holding": sum(1 for b in boards if versions.get(b.pk) and any(
-                    i.get("id") == key for i in versions[b.pk].items)),
-                "plays": sum(n for n, _s, _l in plays.values()),
-                "url": reverse(DELIVERY_URL, args=[page.pk]),
+                "communes": totals["communes"], "boards": totals["boards"], "holding": totals["holding"],
+                "plays": totals["plays"], "url": reverse(DELIVERY_URL, args=[page.pk]),
             })
         context.update({"rows": rows, "import_url": reverse(IMPORT_URL)})
         return context

@@ -235,6 +235,7 @@ def test_the_source_sees_sites_boards_and_plays(client, district, commune):
     assert untouched.pk  # (rebuilt by the worker in production; here only An Trường's was)
     listing = client.get("/admin/thong-tin-nguon/").content.decode()
     assert "Ngày hội việc làm huyện Càng Long" in listing
+    assert "<td>1 / 2</td>" in listing and "<td>3</td>" in listing  # the same figures as Nơi nhận
 
 
 @pytest.mark.django_db
