@@ -82,8 +82,8 @@ def main():
 
         from boards.models import Board, RenderedFile, SlideCache
         from boards.publishing import rebuild
-        from boards.speech.engines import engine_description, get_engine
-        from cms_pages.models import CommuneHomePage
+        from speech.engines import engine_description, get_engine
+        from areas.models import CommuneHomePage
         from tests.cms_pages.factories import announcement
 
         commune = CommuneHomePage.objects.get(structure="2024", short_name="An Trường")

@@ -70,7 +70,8 @@ def main():
 
         from boards.models import Board, PlaylistVersion
         from boards.publishing import rebuild
-        from cms_pages.models import AnnouncementIndexPage, AnnouncementPage, CommuneHomePage
+        from cms_pages.models import AnnouncementIndexPage, AnnouncementPage
+        from areas.models import CommuneHomePage
         from tests.cms_pages.factories import announcement, news
 
         commune = CommuneHomePage.objects.get(structure="2024", short_name="An Trường")

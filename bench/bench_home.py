@@ -72,7 +72,7 @@ def child_measure(a):
     from django.test.utils import CaptureQueriesContext
     from wagtail.models import Site
 
-    from cms_pages.models import CommuneHomePage
+    from areas.models import CommuneHomePage
     from machine import machine_info
 
     if a.mode == "stock":

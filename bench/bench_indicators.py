@@ -54,9 +54,11 @@ def fill(a, rng):
     from wagtail.models import Page, PageLogEntry
 
     from boards.models import Board, BoardStatus, Heartbeat, PlayRecord
-    from cms_pages.models import (AreaPage, CommuneHomePage, Inquiry, NewsIndexPage, NewsPage, PortalHomePage,
-                                  SourceIndexPage, SourceItemPage, Status)
-    from cms_pages.models.inquiries import CONSENT_VERSION, new_tracking_code
+    from areas.models import AreaPage, CommuneHomePage, PortalHomePage
+    from inquiries.models import Inquiry, Status
+    from cms_pages.models import NewsIndexPage, NewsPage
+    from sources.models import SourceIndexPage, SourceItemPage
+    from inquiries.models import CONSENT_VERSION, new_tracking_code
 
     now = timezone.now()
     start = now - datetime.timedelta(days=a.days)
@@ -248,8 +250,8 @@ def child_run(a):
     from django.db import connection
     from django.test import Client
 
-    from cms_pages.inquiry_stats import Period
-    from cms_pages.models import AreaPage
+    from core.periods import Period
+    from areas.models import AreaPage
     from indicators.compute import compute
     from indicators.report import render_pdf
     from machine import machine_info

@@ -69,7 +69,7 @@ def _req(port, path, data=None):
 
 
 def pow_figures(tokens, difficulty):
-    from cms_pages import captcha
+    from inquiries import captcha
 
     py, js = [], []
     for _ in range(tokens):
@@ -94,7 +94,7 @@ def pow_figures(tokens, difficulty):
 
 
 def burst(port, submissions, clients, difficulty, offset=0):
-    from cms_pages import captcha
+    from inquiries import captcha
 
     get_times, post_times, failures = [], [], []
 

@@ -81,8 +81,9 @@ def child_measure(a):
     from django.test.utils import CaptureQueriesContext
     from wagtail.models import Page, Site
 
-    from cms_pages import page_cache
-    from cms_pages.models import CommuneHomePage, NewsIndexPage, NewsPage
+    from core import page_cache
+    from areas.models import CommuneHomePage
+    from cms_pages.models import NewsIndexPage, NewsPage
     from machine import load_average, machine_info
 
     from django.core.management import call_command

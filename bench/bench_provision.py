@@ -83,7 +83,7 @@ def counts():
     from django.contrib.auth.models import Group
     from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
-    from cms_pages.models import AreaPage, CommuneHomePage, PortalHomePage
+    from areas.models import AreaPage, CommuneHomePage, PortalHomePage
 
     return {
         "sites": Site.objects.count(),

@@ -6,7 +6,7 @@
 
 Each (database, size) runs in a fresh child process on a throwaway database (a temporary
 SQLite file, or PostgreSQL `tincoso_bench_search`), migrated, with N index rows bulk-inserted
-straight into cms_pages_searchentry (the full-text indexes fill themselves: FTS5 triggers,
+straight into search_searchentry (the full-text indexes fill themselves: FTS5 triggers,
 PostgreSQL generated tsvector columns). No Wagtail pages are created, so the page foreign key
 is dropped in the throwaway database; the query path never reads the page table.
 
@@ -15,7 +15,7 @@ with marks (news 50 %, announcements 25 %, documents 15 % with numbers and symbo
 10 %), spread over 1 province → 10 districts → 15 communes each (150 communes), dates over
 six years. Bodies are about 150–300 words.
 
-Timed: `cms_pages.search.search(parse_query(q), filters)`, i.e. parsing, every database
+Timed: `search.engine.search(parse_query(q), filters)`, i.e. parsing, every database
 query (the candidate passes and the phrase / exact passes) and the ranking in Python; the
 display step (titles, URLs and highlighting for one page of 10 results) is timed separately.
 Queries: --queries varied queries (one to four words with and without marks, phrases
@@ -89,7 +89,7 @@ def build_rows(n, seed):
     """(rows, queries material). Each row is the tuple of insert_rows' columns."""
     import datetime
 
-    from cms_pages.search import exact_code, folded_words
+    from search.engine import exact_code, folded_words
 
     rng = random.Random(seed)
     folded = {w: " ".join(folded_words(w)) for w in VOCAB}
@@ -137,13 +137,13 @@ def insert_rows(connection, rows, batch=2000):
     marks = ", ".join(["%s"] * 16)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("""SELECT conname FROM pg_constraint WHERE conrelid = 'cms_pages_searchentry'::regclass
+            cursor.execute("""SELECT conname FROM pg_constraint WHERE conrelid = 'search_searchentry'::regclass
                               AND contype = 'f'""")
             for (name,) in cursor.fetchall():
-                cursor.execute(f'ALTER TABLE cms_pages_searchentry DROP CONSTRAINT "{name}"')
+                cursor.execute(f'ALTER TABLE search_searchentry DROP CONSTRAINT "{name}"')
         for start in range(0, len(rows), batch):
             chunk = [(start + i + 1, *row, now) for i, row in enumerate(rows[start:start + batch])]
-            cursor.executemany(f"INSERT INTO cms_pages_searchentry ({columns}) VALUES ({marks})", chunk)
+            cursor.executemany(f"INSERT INTO search_searchentry ({columns}) VALUES ({marks})", chunk)
         if connection.vendor == "sqlite":
             cursor.execute("INSERT INTO cms_pages_searchentry_fts(cms_pages_searchentry_fts) VALUES ('optimize')")
 
@@ -151,15 +151,15 @@ def insert_rows(connection, rows, batch=2000):
 def analyze(connection):
     """Outside the transaction (VACUUM cannot run inside one)."""
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE cms_pages_searchentry" if connection.vendor == "postgresql" else "ANALYZE")
+        cursor.execute("VACUUM ANALYZE search_searchentry" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def make_queries(count, numbers, phrases, tree, seed):
     """[(text, filters dict)]: varied queries, a third scoped to a commune, a third to a district."""
     from wagtail.models import Page
 
-    from cms_pages.search import Filters, fold
-    from cms_pages.tree_queries import next_path
+    from search.engine import Filters, fold
+    from core.tree_queries import next_path
 
     rng = random.Random(seed + 1)
     province, districts, communes = tree
@@ -204,7 +204,7 @@ def child_run(a):
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from cms_pages import search
+    from search import engine as search
     from machine import machine_info
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -232,7 +232,7 @@ def child_run(a):
         # Display of one page of results: entries + highlighting (URLs need real pages).
         t = time.perf_counter()
         ids = results.page_ids(1)
-        from cms_pages.models import SearchEntry
+        from search.models import SearchEntry
 
         for entry in SearchEntry.objects.filter(page_id__in=ids):
             search.highlight(entry.title, results.query.distinct, width=None)

@@ -80,8 +80,8 @@ def p95(values):
 
 def one_bulletin(text, voice, engine):
     """bulletin_mp3's steps, each timed: (mp3, duration, {step: (cpu_s, wall_s)})."""
-    from boards.speech import audio
-    from boards.speech.normalise import normalise
+    from speech import audio
+    from speech.normalise import normalise
 
     steps = {}
 
@@ -123,8 +123,8 @@ def main():
     parser.add_argument("--engine", default=None, help="espeak (default) or piper (configured by TTS_* variables)")
     args = parser.parse_args()
 
-    from boards.speech.audio import MP3_BITRATE, bulletin_mp3
-    from boards.speech.engines import engine_description, get_engine
+    from speech.audio import MP3_BITRATE, bulletin_mp3
+    from speech.engines import engine_description, get_engine
 
     engine = get_engine(args.engine)
     texts = announcements()

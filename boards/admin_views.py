@@ -25,84 +25,10 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.models import Page
 from wagtail.permission_policies import BasePermissionPolicy
 
-from cms_pages.inquiry_admin import unit_paths
+from areas.scoping import OwnedForm, ScopedViewSet, under, unit_paths
 
-from .api import pairing_view
-from .models import Board, BoardGroup, BoardKind, MediaSlide
-
-
-def _under(field, paths):
-    query = Q()
-    for prefix in paths:
-        query |= Q(**{f"{field}__startswith": prefix})
-    return query
-
-
-def owner_choices(user):
-    """The unit pages (areas, commune homes) the user may give a board to."""
-    from cms_pages.models import AreaPage, CommuneHomePage
-
-    units = Page.objects.type(AreaPage, CommuneHomePage)
-    if user.is_superuser:
-        return units.order_by("path")
-    paths = unit_paths(user)
-    return units.filter(_under("path", paths)).order_by("path") if paths else units.none()
-
-
-class UnitScopedPolicy(BasePermissionPolicy):
-    """A model with an `owner` unit page: a user may do anything with the rows owned by one of
-    their units or a unit inside one."""
-
-    def _paths(self, user):
-        return unit_paths(user) if user.is_active else []
-
-    def user_has_permission(self, user, action):
-        return user.is_active and (user.is_superuser or bool(self._paths(user)))
-
-    def user_has_any_permission(self, user, actions):
-        return self.user_has_permission(user, None)
-
-    def users_with_any_permission(self, actions):
-        from django.contrib.auth import get_user_model
-
-        return get_user_model().objects.filter(is_active=True)
-
-    def instances_user_has_any_permission_for(self, user, actions):
-        if not user.is_active:
-            return self.model.objects.none()
-        if user.is_superuser:
-            return self.model.objects.all()
-        paths = self._paths(user)
-        return self.model.objects.filter(_under("owner__path", paths)) if paths else self.model.objects.none()
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        if not user.is_active:
-            return False
-        if user.is_superuser:
-            return True
-        owner_path = Page.objects.filter(pk=instance.owner_id).values_list("path", flat=True).first() or ""
-        return any(owner_path.startswith(p) for p in self._paths(user))
-
-
-class OwnedForm(WagtailAdminModelForm):
-    """Owner limited to the user's units; many-to-many choices limited to the same units."""
-
-    def __init__(self, *args, for_user=None, **kwargs):
-        super().__init__(*args, for_user=for_user, **kwargs)
-        if for_user is not None and "owner" in self.fields:
-            choices = owner_choices(for_user)
-            field = self.fields["owner"]
-            field.queryset = choices
-            field.label_from_instance = lambda page: page.get_admin_display_title()
-            field.widget = forms.Select()  # the units the user has, not a chooser over the whole tree
-            field.widget.choices = field.choices
-            if not for_user.is_superuser:
-                paths = unit_paths(for_user)
-                for name, model_field in (("groups", "owner__path"), ("boards", "owner__path")):
-                    if name in self.fields:
-                        self.fields[name].queryset = self.fields[name].queryset.filter(_under(model_field, paths))
-            if choices.count() == 1 and not self.instance.pk:
-                self.fields["owner"].initial = choices.first().pk
+from boards.api import pairing_view
+from boards.models import Board, BoardGroup, BoardKind, MediaSlide
 
 
 class BoardForm(OwnedForm):
@@ -130,48 +56,6 @@ class BoardForm(OwnedForm):
         # Size, broadcast times, news count …: the every-minute task recomposes the board now.
         self.instance.recompose_at = timezone.now()
         return super().save(commit)
-
-
-class _ScopedObject:
-    """Another unit's row is a 404 on every URL (not Wagtail's redirect to the dashboard)."""
-
-    def get_object(self, *args, **kwargs):
-        obj = super().get_object(*args, **kwargs)
-        if not self.permission_policy.user_has_permission_for_instance(self.request.user, "change", obj):
-            raise Http404
-        return obj
-
-
-class ScopedIndexView(generic.IndexView):
-    def get_base_queryset(self):
-        return self.permission_policy.instances_user_has_any_permission_for(self.request.user, ["change"]) \
-            .filter(pk__in=super().get_base_queryset().values("pk"))
-
-
-class ScopedEditView(_ScopedObject, generic.EditView):
-    pass
-
-
-class ScopedDeleteView(_ScopedObject, generic.DeleteView):
-    pass
-
-
-class ScopedHistoryView(_ScopedObject, history.HistoryView):
-    pass
-
-
-class ScopedUsageView(_ScopedObject, usage.UsageView):
-    pass
-
-
-class ScopedViewSet(ModelViewSet):
-    copy_view_enabled = False
-    inspect_view_enabled = False
-    index_view_class = ScopedIndexView
-    edit_view_class = ScopedEditView
-    delete_view_class = ScopedDeleteView
-    history_view_class = ScopedHistoryView
-    usage_view_class = ScopedUsageView
 
 
 class BoardViewSet(ScopedViewSet):
@@ -212,7 +96,7 @@ class BoardViewSet(ScopedViewSet):
         return board
 
     def preview_view(self, request, pk):
-        from .publishing import candidates_for, rebuild
+        from boards.publishing import candidates_for, rebuild
 
         board = self._board(request, pk)
         if request.method == "POST":
@@ -247,8 +131,8 @@ class BoardViewSet(ScopedViewSet):
 
     def slide_view(self, request, pk, key):
         """Any candidate slide at full size, rendered now (also items not yet, or no longer, playing)."""
-        from .publishing import candidates_for
-        from .rendering import render_slide
+        from boards.publishing import candidates_for
+        from boards.rendering import render_slide
 
         board = self._board(request, pk)
         candidate = next((c for c in candidates_for(board, timezone.localtime()) if c.key == key), None)
@@ -269,12 +153,12 @@ class BoardViewSet(ScopedViewSet):
 def _audio_context(board, candidates, now):
     """The preview of a loudspeaker cluster: its voice, whether speech works here (else why, in
     Vietnamese), the broadcast times and what airs when in the next 24 hours."""
-    from cms_pages.models.site_settings import VOICE_CHOICES
+    from areas.models.site_settings import VOICE_CHOICES
 
-    from .bulletins import speech_problem
-    from .composition import compose_audio
-    from .publishing import audio_rules, board_voice
-    from .speech.engines import engine_description, get_engine
+    from boards.bulletins import speech_problem
+    from boards.composition import compose_audio
+    from boards.publishing import audio_rules, board_voice
+    from speech.engines import engine_description, get_engine
 
     voice = board_voice(board)
     problem = speech_problem(voice)
@@ -293,10 +177,10 @@ def _audio_context(board, candidates, now):
 
 def _listen_to_candidate(request, board, candidate):
     """A candidate of a loudspeaker cluster read aloud now (stored like the board's own bulletins)."""
-    from .api import ApiError, serve_file
-    from .bulletins import bulletin_file, candidate_text
-    from .publishing import board_voice
-    from .speech import EmptyText, SpeechFailed, SpeechUnavailable
+    from boards.api import ApiError, serve_file
+    from boards.bulletins import bulletin_file, candidate_text
+    from boards.publishing import board_voice
+    from speech import EmptyText, SpeechFailed, SpeechUnavailable
 
     try:
         file, _new = bulletin_file(candidate_text(candidate), board_voice(board))
@@ -315,7 +199,7 @@ def _listen_to_candidate(request, board, candidate):
 
 
 def _media_url(file):
-    from .publishing import file_url
+    from boards.publishing import file_url
 
     return file_url(file)
 

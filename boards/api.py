@@ -44,7 +44,7 @@ from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -54,8 +54,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.csrf import csrf_exempt
 
-from .models import Board, BoardStatus, Heartbeat, PlaylistVersion, PlayRecord, RenderedFile
-from .smil import build_m3u, build_smil
+from boards.models import Board, BoardStatus, Heartbeat, PlaylistVersion, PlayRecord, RenderedFile
+from core import http
+from core.http import etag_matches
+from boards.smil import build_m3u, build_smil
 
 log = logging.getLogger(__name__)
 
@@ -218,19 +220,11 @@ def jitter_seconds(refresh_seconds):
 # --- Conditional requests --------------------------------------------------------------------
 
 
-def _etag_matches(header, etag):
-    for tag in header.split(","):
-        tag = tag.strip()
-        if tag == "*" or tag.removeprefix("W/") == etag:
-            return True
-    return False
-
-
 def is_not_modified(request, etag, last_modified):
     """RFC 9110: If-None-Match (strong, weak or a list) wins; If-Modified-Since only without it."""
     inm = request.META.get("HTTP_IF_NONE_MATCH")
     if inm is not None:
-        return _etag_matches(inm, etag)
+        return etag_matches(inm, etag)
     ims = request.META.get("HTTP_IF_MODIFIED_SINCE")
     if ims:
         since = parse_http_date_safe(ims)
@@ -333,47 +327,6 @@ def playlist_m3u(request, board, version, items, base):
 
 # --- Media -----------------------------------------------------------------------------------
 
-RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-def parse_range(header, size):
-    """`(start, end)` inclusive for one `bytes=` range, None to send it all, "unsatisfiable" for 416."""
-    match = RANGE.match(header.strip()) if header else None
-    if match is None:
-        return None  # absent, multi-range or another unit: the whole file (RFC 9110 allows it)
-    first, last = match.groups()
-    if first == "" and last == "":
-        return None
-    if first == "":
-        length = int(last)
-        if length == 0 or size == 0:
-            return "unsatisfiable"
-        return max(0, size - length), size - 1
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if start >= size or (last and int(last) < start):
-        return "unsatisfiable"
-    return start, end
-
-
-class _Slice:
-    """A file object limited to `length` bytes from its current position (for FileResponse)."""
-
-    def __init__(self, handle, length):
-        self.handle, self.remaining = handle, length
-
-    def read(self, size=-1):
-        if self.remaining <= 0:
-            return b""
-        size = self.remaining if size is None or size < 0 else min(size, self.remaining)
-        data = self.handle.read(size)
-        self.remaining -= len(data)
-        return data
-
-    def close(self):
-        self.handle.close()
-
-
 @_methods("GET", "HEAD")
 def media(request, sha256, ext):
     file = RenderedFile.objects.filter(sha256=sha256.lower()).first()
@@ -384,47 +337,20 @@ def media(request, sha256, ext):
                       last_modified=file.created_at.timestamp())
 
 
-IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-def serve_file(request, path, content_type, *, etag, last_modified, cache_control=IMMUTABLE, headers=None):
-    """A file from disk for GET/HEAD with `ETag` (304 on If-None-Match), `Last-Modified` and one
-    byte range (`206`, `416`, If-Range), streamed. Raises ApiError 404 when the file is gone.
-    Shared by the media URLs and the pages' "Nghe thông báo" audio (cms_pages/speech_views.py)."""
+def serve_file(request, path, content_type, **kwargs):
+    """core.http.serve_file with the API's JSON errors: 404 when the file is gone, 416 for a
+    range outside it."""
     try:
-        size = os.path.getsize(path)
-    except OSError:
+        return http.serve_file(request, path, content_type, unsatisfiable=_unsatisfiable, **kwargs)
+    except http.FileMissing:
         raise ApiError(404, "missing_file", "Tệp không còn trên máy chủ.") from None
-    etag = f'"{etag}"'
-    common = {"ETag": etag, "Cache-Control": cache_control, "Accept-Ranges": "bytes",
-              "Last-Modified": http_date(last_modified), **(headers or {})}
-    if _etag_matches(request.META.get("HTTP_IF_NONE_MATCH", ""), etag):
-        response = HttpResponse(status=304)
-        for name, value in common.items():
-            response[name] = value
-        return response
-    wanted = parse_range(request.META.get("HTTP_RANGE", ""), size)
-    if_range = request.META.get("HTTP_IF_RANGE")
-    if wanted is not None and if_range and if_range.strip() != etag:
-        wanted = None  # the player holds another file: send this one whole
-    if wanted == "unsatisfiable":
-        response = error(416, "range_not_satisfiable", "Khoảng byte yêu cầu nằm ngoài tệp.",
-                         {"Content-Range": f"bytes */{size}", "Accept-Ranges": "bytes"})
-        return response
-    start, end = wanted if wanted else (0, size - 1)
-    length = max(0, end - start + 1)
-    if request.method == "HEAD":
-        response = HttpResponse(status=206 if wanted else 200, content_type=content_type)
-    else:
-        handle = open(path, "rb")  # noqa: SIM115 - closed by FileResponse
-        handle.seek(start)
-        response = FileResponse(_Slice(handle, length), status=206 if wanted else 200, content_type=content_type)
-    response["Content-Length"] = str(length)
-    if wanted:
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    for name, value in common.items():
-        response[name] = value
-    return response
+
+
+def _unsatisfiable(size):
+    return error(416, "range_not_satisfiable", "Khoảng byte yêu cầu nằm ngoài tệp.",
+                 {"Content-Range": f"bytes */{size}", "Accept-Ranges": "bytes"})
+
+
 
 
 # --- Reports from the player -----------------------------------------------------------------
@@ -633,7 +559,7 @@ def qr_svg(text):
 def pairing_view(request, pk):
     """The board's pairing screen in the admin: POST `action=rotate` issues a new token, shown
     once with its QR code; POST `action=revoke` revokes it. GET only shows the state."""
-    from .admin_views import UnitScopedPolicy
+    from areas.scoping import UnitScopedPolicy
 
     board = get_object_or_404(Board.objects.select_related("owner"), pk=pk)
     user = request.user

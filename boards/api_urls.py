@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import api
+from boards import api
 
 app_name = "boards_api"
 

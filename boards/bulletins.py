@@ -10,7 +10,7 @@ Used by the loudspeaker clusters (boards of kind "audio", boards/publishing.py) 
     bulletin_file(text, voice, engine=None) -> (RenderedFile, new)   synthesised once, content-addressed
     speech_problem(voice, engine=None) -> str | None                 why speech cannot run here (Vietnamese)
 
-The MP3 is made by boards.speech.bulletin_mp3 (deterministic bytes for the same text and voice)
+The MP3 is made by speech.bulletin_mp3 (deterministic bytes for the same text and voice)
 and stored like a slide: `media/boards/<2 hex>/<sha256>.mp3` (RenderedFile kind "mp3", with its
 duration), found again through SlideCache by a key over the normalised words, the voice, the
 engine's identity (espeak-ng's version and rate, or Piper's model file and its size and date),
@@ -65,11 +65,13 @@ def candidate_text(candidate):
 
 def page_text(page):
     """A page's bulletin, the same words as on its unit's loudspeakers."""
-    from cms_pages.models import CommuneHomePage, EmergencyAlertPage, NewsPage, PortalHomePage, SourceItemPage
-    from cms_pages.models.sources import with_sources
+    from areas.models import CommuneHomePage, PortalHomePage
+    from sources.models import EmergencyAlertPage, SourceItemPage
+    from cms_pages.models import NewsPage
+    from sources.models import with_sources
     from wagtail.models import Page
 
-    from .publishing import _unit_name
+    from boards.publishing import _unit_name
 
     page = page.specific
     if isinstance(page, SourceItemPage | EmergencyAlertPage):
@@ -100,7 +102,7 @@ def _file_stamp(path):
 def engine_identity(engine, voice):
     """What, besides the words, decides the samples. Raises SpeechUnavailable when the engine
     cannot run here (so nothing is looked up or stored for an engine that is not there)."""
-    from .speech.engines import EspeakEngine, PiperEngine, _EspeakLibrary
+    from speech.engines import EspeakEngine, PiperEngine, _EspeakLibrary
 
     if isinstance(engine, EspeakEngine):
         backend = engine.backend()
@@ -127,7 +129,7 @@ def engine_identity(engine, voice):
 def _encoder():
     import av
 
-    from .speech import audio
+    from speech import audio
 
     return {"av": av.__version__, "libavcodec": list(av.library_versions.get("libavcodec", ())),
             "bitrate": audio.MP3_BITRATE, "lead": audio.LEAD_SILENCE_S, "chunk": audio.CHUNK_CHARS}
@@ -136,8 +138,8 @@ def _encoder():
 def bulletin_key(text, voice, engine):
     """sha256 hex of everything that shapes bulletin_mp3(text, voice, engine)'s bytes. Raises
     ValueError for an unknown voice and SpeechUnavailable for an engine that cannot run."""
-    from .speech import normalise
-    from .speech.engines import check_voice
+    from speech import normalise
+    from speech.engines import check_voice
 
     check_voice(voice)
     parts = {"bulletin": BULLETIN_VERSION, "words": normalise(text or ""), "voice": voice,
@@ -152,9 +154,9 @@ def bulletin_key(text, voice, engine):
 def bulletin_file(text, voice, engine=None):
     """(RenderedFile of the MP3, whether it was synthesised now). Raises EmptyText, ValueError
     (unknown voice), SpeechUnavailable or SpeechFailed (messages in Vietnamese)."""
-    from .models import SlideCache
-    from .publishing import store_file
-    from .speech import bulletin_mp3, get_engine
+    from boards.models import SlideCache
+    from boards.publishing import store_file
+    from speech import bulletin_mp3, get_engine
 
     engine = engine or get_engine()
     key = bulletin_key(text, voice, engine)
@@ -174,11 +176,11 @@ def bulletin_file(text, voice, engine=None):
 
 def speech_problem(voice, engine=None):
     """None when bulletins can be read here with `voice`, else why not (in Vietnamese)."""
-    from .speech import SpeechUnavailable, get_engine
+    from speech import SpeechUnavailable, get_engine
 
     try:
         engine_identity(engine or get_engine(), voice)
-        from .speech.engines import check_voice
+        from speech.engines import check_voice
 
         check_voice(voice)
     except (SpeechUnavailable, ValueError) as exc:

@@ -1,9 +1,9 @@
 """Where a pushed item went (source information and emergency alerts, DESIGN.md flow 3),
 read from the data: which boards' current playlist holds it, and its proof of play."""
 
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 
-from .models import Board, PlaylistVersion, PlayRecord
+from boards.models import Board, PlaylistVersion, PlayRecord
 
 
 def item_key(page):
@@ -36,3 +36,19 @@ def plays_by_board(key, since=None, until=None):
     for board_id, duration in plays.values_list("board_id", "duration_s"):
         seconds[board_id] = seconds.get(board_id, 0.0) + duration
     return {row["board_id"]: (row["n"], seconds.get(row["board_id"], 0.0), row["last"]) for row in rows}
+
+
+def reached_boards(page):
+    """The boards whose playlist a source item or alert (`page`) reaches: chosen boards, boards
+    of chosen groups, of chosen communes and of every unit inside a targeted area."""
+    query = Q(pk__in=[b.pk for b in page.target_boards.all()])
+    groups = [g.pk for g in page.target_board_groups.all()]
+    if groups:
+        query |= Q(groups__in=groups)
+    communes = [c.pk for c in page.target_communes.all()]
+    if communes:
+        query |= Q(owner_id__in=communes)
+    for area in page.target_areas.all():
+        query |= Q(owner__path__startswith=area.path)
+    ids = Board.objects.filter(query, is_active=True).values("pk")
+    return Board.objects.filter(pk__in=ids).select_related("owner").order_by("owner__path", "name")

@@ -25,7 +25,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
 
-from cms_pages.models.site_settings import theme_choices
+from areas.models.site_settings import theme_choices
 
 MIN_SIDE, MAX_SIDE = 64, 7680
 SIDE_MESSAGE = _("Kích thước phải từ 64 đến 7680 điểm ảnh (ví dụ 192×96, 384×192, 1920×1080).")
@@ -45,7 +45,7 @@ BROADCAST_TIMES_MESSAGE = _("Ghi các giờ phát trong ngày dạng giờ:phút
 
 
 def validate_broadcast_times(value):
-    from .composition import parse_broadcast_times
+    from boards.composition import parse_broadcast_times
 
     try:
         parse_broadcast_times(value)
@@ -160,7 +160,7 @@ class Board(ClusterableModel):
     @property
     def broadcast_schedule(self):
         """The broadcast times of day (datetime.time, sorted), [] when not set."""
-        from .composition import parse_broadcast_times
+        from boards.composition import parse_broadcast_times
 
         try:
             return list(parse_broadcast_times(self.broadcast_times))
@@ -176,7 +176,7 @@ class Board(ClusterableModel):
         super().clean()
         if self.is_audio:
             self.width = self.height = None  # no screen
-            from .composition import format_broadcast_times, parse_broadcast_times
+            from boards.composition import format_broadcast_times, parse_broadcast_times
 
             try:
                 self.broadcast_times = format_broadcast_times(parse_broadcast_times(self.broadcast_times))
@@ -306,7 +306,7 @@ class MediaSlide(ClusterableModel):
                 self.duration_seconds = max(3, min(3600, int(-(-clip.seconds // 1))))
 
     def _probe_video(self):
-        from .video import probe_clip
+        from boards.video import probe_clip
 
         try:
             try:

@@ -120,7 +120,7 @@ def check_boards(now=None):
     """Every minute: states, transitions, alerts, samples. Returns a summary dict."""
     from django.db.models import Max
 
-    from .models import Board, BoardEvent, BoardHealth, OnlineSample, PlaylistVersion
+    from boards.models import Board, BoardEvent, BoardHealth, OnlineSample, PlaylistVersion
 
     now = now or timezone.now()
     boards = list(Board.objects.filter(is_active=True).select_related("owner", "status", "health")

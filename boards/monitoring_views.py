@@ -12,30 +12,14 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from cms_pages.inquiry_admin import unit_paths
+from areas.scoping import scope_paths, under
 
-from .monitoring import NEVER, OFFLINE, ONLINE, board_state
+from boards.monitoring import NEVER, OFFLINE, ONLINE, board_state
 
 URL_NAME = "boards_monitoring"
 TITLE = "Giám sát bảng điện tử"
 PERIODS = {"24h": ("24 giờ qua", datetime.timedelta(hours=24)), "7d": ("7 ngày qua", datetime.timedelta(days=7))}
 STATE_LABELS = {ONLINE: "Trực tuyến", OFFLINE: "Ngoại tuyến", NEVER: "Chưa kết nối"}
-
-
-def _under(field, paths):
-    query = Q()
-    for prefix in paths:
-        query |= Q(**{f"{field}__startswith": prefix})
-    return query
-
-
-def scope_paths(user):
-    """None: everything (superuser); else the path prefixes of the user's units."""
-    if not user.is_active:
-        return []
-    if user.is_superuser:
-        return None
-    return unit_paths(user)
 
 
 def line_chart(points, since, until, width=720, height=240, left=44, right=16, top=16, bottom=36):
@@ -97,15 +81,15 @@ class MonitoringView(WagtailAdminTemplateMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        from cms_pages.models import AreaPage
+        from areas.models import AreaPage
 
-        from .models import Board, OnlineSample, PlaylistVersion
+        from boards.models import Board, OnlineSample, PlaylistVersion
 
         context = super().get_context_data(**kwargs)
         now = timezone.now()
         boards = Board.objects.filter(is_active=True).select_related("owner", "status")
         if self.paths is not None:
-            boards = boards.filter(_under("owner__path", self.paths))
+            boards = boards.filter(under("owner__path", self.paths))
         boards = list(boards)
         newest = dict(PlaylistVersion.objects.filter(board__in=boards).values("board")
                       .annotate(n=Max("number")).values_list("board", "n"))
@@ -142,7 +126,7 @@ class MonitoringView(WagtailAdminTemplateMixin, TemplateView):
         since = now - PERIODS[period][1]
         samples = OnlineSample.objects.filter(at__gte=since, at__lte=now)
         if self.paths is not None:
-            samples = samples.filter(_under("unit__path", self.paths))
+            samples = samples.filter(under("unit__path", self.paths))
         points = [(s["at"], s["online"], s["total"])
                   for s in samples.values("at").annotate(online=Sum("online"), total=Sum("total")).order_by("at")]
         context.update({

@@ -23,8 +23,8 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page
 
-from .composition import AudioRules, Candidate, Daypart, Rules, compose, compose_audio
-from .models import Board, MediaSlide, PlaylistVersion, RenderedFile, RenderProblem, SlideCache
+from boards.composition import AudioRules, Candidate, Daypart, Rules, compose, compose_audio
+from boards.models import Board, MediaSlide, PlaylistVersion, RenderedFile, RenderProblem, SlideCache
 
 log = logging.getLogger(__name__)
 NEWS_LOOKED_AT = 50  # the newest news considered before the board's own limit
@@ -35,7 +35,7 @@ NEWS_LOOKED_AT = 50  # the newest news considered before the board's own limit
 
 def content_root(owner):
     """The subtree whose pages a board of `owner` shows: a commune's own site, or an area's portal."""
-    from cms_pages.models import AreaPage, CommuneHomePage, PortalHomePage
+    from areas.models import AreaPage, CommuneHomePage, PortalHomePage
 
     owner = owner.specific
     if isinstance(owner, CommuneHomePage | PortalHomePage):
@@ -47,7 +47,7 @@ def content_root(owner):
 
 def boards_reached_by(page):
     """The boards whose content includes `page` (its commune's, or its portal area's boards)."""
-    from cms_pages.models import CommuneHomePage, PortalHomePage
+    from areas.models import CommuneHomePage, PortalHomePage
 
     ancestors = Page.objects.ancestor_of(page, inclusive=True).type(CommuneHomePage, PortalHomePage)
     owners = []
@@ -87,7 +87,7 @@ def candidates_for(board, now):
     """Every item that could play on `board`, with its validity and priority (not yet filtered)."""
     from cms_pages.models import AnnouncementPage, NewsPage
 
-    from .slide import SlideContent
+    from boards.slide import SlideContent
 
     root = content_root(board.owner)
     header = _unit_name(board.owner)
@@ -142,10 +142,10 @@ def candidates_for(board, now):
 def pushed_candidates(board, now, date_label):
     """Source information and emergency alerts from the province or district that reach
     `board` (DESIGN.md, flow 3): by the same path as the unit's own announcements."""
-    from cms_pages.models import EmergencyAlertPage, SourceItemPage
-    from cms_pages.models.sources import targeted_at_board, with_sources
+    from sources.models import EmergencyAlertPage, SourceItemPage
+    from sources.models import targeted_at_board, with_sources
 
-    from .slide import SlideContent
+    from boards.slide import SlideContent
 
     owner_path = board.owner.path
     pages = []
@@ -252,8 +252,8 @@ def file_url(file):
 
 def _render(board, content):
     """The RenderedFile of one slide, rendered only when its inputs are new."""
-    from .rendering import draw_plan, encode_png, plan_slide
-    from .slide import cache_key
+    from boards.rendering import draw_plan, encode_png, plan_slide
+    from boards.slide import cache_key
 
     key = cache_key(content, board.width, board.height, board.theme)
     cached = SlideCache.objects.filter(key=key).select_related("file").first()
@@ -288,7 +288,7 @@ def audio_schedule(board, now):
 
 def board_voice(board):
     """The voice a loudspeaker cluster reads with: its unit's site's (SiteIdentity.voice)."""
-    from cms_pages.models.site_settings import voice_for_site
+    from areas.models.site_settings import voice_for_site
 
     root = content_root(board.owner)
     return voice_for_site(root.get_site() if root is not None else None)
@@ -298,7 +298,7 @@ class _Speaker:
     """Reads a board's items aloud: one engine and one voice for the whole rebuild."""
 
     def __init__(self, board):
-        from .speech import SpeechUnavailable, get_engine
+        from speech import SpeechUnavailable, get_engine
 
         self.voice = board_voice(board)
         try:
@@ -307,7 +307,7 @@ class _Speaker:
             self.engine, self.error = None, exc
 
     def render(self, candidate):
-        from .bulletins import bulletin_file, candidate_text
+        from boards.bulletins import bulletin_file, candidate_text
 
         if self.error is not None:
             raise self.error
@@ -405,7 +405,7 @@ def _playlist_video(board, frames):
     """The playlist as one H.264 MP4 (boards/video.py), cached by the slides it is made of."""
     from PIL import Image
 
-    from .video import encode_playlist_video
+    from boards.video import encode_playlist_video
 
     key = hashlib.sha256(json.dumps(["video", [(f.sha256, d) for f, d in frames], board.width, board.height],
                                     sort_keys=True).encode()).hexdigest()

@@ -16,8 +16,8 @@ def enqueue(function, *args):
 
 
 def rebuild_board(board_id):
-    from .models import Board
-    from .publishing import rebuild
+    from boards.models import Board
+    from boards.publishing import rebuild
 
     board = Board.objects.filter(pk=board_id, is_active=True).select_related("owner").first()
     if board is None:
@@ -31,8 +31,8 @@ def rebuild_for_page(page_id):
     """A page was published, unpublished, moved or deleted: the boards it reaches, and only those."""
     from wagtail.models import Page
 
-    from .models import Board
-    from .publishing import boards_reached_by
+    from boards.models import Board
+    from boards.publishing import boards_reached_by
 
     page = Page.objects.filter(pk=page_id).first()
     if page is None:
@@ -49,7 +49,7 @@ def rebuild_for_page(page_id):
 
 
 def _is_pushed(page):
-    from cms_pages.models.sources import TargetedPage
+    from sources.models import TargetedPage
 
     return issubclass(page.specific_class or type(page), TargetedPage)
 
@@ -57,9 +57,9 @@ def _is_pushed(page):
 def pushed_item_boards(page):
     """A source item or alert changed: the boards it reaches now, and the boards still playing
     it (a target removed, or the item withdrawn)."""
-    from .delivery import boards_holding, item_key
+    from boards.delivery import boards_holding, item_key, reached_boards
 
-    reached = set(page.reached_boards().values_list("pk", flat=True))
+    reached = set(reached_boards(page).values_list("pk", flat=True))
     area = page.source_area
     holding = set(boards_holding(item_key(page), area.path)) if area is not None else set()
     return sorted(reached | holding)
@@ -68,7 +68,7 @@ def pushed_item_boards(page):
 def rebuild_due():
     """Every minute: boards whose playlist changes by the clock now (an item expiring or
     starting, a daypart opening or closing). Scheduled by migration."""
-    from .models import Board
+    from boards.models import Board
 
     due = list(Board.objects.filter(is_active=True, recompose_at__lte=timezone.now()).values_list("pk", flat=True))
     for pk in due:
@@ -78,7 +78,8 @@ def rebuild_due():
 
 def on_page_changed(sender, instance, **kwargs):
     """page_published / page_unpublished: recompose the boards the page reaches, after commit."""
-    from cms_pages.models import AnnouncementPage, EmergencyAlertPage, NewsPage, SourceItemPage
+    from cms_pages.models import AnnouncementPage, NewsPage
+    from sources.models import EmergencyAlertPage, SourceItemPage
 
     if not isinstance(instance, AnnouncementPage | NewsPage | SourceItemPage | EmergencyAlertPage):
         return
@@ -96,7 +97,7 @@ def prune_history(now=None):
     problems older than 90 days, online samples older than 400 days. Proof of play is kept."""
     import datetime
 
-    from .models import Heartbeat, OnlineSample, RenderProblem
+    from boards.models import Heartbeat, OnlineSample, RenderProblem
 
     now = now or timezone.now()
     days = datetime.timedelta(days=1)
@@ -109,7 +110,7 @@ def prune_history(now=None):
 
 def on_media_slide_changed(sender, instance, **kwargs):
     """post_save / post_delete of a MediaSlide: recompose its unit's boards after commit."""
-    from .models import Board
+    from boards.models import Board
 
     owner_id = instance.owner_id
 

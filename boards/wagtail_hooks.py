@@ -3,8 +3,9 @@
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
-from .admin_views import BoardsGroup, UnitScopedPolicy
-from .models import Board, BoardGroup, MediaSlide
+from areas.scoping import UnitScopedPolicy
+from boards.admin_views import BoardsGroup
+from boards.models import Board, BoardGroup, MediaSlide
 
 # Before the viewsets are registered (they would otherwise create model-permission policies).
 for _model in (Board, MediaSlide, BoardGroup):
@@ -20,7 +21,7 @@ def register_boards():
 def register_monitoring_url():
     from django.urls import path
 
-    from .monitoring_views import URL_NAME, MonitoringView
+    from boards.monitoring_views import URL_NAME, MonitoringView
 
     return [path("bang-dien-tu-giam-sat/", MonitoringView.as_view(), name=URL_NAME)]
 
@@ -30,6 +31,63 @@ def register_monitoring_menu_item():
     from django.urls import reverse
     from wagtail.admin.menu import MenuItem
 
-    from .monitoring_views import TITLE, URL_NAME
+    from boards.monitoring_views import TITLE, URL_NAME
 
     return MenuItem(TITLE, reverse(URL_NAME), name="boards-monitoring", icon_name="desktop", order=660)
+
+
+# --- Source information: where an item went ("Nơi nhận", "Đã gửi và nơi nhận") ----------------
+
+
+@hooks.register("register_admin_urls")
+def register_delivery_urls():
+    from boards import source_delivery
+
+    return source_delivery.admin_urls()
+
+
+@hooks.register("register_sources_menu_item")
+def register_sent_menu_item():
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+
+    from sources.admin_views import SENT_URL
+    from sources.wagtail_hooks import UnitStaffItem
+
+    return UnitStaffItem(_("Đã gửi và nơi nhận"), reverse(SENT_URL), icon_name="site", order=100)
+
+
+def _delivery_button(page, priority):
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+    from wagtail.admin.widgets import Button
+
+    from sources.admin_views import DELIVERY_URL
+
+    return Button(_("Nơi nhận"), reverse(DELIVERY_URL, args=[page.pk]), icon_name="site", priority=priority)
+
+
+@hooks.register("register_page_header_buttons")
+def source_delivery_header_button(page, user, view_name, next_url=None):
+    from sources.models import TargetedPage
+
+    if isinstance(page.specific_deferred, TargetedPage) and page.pk:
+        yield _delivery_button(page, 20)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def source_delivery_listing_button(page, user, next_url=None):
+    from sources.models import TargetedPage
+
+    if issubclass(page.specific_class or type(page), TargetedPage):
+        yield _delivery_button(page, 30)
+
+
+# --- "Nghe thông báo": the pages' listen route is answered here (cms_pages/listen.py) ---------
+
+
+@hooks.register("serve_listen")
+def serve_listen(request, page):
+    from boards.listen import listen_response
+
+    return listen_response(request, page)

@@ -24,9 +24,8 @@ from django.utils.functional import cached_property
 from django.utils.html import escape
 from wagtail.models import Page, Site
 
-from .models import (
-    AnnouncementPage, CommuneHomePage, LegalDocumentPage, NewsPage, PortalHomePage, SiteIdentity,
-)
+from cms_pages.models import AnnouncementPage, LegalDocumentPage, NewsPage
+from areas.models import CommuneHomePage, PortalHomePage, SiteIdentity
 
 FEED_SIZE = 30
 

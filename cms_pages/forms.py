@@ -4,8 +4,8 @@ from django import forms
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
-from .models import DocumentType, number_key
-from .text import fold_key
+from cms_pages.models import DocumentType, number_key
+from core.text import fold_key
 
 
 class DocumentFilterForm(forms.Form):

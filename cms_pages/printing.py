@@ -29,7 +29,7 @@ from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .text import fold_key, slugify_vi
+from core.text import fold_key, slugify_vi
 
 THEME_DIR = Path(settings.THEMES_DIR) / "default"
 FONTS_DIR = THEME_DIR / "fonts"
@@ -52,14 +52,11 @@ BULLETIN_LIMIT = 200
 
 def page_pdf_response(request, page):
     """`<page URL>in/`: a news, announcement or legal document page as an A4 PDF."""
-    from .models import AnnouncementPage, EmergencyAlertPage, LegalDocumentPage, NewsPage, SourceItemPage
-
     page = page.specific
     if not page.live:
         raise Http404("Trang chưa được xuất bản")
-    kinds = {NewsPage: "news", AnnouncementPage: "announcement", LegalDocumentPage: "document",
-             SourceItemPage: "announcement", EmergencyAlertPage: "alert"}
-    kind = kinds.get(type(page))
+    # Each printable page type says which layout it prints with (PrintableMixin.print_kind).
+    kind = getattr(page, "print_kind", None)
     if kind is None:
         raise Http404("Trang này không có bản in")
 
@@ -85,7 +82,7 @@ def page_pdf_response(request, page):
 def weekly_bulletin_response(request, index_page):
     """`<announcements index URL>ban-tin-tuan/?tuan=2026-W47`: the announcements valid at any
     moment of that ISO week (default: this week), most urgent first, as an A4 PDF."""
-    from .models import AnnouncementPage
+    from cms_pages.models import AnnouncementPage
 
     try:
         monday = parse_iso_week(request.GET.get("tuan", ""), timezone.localdate())
@@ -221,7 +218,7 @@ def qr_svg_data_uri(data):
 
 def document_header(request, day):
     """The agency, national name and motto, place and date at the top of every print."""
-    from .context_processors import _chrome
+    from areas.context_processors import _chrome
 
     chrome = _chrome(request)
     home = chrome.home

@@ -14,7 +14,7 @@ from django.urls import reverse
 from wagtail.contrib.sitemaps import Sitemap
 from wagtail.models import Page, Site
 
-from .models import AnnouncementIndexPage, DocumentIndexPage, NewsIndexPage
+from cms_pages.models import AnnouncementIndexPage, DocumentIndexPage, NewsIndexPage
 
 # Sections that can hold thousands of items: the site map shows their latest few.
 LISTING_SECTIONS = (NewsIndexPage, AnnouncementIndexPage, DocumentIndexPage)

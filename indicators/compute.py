@@ -1,7 +1,7 @@
 """The indicators of the grassroots information network, computed from the data (never typed in).
 
 `compute(area, period)` gives, for a province or district (an AreaPage) and a reporting
-period (cms_pages.inquiry_stats.Period), the figures the national plans ask for: a total for
+period (inquiries.periods.Period), the figures the national plans ask for: a total for
 the area, a row per district (a province in the 3-level structure), per commune type and per
 commune, and a trend of the "as of" indicators. No HTML here (indicators/report.py presents).
 
@@ -45,7 +45,7 @@ Two kinds of indicator:
 
 - Flow over the period P (local days start..end):
 
-  inquiries     cms_pages.inquiry_stats figures of the communes' questions and feedback;
+  inquiries     inquiries.stats figures of the communes' questions and feedback;
                 "answered on time" is answered_on_time / answered in P.
   pushed        Source information (SourceItemPage) and emergency alerts (EmergencyAlertPage)
                 published (first_published_at) in P by the area or a unit inside it; their
@@ -77,8 +77,10 @@ from wagtail.models import Page, PageLogEntry
 
 from boards.api import HEARTBEAT_HISTORY_EVERY
 from boards.monitoring import SAMPLE_EVERY, board_state, offline_after
-from cms_pages import inquiry_stats as stats
-from cms_pages.tree_queries import next_path
+from core import periods
+from core.text import name_key
+from inquiries import stats
+from core.tree_queries import next_path
 
 WEBSITE_WINDOW = datetime.timedelta(days=30)
 BOARD_WINDOW = datetime.timedelta(hours=24)
@@ -102,14 +104,14 @@ class PeriodError(ValueError):
 
 
 def content_models():
-    from cms_pages.models import (AnnouncementPage, AnsweredQuestionPage, LegalDocumentPage, NewsPage,
-                                  StandardPage)
+    from cms_pages.models import AnnouncementPage, LegalDocumentPage, NewsPage, StandardPage
+    from inquiries.models import AnsweredQuestionPage
 
     return (NewsPage, AnnouncementPage, LegalDocumentPage, StandardPage, AnsweredQuestionPage)
 
 
 def pushed_models():
-    from cms_pages.models import EmergencyAlertPage, SourceItemPage
+    from sources.models import EmergencyAlertPage, SourceItemPage
 
     return (SourceItemPage, EmergencyAlertPage)
 
@@ -193,7 +195,7 @@ class Row:
 @dataclass
 class Report:
     area: object  # AreaPage
-    period: stats.Period
+    period: periods.Period
     as_of: datetime.datetime
     is_current: bool  # the period has not ended: "as of" means now
     computed_at: datetime.datetime
@@ -227,7 +229,7 @@ def as_of_moment(period, now=None):
 
 
 def _months_back(moment, months):
-    zone = stats.local_zone()
+    zone = periods.local_zone()
     local = timezone.localtime(moment, zone)
     year, month = local.year, local.month - months
     while month < 1:
@@ -249,7 +251,7 @@ def trend_moments(period, as_of, points=TREND_POINTS):
 
 def moment_date(moment):
     """The last day a moment closes: local midnight belongs to the day before."""
-    local = timezone.localtime(moment, stats.local_zone())
+    local = timezone.localtime(moment, periods.local_zone())
     if local.time() == datetime.time.min:
         return local.date() - datetime.timedelta(days=1)
     return local.date()
@@ -379,17 +381,17 @@ def online_samples(area, moments):
 def districts_of(area):
     """The districts the large-board indicator is about: those below a province (3-level
     structure), the area itself when it is a district, none in the 2-level structure."""
-    from cms_pages.models import AreaPage
+    from areas.models import AreaPage
 
     if area.level == "district":
         return [area]
     districts = AreaPage.objects.filter(subtree_q("path", area), level="district").exclude(pk=area.pk)
-    return sorted(districts, key=lambda d: (stats.name_key(d.short_name), d.code))
+    return sorted(districts, key=lambda d: (name_key(d.short_name), d.code))
 
 
 def district_owner_ids(districts):
     """{page id: district id} for each district's AreaPage and its portal home."""
-    from cms_pages.models import PortalHomePage
+    from areas.models import PortalHomePage
 
     owners = {d.pk: d.pk for d in districts}
     by_path = {d.path: d.pk for d in districts}
@@ -596,11 +598,12 @@ def compute(area, period, now=None, trend=True):
         samples.insert(live_index, {})
     state = _State(communes, districts, boards, publications, moments, samples, live_index)
 
-    from cms_pages.models import CommuneHomePage, Inquiry
+    from areas.models import CommuneHomePage
+    from inquiries.models import Inquiry
 
     inquiries = Inquiry.objects.filter(commune__in=CommuneHomePage.objects.filter(subtree_q("path", area))
                                        .values("pk"))
-    figures = stats.figures(inquiries, period, today=stats.local_date(now))
+    figures = stats.figures(inquiries, period, today=periods.local_date(now))
     pushed_total, pushed_by_district = pushed_figures(area, period, communes, districts)
 
     def row(kind, name, code, members, member_districts, member_boards, large_applicable, prefix, pushed=None):

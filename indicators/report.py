@@ -9,11 +9,12 @@ import csv
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from cms_pages import inquiry_stats as stats
+from core import periods
+from inquiries import stats
 from cms_pages import printing
-from cms_pages.text import slugify_vi
+from core.text import slugify_vi
 
-from .compute import GROUP_KEYS, GROUP_LABELS, WEBSITE_WINDOW, moment_date
+from indicators.compute import GROUP_KEYS, GROUP_LABELS, WEBSITE_WINDOW, moment_date
 
 NOT_APPLICABLE_TEXT = "không áp dụng"
 NONE_TEXT = "–"
@@ -53,7 +54,7 @@ def yes_no(ratio, yes="Có", no="Không"):
 
 
 def local_moment(moment):
-    return timezone.localtime(moment, stats.local_zone())
+    return timezone.localtime(moment, periods.local_zone())
 
 
 def as_of_text(report):
@@ -242,7 +243,7 @@ def csv_rows(report):
 
 def write_csv(fh, report):
     """UTF-8 with a BOM (Excel reads Vietnamese), comma-separated, decimal point; `fh` is a text
-    file opened with newline="" — like cms_pages.inquiry_stats.write_csv."""
+    file opened with newline="" — like inquiries.stats.write_csv."""
     fh.write("\ufeff")
     writer = csv.writer(fh)
     writer.writerow([heading for heading, _ in CSV_COLUMNS])
@@ -373,7 +374,7 @@ def issuing_body(area):
     where set, else "Uỷ ban nhân dân <area>"."""
     from wagtail.models import Site
 
-    from cms_pages.models import SiteIdentity
+    from areas.models import SiteIdentity
 
     portal = area.portal
     site = Site.objects.filter(root_page_id=portal.pk).first() if portal is not None else None
@@ -404,7 +405,7 @@ def pdf_header(area, issued_on):
 def render_pdf(report, issued_on=None):
     """The report as an A4 PDF (bytes), laid out like the other printed documents
     (themes/default/templates/print/base.html: emblem, agency, national name and motto)."""
-    issued_on = issued_on or stats.local_today()
+    issued_on = issued_on or periods.local_today()
     data = context(report)
     data.update({
         "header": pdf_header(report.area, issued_on),

@@ -24,11 +24,12 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from cms_pages import inquiry_stats as stats
-from cms_pages.inquiry_report import _request_units, labelled_in_order, period_choices, units_for_user
+from core import periods
+from areas.scoping import labelled_in_order, request_units, units_for_user
+from inquiries.report import period_choices
 
-from . import report as presentation
-from .compute import PeriodError, as_of_moment, compute, subtree_q
+from indicators import report as presentation
+from indicators.compute import PeriodError, as_of_moment, compute, subtree_q
 
 URL_NAME = "tincoso_indicators"
 CSV_URL_NAME = "tincoso_indicators_csv"
@@ -46,9 +47,9 @@ NO_AREAS = ("Bạn chưa thuộc nhóm biên tập hoặc kiểm duyệt của h
 
 def areas_for_user(user, units=None):
     """The provinces and districts whose indicators `user` may see, each with `indicators_label`,
-    in tree-and-name order: their own areas (cms_pages.inquiry_report.units_for_user, or `units`
+    in tree-and-name order: their own areas (areas.scoping.units_for_user, or `units`
     when already known) and the districts inside their provinces."""
-    from cms_pages.models import AreaPage
+    from areas.models import AreaPage
 
     units = units_for_user(user) if units is None else units
     own = [u for u in units if isinstance(u, AreaPage) and u.level in LEVEL_ORDER]
@@ -65,7 +66,7 @@ def areas_for_user(user, units=None):
 def request_areas(request):
     """Areas of the request's user, computed once per request (the menu asks on every page)."""
     if not hasattr(request, "_tincoso_indicator_areas"):
-        request._tincoso_indicator_areas = areas_for_user(request.user, units=_request_units(request))
+        request._tincoso_indicator_areas = areas_for_user(request.user, units=request_units(request))
     return request._tincoso_indicator_areas
 
 
@@ -83,13 +84,13 @@ class IndicatorsView(WagtailAdminTemplateMixin, TemplateView):
         return self.breadcrumbs_items + [{"url": "", "label": TITLE}]
 
     def get(self, request, *args, **kwargs):
-        from cms_pages.models import AreaPage
+        from areas.models import AreaPage
 
         self.areas = request_areas(request)
         if not self.areas:
             return self.forbidden(NO_AREAS)
         self.now = timezone.now()
-        self.today = stats.local_date(self.now)
+        self.today = periods.local_date(self.now)
         self.area = self.areas[0]
         self.period = None
         self.report = None
@@ -108,7 +109,7 @@ class IndicatorsView(WagtailAdminTemplateMixin, TemplateView):
 
         text = request.GET.get(PERIOD_PARAM, "").strip()
         try:
-            self.period = stats.Period.parse(text) if text else stats.Period.current_month(self.today)
+            self.period = periods.Period.parse(text) if text else periods.Period.current_month(self.today)
             as_of_moment(self.period, self.now)
         except (ValueError, PeriodError) as exc:
             self.period = None

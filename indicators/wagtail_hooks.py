@@ -4,7 +4,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from .views import CSV_URL_NAME, PDF_URL_NAME, TITLE, URL_NAME, IndicatorsView, request_areas
+from indicators.views import CSV_URL_NAME, PDF_URL_NAME, TITLE, URL_NAME, IndicatorsView, request_areas
 
 
 class IndicatorsMenuItem(MenuItem):

@@ -32,7 +32,7 @@ def _fresh_cache():
 
 @pytest.fixture
 def province(db):
-    from cms_pages.models import AreaPage
+    from areas.models import AreaPage
 
     return AreaPage.objects.get(structure="2024", level="province", code="84")
 
@@ -40,7 +40,7 @@ def province(db):
 @pytest.fixture
 def commune(db):
     """Xã An Trường, huyện Càng Long."""
-    from cms_pages.models import CommuneHomePage
+    from areas.models import CommuneHomePage
 
     return CommuneHomePage.objects.get(structure="2024", short_name="An Trường")
 
@@ -48,6 +48,6 @@ def commune(db):
 @pytest.fixture
 def other_commune(db):
     """Xã Đông Hải, huyện Duyên Hải: another district."""
-    from cms_pages.models import CommuneHomePage
+    from areas.models import CommuneHomePage
 
     return CommuneHomePage.objects.get(structure="2024", short_name="Đông Hải")

@@ -21,9 +21,9 @@ from wagtail.query import PageQuerySet
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
-from ..page_cache import CachedPageMixin
-from ..speech_views import ListenMixin
-from ..text import fold_key, slugify_vi
+from core.page_cache import CachedPageMixin
+from cms_pages.listen import ListenMixin
+from core.text import fold_key, slugify_vi
 
 PER_PAGE = 12
 RICH_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "document-link", "hr", "blockquote"]
@@ -125,7 +125,7 @@ def paginate(request, queryset, per_page=PER_PAGE):
 
 
 class NewsIndexPage(CachedPageMixin, SectionPage):
-    parent_page_types = ["cms_pages.PortalHomePage", "cms_pages.CommuneHomePage"]
+    parent_page_types = ["areas.PortalHomePage", "areas.CommuneHomePage"]
     subpage_types = ["cms_pages.NewsPage"]
 
     class Meta:
@@ -151,13 +151,13 @@ class NewsIndexPage(CachedPageMixin, SectionPage):
 
 
 class AnnouncementIndexPage(CachedPageMixin, RoutablePageMixin, SectionPage):
-    parent_page_types = ["cms_pages.PortalHomePage", "cms_pages.CommuneHomePage"]
+    parent_page_types = ["areas.PortalHomePage", "areas.CommuneHomePage"]
     subpage_types = ["cms_pages.AnnouncementPage"]
 
     @path("ban-tin-tuan/")
     def weekly_bulletin(self, request):
         """The week's announcements as a PDF for the paper notice board."""
-        from ..printing import weekly_bulletin_response
+        from cms_pages.printing import weekly_bulletin_response
 
         return weekly_bulletin_response(request, self)
 
@@ -181,7 +181,7 @@ class AnnouncementIndexPage(CachedPageMixin, RoutablePageMixin, SectionPage):
 
 
 class DocumentIndexPage(CachedPageMixin, SectionPage):
-    parent_page_types = ["cms_pages.PortalHomePage", "cms_pages.CommuneHomePage"]
+    parent_page_types = ["areas.PortalHomePage", "areas.CommuneHomePage"]
     subpage_types = ["cms_pages.LegalDocumentPage"]
 
     class Meta:
@@ -195,7 +195,7 @@ class DocumentIndexPage(CachedPageMixin, SectionPage):
         return LegalDocumentPage.objects.child_of(self).live().order_by("-issue_date", "-pk")
 
     def get_context(self, request, *args, **kwargs):
-        from ..forms import DocumentFilterForm
+        from cms_pages.forms import DocumentFilterForm
 
         context = super().get_context(request, *args, **kwargs)
         documents = self.listing()
@@ -226,11 +226,14 @@ class VietnameseSlugMixin:
 
 
 class PrintableMixin(RoutablePageMixin):
-    """`<page URL>in/` answers the page as a PDF for printing (cms_pages/printing.py)."""
+    """`<page URL>in/` answers the page as a PDF for printing (cms_pages/printing.py), laid out as
+    its `print_kind` says: "news", "announcement", "document" or "alert" (print/page.html)."""
+
+    print_kind = None
 
     @path("in/")
     def print_pdf(self, request):
-        from ..printing import page_pdf_response
+        from cms_pages.printing import page_pdf_response
 
         return page_pdf_response(request, self)
 
@@ -239,6 +242,8 @@ class PrintableMixin(RoutablePageMixin):
 
 
 class NewsPage(VietnameseSlugMixin, CachedPageMixin, PrintableMixin, Page):
+    print_kind = "news"
+
     date = models.DateField(_("ngày đăng"), default=timezone.localdate)
     summary = models.TextField(_("tóm tắt"), max_length=500,
                                help_text=_("Một hai câu, hiện ở danh sách tin, khi chia sẻ và trên bảng điện tử."))
@@ -320,6 +325,8 @@ AnnouncementManager = PageManager.from_queryset(AnnouncementQuerySet)
 
 
 class AnnouncementPage(VietnameseSlugMixin, CachedPageMixin, ListenMixin, PrintableMixin, Page):
+    print_kind = "announcement"
+
     date = models.DateField(_("ngày thông báo"), default=timezone.localdate)
     summary = models.TextField(_("tóm tắt"), max_length=500)
     body = StreamField(BodyBlock(), verbose_name=_("nội dung"), blank=True)
@@ -422,6 +429,8 @@ def validate_number_symbol(value):
 
 
 class LegalDocumentPage(VietnameseSlugMixin, CachedPageMixin, PrintableMixin, Page):
+    print_kind = "document"
+
     number_symbol = models.CharField(_("số, ký hiệu"), max_length=60, validators=[validate_number_symbol],
                                      help_text=_("Ví dụ: 35/KH-UBND, 12/2024/QĐ-UBND"))
     doc_type = models.CharField(_("loại văn bản"), max_length=20, choices=DocumentType.choices)
@@ -506,8 +515,8 @@ class StandardPage(VietnameseSlugMixin, CachedPageMixin, Page):
     body = StreamField(BodyBlock(), verbose_name=_("nội dung"), blank=True)
     content_panels = Page.content_panels + [FieldPanel("body")]
     parent_page_types = [
-        "cms_pages.PortalHomePage",
-        "cms_pages.CommuneHomePage",
+        "areas.PortalHomePage",
+        "areas.CommuneHomePage",
         "cms_pages.ProfilePage",
         "cms_pages.StandardPage",
     ]

@@ -10,8 +10,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from ..page_cache import CachedPageMixin
-from .content import RICH_FEATURES, SectionPage
+from core.page_cache import CachedPageMixin
+from cms_pages.models.content import RICH_FEATURES, SectionPage
 
 PROFILE_SECTIONS = [
     ("natural_conditions", _("Điều kiện tự nhiên")),
@@ -35,7 +35,7 @@ class ProfilePage(CachedPageMixin, SectionPage):
     boundary_map = models.ForeignKey("wagtailimages.Image", verbose_name=_("bản đồ địa giới"), null=True,
                                      blank=True, on_delete=models.SET_NULL, related_name="+")
 
-    parent_page_types = ["cms_pages.CommuneHomePage"]
+    parent_page_types = ["areas.CommuneHomePage"]
     subpage_types = ["cms_pages.StandardPage"]
     content_panels = SectionPage.content_panels + [
         *(FieldPanel(name) for name, _label in PROFILE_SECTIONS),
@@ -90,7 +90,7 @@ class ContactPage(CachedPageMixin, SectionPage):
     latitude = models.DecimalField(_("vĩ độ"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("kinh độ"), max_digits=9, decimal_places=6, null=True, blank=True)
 
-    parent_page_types = ["cms_pages.CommuneHomePage"]
+    parent_page_types = ["areas.CommuneHomePage"]
     subpage_types = []
     content_panels = SectionPage.content_panels + [
         MultiFieldPanel(

@@ -80,10 +80,19 @@ CSRF_TRUSTED_ORIGINS = env_list(
     + ([f"http://*.{BASE_DOMAIN}:{SITE_PORT}", f"http://{BASE_DOMAIN}:{SITE_PORT}"] if DEBUG else []),
 )
 
+# One app per domain, in layers (docs/architecture.md): core ← areas ← cms_pages ← search,
+# inquiries, sources ← boards ← indicators; demo (seed commands) only when TINCOSO_DEMO is on.
+TINCOSO_DEMO = env_bool("TINCOSO_DEMO", default=DEBUG)
 INSTALLED_APPS = [
+    "core",
+    "areas",
     "cms_pages",
+    "search",
+    "inquiries",
+    "sources",
     "boards",
     "indicators",
+    *(["demo"] if TINCOSO_DEMO else []),
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
     "wagtail.contrib.routable_page",
@@ -114,7 +123,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "cms_pages.site_roots.SiteMiddleware",
+    "core.site_roots.SiteMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -140,7 +149,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
-                "cms_pages.context_processors.site_chrome",
+                "areas.context_processors.site_chrome",
             ],
         },
     },
@@ -248,6 +257,17 @@ INQUIRY_PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
 # Whole-page cache of public pages for anonymous readers (cms_pages/page_cache.py); 0 = off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+
+# Every periodic job of every app, in one place: `migrate` keeps django-q2's Schedule rows in
+# step with this list (core/schedules.py), by name; other schedules are left alone.
+# type: "I" every `minutes` minutes, "D" daily.
+SCHEDULES = [
+    {"name": "Xuất bản và gỡ trang theo lịch", "func": "cms_pages.tasks.publish_scheduled", "type": "I", "minutes": 1},
+    {"name": "Dựng lại bảng điện tử đến hạn", "func": "boards.tasks.rebuild_due", "type": "I", "minutes": 1},
+    {"name": "Giám sát bảng điện tử", "func": "boards.monitoring.check_boards", "type": "I", "minutes": 1},
+    {"name": "Dọn lịch sử bảng điện tử", "func": "boards.tasks.prune_history", "type": "D"},
+    {"name": "Đọc các nguồn cảnh báo CAP", "func": "sources.cap_import.poll_feeds", "type": "I", "minutes": 5},
+]
 
 # Speech for the commune loudspeakers and the "Nghe thông báo" button (boards/speech, issue 9).
 # espeak-ng (bundled by the espeakng-loader wheel) works offline; Piper reads a local model.

@@ -4,7 +4,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from cms_pages import feeds, search, seo
+from cms_pages import feeds, seo
+from search import engine as search
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),

@@ -21,10 +21,11 @@ from boards.api import issue_token
 from boards.bulletins import bulletin_text, candidate_text, page_text
 from boards.models import Board, PlaylistVersion, RenderedFile, RenderProblem
 from boards.publishing import board_voice, rebuild
-from boards.speech import normalise
-from boards.speech.audio import LEAD_SILENCE_S
-from cms_pages.models import EmergencyAlertPage, PortalHomePage, SiteIdentity, SourceIndexPage, SourceItemPage
-from cms_pages.models.site_settings import region_voice
+from speech import normalise
+from speech.audio import LEAD_SILENCE_S
+from sources.models import EmergencyAlertPage, SourceIndexPage, SourceItemPage
+from areas.models import PortalHomePage, SiteIdentity
+from areas.models.site_settings import region_voice
 from tests.cms_pages.factories import announcement, news
 from tests.cms_pages.factories import push as push_down
 
@@ -221,7 +222,7 @@ def test_an_alert_pre_empts_the_speakers_at_once(commune, district, django_captu
 
 @pytest.mark.django_db
 def test_a_failing_item_is_skipped_and_recorded_never_blanking_the_board(commune, monkeypatch):
-    from boards import speech
+    import speech
 
     board = speakers(commune)
     good = announcement(commune, "Thông báo tiêm phòng dại cho chó mèo")
@@ -230,12 +231,12 @@ def test_a_failing_item_is_skipped_and_recorded_never_blanking_the_board(commune
 
     def flaky(text, voice=None, engine=None, **kw):
         if "bị hỏng" in text:
-            from boards.speech import SpeechFailed
+            from speech import SpeechFailed
 
             raise SpeechFailed("espeak-ng báo lỗi 1 khi đọc văn bản.")
         return real(text, voice, engine, **kw)
 
-    monkeypatch.setattr("boards.speech.bulletin_mp3", flaky)
+    monkeypatch.setattr("speech.bulletin_mp3", flaky)
     version, _c, _r, problems = rebuild(board)
     assert [i["id"] for i in version.items] == [f"announcement:{good.pk}"]
     assert [(c.key, m) for c, m in problems] == [(f"announcement:{bad.pk}", "espeak-ng báo lỗi 1 khi đọc văn bản.")]

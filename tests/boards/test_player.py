@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from boards.player.client import TOKEN_ERROR, Player
-from boards.player.reports import Outbox
-from boards.player.schedule import playable, validate_playlist
+from player.client import TOKEN_ERROR, Player
+from player.reports import Outbox
+from player.schedule import playable, validate_playlist
 from tests.boards.player_fake_server import FakeBoardsServer
 
 TOKEN = "secret-token"
@@ -288,7 +288,7 @@ def test_revoked_token_keeps_playing_and_logs_the_error(fake, cache_dir, caplog)
     fake.token = "rotated"
 
     player = make_player(fake, cache_dir)
-    with caplog.at_level(logging.WARNING, logger="boards.player"):
+    with caplog.at_level(logging.WARNING, logger="player"):
         assert player.poll_once() == "unauthorized"
     assert TOKEN_ERROR in caplog.text
     assert player.playlist["version"] == 1 and player.next_item()["id"] == "a"
@@ -388,7 +388,7 @@ def test_cli_once_as_a_subprocess(fake, cache_dir, tmp_path):
     log_file = tmp_path / "player.log"
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     result = subprocess.run(
-        [sys.executable, "-m", "boards.player", "--server", fake.url, "--board", "7", "--token", TOKEN,
+        [sys.executable, "-m", "player", "--server", fake.url, "--board", "7", "--token", TOKEN,
          "--cache", str(cache_dir), "--once", "--headless", "--log", str(log_file)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -438,7 +438,7 @@ def test_display_mode_shows_the_slide_fullscreen_on_an_x_screen(fake, cache_dir,
     try:
         time.sleep(1)
         player = subprocess.Popen(
-            [sys.executable, "-m", "boards.player", "--server", fake.url, "--board", "7", "--token", TOKEN,
+            [sys.executable, "-m", "player", "--server", fake.url, "--board", "7", "--token", TOKEN,
              "--cache", str(cache_dir), "--display"], cwd=ROOT, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + 30
@@ -464,8 +464,8 @@ def test_display_mode_shows_the_slide_fullscreen_on_an_x_screen(fake, cache_dir,
 
 from zoneinfo import ZoneInfo  # noqa: E402
 
-from boards.player.display import Display, Headless  # noqa: E402
-from boards.player.schedule import (  # noqa: E402
+from player.display import Display, Headless  # noqa: E402
+from player.schedule import (  # noqa: E402
     broadcast_zone, clock_times, due_broadcast, due_emergencies, is_audio_playlist,
 )
 
@@ -554,7 +554,7 @@ def test_speakers_play_the_bulletins_at_the_broadcast_time_once(fake, cache_dir,
     assert player.poll_once() == "updated" and player.audio_mode()
     assert not player.audio_step() and played(player) == []  # not yet
     player.clock.now = datetime(2026, 11, 23, 17, 0, 1, tzinfo=VN)
-    with caplog.at_level(logging.INFO, logger="boards.player"):
+    with caplog.at_level(logging.INFO, logger="player"):
         assert player.audio_step()
     assert played(player) == ["p", "n"]  # priority first
     assert "giờ phát 17:00: 2 bản tin" in caplog.text
@@ -641,7 +641,7 @@ def test_cli_once_broadcast_now_logs_what_it_plays(fake, cache_dir, tmp_path):
     log_file = tmp_path / "player.log"
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     result = subprocess.run(
-        [sys.executable, "-m", "boards.player", "--server", fake.url, "--board", "7", "--token", TOKEN,
+        [sys.executable, "-m", "player", "--server", fake.url, "--board", "7", "--token", TOKEN,
          "--cache", str(cache_dir), "--once", "--broadcast-now", "--log", str(log_file)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -649,7 +649,7 @@ def test_cli_once_broadcast_now_logs_what_it_plays(fake, cache_dir, tmp_path):
     assert [p["item_id"] for p in fake.plays] == ["a"]
     # Without --broadcast-now, outside the broadcast times, it says when the next one is.
     quiet = subprocess.run(
-        [sys.executable, "-m", "boards.player", "--server", fake.url, "--board", "7", "--token", TOKEN,
+        [sys.executable, "-m", "player", "--server", fake.url, "--board", "7", "--token", TOKEN,
          "--cache", str(cache_dir), "--once"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert quiet.returncode == 0 and len(fake.plays) == 1
     assert "không có bản tin đến giờ phát; giờ phát tới: " in quiet.stderr

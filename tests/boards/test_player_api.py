@@ -14,7 +14,8 @@ from django.utils.http import http_date
 from lxml import etree
 from PIL import Image
 
-from boards.api import is_not_modified, issue_token, pairing_view, parse_range, revoke_token
+from boards.api import is_not_modified, issue_token, pairing_view, revoke_token
+from core.http import parse_range
 from boards.models import Board, BoardStatus, Heartbeat, PlaylistVersion, PlayRecord
 from boards.publishing import file_url, store_file
 from boards.smil import build_m3u, build_smil

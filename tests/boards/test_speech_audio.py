@@ -18,12 +18,12 @@ import av
 import numpy as np
 import pytest
 
-from boards.speech import audio, engines
-from boards.speech.audio import EmptyText, bulletin_mp3, duration_of, encode_mp3, probe, split_for_synthesis
-from boards.speech.engines import (
+from speech import audio, engines
+from speech.audio import EmptyText, bulletin_mp3, duration_of, encode_mp3, probe, split_for_synthesis
+from speech.engines import (
     EspeakEngine, PiperEngine, SpeechEngine, SpeechFailed, SpeechUnavailable, get_engine, read_wav,
 )
-from boards.speech.normalise import normalise
+from speech.normalise import normalise
 
 ANNOUNCEMENT = (
     "Thực hiện Kế hoạch số 35/KH-UBND ngày 15/12/2026 của UBND xã An Trường, Trạm y tế xã tổ chức "

@@ -8,7 +8,7 @@ import unicodedata
 
 import pytest
 
-from boards.speech.normalise import normalise, read_number, roman_to_int
+from speech.normalise import normalise, read_number, roman_to_int
 
 CASES = [
     ('0', 'không'),

@@ -50,9 +50,9 @@ def seed_commune(hostname, theme="default"):
     from wagtail.rich_text import RichText
 
     from cms_pages.models import (
-        AnnouncementIndexPage, AnnouncementPage, Category, ContactEntry, ContactPage, DocumentIndexPage,
-        Leader, LegalDocumentPage, NewsIndexPage, NewsPage, ProcedureLink, ProfilePage, SiteIdentity,
+        AnnouncementIndexPage, AnnouncementPage, Category, ContactEntry, ContactPage, DocumentIndexPage, Leader, LegalDocumentPage, NewsIndexPage, NewsPage, ProcedureLink, ProfilePage,
     )
+    from areas.models import SiteIdentity
 
     site = Site.objects.get(hostname=hostname)
     home = site.root_page.specific

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.browser
 HOST = "binh-phu.cang-long.tra-vinh.localhost"
 
 SETUP = f"""
-from cms_pages.models import CommuneHomePage, NewsIndexPage, NewsPage
+from areas.models import CommuneHomePage
+from cms_pages.models import NewsIndexPage, NewsPage
 from boards.models import Board
 from boards.api import issue_token
 from boards.publishing import rebuild
@@ -41,7 +42,8 @@ print(ours.pk, theirs.pk, issue_token(ours))
 ALERT = """
 import datetime
 from django.utils import timezone
-from cms_pages.models import AreaPage, EmergencyAlertPage, PortalHomePage, SourceIndexPage
+from areas.models import AreaPage, PortalHomePage
+from sources.models import EmergencyAlertPage, SourceIndexPage
 district = AreaPage.objects.get(structure="2024", level="district", code="844")
 section = SourceIndexPage.objects.child_of(PortalHomePage.objects.child_of(district).get()).get()
 now = timezone.now()
@@ -70,7 +72,7 @@ def test_an_alert_preempts_the_board_and_the_site_until_withdrawn(live_site, bro
     worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=live_site.env,
                               stdout=logs, stderr=subprocess.STDOUT)
     player = subprocess.Popen(
-        [sys.executable, "-m", "boards.player", "--server", f"http://127.0.0.1:{port}", "--board", ours,
+        [sys.executable, "-m", "player", "--server", f"http://127.0.0.1:{port}", "--board", ours,
          "--token", token, "--cache", str(cache), "--timeout", "5"],
         cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT)
     try:

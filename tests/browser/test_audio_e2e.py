@@ -23,7 +23,8 @@ TITLE = "Thông báo họp dân ấp Cao Một"
 SUMMARY = "Mời bà con dự họp lúc 19h ngày 5/12 tại nhà văn hoá ấp."
 
 SETUP = f"""
-from cms_pages.models import AnnouncementIndexPage, AnnouncementPage, CommuneHomePage
+from cms_pages.models import AnnouncementIndexPage, AnnouncementPage
+from areas.models import CommuneHomePage
 from boards.models import Board
 from boards.api import issue_token
 from boards.publishing import rebuild
@@ -71,7 +72,7 @@ def test_loudspeakers_and_the_listen_button_end_to_end(live_site, tmp_path, brow
     # The reference player, headless: plays it (as at a broadcast time), logs it, reports the play.
     log = tmp_path / "player.log"
     result = subprocess.run(
-        [sys.executable, "-m", "boards.player", "--server", server, "--board", board, "--token", token,
+        [sys.executable, "-m", "player", "--server", server, "--board", board, "--token", token,
          "--cache", str(tmp_path / "player"), "--once", "--broadcast-now", "--log", str(log), "--timeout", "20"],
         cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -12,7 +12,8 @@ PASSWORD = "Mat-khau-bang-2026"
 
 SETUP = f"""
 from django.contrib.auth import get_user_model
-from cms_pages.models import CommuneHomePage, AnnouncementIndexPage, AnnouncementPage
+from areas.models import CommuneHomePage
+from cms_pages.models import AnnouncementIndexPage, AnnouncementPage
 from boards.models import Board
 from boards.publishing import rebuild
 home = CommuneHomePage.objects.get(structure="2024", short_name="An Trường")

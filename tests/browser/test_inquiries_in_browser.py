@@ -16,7 +16,7 @@ TITLE = "Hỏi về hồ sơ cấp đổi giấy chứng nhận quyền sử d�
 
 MAKE_EDITORS = f"""
 from django.contrib.auth import get_user_model
-from cms_pages.models import CommuneHomePage
+from areas.models import CommuneHomePage
 User = get_user_model()
 for username, name in (("bientap-an-truong", "An Trường"), ("bientap-dong-hai", "Đông Hải")):
     home = CommuneHomePage.objects.get(structure="2024", short_name=name)

@@ -17,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from cms_pages import captcha
+from inquiries import captcha
 
 from .conftest import ROOT, _free_port
 

@@ -13,7 +13,8 @@ from .conftest import ROOT
 pytestmark = pytest.mark.browser
 
 SETUP = """
-from cms_pages.models import CommuneHomePage, AnnouncementIndexPage, AnnouncementPage
+from areas.models import CommuneHomePage
+from cms_pages.models import AnnouncementIndexPage, AnnouncementPage
 from boards.models import Board
 from boards.api import issue_token
 from boards.publishing import rebuild
@@ -36,7 +37,7 @@ def _shell(live_site, code):
 def _player(live_site, board, token, cache):
     """The player as an operator starts it; with board=None, the token alone (the issue's command line)."""
     return subprocess.run(
-        [sys.executable, "-m", "boards.player", "--server", f"http://127.0.0.1:{live_site.port}",
+        [sys.executable, "-m", "player", "--server", f"http://127.0.0.1:{live_site.port}",
          *(["--board", board] if board else []), "--token", token, "--cache", str(cache), "--once", "--timeout", "20"],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
 
@@ -55,7 +56,8 @@ def test_reference_player_against_the_real_server(live_site, tmp_path):
 
     # A new announcement: the board is rebuilt and the next poll brings it.
     _shell(live_site, f"""
-from cms_pages.models import AnnouncementIndexPage, AnnouncementPage, CommuneHomePage
+from cms_pages.models import AnnouncementIndexPage, AnnouncementPage
+from areas.models import CommuneHomePage
 from boards.models import Board
 from boards.publishing import rebuild
 home = CommuneHomePage.objects.get(structure="2024", code="29281")  # Tân An: no other test publishes there

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.browser
 REFRESH = 4  # seconds between the player's polls (set on the board; the admin allows 30 and more)
 
 SETUP = f"""
-from cms_pages.models import CommuneHomePage, AnnouncementIndexPage, AnnouncementPage
+from areas.models import CommuneHomePage
+from cms_pages.models import AnnouncementIndexPage, AnnouncementPage
 from boards.models import Board
 from boards.api import issue_token
 from boards.publishing import rebuild
@@ -35,7 +36,8 @@ print(board.pk, issue_token(board))
 """
 
 PUBLISH = """
-from cms_pages.models import AnnouncementIndexPage, AnnouncementPage, CommuneHomePage
+from cms_pages.models import AnnouncementIndexPage, AnnouncementPage
+from areas.models import CommuneHomePage
 home = CommuneHomePage.objects.get(structure="2024", code="29284")  # Tân Bình: no other test publishes there
 index = AnnouncementIndexPage.objects.child_of(home).get()
 page = AnnouncementPage(title="Thông báo khẩn cho đầu phát chạy liên tục", summary="Đến đầu phát qua hàng đợi.",
@@ -102,7 +104,7 @@ def test_player_follows_publishing_and_survives_the_server_going_away(live_site,
     worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=live_site.env,
                               stdout=logs, stderr=subprocess.STDOUT)
     player = subprocess.Popen(
-        [sys.executable, "-m", "boards.player", "--server", f"http://127.0.0.1:{port}", "--board", board,
+        [sys.executable, "-m", "player", "--server", f"http://127.0.0.1:{port}", "--board", board,
          "--token", token, "--cache", str(cache), "--timeout", "5"],
         cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT)
     try:

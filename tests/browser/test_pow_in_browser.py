@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from cms_pages.captcha import new_challenge, verify
+from inquiries.captcha import new_challenge, verify
 
 POW_JS = Path(django_settings.BASE_DIR) / "themes" / "default" / "static" / "js" / "pow.js"
 

@@ -14,7 +14,8 @@ TITLE = "Hướng dẫn đăng ký tiêm vắc xin cho trẻ dưới 5 tuổi"
 
 SETUP = f"""
 from django.contrib.auth import get_user_model
-from cms_pages.models import AreaPage, PortalHomePage, SourceIndexPage
+from areas.models import AreaPage, PortalHomePage
+from sources.models import SourceIndexPage
 district = AreaPage.objects.get(structure="2024", level="district", code="844")
 user, _ = get_user_model().objects.get_or_create(username="kiemduyet-cang-long")
 user.set_password("{PASSWORD}"); user.save(); user.groups.add(district.moderators_group)
@@ -33,7 +34,7 @@ def test_a_district_pushes_an_item_to_chosen_communes(live_site, browser, phone,
     desk.locator("form button[type=submit]").first.click()
     desk.wait_for_url(re.compile(r"/admin/$"))
 
-    desk.goto(live_site.url(host, f"/admin/pages/add/cms_pages/sourceitempage/{section}/"))
+    desk.goto(live_site.url(host, f"/admin/pages/add/sources/sourceitempage/{section}/"))
     communes = desk.locator("input[name=target_communes]")
     offered = [desk.locator(f"label[for={communes.nth(i).get_attribute('id')}]").inner_text().strip()
                for i in range(communes.count())]

@@ -15,7 +15,8 @@ HOST = "an-truong.cang-long.tra-vinh.localhost"
 SETUP = """
 import datetime
 from django.utils import timezone
-from cms_pages.models import CommuneHomePage, NewsIndexPage, NewsPage
+from areas.models import CommuneHomePage
+from cms_pages.models import NewsIndexPage, NewsPage
 home = CommuneHomePage.objects.get(structure="2024", code="29275")
 index = NewsIndexPage.objects.child_of(home).get()
 soon = timezone.now() + datetime.timedelta(seconds=2)

@@ -5,9 +5,10 @@ import datetime
 from django.utils import timezone
 
 from cms_pages.models import (
-    AnnouncementIndexPage, AnnouncementPage, DocumentIndexPage, EmergencyAlertPage, LegalDocumentPage, NewsIndexPage,
-    NewsPage, PortalHomePage, SourceIndexPage, SourceItemPage,
+    AnnouncementIndexPage, AnnouncementPage, DocumentIndexPage, LegalDocumentPage, NewsIndexPage, NewsPage,
 )
+from sources.models import EmergencyAlertPage, SourceIndexPage, SourceItemPage
+from areas.models import PortalHomePage
 
 
 def publish(parent, page):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from cms_pages.admin_units import AdminUnitsError, load_country
+from areas.admin_units import AdminUnitsError, load_country
 
 DATA = Path(settings.BASE_DIR) / "data"
 

@@ -13,9 +13,10 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from cms_pages import cap
-from cms_pages.cap_import import import_alert, poll_feed
-from cms_pages.models import AreaPage, CapFeed, EmergencyAlertPage
+from sources import cap
+from sources.cap_import import import_alert, poll_feed
+from areas.models import AreaPage
+from sources.models import CapFeed, EmergencyAlertPage
 from tests.cms_pages.factories import section_of
 
 SAMPLE = """<?xml version="1.0" encoding="UTF-8"?>
@@ -216,7 +217,7 @@ def test_the_admin_import_form(client, province):
 
 @pytest.mark.django_db
 def test_a_commune_editor_has_no_cap_import(client):
-    from cms_pages.models import CommuneHomePage
+    from areas.models import CommuneHomePage
 
     user = get_user_model().objects.create_user("bt-xa-cap", password="x")
     user.groups.add(CommuneHomePage.objects.get(structure="2024", short_name="An Trường").editors_group)

@@ -13,8 +13,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.core import signing
 
-from cms_pages import captcha
-from cms_pages.captcha import CaptchaError, new_challenge, solve, verify
+from inquiries import captcha
+from inquiries.captcha import CaptchaError, new_challenge, solve, verify
 
 POW_JS = Path(django_settings.BASE_DIR) / "themes" / "default" / "static" / "js" / "pow.js"
 NODE = shutil.which("node")

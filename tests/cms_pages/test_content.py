@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from wagtail.models import Site
 
-from cms_pages.models import AnnouncementPage, CommuneHomePage, LegalDocumentPage, NewsPage, number_key
+from cms_pages.models import AnnouncementPage, LegalDocumentPage, NewsPage, number_key
+from areas.models import CommuneHomePage
 
 from .factories import announcement, legal_document, news
 

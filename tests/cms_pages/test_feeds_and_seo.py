@@ -18,7 +18,8 @@ from wagtail.images.models import Image
 from wagtail.models import Site
 
 from cms_pages.feeds import pubdate
-from cms_pages.models import CommuneHomePage, NewsIndexPage, NewsPage
+from areas.models import CommuneHomePage
+from cms_pages.models import NewsIndexPage, NewsPage
 from cms_pages.seo import page_tree
 
 from .factories import announcement, legal_document, news

@@ -10,9 +10,9 @@ from django.core import mail
 from django.utils import timezone
 from PIL import Image
 
-from cms_pages import captcha
-from cms_pages.inquiries import save_handling
-from cms_pages.models import AnsweredQuestionPage, Inquiry, InquiryEvent, QuestionIndexPage, Status
+from inquiries import captcha
+from inquiries.handling import save_handling
+from inquiries.models import AnsweredQuestionPage, Inquiry, InquiryEvent, QuestionIndexPage, Status
 
 HOST = "an-truong.cang-long.tra-vinh.localhost:8000"
 FORM = "/hoi-dap/gui/"
@@ -257,7 +257,7 @@ def test_look_up_by_code_in_any_form_and_clear_errors(client):
 
 @pytest.mark.django_db
 def test_a_rating_is_recorded_once_even_when_two_arrive_together(client, django_user_model):
-    from cms_pages.inquiries import rate
+    from inquiries.handling import rate
 
     post(client, fill(client))
     inquiry = Inquiry.objects.get()

@@ -18,11 +18,10 @@ from django.utils import timezone
 from PIL import Image
 from wagtail.models import ModelLogEntry
 
-from cms_pages.inquiry_admin import LOG_TAKE_UP, LOG_TRANSFER, InquiryViewSet
-from cms_pages.models import (
-    AnsweredQuestionPage, CommuneHomePage, EventAction, Inquiry, InquiryPhoto, QuestionIndexPage, Status,
-)
-from cms_pages.models.inquiries import CONSENT_VERSION, new_tracking_code
+from inquiries.admin_views import LOG_TAKE_UP, LOG_TRANSFER, InquiryViewSet
+from inquiries.models import AnsweredQuestionPage, EventAction, Inquiry, InquiryPhoto, QuestionIndexPage, Status
+from areas.models import CommuneHomePage
+from inquiries.models import CONSENT_VERSION, new_tracking_code
 
 PASSWORD = "x-Strong-pass-123"
 
@@ -516,13 +515,13 @@ def test_only_moderators_delete_and_the_public_page_goes_with_it(client, commune
 @pytest.mark.django_db
 def test_provisioning_grants_the_queue_permissions_and_restores_them(commune, district):
     def codenames(group):
-        return set(group.permissions.filter(content_type__app_label="cms_pages").values_list("codename", flat=True))
+        return set(group.permissions.filter(content_type__app_label="inquiries").values_list("codename", flat=True))
 
     for unit in (commune, district):
         assert codenames(unit.editors_group) == {"view_inquiry", "change_inquiry"}
         assert codenames(unit.moderators_group) == {"view_inquiry", "change_inquiry", "delete_inquiry"}
     # An installation provisioned before the queue existed gets them on the next run.
-    queue_perms = Permission.objects.filter(content_type__app_label="cms_pages",
+    queue_perms = Permission.objects.filter(content_type__app_label="inquiries",
                                             codename__in=["view_inquiry", "change_inquiry"])
     commune.editors_group.permissions.remove(*queue_perms)
     call_command("provision", structure="2024", province=["Trà Vinh"], no_progress=True, stdout=io.StringIO())

@@ -22,10 +22,12 @@ from django.core.management import CommandError, call_command
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from cms_pages import inquiry_stats as stats
-from cms_pages.inquiry_stats import Figures, Period
-from cms_pages.models import AreaPage, CommuneHomePage, Inquiry, Status
-from cms_pages.models.inquiries import CONSENT_VERSION, new_tracking_code
+from inquiries import stats
+from core.periods import Period
+from inquiries.stats import Figures
+from areas.models import AreaPage, CommuneHomePage
+from inquiries.models import Inquiry, Status
+from inquiries.models import CONSENT_VERSION, new_tracking_code
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 Q3 = Period.quarter(2025, 3)
@@ -373,7 +375,7 @@ def test_report_chart(client, report_url, q3, commune_editor, commune):
     assert 'aria-labelledby="chart-title chart-desc"' in svg
     assert "Xã An Trường: 3 trả lời đúng hạn, 1 trả lời trễ hạn, 3 quá hạn chưa trả lời" in svg
     # Three segments, 3 : 1 : 3, with dots for decimals whatever the language of the page.
-    from cms_pages.inquiry_report import bar_chart
+    from inquiries.report import bar_chart
 
     table, _ = stats.rows_for(commune, Q3, today=AFTER_Q3)
     segments = bar_chart(table)["bars"][0]["segments"]

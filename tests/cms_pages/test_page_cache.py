@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from cms_pages import page_cache
+from core import page_cache
 from cms_pages.models import AnnouncementPage
 
 from .factories import announcement, news

@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
-from cms_pages.models import AreaPage, CommuneHomePage, PortalHomePage
+from areas.models import AreaPage, CommuneHomePage, PortalHomePage
 
 DATA = Path(settings.BASE_DIR) / "data"
 ROOT = Path(settings.BASE_DIR)

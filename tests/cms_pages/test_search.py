@@ -12,8 +12,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import Site
 
-from cms_pages import search
-from cms_pages.models import NewsPage, SearchEntry, StandardPage
+from search import engine as search
+from cms_pages.models import NewsPage, StandardPage
+from search.models import SearchEntry
 from tests.cms_pages.factories import announcement, legal_document, news, publish
 
 
@@ -239,7 +240,7 @@ def test_scope_type_and_year_filters(commune, other_commune):
 
 @pytest.mark.django_db
 def test_scope_choices_follow_the_site(commune):
-    from cms_pages.models import PortalHomePage
+    from areas.models import PortalHomePage
 
     choices = dict(search.scope_choices(commune))
     assert list(choices) == ["xa", "huyen", "tinh"]
@@ -319,7 +320,7 @@ def test_api_answers_json(client, commune, other_commune):
 
 BAD_QUERIES = [
     "", " ", '"', "'", '""', "*", "tiem*", "NEAR(", "NEAR(tiem chung", "AND", "OR", "tiem AND OR NOT chung",
-    "a OR b", "'; DROP TABLE cms_pages_searchentry; --", "1' OR '1'='1", "title_folded:tiem", "{title} : x",
+    "a OR b", "'; DROP TABLE search_searchentry; --", "1' OR '1'='1", "title_folded:tiem", "{title} : x",
     "tiem & chung | !x", "tiem <-> chung", "tiem:*", "^tiem", "(((", ")", "-", "+tiem -chung", "%_%", "\\",
     "\x00tiem\x07", "\u200btiem\u202e", "tiêm\nchủng\t", "x" * 500, "x" * 501, "tiêm " * 200, "🙂", "中文",
     "тест", "\ufffd",

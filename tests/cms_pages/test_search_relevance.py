@@ -12,11 +12,12 @@ import datetime
 import pytest
 from django.db import transaction
 
-from cms_pages import search
+from search import engine as search
 from cms_pages.models import (
-    AnnouncementIndexPage, AnnouncementPage, CommuneHomePage, DocumentIndexPage, LegalDocumentPage, NewsIndexPage,
-    NewsPage, SearchEntry, StandardPage,
+    AnnouncementIndexPage, AnnouncementPage, DocumentIndexPage, LegalDocumentPage, NewsIndexPage, NewsPage, StandardPage,
 )
+from areas.models import CommuneHomePage
+from search.models import SearchEntry
 from tests.cms_pages.factories import publish
 
 D = datetime.date

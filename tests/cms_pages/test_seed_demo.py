@@ -18,19 +18,11 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, PageLogEntry, ReferenceIndex, Revision, Site
 from wagtail.search.models import IndexEntry
 
-from cms_pages import demo_content
+from demo import content as demo_content
 from cms_pages.models import (
-    AnnouncementPage,
-    ContactEntry,
-    ContactPage,
-    Leader,
-    LegalDocumentPage,
-    NewsIndexPage,
-    NewsPage,
-    ProcedureLink,
-    ProfilePage,
-    SiteIdentity,
+    AnnouncementPage, ContactEntry, ContactPage, Leader, LegalDocumentPage, NewsIndexPage, NewsPage, ProcedureLink, ProfilePage,
 )
+from areas.models import SiteIdentity
 from cms_pages.models.content import validate_number_symbol
 
 HOST = "an-truong.cang-long.tra-vinh.localhost:8000"
@@ -313,7 +305,8 @@ def test_pictures_and_files():
 
 @pytest.mark.django_db
 def test_seeded_pages_are_in_the_site_search_and_communes_have_questions(client):
-    from cms_pages.models import AnsweredQuestionPage, Inquiry, SearchEntry
+    from inquiries.models import AnsweredQuestionPage, Inquiry
+    from search.models import SearchEntry
 
     seed()
     searchable = (NewsPage.objects.live().count() + LegalDocumentPage.objects.live().count()

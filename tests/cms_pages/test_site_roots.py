@@ -4,8 +4,8 @@ import pytest
 from django.test import RequestFactory
 from wagtail.models import Page, Site
 
-from cms_pages import site_roots
-from cms_pages.models import CommuneHomePage
+from core import site_roots
+from areas.models import CommuneHomePage
 
 
 def _wagtail_relevant(page, cache_object=None):

@@ -3,7 +3,7 @@
 import pytest
 from wagtail.models import Site
 
-from cms_pages.models import AreaPage
+from areas.models import AreaPage
 
 
 def _get(client, hostname, path="/"):

@@ -13,9 +13,9 @@ from django.utils import timezone
 from boards.api import issue_token
 from boards.models import Board, BoardGroup
 from boards.publishing import rebuild
-from cms_pages.models import (AreaPage, CommuneHomePage, EmergencyAlertPage, PortalHomePage, SourceIndexPage,
-                              SourceItemPage)
-from cms_pages.text import slugify_vi
+from areas.models import AreaPage, CommuneHomePage, PortalHomePage
+from sources.models import EmergencyAlertPage, SourceIndexPage, SourceItemPage
+from core.text import slugify_vi
 from tests.cms_pages.factories import news, push, section_of
 
 PASSWORD = "Mat-khau-nguon-2026"
@@ -185,7 +185,7 @@ def add_form(area, title, **targets):
 def test_a_district_editor_cannot_target_outside_the_district(client, district, commune, other_commune):
     client.force_login(staff(district, "bt-cang-long"))
     section = section_of(district)
-    url = f"/admin/pages/add/cms_pages/sourceitempage/{section.pk}/"
+    url = f"/admin/pages/add/sources/sourceitempage/{section.pk}/"
     assert client.get(url).status_code == 200
     # Another district's commune is not even offered, and posting it anyway is refused.
     assert other_commune.title not in client.get(url).content.decode()
@@ -206,7 +206,7 @@ def test_a_district_editor_cannot_target_outside_the_district(client, district, 
 def test_a_commune_editor_cannot_push_information_down(client, district, commune):
     client.force_login(staff(commune, "bt-an-truong-nguon"))
     section = section_of(district)
-    response = client.get(f"/admin/pages/add/cms_pages/sourceitempage/{section.pk}/")
+    response = client.get(f"/admin/pages/add/sources/sourceitempage/{section.pk}/")
     assert response.status_code in (302, 403)
     item = push(district, "Tin của huyện", areas=[district])
     assert client.get(f"/admin/thong-tin-nguon/{item.pk}/noi-nhan/").status_code == 404
@@ -260,7 +260,7 @@ def test_source_items_and_alerts_print_as_pdf(client, district):
 
 @pytest.mark.django_db
 def test_demo_source_information(client, province):
-    from cms_pages.demo_sources import seed_sources
+    from demo.sources import seed_sources
 
     user = get_user_model().objects.create_user("du-lieu-mau-thu", is_active=False)
     created = seed_sources(province, user)

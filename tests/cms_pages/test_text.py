@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from cms_pages.text import fold, fold_key, slugify_vi
+from core.text import fold, fold_key, slugify_vi
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 import pytest
 from wagtail.models import Page
 
-from cms_pages import tree_queries
+from core import tree_queries
 
 ALPHABET = Page.alphabet
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from cms_pages.working_days import (
+from core.working_days import (
     add_working_days,
     deadline_for,
     is_working_day,

@@ -19,11 +19,14 @@ import pytest
 from wagtail.models import Page, PageLogEntry
 
 from boards.models import Board, BoardStatus, Heartbeat, OnlineSample, PlayRecord
-from cms_pages.inquiry_stats import Period
-from cms_pages.models import (AnnouncementIndexPage, AnnouncementPage, AreaPage, CommuneHomePage,
-                              DocumentIndexPage, EmergencyAlertPage, Inquiry, LegalDocumentPage, NewsIndexPage,
-                              NewsPage, PortalHomePage, SourceIndexPage, SourceItemPage, Status)
-from cms_pages.models.inquiries import CONSENT_VERSION, new_tracking_code
+from core.periods import Period
+from cms_pages.models import (
+    AnnouncementIndexPage, AnnouncementPage, DocumentIndexPage, LegalDocumentPage, NewsIndexPage, NewsPage,
+)
+from areas.models import AreaPage, CommuneHomePage, PortalHomePage
+from sources.models import EmergencyAlertPage, SourceIndexPage, SourceItemPage
+from inquiries.models import Inquiry, Status
+from inquiries.models import CONSENT_VERSION, new_tracking_code
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOVEMBER = Period.month(2026, 11)

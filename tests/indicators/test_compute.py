@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from boards.delivery import item_key
-from cms_pages.inquiry_stats import Period
-from cms_pages.models import AreaPage, CommuneHomePage
+from core.periods import Period
+from areas.models import AreaPage, CommuneHomePage
 from indicators.compute import (NOT_APPLICABLE, PUSHED_PREFIX, PeriodError, Ratio, as_of_moment, compute,
                                 trend_moments)
 
@@ -151,7 +151,7 @@ def test_current_period_is_counted_up_to_now(world):
 
 def test_online_at_a_past_moment_without_samples_reads_the_hourly_history(world):
     """No sample near T for a unit: its boards count from the heartbeat history (one an hour)."""
-    from cms_pages.models import CommuneHomePage
+    from areas.models import CommuneHomePage
     from boards.models import OnlineSample
 
     district = AreaPage.objects.get(structure="2024", level="district", code="846")  # Tiểu Cần

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from pypdf import PdfReader
 
-from cms_pages.models import SiteIdentity
+from areas.models import SiteIdentity
 from indicators.views import areas_for_user
 
 pytestmark = pytest.mark.django_db

@@ -20,11 +20,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from cms_pages import inquiry_stats as stats
-from cms_pages.management.commands.inquiry_stats import display_width, find_unit, pad
+from core import periods
+from inquiries.management.commands.inquiry_stats import display_width, find_unit, pad
 
-from ... import report as presentation
-from ...compute import PeriodError, as_of_moment, compute
+from indicators import report as presentation
+from indicators.compute import PeriodError, as_of_moment, compute
 
 
 def render_table(table):
@@ -66,7 +66,7 @@ class Command(BaseCommand):
         parser.add_argument("--area", "--dia-ban", dest="area", required=True,
                             help="Tên hoặc mã tỉnh, huyện, ví dụ \"Trà Vinh\", \"Càng Long\", 844.")
         parser.add_argument("--period", "--ky", dest="period", default="",
-                            help=f"Kỳ báo cáo: {stats.FORMATS_HELP}. Mặc định: tháng hiện tại.")
+                            help=f"Kỳ báo cáo: {periods.FORMATS_HELP}. Mặc định: tháng hiện tại.")
         parser.add_argument("--structure", choices=["2024", "2025"],
                             help="Cấu trúc đơn vị hành chính (khi có cả hai).")
         parser.add_argument("--pdf", dest="pdf_path", metavar="FILE", help="Ghi báo cáo PDF vào tệp này.")
@@ -76,10 +76,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, area, period="", structure=None, pdf_path=None, csv_path=None, no_progress=False,
                **options):
-        from cms_pages.models import AreaPage
+        from areas.models import AreaPage
 
         try:
-            chosen = stats.Period.parse(period) if period.strip() else stats.Period.current_month()
+            chosen = periods.Period.parse(period) if period.strip() else periods.Period.current_month()
             as_of_moment(chosen)
         except (ValueError, PeriodError) as exc:
             raise CommandError(str(exc)) from None

@@ -1,0 +1,43 @@
+"""Print the URLs to open: the admin, a province portal, a district portal, a commune site."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from areas.models import AreaPage, CommuneHomePage, PortalHomePage
+
+
+class Command(BaseCommand):
+    help = "In các địa chỉ cần mở: trang quản trị, cổng tỉnh, cổng huyện, trang xã."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=settings.SITE_PORT)
+
+    def handle(self, *args, port, **options):
+        province = AreaPage.objects.filter(level="province").order_by("path").first()
+        if province is None:
+            raise CommandError("Chưa có tỉnh nào. Chạy: python manage.py provision --structure 2024 --province 'Trà Vinh'")
+
+        def url(page):
+            site = page.get_site()
+            return site.root_url + "/" if site else "(chưa có Site)"
+
+        portal = PortalHomePage.objects.child_of(province).first()
+        # Prefer a rural district and a xã: they show the three levels most plainly.
+        districts = AreaPage.objects.child_of(province).filter(level="district").order_by("path")
+        district = districts.filter(unit_type="huyen").first() or districts.first()
+        communes = CommuneHomePage.objects.descendant_of(district or province).order_by("path")
+        commune = communes.filter(unit_type="xa").first() or communes.first()
+        admin_host = portal.get_site().hostname if portal else settings.BASE_DOMAIN
+        lines = [
+            ("Trang quản trị", f"http://{admin_host}:{port}/admin/"),
+            (f"Cổng tỉnh ({province.title})", url(portal)),
+        ]
+        if district is not None and district.portal is not None:
+            lines.append((f"Cổng huyện ({district.title})", url(district.portal)))
+        if commune is not None:
+            lines.append((f"Trang xã ({commune.title})", url(commune)))
+        width = max(len(label) for label, _ in lines)
+        self.stdout.write("\nMở trong trình duyệt:")
+        for label, link in lines:
+            self.stdout.write(f"  {label.ljust(width)}  {link}")
+        self.stdout.write("")

@@ -1,0 +1,232 @@
+"""Which units a user may see and act on: the one place every admin view, report and API asks.
+
+A user acts for the units (AreaPage: a province or district; CommuneHomePage: a commune) whose
+editors or moderators group they are in, and for every unit inside one: a commune's editors
+their commune, a district's staff the district and its communes, a province's the whole
+province. Superusers act everywhere. The answer is computed once per user object (so once per
+request) and shared by every caller.
+
+Rows that belong to a unit carry an `owner` (boards, media slides, board groups, CAP feeds) or a
+`commune` (questions); `under(field, paths)` narrows any queryset to the part of the tree of the
+user's units. UnitScopedPolicy, ScopedViewSet and OwnedForm apply that to Wagtail admin ViewSets:
+another unit's row is a 404 on every URL.
+"""
+
+from django import forms
+from django.db.models import Q
+from django.http import Http404
+from wagtail.admin.forms.models import WagtailAdminModelForm
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history, usage
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.models import Page
+from wagtail.permission_policies import BasePermissionPolicy
+
+from areas.models import AreaPage, CommuneHomePage
+from core.text import name_key
+
+STRUCTURE_NOTES = {"2024": "trước 1/7/2025", "2025": "từ 1/7/2025"}
+LEVEL_ORDER = {"province": 0, "district": 1, "commune": 2}
+
+
+# --- The user's units -----------------------------------------------------------------------
+
+
+def user_units(user):
+    """The AreaPage and CommuneHomePage rows the user is an editor or moderator of, cached on the
+    user object (so once per request). Superusers need none: they act everywhere."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    units = getattr(user, "_tincoso_units", None)
+    if units is None:
+        group_ids = list(user.groups.values_list("pk", flat=True))
+        units = []
+        if group_ids:
+            in_groups = Q(editors_group_id__in=group_ids) | Q(moderators_group_id__in=group_ids)
+            units = [*AreaPage.objects.filter(in_groups), *CommuneHomePage.objects.filter(in_groups)]
+        user._tincoso_units = units
+    return units
+
+
+def unit_paths(user):
+    """Tree paths of the user's units: a row is theirs when its unit's path starts with one."""
+    return [unit.path for unit in user_units(user)]
+
+
+def under(field, paths):
+    """A filter for rows whose `field` (a tree path) lies under one of `paths`."""
+    query = Q()
+    for prefix in paths:
+        query |= Q(**{f"{field}__startswith": prefix})
+    return query
+
+
+def scope_paths(user):
+    """None: everything (superuser); else the path prefixes of the user's units."""
+    if not user.is_active:
+        return []
+    if user.is_superuser:
+        return None
+    return unit_paths(user)
+
+
+def units_for_user(user):
+    """The units whose figures `user` may see (reports, indicators), labelled and in tree-and-name
+    order: a superuser's are every province and district; anyone else's are their own units.
+    Cached on the user object like user_units."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    labelled = getattr(user, "_tincoso_labelled_units", None)
+    if labelled is None:
+        if user.is_superuser:
+            units = list(AreaPage.objects.filter(level__in=["province", "district"]))
+        else:
+            units = list(user_units(user))
+        labelled = user._tincoso_labelled_units = labelled_in_order(units, "report_label")
+    return labelled
+
+
+def labelled_in_order(units, attribute):
+    """`units` (AreaPage, CommuneHomePage) in structure, province, level and name order, each
+    with its label ("Huyện Càng Long – Tỉnh Trà Vinh", plus the structure when both occur) set
+    as `attribute`."""
+    provinces = {p.path: p for p in AreaPage.objects.filter(level="province").only("path", "title", "short_name")}
+    structures = {u.structure for u in units}
+
+    def province_of(unit):
+        for length in range(len(unit.path), 0, -AreaPage.steplen):
+            found = provinces.get(unit.path[:length])
+            if found is not None:
+                return found
+        return None
+
+    decorated = []
+    for unit in units:
+        province = province_of(unit)
+        label = unit.title
+        if province is not None and province.pk != unit.pk:
+            label = f"{label} – {province.title}"
+        if len(structures) > 1:
+            label = f"{label} ({STRUCTURE_NOTES.get(unit.structure, unit.structure)})"
+        setattr(unit, attribute, label)
+        key = (unit.structure, name_key(province.short_name) if province else [],
+               province.path if province else "", LEVEL_ORDER.get(unit.level, 3), name_key(unit.short_name),
+               unit.path)
+        decorated.append((key, unit))
+    decorated.sort(key=lambda pair: pair[0])
+    return [unit for _, unit in decorated]
+
+
+def request_units(request):
+    """Units of the request's user (the admin menu asks on every page; computed once)."""
+    return units_for_user(request.user)
+
+
+# --- Admin ViewSets of rows owned by a unit ------------------------------------------------
+
+
+def owner_choices(user):
+    """The unit pages (areas, commune homes) the user may give a board to."""
+    units = Page.objects.type(AreaPage, CommuneHomePage)
+    if user.is_superuser:
+        return units.order_by("path")
+    paths = unit_paths(user)
+    return units.filter(under("path", paths)).order_by("path") if paths else units.none()
+
+
+class UnitScopedPolicy(BasePermissionPolicy):
+    """A model with an `owner` unit page: a user may do anything with the rows owned by one of
+    their units or a unit inside one."""
+
+    def _paths(self, user):
+        return unit_paths(user) if user.is_active else []
+
+    def user_has_permission(self, user, action):
+        return user.is_active and (user.is_superuser or bool(self._paths(user)))
+
+    def user_has_any_permission(self, user, actions):
+        return self.user_has_permission(user, None)
+
+    def users_with_any_permission(self, actions):
+        from django.contrib.auth import get_user_model
+
+        return get_user_model().objects.filter(is_active=True)
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not user.is_active:
+            return self.model.objects.none()
+        if user.is_superuser:
+            return self.model.objects.all()
+        paths = self._paths(user)
+        return self.model.objects.filter(under("owner__path", paths)) if paths else self.model.objects.none()
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if not user.is_active:
+            return False
+        if user.is_superuser:
+            return True
+        owner_path = Page.objects.filter(pk=instance.owner_id).values_list("path", flat=True).first() or ""
+        return any(owner_path.startswith(p) for p in self._paths(user))
+
+
+class OwnedForm(WagtailAdminModelForm):
+    """Owner limited to the user's units; many-to-many choices limited to the same units."""
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        if for_user is not None and "owner" in self.fields:
+            choices = owner_choices(for_user)
+            field = self.fields["owner"]
+            field.queryset = choices
+            field.label_from_instance = lambda page: page.get_admin_display_title()
+            field.widget = forms.Select()  # the units the user has, not a chooser over the whole tree
+            field.widget.choices = field.choices
+            if not for_user.is_superuser:
+                paths = unit_paths(for_user)
+                for name, model_field in (("groups", "owner__path"), ("boards", "owner__path")):
+                    if name in self.fields:
+                        self.fields[name].queryset = self.fields[name].queryset.filter(under(model_field, paths))
+            if choices.count() == 1 and not self.instance.pk:
+                self.fields["owner"].initial = choices.first().pk
+
+
+class _ScopedObject:
+    """Another unit's row is a 404 on every URL (not Wagtail's redirect to the dashboard)."""
+
+    def get_object(self, *args, **kwargs):
+        obj = super().get_object(*args, **kwargs)
+        if not self.permission_policy.user_has_permission_for_instance(self.request.user, "change", obj):
+            raise Http404
+        return obj
+
+
+class ScopedIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return self.permission_policy.instances_user_has_any_permission_for(self.request.user, ["change"]) \
+            .filter(pk__in=super().get_base_queryset().values("pk"))
+
+
+class ScopedEditView(_ScopedObject, generic.EditView):
+    pass
+
+
+class ScopedDeleteView(_ScopedObject, generic.DeleteView):
+    pass
+
+
+class ScopedHistoryView(_ScopedObject, history.HistoryView):
+    pass
+
+
+class ScopedUsageView(_ScopedObject, usage.UsageView):
+    pass
+
+
+class ScopedViewSet(ModelViewSet):
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    index_view_class = ScopedIndexView
+    edit_view_class = ScopedEditView
+    delete_view_class = ScopedDeleteView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView

@@ -1,0 +1,12 @@
+"""`{% listen_button page %}`: the "Nghe thông báo" player of a page (cms_pages/speech_views.py)."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.inclusion_tag("cms_pages/includes/listen.html", takes_context=True)
+def listen_button(context, page):
+    from boards.listen import listen_context
+
+    return listen_context(context.get("request"), page)

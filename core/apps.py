@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "Lõi dùng chung"
+
+    def ready(self):
+        from core import signal_handlers, wagtail_patches
+
+        wagtail_patches.install()
+        signal_handlers.register()

@@ -1,0 +1,65 @@
+"""``python -m player --server URL --token TOKEN --cache DIR [--board ID]
+[--once] [--headless | --display] [--log FILE]``
+
+Without ``--board`` the player asks the server which board its token belongs to (once; the
+answer is kept in the cache directory)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+
+from player import NAME, VERSION
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m player", description=f"{NAME} {VERSION}")
+    parser.add_argument("--server", required=True, help="base URL, e.g. https://tinh.example.vn")
+    parser.add_argument("--board", help="board id (default: asked of the server for this token, then remembered)")
+    parser.add_argument("--token", default=os.environ.get("TINCOSO_BOARD_TOKEN"),
+                        help="bearer token (or $TINCOSO_BOARD_TOKEN)")
+    parser.add_argument("--cache", required=True, help="cache directory")
+    parser.add_argument("--once", action="store_true", help="poll once, flush reports, exit 0 if a playlist is held")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--headless", action="store_true", help="log items, write DIR/current.png (default)")
+    mode.add_argument("--display", action="store_true",
+                      help="fullscreen via mpv/feh when installed; loudspeakers: sound via mpv/ffplay/mpg123")
+    parser.add_argument("--broadcast-now", action="store_true",
+                        help="loudspeakers, with --once: play the bulletins now as at a broadcast time (a test)")
+    parser.add_argument("--log", help="also log to this file")
+    parser.add_argument("--timeout", type=float, default=30.0, help="HTTP timeout in seconds")
+    args = parser.parse_args(argv)
+    if not args.token:
+        parser.error("--token (or $TINCOSO_BOARD_TOKEN) is required")
+
+    handlers = [logging.StreamHandler(sys.stderr)]
+    if args.log:
+        handlers.append(logging.FileHandler(args.log, encoding="utf-8"))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers)
+
+    from player.client import Player, resolve_board
+    from player.display import Display, Headless
+
+    if not args.board:
+        try:
+            args.board = resolve_board(args.server, args.token, args.cache, timeout=args.timeout)
+        except LookupError as error:
+            logging.getLogger("player").error("cannot tell which board this token belongs to: %s", error)
+            return 1
+    screen = Display(args.cache) if args.display else Headless(args.cache)
+    player = Player(args.server, args.board, args.token, args.cache, screen=screen, timeout=args.timeout)
+    if args.once:
+        return player.run_once(broadcast_now=args.broadcast_now)
+    signal.signal(signal.SIGTERM, lambda *_: player.stop.set())
+    try:
+        player.run_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

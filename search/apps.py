@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class SearchConfig(AppConfig):
+    name = "search"
+    label = "search"
+    verbose_name = "Tìm kiếm"
+
+    def ready(self):
+        from search import signal_handlers
+
+        signal_handlers.register()

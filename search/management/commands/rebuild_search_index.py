@@ -1,0 +1,69 @@
+"""Rebuild the site search index from every live searchable page.
+
+The index keeps itself current from Wagtail's signals (publish, unpublish, scheduled go-live
+and expiry, move, delete); this command is for a new installation, a restore, or after a
+change of what is indexed.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from tqdm import tqdm
+
+BATCH = 500
+
+
+class Command(BaseCommand):
+    help = "Dựng lại chỉ mục tìm kiếm từ mọi trang đang xuất bản."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-progress", action="store_true", help="không hiện thanh tiến độ")
+
+    def handle(self, *args, no_progress=False, **options):
+        from django.db.models import Q
+        from wagtail.models import Page
+
+        from areas.models import CommuneHomePage, PortalHomePage
+        from search.models import SearchEntry
+        from search.engine import entry_fields, searchable_model_labels
+
+        labels = searchable_model_labels()
+        kinds = Q()
+        for label in labels:
+            app_label, model = label.lower().split(".")
+            kinds |= Q(content_type__app_label=app_label, content_type__model=model)
+        pages = Page.objects.live().filter(kinds).order_by("path")
+        homes = sorted(
+            list(CommuneHomePage.objects.only("pk", "path", "title")) + list(PortalHomePage.objects.only("pk", "path", "title")),
+            key=lambda h: h.path,
+        )
+        by_path = {h.path: h for h in homes}
+
+        def home_of(page):
+            for depth in range(len(page.path) // Page.steplen - 1, 0, -1):
+                home = by_path.get(page.path[: depth * Page.steplen])
+                if home is not None:
+                    return home
+            return None
+
+        total = pages.count()
+        written = 0
+        try:
+            with transaction.atomic():
+                SearchEntry.objects.all().delete()
+                batch = []
+                ids = list(pages.values_list("pk", flat=True))
+                with tqdm(total=total, desc="Chỉ mục tìm kiếm", unit="trang", disable=no_progress,
+                          file=self.stderr) as bar:
+                    for start in range(0, len(ids), BATCH):
+                        chunk = Page.objects.filter(pk__in=ids[start:start + BATCH]).specific().order_by("path")
+                        for page in chunk:
+                            fields = entry_fields(page, home=home_of(page) or False)
+                            if fields is not None:
+                                batch.append(SearchEntry(page_id=page.pk, **fields))
+                            bar.update(1)
+                        SearchEntry.objects.bulk_create(batch)
+                        written += len(batch)
+                        batch = []
+        except Exception as exc:
+            raise CommandError(f"Không dựng được chỉ mục tìm kiếm: {exc}") from exc
+        self.stdout.write(f"Đã lập chỉ mục {written} trang (trên {total} trang đang xuất bản).")

@@ -1,0 +1,51 @@
+"""The site search index: one row per live searchable page (cms_pages/search.py fills and
+queries it).
+
+Every text the database matches on is stored already folded in Python (`fold_key`, then cut
+into `[a-z0-9]+` words), so SQLite and PostgreSQL see the same words and give the same
+matches. The full-text indexes over those columns are created by migration 0006 outside the
+ORM: on SQLite an FTS5 table `cms_pages_searchentry_fts` (external content, kept in step by
+triggers); on PostgreSQL generated `tsvector` columns (`search_vector`, `title_vector`,
+`exact_vector`) through the `tincoso_vi` text-search configuration, each with a GIN index.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SearchEntry(models.Model):
+    page = models.OneToOneField("wagtailcore.Page", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    # Copy of the page's treebeard path: scopes are path ranges (see cms_pages/tree_queries.py).
+    path = models.CharField(max_length=255, db_index=True)
+    # The commune or portal home the page belongs to, and its title at indexing time.
+    home = models.ForeignKey("wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    source_title = models.CharField(max_length=255, blank=True)
+    kind = models.CharField(max_length=20, db_index=True)  # a key of search.engine.KINDS
+    date = models.DateField(db_index=True)
+    year = models.PositiveSmallIntegerField(db_index=True)
+    # Original text, for display and highlighting.
+    title = models.CharField(max_length=255)
+    number_symbol = models.CharField(max_length=60, blank=True)
+    issuer = models.CharField(max_length=200, blank=True)
+    # Folded words ("thong bao tiem chung"), the only columns the full-text indexes read.
+    title_folded = models.TextField()
+    number_key = models.TextField(blank=True)
+    # The long columns last: SQLite reads a row's columns in order, and ranking reads only
+    # the ones above.
+    body = models.TextField(blank=True)
+    body_folded = models.TextField(blank=True)  # issuer + summary + body
+    # Words that carry marks, coded with their marks and tone ("bán" → "ban1", "Hoà"/"Hòa" →
+    # "hoa2", "đông" → "d9o6ng"): what makes an exact match rank above a folded one.
+    exact_terms = models.TextField(blank=True)
+    indexed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("mục chỉ mục tìm kiếm")
+        verbose_name_plural = _("chỉ mục tìm kiếm")
+        # Covers what the candidate queries read for each match (the rows themselves are
+        # wide): found by page id from the full-text match, sorted by date, filtered by scope.
+        indexes = [models.Index(fields=["page", "date", "path", "kind", "year"], name="cms_search_cover")]
+
+    def __str__(self):
+        return self.title
