@@ -8,7 +8,7 @@ DEMO_PROVINCE ?= Trà Vinh
 DEMO_STRUCTURE ?= 2024
 export SITE_PORT ?= $(PORT)
 
-.PHONY: run test install install-dev browser migrate demo clean
+.PHONY: run test lint format install install-dev browser migrate demo clean
 
 $(VENV)/.run-installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,16 @@ run: demo
 
 test: install-dev browser
 	$(VENV)/bin/pytest
+
+# ruff (lint, format) and the layers contract between the apps (.importlinter), as .ci/run runs them.
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+format: install-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -186,7 +186,7 @@ def load_country(data_dir, structure):
             registry.get_or_add(line, Unit("district", d_code, d_name, d_type, p_code))
             _add_commune(registry, units_path, line, c_code, c_name, c_type, commune_types, d_code)
         # Districts with no commune rows (island districts) still get their portal.
-        for d_code, (p_code, d_type, d_name, p_name, line) in district_types.items():
+        for d_code, (p_code, d_type, d_name, _p_name, line) in district_types.items():
             if ("district", d_code) not in registry.units:
                 if ("province", p_code) in registry.units:
                     registry.get_or_add(line, Unit("district", d_code, d_name, d_type, p_code))

@@ -12,8 +12,16 @@ from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from wagtail.models import (
-    Collection, GroupApprovalTask, GroupCollectionPermission, GroupPagePermission, Page, Site, Task, Workflow,
-    WorkflowPage, WorkflowTask,
+    Collection,
+    GroupApprovalTask,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    Site,
+    Task,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
 )
 
 from areas.admin_units import PORTAL_SLUG, Unit
@@ -166,7 +174,7 @@ class Provisioner:
         # unit, and kept current below as rows are created or renamed: each look-up gives
         # the answer the per-unit query gave.
         names = [group_name(u, suffix) for u in units for suffix in (EDITORS_SUFFIX, MODERATORS_SUFFIX)]
-        self.group_names = {name: pk for name, pk in _in_chunks(Group.objects.values_list("name", "pk"), "name", names)}
+        self.group_names = dict(_in_chunks(Group.objects.values_list("name", "pk"), "name", names))
         hostnames = [u.hostname(self.base_domain) for u in units]
         self.sites_by_host = {
             s.hostname: s for s in _in_chunks(Site.objects.filter(port=self.port), "hostname", hostnames)

@@ -31,8 +31,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
-from machine import machine_line  # noqa: E402
+import _common as c
+from machine import machine_line
 
 ANNOUNCEMENTS = [
     ("Lịch tiêm chủng mở rộng tháng 12",
@@ -80,11 +80,11 @@ def main():
         from django.db import connection
         from django.test import Client
 
+        from areas.models import CommuneHomePage
         from boards.models import Board, RenderedFile, SlideCache
         from boards.publishing import rebuild
         from speech.engines import engine_description, get_engine
-        from areas.models import CommuneHomePage
-        from tests.cms_pages.factories import announcement
+        from tests.factories import announcement
 
         commune = CommuneHomePage.objects.get(structure="2024", short_name="An Trường")
         pages = [announcement(commune, title, summary=summary) for title, summary in ANNOUNCEMENTS]

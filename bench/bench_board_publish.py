@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
-from machine import machine_line  # noqa: E402
+import _common as c
+from machine import machine_line
 
 PG_NAME = "tincoso_bench_board_publish"
 
@@ -68,11 +68,11 @@ def main():
         from django.db import connection
         from django.utils import timezone
 
+        from areas.models import CommuneHomePage
         from boards.models import Board, PlaylistVersion
         from boards.publishing import rebuild
         from cms_pages.models import AnnouncementIndexPage, AnnouncementPage
-        from areas.models import CommuneHomePage
-        from tests.cms_pages.factories import announcement, news
+        from tests.factories import announcement, news
 
         commune = CommuneHomePage.objects.get(structure="2024", short_name="An Trường")
         boards = [
@@ -123,11 +123,11 @@ def main():
         worker = None
 
         rows = [("publish → all 3 boards have the new version", f"{statistics.median(latencies):.2f}",
-                 f"{sorted(latencies)[max(0, int(round(0.95 * len(latencies))) - 1)]:.2f}", f"{max(latencies):.2f}")]
+                 f"{sorted(latencies)[max(0, round(0.95 * len(latencies)) - 1)]:.2f}", f"{max(latencies):.2f}")]
         for b in boards:
             values = sorted(per_board_latency[b.name])
             rows.append((f"publish → {b.width}×{b.height}{' + video' if b.wants_video else ''} has it",
-                         f"{statistics.median(values):.2f}", f"{values[max(0, int(round(0.95 * len(values))) - 1)]:.2f}",
+                         f"{statistics.median(values):.2f}", f"{values[max(0, round(0.95 * len(values)) - 1)]:.2f}",
                          f"{max(values):.2f}"))
         # The rebuild itself, per board, in this process: one more announcement each time.
         per_board = {b.name: [] for b in boards}

@@ -15,7 +15,7 @@ p95 over --requests, SQL queries of one request (CaptureQueriesContext). Per lin
 of section.get_url(request) for one of its section pages, with the request's caches warm
 (as for the ~8 links of one page). Each (database, mode) is measured in a fresh process.
 "stock" puts back Wagtail's Page._get_relevant_site_root_paths / get_url / url, which
-cms_pages/site_roots.py keeps as Page._wagtail_*.
+core/site_roots.py keeps as Page._wagtail_*.
 """
 
 import argparse
@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 SMALL_PROVINCE = "12"  # Lai Châu, the smallest 2025 province
 SMALL_COMMUNES = 9  # + its portal = 10 Sites
@@ -70,10 +70,10 @@ def child_measure(a):
     from django.db import connection
     from django.test import Client, RequestFactory
     from django.test.utils import CaptureQueriesContext
+    from machine import machine_info
     from wagtail.models import Site
 
     from areas.models import CommuneHomePage
-    from machine import machine_info
 
     if a.mode == "stock":
         restore_wagtail_stock()
@@ -123,7 +123,7 @@ def child_measure(a):
     c.emit({
         "host": host, "sites": Site.objects.count(), "links": links, "queries": queries,
         "median_ms": statistics.median(times) * 1e3,
-        "p95_ms": times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)] * 1e3,
+        "p95_ms": times[min(len(times) - 1, round(0.95 * len(times)) - 1)] * 1e3,
         "mean_ms": statistics.fmean(times) * 1e3,
         "cpu_median_ms": statistics.median(cpu) * 1e3,
         "per_link_us": per_link_us, "section_url": url,
@@ -241,11 +241,11 @@ def main():
     print()
     for mode in ("flat", "stock"):
         if ("small", mode) in by and ("large", mode) in by:
-            s, l = by[("small", mode)], by[("large", mode)]
-            ratio = l["median_ms"] / s["median_ms"]
+            small, large = by[("small", mode)], by[("large", mode)]
+            ratio = large["median_ms"] / small["median_ms"]
             verdict = ("met" if ratio <= TARGET_RATIO else "NOT met") if mode == "flat" else "for comparison"
-            print(f"{mode}: median {l['sites']:,} Sites / {s['sites']} Sites = {ratio:.2f}x "
-                  f"(target ≤ {TARGET_RATIO}x: {verdict}); per link {s['per_link_us']:.1f} → {l['per_link_us']:.1f} µs")
+            print(f"{mode}: median {large['sites']:,} Sites / {small['sites']} Sites = {ratio:.2f}x "
+                  f"(target ≤ {TARGET_RATIO}x: {verdict}); per link {small['per_link_us']:.1f} → {large['per_link_us']:.1f} µs")
     print(f"section link built: {any_res['section_url']}; portal link: {any_res['other_url']}")
     print(machine_line(any_res["machine"]) + " (SQLite file, DEBUG on, local-memory cache)")
 

@@ -38,7 +38,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 PG_NAME = "tincoso_bench_indicators"
 
@@ -53,12 +53,11 @@ def fill(a, rng):
     from django.utils import timezone
     from wagtail.models import Page, PageLogEntry
 
-    from boards.models import Board, BoardStatus, Heartbeat, PlayRecord
     from areas.models import AreaPage, CommuneHomePage, PortalHomePage
-    from inquiries.models import Inquiry, Status
+    from boards.models import Board, BoardStatus, Heartbeat, PlayRecord
     from cms_pages.models import NewsIndexPage, NewsPage
+    from inquiries.models import CONSENT_VERSION, Inquiry, Status, new_tracking_code
     from sources.models import SourceIndexPage, SourceItemPage
-    from inquiries.models import CONSENT_VERSION, new_tracking_code
 
     now = timezone.now()
     start = now - datetime.timedelta(days=a.days)
@@ -249,12 +248,12 @@ def child_run(a):
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
+    from machine import machine_info
 
-    from core.periods import Period
     from areas.models import AreaPage
+    from core.periods import Period
     from indicators.compute import compute
     from indicators.report import render_pdf
-    from machine import machine_info
 
     rng = random.Random(a.seed)
     t0 = time.perf_counter()
@@ -295,8 +294,9 @@ def child_run(a):
     _, times, queries = timed(lambda: get(base + "pdf/"), max(1, a.runs // 3))
     steps.append(("GET PDF (province, year)", times, queries))
 
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     figures = {

@@ -39,8 +39,8 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
-from machine import machine_line  # noqa: E402
+import _common as c
+from machine import machine_line
 
 HOST = "an-truong.cang-long.tra-vinh.localhost"
 PG_NAME = "tincoso_bench_inquiries"
@@ -54,7 +54,7 @@ def _port():
 
 def _ms(values):
     values = sorted(values)
-    p95 = values[min(len(values) - 1, int(round(0.95 * len(values))) - 1)]
+    p95 = values[min(len(values) - 1, round(0.95 * len(values)) - 1)]
     return f"{statistics.median(values) * 1000:.1f}", f"{p95 * 1000:.1f}"
 
 
@@ -207,7 +207,7 @@ def main():
         print(c.table(["solver", "median ms", "p95 ms", "max ms"], rows))
 
         codes, gets, posts, failures, wall = burst(port, a.submissions, a.clients, a.difficulty)
-        counted = subprocess.run(manage + ["shell", "-c", "from cms_pages.models import Inquiry; "
+        counted = subprocess.run(manage + ["shell", "-c", "from inquiries.models import Inquiry; "
                                            "print(Inquiry.objects.count())"],
                                  env=env, cwd=c.REPO, capture_output=True, text=True).stdout.split()[-1]
         print(f"\nBurst: {a.submissions} submissions from {a.clients} parallel clients "
@@ -216,7 +216,7 @@ def main():
         print(c.table(["request", "median ms", "p95 ms"], [("GET form", *_ms(gets)), ("POST submission", *_ms(posts))]))
         if failures:
             print("failures:", failures[:5])
-        _codes, gets1, posts1, failures1, wall1 = burst(port, a.sequential, 1, a.difficulty, offset=a.submissions)
+        _codes, gets1, posts1, failures1, _wall1 = burst(port, a.sequential, 1, a.difficulty, offset=a.submissions)
         print(f"\nOne client, {a.sequential} submissions one after the other ({len(failures1)} failures):")
         print(c.table(["request", "median ms", "p95 ms"], [("GET form", *_ms(gets1)), ("POST submission", *_ms(posts1))]))
         look = lookups(port, codes)

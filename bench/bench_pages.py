@@ -44,8 +44,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
-import bench_home  # noqa: E402  (its small data set, its provisioning child, its fingerprint)
+import _common as c
+import bench_home
 
 TARGET_WARM_MS = 15.0
 MEDIA_LINKED = ("original_images", "documents")  # what seeding wrote; renditions go to images/
@@ -70,23 +70,22 @@ def child_seed(a):
 
 
 def _percentile(sorted_values, q):
-    return sorted_values[min(len(sorted_values) - 1, max(0, int(round(q * len(sorted_values))) - 1))]
+    return sorted_values[min(len(sorted_values) - 1, max(0, round(q * len(sorted_values)) - 1))]
 
 
 def child_measure(a):
     os.environ["PAGE_CACHE_SECONDS"] = "60"  # the page cache on, whatever the environment says
     c.django_setup(a.db_url, debug=True)
+    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from machine import load_average, machine_info
     from wagtail.models import Page, Site
 
-    from core import page_cache
     from areas.models import CommuneHomePage
     from cms_pages.models import NewsIndexPage, NewsPage
-    from machine import load_average, machine_info
-
-    from django.core.management import call_command
+    from core import page_cache
 
     call_command("migrate", verbosity=0, interactive=False)  # a cached copy made before a new migration
     load_before = load_average()
@@ -473,7 +472,7 @@ def report(a, by):
               f"→ {'same' if same else 'GROWS'}")
     if "small" in by:
         s = by["small"]["rows"]
-        for label in [l for l in by if l != "small"]:
+        for label in [key for key in by if key != "small"]:
             other = by[label]["rows"]
             differ = [k for k in s if s[k]["queries"] != other[k]["queries"]]
             print("queries, 10 vs {:,} Sites ({}): {}".format(

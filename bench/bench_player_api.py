@@ -42,8 +42,8 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
-from machine import machine_line  # noqa: E402
+import _common as c
+from machine import machine_line
 
 HOST = "boards.localhost"
 

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 TARGETS = {"province": 60.0, "national": 600.0}
 
@@ -38,7 +38,6 @@ def child(argv):
     c.django_setup(a.db_url, debug=False)
     from django.core.management import call_command
     from django.db import connection
-
     from machine import machine_info
 
     if a.child == "migrate":

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 TARGET_MS = 50  # median at 100,000 pages on PostgreSQL
 PG_NAME = "tincoso_bench_search"
@@ -158,11 +158,11 @@ def make_queries(count, numbers, phrases, tree, seed):
     """[(text, filters dict)]: varied queries, a third scoped to a commune, a third to a district."""
     from wagtail.models import Page
 
-    from search.engine import Filters, fold
     from core.tree_queries import next_path
+    from search.engine import Filters, fold
 
     rng = random.Random(seed + 1)
-    province, districts, communes = tree
+    _province, districts, communes = tree
     queries = []
     for i in range(count):
         shape = i % 10
@@ -203,9 +203,9 @@ def child_run(a):
     c.django_setup(a.db_url)
     from django.core.management import call_command
     from django.db import connection, transaction
+    from machine import machine_info
 
     from search import engine as search
-    from machine import machine_info
 
     call_command("migrate", verbosity=0, interactive=False)
     t0 = time.perf_counter()
@@ -241,7 +241,7 @@ def child_run(a):
 
     def pct(values, p):
         ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     c.emit({
         "generate_s": t1 - t0, "insert_s": t2 - t1,

@@ -17,7 +17,7 @@ picture). "cold" is one render right after emptying every cache (fonts, per-size
 metrics, theme, QR codes): the first slide of a fresh worker; --warmup renders (10) follow,
 untimed, as a long-running worker's first slides fill those caches. No database, no Django.
 
-Targets (DESIGN.md, "Boards"; the brief): a 1920×1080 slide under 100 ms, a 384×192 slide
+Targets (docs/architecture.md, "Boards"; the brief): a 1920×1080 slide under 100 ms, a 384×192 slide
 under 10 ms, medians on a 2-core machine. The second table compares PNG encoders on the
 same rendered 1920×1080 and 3840×2160 news slides: Pillow (it always tries every filter on
 every row; no option fixes one) at compress_level 1 and 6, and OpenCV's libpng at level 1
@@ -35,8 +35,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
-from machine import machine_info, machine_line  # noqa: E402
+import _common as c
+from machine import machine_info, machine_line
 
 sys.path.insert(0, str(c.REPO))
 

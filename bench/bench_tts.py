@@ -1,4 +1,4 @@
-"""Audio bulletins (boards/speech): seconds of audio produced per second of CPU.
+"""Audio bulletins (speech): seconds of audio produced per second of CPU.
 
     .venv/bin/python bench/bench_tts.py                       # 10 announcements × 3 voices, 3 runs
     .venv/bin/python bench/bench_tts.py --runs 5 --voices nam
@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
-from machine import machine_info, machine_line  # noqa: E402
+import _common as c
+from machine import machine_info, machine_line
 
 c.setup_paths()
 

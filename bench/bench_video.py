@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 TARGET_X = 10  # × real time, ten 8 s slides at 1920×1080
 DEFAULT_SIZES = "1920x1080,1080x1920,1366x768,384x192"

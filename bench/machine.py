@@ -90,7 +90,7 @@ def machine_info(connection=None):
         pass
     try:
         info["database"] = "no database" if connection is False else database_info(connection)
-    except Exception as exc:  # not set up yet, or no database: say so rather than fail
+    except Exception as exc:  # noqa: BLE001 - not set up yet, or no database: say so rather than fail
         info["database"] = f"unknown ({exc.__class__.__name__})"
     return info
 

@@ -6,8 +6,6 @@ unit inside one (a commune's editors their commune's boards, a district's editor
 its communes'); superusers everything. Another unit's board is a 404 on every URL.
 """
 
-from django import forms
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -15,18 +13,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
-from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
-from wagtail.admin.views import generic
-from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.models import Page
-from wagtail.permission_policies import BasePermissionPolicy
 
-from areas.scoping import OwnedForm, ScopedViewSet, under, unit_paths
-
+from areas.scoping import OwnedForm, ScopedViewSet
 from boards.api import pairing_view
 from boards.models import Board, BoardGroup, BoardKind, MediaSlide
 
@@ -154,7 +145,6 @@ def _audio_context(board, candidates, now):
     """The preview of a loudspeaker cluster: its voice, whether speech works here (else why, in
     Vietnamese), the broadcast times and what airs when in the next 24 hours."""
     from areas.models.site_settings import VOICE_CHOICES
-
     from boards.bulletins import speech_problem
     from boards.composition import compose_audio
     from boards.publishing import audio_rules, board_voice

@@ -1,4 +1,4 @@
-"""Player API v1: what a board's player fetches and reports (DESIGN.md, "Player protocol v1").
+"""Player API v1: what a board's player fetches and reports (docs/architecture.md, "Player protocol v1").
 
     GET|HEAD /api/boards/v1/<board>/playlist.json   the current version, absolute media URLs
     GET|HEAD /api/boards/v1/<board>/playlist.smil   the same in A-SMIL (boards/smil.py)
@@ -35,7 +35,6 @@ import io
 import json
 import logging
 import os
-import re
 
 import qrcode
 import qrcode.image.svg
@@ -55,9 +54,9 @@ from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.csrf import csrf_exempt
 
 from boards.models import Board, BoardStatus, Heartbeat, PlaylistVersion, PlayRecord, RenderedFile
+from boards.smil import build_m3u, build_smil
 from core import http
 from core.http import etag_matches
-from boards.smil import build_m3u, build_smil
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +203,7 @@ def _authorize(request, board_id):
 @_methods("GET")
 def me(request):
     """`{board, name}` of the bearer token's board: a player paired with a token alone finds its
-    board number here once (boards/player/client.py, resolve_board)."""
+    board number here once (player/client.py, resolve_board)."""
     digest = _hash(_bearer(request))
     board = Board.objects.filter(token_hash=digest).values("pk", "name").first()
     if board is None:
@@ -265,7 +264,7 @@ def _playlist_view(render):
     @_methods("GET", "HEAD")
     @functools.wraps(render)
     def view(request, board_id):
-        _hash_, _active, refresh, number, fingerprint, generated_at = _authorize(request, board_id)
+        _token_hash, _active, refresh, number, fingerprint, generated_at = _authorize(request, board_id)
         if number is None:
             raise ApiError(404, "no_playlist", "Bảng chưa có danh sách phát; hãy hỏi lại sau.",
                            {"Retry-After": str(refresh)})

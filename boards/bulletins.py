@@ -1,7 +1,7 @@
 """Audio bulletins of the content: what is read aloud, with which voice, and the MP3 file.
 
 Used by the loudspeaker clusters (boards of kind "audio", boards/publishing.py) and by the
-"Nghe thông báo" button of announcement, source item and alert pages (cms_pages/speech_views.py):
+"Nghe thông báo" button of announcement, source item and alert pages (boards/listen.py):
 
     bulletin_text(title, summary, source, priority, kind) -> str     what is read (pure)
     candidate_text(candidate) -> str                                 the same for a board's candidate

@@ -1,6 +1,6 @@
 """What a board plays now: a pure function of the candidate items and the time.
 
-The server decides (DESIGN.md, "Anthias: the server evaluates the schedule, the player stays
+The server decides (docs/architecture.md, "Anthias: the server evaluates the schedule, the player stays
 simple"). `compose(candidates, now, rules)` keeps the items valid at `now` (validity window,
 dayparts), puts an emergency above everything (while one is valid, only emergencies play),
 else orders by priority class (emergency, priority, normal) and then newest first, with at
@@ -12,7 +12,12 @@ without anyone editing anything.
 import datetime
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from wagtail.documents.models import AbstractDocument
+
+    from boards.slide import SlideContent
 
 PRIORITY_RANK = {"emergency": 0, "priority": 1, "normal": 2}
 WEEK = range(7)  # Monday = 0, as datetime.weekday()
@@ -47,6 +52,15 @@ class Daypart:
         return moments
 
 
+class VideoClip(NamedTuple):
+    """An uploaded video clip (a MediaSlide's MP4): it plays as it is, nothing is rendered.
+
+    A NamedTuple rather than a frozen dataclass only while boards/admin_views.py (slide_view)
+    still tells a clip from a slide with `isinstance(payload, tuple)`; read it by name."""
+
+    document: "AbstractDocument"  # the Wagtail document holding the MP4 (its title goes in the playlist)
+
+
 @dataclass(frozen=True)
 class Candidate:
     key: str  # "announcement:12", "news:40", "media:3", "pushed:7": stable across compositions
@@ -57,7 +71,8 @@ class Candidate:
     valid_until: datetime.datetime | None = None
     dayparts: tuple = ()  # no daypart: all day, every day
     duration_s: float | None = None  # None: the board's default
-    payload: Any = field(default=None, compare=False)  # what the renderer needs (SlideContent, media)
+    # What is played: a SlideContent to render (or read aloud), or a VideoClip to play as it is.
+    payload: "SlideContent | VideoClip | None" = field(default=None, compare=False)
 
     def valid_at(self, now):
         if self.valid_from is not None and now < self.valid_from:

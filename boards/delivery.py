@@ -1,4 +1,4 @@
-"""Where a pushed item went (source information and emergency alerts, DESIGN.md flow 3),
+"""Where a pushed item went (source information and emergency alerts, docs/architecture.md flow 3),
 read from the data: which boards' current playlist holds it, and its proof of play."""
 
 from django.db.models import Count, Max, OuterRef, Q, Subquery

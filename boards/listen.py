@@ -36,11 +36,10 @@ def _text(message, status, **headers):
 
 
 def listen_response(request, page):
+    from areas.models.site_settings import voice_for_site
     from boards.api import ApiError, serve_file
     from boards.bulletins import bulletin_file, page_text
     from speech import EmptyText, SpeechFailed, SpeechUnavailable
-
-    from areas.models.site_settings import voice_for_site
 
     if request.method not in ("GET", "HEAD"):
         return _text("Chỉ nghe được bằng GET.", 405, Allow="GET, HEAD")
@@ -51,7 +50,7 @@ def listen_response(request, page):
     except (SpeechUnavailable, SpeechFailed, ValueError) as exc:
         log.warning("listen %s: %s", page.pk, exc)
         return _text(f"Chưa nghe được thông báo này: {exc}", 503, Retry_After=str(RETRY_AFTER_S))
-    except Exception:  # noqa: BLE001 - an encoder or disk failure: the page still works, without sound
+    except Exception:
         log.exception("listen %s: bulletin failed", page.pk)
         return _text("Chưa nghe được thông báo này: máy chủ không tạo được tệp âm thanh, xin thử lại sau.", 503,
                      Retry_After=str(RETRY_AFTER_S))
@@ -64,13 +63,12 @@ def listen_response(request, page):
 
 
 def listen_context(request, page):
-    """For the page templates (cms_pages/templatetags/speech_tags.py): the player's URL and
+    """For the page templates (boards/templatetags/speech_tags.py): the player's URL and
     label, and whether speech works here (the player is left out when it does not)."""
-    from boards.bulletins import speech_problem
+    from wagtail.models import Site
 
     from areas.models.site_settings import VOICE_CHOICES, SiteIdentity, voice_for_site
-
-    from wagtail.models import Site
+    from boards.bulletins import speech_problem
 
     site = page.get_site()
     if request is not None and site is not None and Site.find_for_request(request) == site:

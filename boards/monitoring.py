@@ -1,4 +1,4 @@
-"""Is each e-board alive? (DESIGN.md, "Player protocol v1".)
+"""Is each e-board alive? (docs/architecture.md, "Player protocol v1".)
 
 A board is offline when it has not been seen for 1.5 × its refresh interval (`board_state`, a
 pure function of the board, its BoardStatus and a moment). `check_boards` runs every minute

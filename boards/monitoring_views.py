@@ -7,13 +7,12 @@ boards/wagtail_hooks.py."""
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from areas.scoping import scope_paths, under
-
 from boards.monitoring import NEVER, OFFLINE, ONLINE, board_state
 
 URL_NAME = "boards_monitoring"
@@ -82,7 +81,6 @@ class MonitoringView(WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         from areas.models import AreaPage
-
         from boards.models import Board, OnlineSample, PlaylistVersion
 
         context = super().get_context_data(**kwargs)

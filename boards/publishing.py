@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page
 
-from boards.composition import AudioRules, Candidate, Daypart, Rules, compose, compose_audio
+from boards.composition import AudioRules, Candidate, Daypart, Rules, VideoClip, compose, compose_audio
 from boards.models import Board, MediaSlide, PlaylistVersion, RenderedFile, RenderProblem, SlideCache
 
 log = logging.getLogger(__name__)
@@ -134,14 +134,14 @@ def candidates_for(board, now):
             valid_from=slide.valid_from, valid_until=slide.valid_until, dayparts=dayparts,
             duration_s=slide.duration_seconds,
             payload=SlideContent(kind="image", title=slide.title, image_path=_image_path(slide.image))
-            if slide.image_id else ("video", slide.video),
+            if slide.image_id else VideoClip(slide.video),
         ))
     return items
 
 
 def pushed_candidates(board, now, date_label):
     """Source information and emergency alerts from the province or district that reach
-    `board` (DESIGN.md, flow 3): by the same path as the unit's own announcements."""
+    `board` (docs/architecture.md, flow 3): by the same path as the unit's own announcements."""
     from sources.models import EmergencyAlertPage, SourceItemPage
     from sources.models import targeted_at_board, with_sources
 
@@ -334,9 +334,8 @@ def rebuild(board, now=None):
                 file, new = speaker.render(candidate)
                 rendered += new
                 kind, duration = "audio", round(float(file.duration_s), 3)
-            elif isinstance(candidate.payload, tuple):  # an uploaded video clip plays as it is
-                document = candidate.payload[1]
-                file = _video_clip(document)
+            elif isinstance(candidate.payload, VideoClip):  # an uploaded video clip plays as it is
+                file = _video_clip(candidate.payload.document)
                 kind = "video"
             else:
                 file, new, cut = _render(board, candidate.payload)
@@ -357,8 +356,8 @@ def rebuild(board, now=None):
             "valid_from": candidate.valid_from.isoformat() if candidate.valid_from else None,
             "valid_to": candidate.valid_until.isoformat() if candidate.valid_until else None,
             "priority": candidate.priority,
-            "title": getattr(candidate.payload, "title", "") if not isinstance(candidate.payload, tuple)
-            else candidate.payload[1].title,
+            "title": candidate.payload.document.title if isinstance(candidate.payload, VideoClip)
+            else getattr(candidate.payload, "title", ""),
         })
     shape = [items, board.output, board.width, board.height]
     if board.is_audio:

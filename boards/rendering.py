@@ -4,7 +4,7 @@
                                     header="UBND xã An Trường", date_label="Thứ Hai, 23/11/2026"),
                        1920, 1080, theme="default")
 
-The same inputs give the same bytes (DESIGN.md, "Boards"): nothing reads the clock, the
+The same inputs give the same bytes (docs/architecture.md, "Boards"): nothing reads the clock, the
 system fonts or the locale; the fonts and the layout come from `themes/<theme>/boards/` and
 `themes/<theme>/fonts/`, and the PNG is written with fixed options and no metadata.
 `boards.slide.cache_key` hashes exactly what goes in, so unchanged slides are not rendered again.
@@ -25,7 +25,6 @@ editor: skip that item and record it.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import io
@@ -40,9 +39,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from PIL import Image, ImageCms, ImageColor, ImageDraw, ImageFile, ImageFont, ImageOps, features
+from PIL import Image, ImageCms, ImageColor, ImageDraw, ImageFont, ImageOps, features
 
 from boards.slide import KINDS, PRIORITIES, SlideContent
+from core.images import truncated_images_refused
 
 RENDERER_VERSION = "3"  # bump whenever a change here alters pixels
 
@@ -814,22 +814,6 @@ def _plan_board(content, w, h, th, name, shape, colours):
 
 # --- pictures -------------------------------------------------------------------------------
 
-_TRUNCATION_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _truncated_images_refused():
-    """WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES; a cut-off file would then
-    load as a half-grey picture. Refused while we decode."""
-    with _TRUNCATION_LOCK:
-        previous = ImageFile.LOAD_TRUNCATED_IMAGES
-        ImageFile.LOAD_TRUNCATED_IMAGES = False
-        try:
-            yield
-        finally:
-            ImageFile.LOAD_TRUNCATED_IMAGES = previous
-
-
 def unreadable_message(path):
     return f"Không đọc được tệp ảnh «{Path(path).name}»: tệp không tồn tại hoặc không mở được."
 
@@ -909,7 +893,8 @@ def _load_picture(path, width, height, background):
                 f"Ảnh «{name}» có tỉ lệ bất thường ({iw}×{ih}, quá {MAX_PICTURE_RATIO:.0f}:1), không dùng làm trang trình chiếu được."
             )
         try:
-            orientation = image.getexif().get(0x0112, 1)
+            with truncated_images_refused():  # a PNG's getexif() decodes the whole picture
+                orientation = image.getexif().get(0x0112, 1)
         except Exception:
             orientation = 1
         if image.format == "JPEG":
@@ -919,7 +904,7 @@ def _load_picture(path, width, height, background):
             if scale < 1:
                 image.draft(None, (math.ceil(iw * scale), math.ceil(ih * scale)))
         try:
-            with _truncated_images_refused():
+            with truncated_images_refused():
                 image.load()
         except Exception:  # truncated or corrupt data: OSError, SyntaxError, struct.error…
             raise SlideError(_broken_message(path)) from None

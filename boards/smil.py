@@ -132,9 +132,9 @@ def build_m3u(board_name, items):
     lines = ["#EXTM3U", f"#PLAYLIST:{_m3u_text(board_name)}"]
     for item in items:
         duration = float(item.get("duration_s") or 0)
-        lines.append(f"#EXTINF:{int(round(duration))},"
+        lines.append(f"#EXTINF:{round(duration)},"
                      f"{_m3u_text(item.get('title') or item.get('id'))}")
         if item.get("kind") not in ("video", "audio"):  # a still image: tell VLC how long to show it
-            lines.append(f"#EXTVLCOPT:image-duration={int(round(duration))}")
+            lines.append(f"#EXTVLCOPT:image-duration={round(duration)}")
         lines.append(item["url"])
     return ("\n".join(lines) + "\n").encode("utf-8")

@@ -4,7 +4,7 @@
     probe(mp4_bytes, decode=False) -> dict
     timeline(durations, fps=25, fade_seconds=0.5) -> list[SlideSpan]
 
-A pure function like the PNG renderer (DESIGN.md, "Boards"): the same slides give the same
+A pure function like the PNG renderer (docs/architecture.md, "Boards"): the same slides give the same
 bytes (same sha256), so a board never downloads a video twice. x264 is deterministic with a
 fixed thread count and the MP4 carries no creation time; a different libx264/FFmpeg build
 (a PyAV upgrade) may of course code the same slides differently.

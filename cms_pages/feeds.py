@@ -24,8 +24,8 @@ from django.utils.functional import cached_property
 from django.utils.html import escape
 from wagtail.models import Page, Site
 
-from cms_pages.models import AnnouncementPage, LegalDocumentPage, NewsPage
 from areas.models import CommuneHomePage, PortalHomePage, SiteIdentity
+from cms_pages.models import AnnouncementPage, LegalDocumentPage, NewsPage
 
 FEED_SIZE = 30
 
@@ -178,10 +178,7 @@ class SiteFeed(Feed):
         return scope.items
 
     def item_title(self, item):
-        if isinstance(item, LegalDocumentPage):
-            title = f"{item.number_symbol}: {item.title}"
-        else:
-            title = item.title
+        title = f"{item.number_symbol}: {item.title}" if isinstance(item, LegalDocumentPage) else item.title
         # RSS readers read titles as HTML (Django escapes them once more for that); Atom's
         # are plain text.
         return title if self.feed_type is Atom1Feed else escape(title)

@@ -2,7 +2,7 @@
 for people at /so-do-trang/. Each answers for the Site of the request's hostname only.
 
 A portal's sitemap never lists commune pages: commune homes are siblings of the portal's
-home, not its descendants (DESIGN.md), so a Site's subtree is exactly what it serves.
+home, not its descendants (docs/architecture.md), so a Site's subtree is exactly what it serves.
 """
 
 from dataclasses import dataclass, field

@@ -7,7 +7,13 @@ from wagtail import hooks
 from areas.models import CommuneHomePage, PortalHomePage
 from areas.provisioning import COMMUNE, Section
 from cms_pages.models import (
-    AnnouncementIndexPage, AnnouncementPage, ContactPage, DocumentIndexPage, NewsIndexPage, NewsPage, ProfilePage,
+    AnnouncementIndexPage,
+    AnnouncementPage,
+    ContactPage,
+    DocumentIndexPage,
+    NewsIndexPage,
+    NewsPage,
+    ProfilePage,
 )
 from cms_pages.models.content import paginate, with_card_images
 

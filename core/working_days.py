@@ -113,6 +113,6 @@ def deadline_for(received_at: datetime, days: int | None = None) -> date:
     return add_working_days(timezone.localdate(received_at), days)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _warn_beyond_table(year):
     logger.warning("working_days: no public holidays listed for %s; add them to %s", year, _default_path())

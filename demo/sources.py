@@ -14,16 +14,16 @@ import datetime
 from django.utils import timezone
 
 from areas.models import AreaPage, CommuneHomePage, PortalHomePage
-from sources.models import EmergencyAlertPage, SourceIndexPage, SourceItemPage
 from core.text import fold_key
+from sources.models import EmergencyAlertPage, SourceIndexPage, SourceItemPage
 
 PROVINCE_ITEMS = [
-    dict(title="Tăng cường phòng, chống dịch sốt xuất huyết trong mùa mưa", priority="priority", days=30,
-         summary="Sở Y tế đề nghị các xã tổ chức chiến dịch diệt lăng quăng, bọ gậy hằng tuần; người dân sốt cao "
-                 "từ 2 ngày trở lên cần đến trạm y tế để được khám, không tự ý điều trị tại nhà."),
-    dict(title="Hướng dẫn nộp hồ sơ dịch vụ công trực tuyến toàn trình", priority="normal", days=60,
-         summary="Từ tháng này, người dân có thể nộp hồ sơ đăng ký khai sinh, kết hôn, cấp bản sao trích lục hộ "
-                 "tịch trên Cổng Dịch vụ công quốc gia bằng tài khoản định danh điện tử mức 2, không cần đến UBND xã."),
+    {"title": "Tăng cường phòng, chống dịch sốt xuất huyết trong mùa mưa", "priority": "priority", "days": 30,
+         "summary": "Sở Y tế đề nghị các xã tổ chức chiến dịch diệt lăng quăng, bọ gậy hằng tuần; người dân sốt cao "
+                 "từ 2 ngày trở lên cần đến trạm y tế để được khám, không tự ý điều trị tại nhà."},
+    {"title": "Hướng dẫn nộp hồ sơ dịch vụ công trực tuyến toàn trình", "priority": "normal", "days": 60,
+         "summary": "Từ tháng này, người dân có thể nộp hồ sơ đăng ký khai sinh, kết hôn, cấp bản sao trích lục hộ "
+                 "tịch trên Cổng Dịch vụ công quốc gia bằng tài khoản định danh điện tử mức 2, không cần đến UBND xã."},
 ]
 
 
@@ -44,7 +44,7 @@ def _publish(section, page, user, *, areas=(), communes=()):
 def seed_sources(province, user, now=None):
     """Seed `province`; returns the number of pages created (0 if it already has demo items)."""
     now = now or timezone.now()
-    sections = [s for s in SourceIndexPage.objects.filter(path__startswith=province.path)]
+    sections = list(SourceIndexPage.objects.filter(path__startswith=province.path))
     if any(SourceItemPage.objects.child_of(s).filter(owner=user).exists() for s in sections):
         return 0
     section = _section(province)

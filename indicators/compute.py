@@ -79,8 +79,8 @@ from boards.api import HEARTBEAT_HISTORY_EVERY
 from boards.monitoring import SAMPLE_EVERY, board_state, offline_after
 from core import periods
 from core.text import name_key
-from inquiries import stats
 from core.tree_queries import next_path
+from inquiries import stats
 
 WEBSITE_WINDOW = datetime.timedelta(days=30)
 BOARD_WINDOW = datetime.timedelta(hours=24)
@@ -571,7 +571,7 @@ class _State:
 
 
 def _count_types(communes):
-    counts = {key: 0 for key in GROUP_KEYS}
+    counts = dict.fromkeys(GROUP_KEYS, 0)
     for commune in communes:
         counts[GROUP_OF_TYPE.get(commune.unit_type, "xa")] += 1
     return counts

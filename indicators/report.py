@@ -9,12 +9,11 @@ import csv
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from core import periods
-from inquiries import stats
 from cms_pages import printing
+from core import periods
 from core.text import slugify_vi
-
 from indicators.compute import GROUP_KEYS, GROUP_LABELS, WEBSITE_WINDOW, moment_date
+from inquiries import stats
 
 NOT_APPLICABLE_TEXT = "không áp dụng"
 NONE_TEXT = "–"

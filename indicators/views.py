@@ -24,12 +24,11 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from core import periods
 from areas.scoping import labelled_in_order, request_units, units_for_user
-from inquiries.report import period_choices
-
+from core import periods
 from indicators import report as presentation
 from indicators.compute import PeriodError, as_of_moment, compute, subtree_q
+from inquiries.report import period_choices
 
 URL_NAME = "tincoso_indicators"
 CSV_URL_NAME = "tincoso_indicators_csv"

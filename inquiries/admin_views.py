@@ -12,7 +12,7 @@ changeable a 403, on every URL of the viewset: edit, delete, history, usage, ins
 photos and the transfer / take-up actions.
 
 The handling itself (answered_at, events, the public AnsweredQuestionPage, e-mails) is in
-cms_pages/inquiries.py; the views here only call it.
+inquiries/handling.py; the views here only call it.
 """
 
 import functools
@@ -50,8 +50,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 
 from areas.models import AreaPage, CommuneHomePage
 from areas.scoping import under, unit_paths, user_units
-from inquiries.models import Inquiry, InquiryKind, InquiryPhoto, Status, Topic
-from inquiries.models import OPEN_STATUSES
+from inquiries.models import OPEN_STATUSES, Inquiry, InquiryKind, InquiryPhoto, Status, Topic
 
 # Fields of the handling form, and the values save_handling() compares against.
 HANDLING_FIELDS = ["status", "reject_reason", "assigned_to", "deadline", "answer", "is_public", "public_title",

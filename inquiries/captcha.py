@@ -73,7 +73,7 @@ def new_challenge(difficulty=None) -> Challenge:
 
 
 def work_digest(token: str, nonce: str) -> bytes:
-    return hashlib.sha256(f"{token}:{nonce}".encode("utf-8")).digest()
+    return hashlib.sha256(f"{token}:{nonce}".encode()).digest()
 
 
 def leading_zero_bits(digest: bytes) -> int:

@@ -42,7 +42,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class PhotosField(forms.FileField):
-    """Up to INQUIRY_MAX_PHOTOS images, each checked by its content (cms_pages/citizen_uploads.py)."""
+    """Up to INQUIRY_MAX_PHOTOS images, each checked by its content (inquiries/uploads.py)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
@@ -100,7 +100,7 @@ class InquiryForm(forms.Form):
         error_messages={"required": "Vui lòng đồng ý với thông báo về xử lý dữ liệu cá nhân để gửi."},
     )
     # Anti-spam, all hidden: a field people never see (bots fill it), the proof of work
-    # (cms_pages/captcha.py, solved by pow.js) and the key that makes a double click one record.
+    # (inquiries/captcha.py, solved by pow.js) and the key that makes a double click one record.
     website = forms.CharField(required=False, max_length=200, label="Để trống ô này")
     pow_token = forms.CharField(widget=forms.HiddenInput, max_length=400)
     pow_nonce = forms.CharField(widget=forms.HiddenInput, max_length=20, required=False)

@@ -1,12 +1,12 @@
 """What happens to a citizen's question or feedback: received, limited, assigned, transferred,
-answered, published, rated. The views (cms_pages/inquiry_views.py, the admin in
-cms_pages/inquiry_admin.py) call these; e-mails go through the django-q2 worker.
+answered, published, rated. The views (inquiries/views.py, the admin in
+inquiries/admin_views.py) call these; e-mails go through the django-q2 worker.
 """
 
 import datetime
 import hashlib
-import html
 import hmac
+import html
 import logging
 
 from django.conf import settings
@@ -16,8 +16,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from inquiries.models import AnsweredQuestionPage, EventAction, Inquiry, InquiryPhoto, QuestionIndexPage, Status
-from inquiries.models import CONSENT_VERSION, new_tracking_code
+from inquiries.models import (
+    CONSENT_VERSION,
+    AnsweredQuestionPage,
+    EventAction,
+    Inquiry,
+    InquiryPhoto,
+    QuestionIndexPage,
+    Status,
+    new_tracking_code,
+)
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +116,7 @@ def submit(commune, data, photos, *, submission_key, key, now=None):
             if existing is not None:  # the same form, sent twice at once: the other request won
                 return existing, False
             continue  # a tracking code drawn twice (1 in 2^50): draw again
-        transaction.on_commit(lambda: enqueue("inquiries.handling.notify_received", inquiry.pk))
+        transaction.on_commit(lambda pk=inquiry.pk: enqueue("inquiries.handling.notify_received", pk))
         return inquiry, True
     raise RuntimeError("could not draw a free tracking code")
 

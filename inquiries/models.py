@@ -25,8 +25,8 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from core.page_cache import CachedPageMixin
 from cms_pages.models.content import SectionPage, VietnameseSlugMixin, paginate
+from core.page_cache import CachedPageMixin
 
 ANSWER_FEATURES = ["bold", "italic", "ol", "ul", "link", "document-link"]
 CONSENT_VERSION = "2026-11"
@@ -366,6 +366,13 @@ class AnsweredQuestionPage(VietnameseSlugMixin, CachedPageMixin, Page):
 
 
 __all__ = [
-    "AnsweredQuestionPage", "Inquiry", "InquiryEvent", "InquiryKind", "InquiryPhoto", "QuestionIndexPage",
-    "Status", "Topic", "EventAction",
+    "AnsweredQuestionPage",
+    "EventAction",
+    "Inquiry",
+    "InquiryEvent",
+    "InquiryKind",
+    "InquiryPhoto",
+    "QuestionIndexPage",
+    "Status",
+    "Topic",
 ]

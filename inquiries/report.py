@@ -15,7 +15,6 @@ Registered here, at import time (cms_pages/wagtail_hooks.py imports this module)
 
 import io
 
-from django.db.models import Q
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -27,8 +26,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
 
 from areas.scoping import request_units
-from core.text import slugify_vi
 from core import periods
+from core.text import slugify_vi
 from inquiries import stats
 
 URL_NAME = "tincoso_inquiry_stats"
@@ -101,7 +100,7 @@ def bar_chart(table, width=720, label_width=200, row_height=26, bar_height=16, t
         description.append(f"{commune.title}: " + ", ".join(parts))
     legend = []
     x = label_width
-    for key, label, colour in CHART_SERIES:
+    for _key, label, colour in CHART_SERIES:
         legend.append({"x": x, "text_x": x + 18, "label": label, "colour": colour})
         x += 20 + 8 * len(label) + 24
     return {

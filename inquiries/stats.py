@@ -31,18 +31,15 @@ Items count for the commune whose queue they are in (`commune_id`), also when a 
 the province took them up.
 """
 
-import datetime
-from dataclasses import asdict, dataclass, fields as dataclass_fields
+from dataclasses import asdict, dataclass
+from dataclasses import fields as dataclass_fields
 from functools import reduce
 
 from django.db.models import Q
-from django.utils import timezone
 
-from inquiries.models import OPEN_STATUSES, Status
 from core.periods import local_date, local_today
 from core.text import fold_key, name_key
-
-
+from inquiries.models import OPEN_STATUSES, Status
 
 # --- Figures -----------------------------------------------------------------------------------
 
@@ -202,10 +199,7 @@ def communes_under(page):
     from areas.models import CommuneHomePage
 
     page = page.specific
-    if isinstance(page, CommuneHomePage):
-        communes = [page]
-    else:
-        communes = list(CommuneHomePage.objects.descendant_of(page))
+    communes = [page] if isinstance(page, CommuneHomePage) else list(CommuneHomePage.objects.descendant_of(page))
     return sorted(communes, key=lambda c: (name_key(c.short_name), fold_key(c.title), c.code))
 
 

@@ -9,17 +9,17 @@ metadata: no EXIF (GPS position, camera, time), XMP, ICC profile or comment. Wha
 wrong inside Pillow becomes a ValidationError with a Vietnamese message naming the file.
 """
 
-import contextlib
 import math
 import re
-import threading
 import uuid
 from io import BytesIO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from core.images import truncated_images_refused
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_PIXELS = 40_000_000
@@ -73,28 +73,12 @@ def clean_photo(uploaded) -> ContentFile:
     return ContentFile(jpeg, name=f"{uuid.uuid4().hex}.jpg")
 
 
-_TRUNCATION_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _truncated_images_refused():
-    """WeasyPrint (imported for the PDFs) sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, which
-    would let a cut-off upload through as a half-grey picture: refused while we decode."""
-    with _TRUNCATION_LOCK:
-        previous = ImageFile.LOAD_TRUNCATED_IMAGES
-        ImageFile.LOAD_TRUNCATED_IMAGES = False
-        try:
-            yield
-        finally:
-            ImageFile.LOAD_TRUNCATED_IMAGES = previous
-
-
 def _reencode(image) -> bytes:
     if image.format == "JPEG" and max(image.size) > MAX_SIDE:
         # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still leaves MAX_SIDE.
         scale = MAX_SIDE / max(image.size)
         image.draft(None, (math.ceil(image.width * scale), math.ceil(image.height * scale)))
-    with _truncated_images_refused():
+    with truncated_images_refused():  # core/images.py: WeasyPrint lets cut-off files through
         image.load()  # the first frame only: animations are not kept
     icc_profile = image.info.get("icc_profile")
     ImageOps.exif_transpose(image, in_place=True)

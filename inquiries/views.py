@@ -1,6 +1,6 @@
 """The citizen's side of "Hỏi đáp" on a commune site: ask, receipt, look up and rate, photos.
 
-Routes of QuestionIndexPage (cms_pages/models/inquiries.py). Never cached: each form carries
+Routes of QuestionIndexPage (inquiries/models.py). Never cached: each form carries
 a CSRF token, a one-time anti-spam challenge and a one-time submission key.
 """
 
@@ -16,10 +16,9 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_protect
 
 from inquiries import captcha
-from inquiries.handling import Refused, client_ip, client_key, rate, submit
 from inquiries.forms import InquiryForm, LookupForm, RatingForm
-from inquiries.models import Inquiry, InquiryPhoto, Status
-from inquiries.models import DONE_STATUSES, EventAction, normalise_code
+from inquiries.handling import Refused, client_ip, client_key, rate, submit
+from inquiries.models import DONE_STATUSES, EventAction, Inquiry, InquiryPhoto, Status, normalise_code
 
 # Event actions a citizen sees on the status page (no names of officials, no internal notes).
 PUBLIC_EVENTS = {

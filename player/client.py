@@ -22,9 +22,9 @@ import time
 import urllib.error
 import urllib.request
 from collections import deque
+from datetime import UTC, datetime, timedelta
 from hashlib import sha256
 from pathlib import Path
-from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urljoin, urlsplit
 
 from player import NAME, VERSION
@@ -32,8 +32,16 @@ from player.cache import Cache, write_atomic
 from player.display import Headless
 from player.reports import Outbox
 from player.schedule import (
-    BROADCAST_GRACE_S, broadcast_zone, clock_times, due_broadcast, due_emergencies, is_audio_playlist, parse_time,
-    playable, utc_iso, validate_playlist,
+    BROADCAST_GRACE_S,
+    broadcast_zone,
+    clock_times,
+    due_broadcast,
+    due_emergencies,
+    is_audio_playlist,
+    parse_time,
+    playable,
+    utc_iso,
+    validate_playlist,
 )
 
 log = logging.getLogger("player")
@@ -48,7 +56,7 @@ _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def resolve_board(server, token, cache_dir, timeout=30.0) -> str:
@@ -336,7 +344,7 @@ class Player:
             self.playing = item["id"]
         try:
             self.screen.show(item, self.cache.path_for(item["sha256"]))
-        except Exception as error:  # a broken file must not stop the loop
+        except Exception as error:  # noqa: BLE001 - a broken file must not stop the loop
             self._error(f"cannot show {item['id']}: {error!r}")
 
     def _still_playable(self, item) -> bool:
@@ -432,7 +440,7 @@ class Player:
         process = None
         try:
             process = self.screen.play_audio(item, self.cache.path_for(item["sha256"]))
-        except Exception as error:  # no audio program, a broken file: logged, the schedule goes on
+        except Exception as error:  # noqa: BLE001 - no audio program, a broken file: logged, the schedule goes on
             self._error(f"cannot play {item['id']}: {error!r}")
         end = started + float(item["duration_s"])
         while not self.stop.is_set():
@@ -504,7 +512,7 @@ class Player:
             try:
                 self.poll_once()
                 self.report()
-            except Exception as error:  # never let the poller die
+            except Exception as error:  # noqa: BLE001 - never let the poller die
                 self._fail(f"poll failed: {error!r}")
             self.stop.wait(self.next_delay())
 

@@ -28,7 +28,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 try:  # optional
     from PIL import Image, ImageDraw
-except Exception:  # pragma: no cover - Pillow missing on the box
+except Exception:  # noqa: BLE001 - pragma: no cover - Pillow missing on the box
     Image = ImageDraw = None
 
 
@@ -41,7 +41,7 @@ def frame_png(item, path: Path):
                     out = io.BytesIO()
                     picture.convert("RGBA" if "A" in picture.getbands() else "RGB").save(out, "PNG")
                     return out.getvalue()
-            except Exception as error:  # not an image Pillow knows
+            except Exception as error:  # noqa: BLE001 - not an image Pillow knows
                 log.warning("cannot convert %s: %s", path.name, error)
         with open(path, "rb") as handle:
             data = handle.read()

@@ -10,7 +10,7 @@ every broadcast time (``due_broadcast``), an emergency at once and again every
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 PRIORITIES = ("emergency", "priority", "normal")
 KINDS = ("image", "video", "audio")
@@ -32,13 +32,13 @@ def parse_time(value):
         text = text[:-1] + "+00:00"
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 
 def utc_iso(moment: datetime, timespec: str = "seconds") -> str:
     """ISO-8601 UTC with a trailing Z (``timespec`` as for ``datetime.isoformat``)."""
-    return moment.astimezone(timezone.utc).isoformat(timespec=timespec).replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def is_valid_at(item, now: datetime) -> bool:
@@ -49,9 +49,7 @@ def is_valid_at(item, now: datetime) -> bool:
         return False
     if start is not None and now < start:
         return False
-    if end is not None and now >= end:
-        return False
-    return True
+    return not (end is not None and now >= end)
 
 
 def playable(items, now: datetime) -> list:
@@ -59,7 +57,7 @@ def playable(items, now: datetime) -> list:
     while any emergency item is valid, only emergencies; otherwise priority items then
     normal ones. Playlist order is kept inside a class."""
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+        now = now.replace(tzinfo=UTC)
     valid = [item for item in items if is_valid_at(item, now)]
     by_class = {name: [item for item in valid if item.get("priority", "normal") == name] for name in PRIORITIES}
     if by_class["emergency"]:
@@ -98,13 +96,13 @@ def broadcast_zone(playlist):
             from zoneinfo import ZoneInfo
 
             return ZoneInfo(name)
-        except Exception:  # no tz database on the box, or an unknown name
+        except Exception:  # noqa: BLE001 - no tz database on the box, or an unknown name
             pass
     match = _OFFSET.match(playlist.get("utc_offset") or "")
     if match:
         sign = -1 if match.group(1) == "-" else 1
         return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
-    return timezone.utc
+    return UTC
 
 
 def due_broadcast(times, tz, after: datetime, now: datetime, grace_s: float = BROADCAST_GRACE_S):

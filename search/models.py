@@ -1,4 +1,4 @@
-"""The site search index: one row per live searchable page (cms_pages/search.py fills and
+"""The site search index: one row per live searchable page (search/engine.py fills and
 queries it).
 
 Every text the database matches on is stored already folded in Python (`fold_key`, then cut
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 class SearchEntry(models.Model):
     page = models.OneToOneField("wagtailcore.Page", primary_key=True, on_delete=models.CASCADE, related_name="+")
-    # Copy of the page's treebeard path: scopes are path ranges (see cms_pages/tree_queries.py).
+    # Copy of the page's treebeard path: scopes are path ranges (see core/tree_queries.py).
     path = models.CharField(max_length=255, db_index=True)
     # The commune or portal home the page belongs to, and its title at indexing time.
     home = models.ForeignKey("wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL,

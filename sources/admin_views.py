@@ -19,13 +19,11 @@ from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.models import Page
 
 from areas.scoping import OwnedForm, ScopedViewSet
-
 from sources import cap
 from sources.cap_import import import_alert, poll_feed
-from sources.models import CapFeed, EmergencyAlertPage, SourceIndexPage, SourceItemPage
+from sources.models import CapFeed, SourceIndexPage
 
 DELIVERY_URL = "tincoso_source_delivery"
 SENT_URL = "tincoso_sources_sent"

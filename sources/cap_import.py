@@ -24,10 +24,9 @@ from django.db import transaction
 from django.utils import timezone
 from lxml import etree
 
-from sources import cap
 from areas.models import AreaPage, CommuneHomePage
-from sources.models import EmergencyAlertPage
-from sources.models import area_of_section
+from sources import cap
+from sources.models import EmergencyAlertPage, area_of_section
 
 log = logging.getLogger(__name__)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -135,7 +134,7 @@ def _fetch(url, feed=None, max_bytes=cap.MAX_BYTES):
         if feed.last_modified:
             request.add_header("If-Modified-Since", feed.last_modified)
     try:
-        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 - an admin-set http(s) URL
+        with urllib.request.urlopen(request, timeout=20) as response:
             data = response.read(max_bytes + 1)
             if len(data) > max_bytes:
                 raise cap.CapError(f"{url}: quá lớn (trên {max_bytes // 1024} KiB).")

@@ -10,7 +10,7 @@ publish there:
 - an EmergencyAlertPage (storm, flood, epidemic …): the fields of a CAP 1.2 <info>; while it
   is valid it pre-empts every targeted board and puts a banner on top of every page of every
   targeted site; unpublishing it (withdrawing) ends it everywhere. Imported from and exported
-  as CAP 1.2 (cms_pages/cap.py).
+  as CAP 1.2 (sources/cap.py).
 
 Targets, all within the source's own area (refused otherwise): whole areas (every commune of
 the district or province, and the area's own boards), chosen communes, chosen boards, board
@@ -28,16 +28,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
 from wagtail.models import Page, PageManager
 from wagtail.search import index
 
-from core.page_cache import CachedPageMixin
 from cms_pages.listen import ListenMixin
-from cms_pages.models.content import (AnnouncementQuerySet, Attachment, BodyBlock, PrintableMixin, SectionPage, VietnameseSlugMixin,
-                      paginate)
+from cms_pages.models.content import (
+    AnnouncementQuerySet,
+    Attachment,
+    BodyBlock,
+    PrintableMixin,
+    SectionPage,
+    VietnameseSlugMixin,
+    paginate,
+)
+from core.page_cache import CachedPageMixin
 
 STEP = Page.steplen
 
@@ -369,7 +376,7 @@ class EmergencyAlertPage(TargetedPage):
     area_desc = models.CharField(_("mô tả vùng ảnh hưởng"), max_length=500, blank=True,
                                  help_text=_("Để trống: tên các nơi nhận."))
     contact = models.CharField(_("liên hệ"), max_length=200, blank=True)
-    # CAP envelope, kept for import/export (cms_pages/cap.py).
+    # CAP envelope, kept for import/export (sources/cap.py).
     cap_identifier = models.CharField(_("mã cảnh báo CAP"), max_length=200, unique=True,
                                       default=new_cap_identifier)
     cap_sender = models.CharField(_("nơi gửi CAP"), max_length=200, blank=True)
@@ -453,7 +460,7 @@ def with_sources(pages):
 
 
 class CapFeed(models.Model):
-    """A CAP 1.2 source polled on a schedule (cms_pages/cap_import.py): an alert document, or an
+    """A CAP 1.2 source polled on a schedule (sources/cap_import.py): an alert document, or an
     Atom/RSS feed whose entries link to alerts. What it brings lands in the owner's
     "Thông tin nguồn" section, as drafts for the moderators or published at once."""
 

@@ -11,11 +11,29 @@ and failed), EmptyText (nothing to read), ValueError (unknown voice).
 
 from speech.audio import EmptyText, bulletin_mp3, duration_of, encode_mp3
 from speech.engines import (
-    VOICE_LABELS, VOICES, EspeakEngine, PiperEngine, SpeechEngine, SpeechFailed, SpeechUnavailable, get_engine,
+    VOICE_LABELS,
+    VOICES,
+    EspeakEngine,
+    PiperEngine,
+    SpeechEngine,
+    SpeechFailed,
+    SpeechUnavailable,
+    get_engine,
 )
 from speech.normalise import normalise
 
 __all__ = [
-    "EmptyText", "EspeakEngine", "PiperEngine", "SpeechEngine", "SpeechFailed", "SpeechUnavailable", "VOICES",
-    "VOICE_LABELS", "bulletin_mp3", "duration_of", "encode_mp3", "get_engine", "normalise",
+    "VOICES",
+    "VOICE_LABELS",
+    "EmptyText",
+    "EspeakEngine",
+    "PiperEngine",
+    "SpeechEngine",
+    "SpeechFailed",
+    "SpeechUnavailable",
+    "bulletin_mp3",
+    "duration_of",
+    "encode_mp3",
+    "get_engine",
+    "normalise",
 ]

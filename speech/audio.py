@@ -22,8 +22,8 @@ synthesised length.
 """
 
 import io
-from fractions import Fraction
 import re
+from fractions import Fraction
 
 import av
 import numpy as np
@@ -94,7 +94,7 @@ class Mp3Writer:
     def finish(self) -> bytes:
         if self.container is None:
             raise EmptyText("Bộ đọc không tạo ra âm thanh nào.")
-        for rate, resampler in self.resamplers.items():
+        for _rate, resampler in self.resamplers.items():
             for f in resampler.resample(None):
                 f.pts = self.samples
                 self.samples += f.samples

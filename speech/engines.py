@@ -43,8 +43,8 @@ TTS_PIPER_VOICES    per-voice models, dict or "bac=/a.onnx,nam=/b.onnx"  default
 TTS_PIPER_COMMAND   Piper program (may hold arguments: "python3 -m piper") default ""
 """
 
-import ctypes
 import _ctypes
+import ctypes
 import io
 import os
 import shlex
@@ -167,8 +167,7 @@ def read_wav(data: bytes) -> tuple[bytes, int]:
 
 def _run(argv, text, output, what):
     try:
-        proc = subprocess.run(argv, input=text.encode("utf-8"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=COMMAND_TIMEOUT_S, check=False)
+        proc = subprocess.run(argv, input=text.encode("utf-8"), capture_output=True, timeout=COMMAND_TIMEOUT_S, check=False)
     except FileNotFoundError as exc:
         raise SpeechUnavailable(f"Không chạy được {what} ({argv[0]}): không tìm thấy chương trình.") from exc
     except PermissionError as exc:

@@ -345,10 +345,7 @@ def _phones(text, zero_tens):
 
     def by_shape(m):
         digits = re.sub(r"\D", "", m.group(0))
-        if m.group(0).startswith("+84"):
-            ok = 10 <= len(digits) <= 12
-        else:
-            ok = len(digits) in (10, 11)
+        ok = 10 <= len(digits) <= 12 if m.group(0).startswith("+84") else len(digits) in (10, 11)
         # A run of single spaces between groups only (not "0 và 1"), no trailing separator.
         if not ok or re.search(r"\s{2,}|[.\-]{2,}", m.group(0)):
             return m.group(0)

@@ -15,7 +15,7 @@ def theme_choices():
     return [(name, labels.get(name, name)) for name in names]
 
 
-# The regional voices of the speech engine (boards/speech: VOICES, VOICE_LABELS), spelled out
+# The regional voices of the speech engine (speech: VOICES, VOICE_LABELS), spelled out
 # here so that loading the models does not load the speech engine.
 VOICES = ("bac", "trung", "nam")
 VOICE_CHOICES = [("", _("Tự động theo vùng của tỉnh")), ("bac", _("Giọng miền Bắc")),

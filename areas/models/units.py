@@ -7,7 +7,7 @@ Root
       ├─ PortalHomePage              Site cang-long.tra-vinh.<base>
       └─ CommuneHomePage …           Site an-truong.cang-long.tra-vinh.<base>
 
-Commune homes are siblings of their portal's home, not its children (see DESIGN.md).
+Commune homes are siblings of their portal's home, not its children (see docs/architecture.md).
 Area and commune pages are created by `manage.py provision`, never by hand.
 """
 

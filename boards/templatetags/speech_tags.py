@@ -1,4 +1,4 @@
-"""`{% listen_button page %}`: the "Nghe thông báo" player of a page (cms_pages/speech_views.py)."""
+"""`{% listen_button page %}`: the "Nghe thông báo" player of a page (boards/listen.py)."""
 
 from django import template
 

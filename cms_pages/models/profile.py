@@ -10,8 +10,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from core.page_cache import CachedPageMixin
 from cms_pages.models.content import RICH_FEATURES, SectionPage
+from core.page_cache import CachedPageMixin
 
 PROFILE_SECTIONS = [
     ("natural_conditions", _("Điều kiện tự nhiên")),

@@ -255,7 +255,7 @@ INQUIRY_TRUST_X_FORWARDED_FOR = env_bool("INQUIRY_TRUST_X_FORWARDED_FOR", False)
 INQUIRY_MAX_PHOTOS = 3
 INQUIRY_PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
-# Whole-page cache of public pages for anonymous readers (cms_pages/page_cache.py); 0 = off.
+# Whole-page cache of public pages for anonymous readers (core/page_cache.py); 0 = off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 
 # Every periodic job of every app, in one place: `migrate` keeps django-q2's Schedule rows in
@@ -269,7 +269,7 @@ SCHEDULES = [
     {"name": "Đọc các nguồn cảnh báo CAP", "func": "sources.cap_import.poll_feeds", "type": "I", "minutes": 5},
 ]
 
-# Speech for the commune loudspeakers and the "Nghe thông báo" button (boards/speech, issue 9).
+# Speech for the commune loudspeakers and the "Nghe thông báo" button (speech, issue 9).
 # espeak-ng (bundled by the espeakng-loader wheel) works offline; Piper reads a local model.
 TTS_ENGINE = os.environ.get("TTS_ENGINE", "espeak").strip().lower() or "espeak"  # espeak | piper
 TTS_DEFAULT_VOICE = os.environ.get("TTS_DEFAULT_VOICE", "bac").strip().lower() or "bac"  # bac | trung | nam

@@ -4,9 +4,7 @@ screens; and the "Nghe thông báo" button of announcement, source item and aler
 
 espeak-ng is real (the espeakng-loader wheel): every MP3 here is synthesised and decoded."""
 
-import datetime
 import io
-import json
 import os
 import re
 
@@ -14,20 +12,19 @@ import av
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from lxml import etree
 
+from areas.models import SiteIdentity
+from areas.models.site_settings import region_voice
 from boards.api import issue_token
-from boards.bulletins import bulletin_text, candidate_text, page_text
-from boards.models import Board, PlaylistVersion, RenderedFile, RenderProblem
+from boards.bulletins import bulletin_text, page_text
+from boards.models import Board, RenderedFile, RenderProblem
 from boards.publishing import board_voice, rebuild
+from sources.models import EmergencyAlertPage, SourceItemPage
 from speech import normalise
 from speech.audio import LEAD_SILENCE_S
-from sources.models import EmergencyAlertPage, SourceIndexPage, SourceItemPage
-from areas.models import PortalHomePage, SiteIdentity
-from areas.models.site_settings import region_voice
-from tests.cms_pages.factories import announcement, news
-from tests.cms_pages.factories import push as push_down
+from tests.factories import announcement, news
+from tests.factories import push as push_down
 
 API = "/api/boards/v1"
 XSD = os.path.join(settings.BASE_DIR, "boards", "schemas", "asmil.xsd")
@@ -77,7 +74,7 @@ def host_and_path(page):
 
 
 def push(district, title, model=SourceItemPage, **fields):
-    """A source item (or alert) for the whole district (tests/cms_pages/test_sources.py)."""
+    """A source item (or alert) for the whole district (tests/sources/test_sources.py)."""
     return push_down(district, title, model=model, areas=[district], **fields)
 
 

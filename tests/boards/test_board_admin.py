@@ -9,7 +9,7 @@ from PIL import Image
 
 from boards.models import Board
 from boards.publishing import rebuild
-from tests.cms_pages.factories import announcement
+from tests.factories import announcement
 
 
 @pytest.fixture(autouse=True)
@@ -116,6 +116,31 @@ def test_preview_shows_the_playlist_and_any_slide_at_full_size(client, editor, c
     assert slide.status_code == 200 and slide["Content-Type"] == "image/png"
     assert Image.open(io.BytesIO(slide.content)).size == (1080, 1920)
     assert client.get(f"/admin/bang-dien-tu/preview/{board.pk}/slide/news:999999/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_uploaded_video_clip_is_a_video_clip_value_and_has_no_slide_to_render(client, editor, commune):
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+    from wagtail.documents import get_document_model
+
+    from boards.composition import VideoClip
+    from boards.models import MediaSlide
+    from boards.publishing import candidates_for
+
+    board = _board(commune, "Bảng phim", 384, 192)
+    data = b"\x00\x00\x00\x18ftypisom clip bytes"  # played as it is: never decoded here
+    video = get_document_model().objects.create(title="Phim ATGT", file=ContentFile(data, name="atgt.mp4"))
+    slide = MediaSlide.objects.create(owner=commune, title="Phim tuyên truyền", video=video, duration_seconds=8)
+    (candidate,) = [c for c in candidates_for(board, timezone.localtime()) if c.key == f"media:{slide.pk}"]
+    assert candidate.payload == VideoClip(document=video) and candidate.payload.document.title == "Phim ATGT"
+    (item,) = rebuild(board)[0].items
+    assert (item["kind"], item["title"], item["duration_s"]) == ("video", "Phim ATGT", 8.0)
+    assert item["sha256"] == hashlib.sha256(data).hexdigest()
+    client.force_login(editor)
+    assert client.get(f"/admin/bang-dien-tu/preview/{board.pk}/slide/media:{slide.pk}/").status_code == 404
 
 
 @pytest.mark.django_db

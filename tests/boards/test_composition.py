@@ -8,8 +8,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from boards.composition import (
-    AudioRules, Candidate, Daypart, Rules, broadcast_moments, compose, compose_audio, format_broadcast_times,
-    next_change, parse_broadcast_times,
+    AudioRules,
+    Candidate,
+    Daypart,
+    Rules,
+    broadcast_moments,
+    compose,
+    compose_audio,
+    format_broadcast_times,
+    next_change,
+    parse_broadcast_times,
 )
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

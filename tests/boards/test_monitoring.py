@@ -120,7 +120,7 @@ def test_recovery_of_an_unalerted_outage_sends_nothing(commune, editor):
 @pytest.mark.django_db
 def test_never_seen_boards_are_not_alerted_and_samples_every_five_minutes(commune, editor):
     make_board(commune)
-    for minutes in range(0, 11):
+    for minutes in range(11):
         check_boards(MONDAY_9 + datetime.timedelta(minutes=minutes))
     assert not mail.outbox and not BoardEvent.objects.exists()
     assert OnlineSample.objects.count() == 3  # 9:00, 9:05, 9:10

@@ -15,10 +15,10 @@ from lxml import etree
 from PIL import Image
 
 from boards.api import is_not_modified, issue_token, pairing_view, revoke_token
-from core.http import parse_range
 from boards.models import Board, BoardStatus, Heartbeat, PlaylistVersion, PlayRecord
 from boards.publishing import file_url, store_file
 from boards.smil import build_m3u, build_smil
+from core.http import parse_range
 
 API = "/api/boards/v1"
 XSD = Path(__file__).resolve().parents[2] / "boards" / "schemas" / "asmil.xsd"
@@ -148,7 +148,7 @@ def test_a_new_version_changes_the_etag(client, live):
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["json", "smil", "m3u"])
 def test_head_answers_headers_only(client, live, fmt):
-    board, token, version = live
+    board, token, _version = live
     full = client.get(f"{API}/{board.pk}/playlist.{fmt}", **auth(token))
     head = client.head(f"{API}/{board.pk}/playlist.{fmt}", **auth(token))
     assert head.status_code == 200 and head.content == b""
@@ -345,7 +345,7 @@ def test_bad_heartbeats_are_400_and_store_nothing(client, live, body):
 
 @pytest.mark.django_db
 def test_reports_need_the_boards_token(client, live, commune):
-    board, token, _version = live
+    board, _token, _version = live
     _other, other_token = make_board(commune, name="Bảng khác")
     assert client.post(f"{API}/{board.pk}/heartbeat", "{}", content_type="application/json").status_code == 401
     assert client.post(f"{API}/{board.pk}/plays", "[]", content_type="application/json",

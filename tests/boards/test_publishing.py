@@ -17,7 +17,7 @@ from wagtail.images import get_image_model
 from boards.models import Board, PlaylistVersion, RenderProblem
 from boards.publishing import boards_reached_by, rebuild
 from boards.tasks import rebuild_due
-from tests.cms_pages.factories import announcement, news
+from tests.factories import announcement, news
 
 
 @pytest.fixture(autouse=True)
@@ -111,7 +111,7 @@ def test_a_broken_item_is_skipped_and_recorded_the_rest_plays(commune):
     with open(image.file.path, "wb") as handle:
         handle.write(b"not a picture at all")
     news(commune, "Tin có ảnh hỏng", featured_image=image)
-    version, created, rendered, problems = rebuild(ours)
+    version, created, _rendered, problems = rebuild(ours)
     assert created and [i["title"] for i in version.items] == ["Thông báo nghỉ lễ"]
     assert len(problems) == 1
     problem = RenderProblem.objects.get(board=ours)

@@ -22,8 +22,17 @@ from PIL import Image, ImageDraw, ImageFile, ImageOps
 
 from boards import rendering
 from boards.rendering import (
-    ELLIPSIS, SlideError, draw_text_block, fit_text, get_font, load_picture, load_theme, plan_slide,
-    render_slide, render_slide_image, text_width,
+    ELLIPSIS,
+    SlideError,
+    draw_text_block,
+    fit_text,
+    get_font,
+    load_picture,
+    load_theme,
+    plan_slide,
+    render_slide,
+    render_slide_image,
+    text_width,
 )
 from boards.slide import SlideContent, cache_key
 
@@ -235,7 +244,7 @@ def test_qr_decodes_to_the_url(size, photo):
     assert url == URL and module >= 4 and box[2] - box[0] >= 160
     image = render_slide_image(content(kind="news", image_path=photo), *size)
     bgr = cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2BGR)
-    decoded, points, _ = cv2.QRCodeDetector().detectAndDecode(bgr)
+    decoded, _points, _ = cv2.QRCodeDetector().detectAndDecode(bgr)
     assert decoded == URL
 
 
@@ -339,7 +348,7 @@ def test_cache_key_covers_layout_fonts_and_version(monkeypatch):
 @pytest.mark.parametrize("size", [(63, 100), (100, 63), (7681, 1080), (1080, 7681), (1024, 127), (100, 801),
                                   (0, 0), (-192, 96), (192.0, 96), ("1920", 1080)], ids=str)
 def test_bad_sizes(size):
-    with pytest.raises(ValueError, match="Kích thước bảng .* không hợp lệ"):
+    with pytest.raises(ValueError, match=r"Kích thước bảng .* không hợp lệ"):
         render_slide(content(), *size)
     with pytest.raises(ValueError, match="Kích thước bảng"):
         cache_key(content(), *size)
@@ -399,6 +408,18 @@ def test_truncated_picture_refused_even_when_pillow_is_told_to_accept_it(tmp_pat
     monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # what WeasyPrint does
     with pytest.raises(SlideError):
         load_picture(_bad_picture(tmp_path, "truncated"), 400, 300)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # restored
+
+
+def test_truncated_png_refused_even_when_pillow_is_told_to_accept_it(tmp_path, monkeypatch):
+    # A PNG's getexif() decodes the whole picture: it too must run inside the guard.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # what WeasyPrint does
+    path = tmp_path / "cut.png"
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(4).integers(0, 255, (300, 400, 3), dtype=np.uint8)).save(buf, "PNG")
+    path.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    with pytest.raises(SlideError, match="bị hỏng"):
+        load_picture(str(path), 400, 300)
     assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # restored
 
 
@@ -487,14 +508,14 @@ def test_priority_label_is_amber():
 
 @pytest.mark.parametrize("size", [(192, 96), (384, 192)], ids=str)
 def test_tiny_emergency_is_red(size):
-    _colours_, tiny = _colours()
+    _unused, tiny = _colours()
     image = render_slide_image(content(priority="emergency"), *size)
     assert image.getpixel((1, size[1] - 2)) == rgb(tiny["emergency"])
     assert render_slide_image(content(), *size).getpixel((1, size[1] - 2)) == rgb(tiny["background"])
 
 
 def test_tiny_high_contrast_yellow_on_black():
-    _colours_, tiny = _colours()
+    _unused, tiny = _colours()
     image = np.asarray(render_slide_image(content(), 384, 192)).reshape(-1, 3)
     colours = {tuple(c) for c in np.unique(image, axis=0)}
     assert rgb(tiny["background"]) in colours and rgb(tiny["title"]) in colours

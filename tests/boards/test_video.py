@@ -210,7 +210,7 @@ def test_x264_codes_only_the_start_of_each_still_part_and_the_fades(monkeypatch)
 def test_the_decoder_check_would_notice_a_wrong_frame_num(monkeypatch):
     monkeypatch.setattr(video._Renumber, "renumber", lambda self, data, frame_num: data)
     data = encode_playlist_video([(noisy(RED, 192, 96), 2), (noisy(GREEN, 192, 96), 2)], 192, 96)
-    frames, bad = decode(data)
+    _frames, bad = decode(data)
     assert any("gap" in line[2].lower() for line in bad)
 
 

@@ -62,7 +62,7 @@ def live_site(tmp_path_factory):
     env = {**os.environ, "DATABASE_URL": db_url, "SITE_PORT": str(port), "MEDIA_ROOT": str(tmp_dir / "media"),
            "DEBUG": "1", "PYTHONUNBUFFERED": "1", "PRIVATE_MEDIA_ROOT": str(tmp_dir / "private"),
            # The load test sends 200 questions from this one address; the limits per address
-           # are tested in tests/cms_pages/test_inquiries_public.py.
+           # are tested in tests/inquiries/test_inquiries_public.py.
            "INQUIRY_RATE_PER_IP_HOUR": "10000", "INQUIRY_RATE_PER_IP_DAY": "10000"}
     env.pop("SECRET_KEY", None)
     site = LiveSite(port, env)

@@ -49,10 +49,21 @@ def seed_commune(hostname, theme="default"):
     from wagtail.models import Site
     from wagtail.rich_text import RichText
 
-    from cms_pages.models import (
-        AnnouncementIndexPage, AnnouncementPage, Category, ContactEntry, ContactPage, DocumentIndexPage, Leader, LegalDocumentPage, NewsIndexPage, NewsPage, ProcedureLink, ProfilePage,
-    )
     from areas.models import SiteIdentity
+    from cms_pages.models import (
+        AnnouncementIndexPage,
+        AnnouncementPage,
+        Category,
+        ContactEntry,
+        ContactPage,
+        DocumentIndexPage,
+        Leader,
+        LegalDocumentPage,
+        NewsIndexPage,
+        NewsPage,
+        ProcedureLink,
+        ProfilePage,
+    )
 
     site = Site.objects.get(hostname=hostname)
     home = site.root_page.specific

@@ -106,7 +106,7 @@ def test_an_alert_preempts_the_board_and_the_site_until_withdrawn(live_site, bro
         ))) > 0, REFRESH * 4), "no proof of play for the alert"
 
         # Withdrawn: the board goes back to its own content, the banner goes.
-        _shell(live_site, f"from cms_pages.models import EmergencyAlertPage; EmergencyAlertPage.objects.get(pk={alert}).unpublish(); print('ok')")
+        _shell(live_site, f"from sources.models import EmergencyAlertPage; EmergencyAlertPage.objects.get(pk={alert}).unpublish(); print('ok')")
         assert _wait(lambda: key not in [i["id"] for i in _items(cache)] and _items(cache), REFRESH * 3 + 30), \
             "the player kept the withdrawn alert"
         # Without a shared cache (SQLite runs) the server's page cache lives to the end of the minute.

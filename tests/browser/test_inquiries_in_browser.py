@@ -79,7 +79,7 @@ def test_citizen_asks_editor_answers_answer_is_public(live_site, browser, phone,
     _login(other, live_site, "bientap-dong-hai")
     other.goto(live_site.url(HOST, "/admin/hoi-dap/"))
     assert TITLE not in other.content()
-    pk = _shell(live_site, f"from cms_pages.models import Inquiry; print(Inquiry.objects.get(code='{code}').pk)")
+    pk = _shell(live_site, f"from inquiries.models import Inquiry; print(Inquiry.objects.get(code='{code}').pk)")
     response = other.goto(live_site.url(HOST, f"/admin/hoi-dap/edit/{pk}/"))
     assert response.status in (403, 404)
     other.context.close()
@@ -101,7 +101,7 @@ def test_citizen_asks_editor_answers_answer_is_public(live_site, browser, phone,
     desk.get_by_role("button", name=re.compile(r"^Lưu")).first.click()
     desk.wait_for_load_state()
     desk.screenshot(path=str(artifacts_dir / "inquiry-admin-saved.png"))
-    assert "answered True" in _shell(live_site, f"from cms_pages.models import Inquiry; "
+    assert "answered True" in _shell(live_site, f"from inquiries.models import Inquiry; "
                                                 f"i = Inquiry.objects.get(code='{code}'); print(i.status, i.is_public)")
     desk.context.close()
 

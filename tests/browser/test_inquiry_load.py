@@ -10,10 +10,10 @@ import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -104,7 +104,7 @@ def test_200_submissions_from_20_parallel_clients_make_200_records(live_site, gu
         codes = list(pool.map(lambda job: _one(gunicorn, *job), jobs))
     assert len(codes) == 200 and len(set(codes)) == 200
     counted = live_site.manage("shell", "--no-imports", "-c", (
-        "from cms_pages.models import Inquiry; "
+        "from inquiries.models import Inquiry; "
         f"q = Inquiry.objects.filter(title__startswith='{MARK}'); "
         "print(q.count(), q.values('code').distinct().count(), q.values('commune').distinct().count())"
     )).stdout.split()
@@ -144,6 +144,6 @@ def test_a_parallel_burst_from_one_phone_stops_at_its_daily_limit(live_site, gun
     assert len(accepted) == 3 and len(refused) == 5, [a[0] if isinstance(a, tuple) else 200 for a in answers]
     assert all("Số điện thoại này đã gửi nhiều câu hỏi" in body for _code, body in refused)
     stored = live_site.manage("shell", "--no-imports", "-c", (
-        "from cms_pages.models import Inquiry; "
+        "from inquiries.models import Inquiry; "
         "print(Inquiry.objects.filter(phone='0912777888').count())")).stdout.split()[-1]
     assert stored == "3"

@@ -1,6 +1,6 @@
 """pow.js in a real browser (Debian's chromium, the shared Playwright fixture): it solves the
 challenge on a plain-http page, fills the nonce, holds an early submit until done, and
-guards against double submission. The server side is in tests/cms_pages/test_captcha.py."""
+guards against double submission. The server side is in tests/inquiries/test_captcha.py."""
 
 from pathlib import Path
 

@@ -48,7 +48,7 @@ def test_a_district_pushes_an_item_to_chosen_communes(live_site, browser, phone,
     desk.locator("button[name=action-publish]").dispatch_event("click")
     desk.wait_for_url(re.compile(r"/admin/pages/\d+/"))
     page_id = live_site.manage("shell", "--no-imports", "-c", (
-        f"from cms_pages.models import SourceItemPage; p = SourceItemPage.objects.get(title='{TITLE}'); "
+        f"from sources.models import SourceItemPage; p = SourceItemPage.objects.get(title='{TITLE}'); "
         "print(p.pk if p.live else 'draft')")).stdout.strip().splitlines()[-1]
     assert page_id.isdigit(), "the item was not published"
 

@@ -10,7 +10,7 @@ from PIL import Image as PILImage
 from wagtail.images.models import Image
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
-from cms_pages.models import AnnouncementIndexPage, AnnouncementPage, LegalDocumentPage, DocumentIndexPage
+from cms_pages.models import AnnouncementIndexPage, AnnouncementPage, DocumentIndexPage, LegalDocumentPage
 
 
 @pytest.fixture

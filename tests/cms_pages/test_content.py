@@ -7,10 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from wagtail.models import Site
 
-from cms_pages.models import AnnouncementPage, LegalDocumentPage, NewsPage, number_key
 from areas.models import CommuneHomePage
-
-from .factories import announcement, legal_document, news
+from cms_pages.models import AnnouncementPage, LegalDocumentPage, NewsPage, number_key
+from tests.factories import announcement, legal_document, news
 
 HOST = "an-truong.cang-long.tra-vinh.localhost:8000"
 

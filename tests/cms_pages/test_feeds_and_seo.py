@@ -3,8 +3,8 @@ answers for itself only, with absolute URLs on its own hostname."""
 
 import datetime
 import io
-from email.utils import parsedate_to_datetime
 import xml.etree.ElementTree as ET
+from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 
 import feedparser
@@ -17,12 +17,11 @@ from PIL import Image as PILImage
 from wagtail.images.models import Image
 from wagtail.models import Site
 
-from cms_pages.feeds import pubdate
 from areas.models import CommuneHomePage
+from cms_pages.feeds import pubdate
 from cms_pages.models import NewsIndexPage, NewsPage
 from cms_pages.seo import page_tree
-
-from .factories import announcement, legal_document, news
+from tests.factories import announcement, legal_document, news
 
 COMMUNE = "an-truong.cang-long.tra-vinh.localhost:8000"
 DISTRICT = "cang-long.tra-vinh.localhost:8000"
@@ -104,7 +103,7 @@ def test_commune_feed_holds_its_own_news_and_announcements_in_force(client, comm
     assert parsedate_to_datetime(item.published) == timezone.make_aware(
         datetime.datetime.combine(own.date, datetime.time.min))  # backdated: the start of its date
     # The newest first.
-    assert [e.title for e in parsed.entries][0] == "Lịch tiếp công dân tháng này"
+    assert next(e.title for e in parsed.entries) == "Lịch tiếp công dân tháng này"
 
 
 @pytest.mark.django_db

@@ -2,11 +2,11 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from wagtail.documents.models import Document
-from wagtail.images.tests.utils import get_test_image_file
 from wagtail.images.models import Image
-from django.core.files.base import ContentFile
+from wagtail.images.tests.utils import get_test_image_file
 
 from cms_pages.models import NewsIndexPage, StandardPage
 

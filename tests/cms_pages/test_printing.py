@@ -20,7 +20,12 @@ from pypdf import PdfReader
 from wagtail.rich_text import RichText
 
 from cms_pages.models import (
-    AnnouncementIndexPage, AnnouncementPage, DocumentIndexPage, LegalDocumentPage, NewsIndexPage, NewsPage,
+    AnnouncementIndexPage,
+    AnnouncementPage,
+    DocumentIndexPage,
+    LegalDocumentPage,
+    NewsIndexPage,
+    NewsPage,
 )
 from cms_pages.printing import agency_lines, parse_iso_week, vietnamese_date
 

@@ -18,15 +18,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from wagtail.models import Page, PageLogEntry
 
-from boards.models import Board, BoardStatus, Heartbeat, OnlineSample, PlayRecord
-from core.periods import Period
-from cms_pages.models import (
-    AnnouncementIndexPage, AnnouncementPage, DocumentIndexPage, LegalDocumentPage, NewsIndexPage, NewsPage,
-)
 from areas.models import AreaPage, CommuneHomePage, PortalHomePage
+from boards.models import Board, BoardStatus, Heartbeat, OnlineSample, PlayRecord
+from cms_pages.models import (
+    AnnouncementIndexPage,
+    AnnouncementPage,
+    DocumentIndexPage,
+    LegalDocumentPage,
+    NewsIndexPage,
+    NewsPage,
+)
+from core.periods import Period
+from inquiries.models import CONSENT_VERSION, Inquiry, Status, new_tracking_code
 from sources.models import EmergencyAlertPage, SourceIndexPage, SourceItemPage
-from inquiries.models import Inquiry, Status
-from inquiries.models import CONSENT_VERSION, new_tracking_code
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOVEMBER = Period.month(2026, 11)

@@ -9,11 +9,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from areas.models import AreaPage, CommuneHomePage
 from boards.delivery import item_key
 from core.periods import Period
-from areas.models import AreaPage, CommuneHomePage
-from indicators.compute import (NOT_APPLICABLE, PUSHED_PREFIX, PeriodError, Ratio, as_of_moment, compute,
-                                trend_moments)
+from indicators.compute import NOT_APPLICABLE, PUSHED_PREFIX, PeriodError, Ratio, as_of_moment, compute, trend_moments
 
 from .conftest import NOVEMBER, NOW, T, at, board, content
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from areas.admin_units import STRUCTURES, AdminUnitsError, load_country
-from areas.provisioning import ProvisionError, Provisioner, ProvisionStats
+from areas.provisioning import Provisioner, ProvisionError, ProvisionStats
 
 KIND_LABELS = {
     "province": "tỉnh", "district": "huyện", "commune": "xã", "portal": "cổng thông tin",

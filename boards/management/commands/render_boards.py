@@ -27,7 +27,7 @@ class Command(BaseCommand):
         new_versions = rendered = problems = 0
         with tqdm(total=total, unit="bảng", desc="Bảng điện tử", file=sys.stderr, disable=no_progress or None) as bar:
             for item in boards:
-                version, created, count, failed = rebuild(item)
+                _version, created, count, failed = rebuild(item)
                 new_versions += created
                 rendered += count
                 problems += len(failed)

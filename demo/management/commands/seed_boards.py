@@ -22,8 +22,8 @@ class Command(BaseCommand):
                             help="huyện có màn hình LCD (mặc định: huyện đầu tiên)")
 
     def handle(self, *args, province, district=None, **options):
-        from boards.models import Board, BoardGroup, OperatingHours
         from areas.models import AreaPage, CommuneHomePage
+        from boards.models import Board, BoardGroup, OperatingHours
 
         query = fold_key(province)
         found = [p for p in AreaPage.objects.filter(level="province")

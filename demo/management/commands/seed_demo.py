@@ -2,7 +2,7 @@
 
 Fills the provisioned sites with Vietnamese demo content: news and events, announcements,
 legal documents with their files, the commune profile with its leaders, contacts and
-procedures, and each site's identity. The content comes from cms_pages/demo_content.py
+procedures, and each site's identity. The content comes from demo/content.py
 (pure); this command writes it.
 
 Seeded pages are owned by an inactive user "du-lieu-mau" (Dữ liệu mẫu), which is how a
@@ -38,15 +38,28 @@ from wagtail.search.backends import get_search_backends
 from wagtail.search.signal_handlers import post_save_signal_handler
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
+from areas.models import AreaPage, CommuneHomePage, PortalHomePage, SiteIdentity
+from cms_pages.models import (
+    AnnouncementAttachment,
+    AnnouncementIndexPage,
+    AnnouncementPage,
+    Category,
+    ContactEntry,
+    ContactPage,
+    DocumentIndexPage,
+    Leader,
+    LegalDocumentFile,
+    LegalDocumentPage,
+    NewsIndexPage,
+    NewsPage,
+    ProcedureLink,
+    ProfilePage,
+)
+from core.text import fold_key, slugify_vi
 from demo import content
+from inquiries.models import QuestionIndexPage
 from search import engine as site_search
 from search.models import SearchEntry
-from cms_pages.models import (
-    AnnouncementAttachment, AnnouncementIndexPage, AnnouncementPage, Category, ContactEntry, ContactPage, DocumentIndexPage, Leader, LegalDocumentFile, LegalDocumentPage, NewsIndexPage, NewsPage, ProcedureLink, ProfilePage,
-)
-from areas.models import AreaPage, CommuneHomePage, PortalHomePage, SiteIdentity
-from inquiries.models import QuestionIndexPage
-from core.text import fold_key, slugify_vi
 
 DEMO_USERNAME = "du-lieu-mau"
 DEFAULT_SEED = 135
@@ -290,7 +303,7 @@ class Seeder:
         self.sites_pending = 0
 
     def _site_search_entries(self):
-        """The site search's own index (cms_pages/search.py), which the publish signals fill
+        """The site search's own index (search/engine.py), which the publish signals fill
         for pages published in the admin and seeding does not send."""
         labels = set(site_search.searchable_model_labels())
         entries = []
@@ -362,7 +375,7 @@ class Seeder:
     def _image(self, title, name, data, size):
         Image = get_image_model()
         img = Image(title=title, collection=self.collection, uploaded_by_user=self.user, file_size=len(data),
-                    file_hash=hashlib.sha1(data).hexdigest())  # noqa: S324
+                    file_hash=hashlib.sha1(data).hexdigest())
         img.file.save(name, ContentFile(data), save=False)
         img.width, img.height = size  # assigning the file cleared them
         img.save()
@@ -373,7 +386,7 @@ class Seeder:
     def _document(self, title, name, data, collection):
         Document = get_document_model()
         doc = Document(title=title, collection=collection, uploaded_by_user=self.user, file_size=len(data),
-                       file_hash=hashlib.sha1(data).hexdigest())  # noqa: S324
+                       file_hash=hashlib.sha1(data).hexdigest())
         doc.file.save(name, ContentFile(data), save=False)
         doc.save()
         self._saved(doc)
@@ -453,10 +466,9 @@ class Seeder:
 
     def _inquiries(self, home, index, r, ctx):
         """Citizens' questions and feedback: answered (most published as pages), open, overdue."""
-        from demo.inquiries import inquiries as demo
-        from inquiries.models import AnsweredQuestionPage, Inquiry, InquiryEvent
-        from inquiries.models import CONSENT_VERSION, new_tracking_code
         from core.working_days import deadline_for
+        from demo.inquiries import inquiries as demo
+        from inquiries.models import CONSENT_VERSION, AnsweredQuestionPage, Inquiry, InquiryEvent, new_tracking_code
 
         names = [content.person_name(r, g) for g in "mfmfmfmf"]
         unit = f"Ủy ban nhân dân {home.name_in_sentence}"

@@ -21,10 +21,9 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from core import periods
-from inquiries.management.commands.inquiry_stats import display_width, find_unit, pad
-
 from indicators import report as presentation
 from indicators.compute import PeriodError, as_of_moment, compute
+from inquiries.management.commands.inquiry_stats import display_width, find_unit, pad
 
 
 def render_table(table):

@@ -9,7 +9,7 @@ current month by default. --unit: a province, district or commune by name, with 
 diacritics or its type word ("Càng Long", "huyen cang long"); when a district and a commune
 share the name, the higher level wins. --code: the unit's official code (2, 3 or 5 digits).
 --structure 2024|2025 picks between the two administrative structures when both are loaded.
-Figures as defined in cms_pages/inquiry_stats.py.
+Figures as defined in inquiries/stats.py.
 """
 
 import difflib
@@ -18,9 +18,8 @@ import unicodedata
 from django.core.management.base import BaseCommand, CommandError
 
 from core import periods
-from core.text import name_key
+from core.text import fold_key, name_key
 from inquiries import stats
-from core.text import fold_key
 
 LEVEL_ORDER = {"province": 0, "district": 1, "commune": 2}
 LEVEL_NAMES = {"province": "tỉnh", "district": "huyện", "commune": "xã"}

@@ -23,8 +23,8 @@ class Command(BaseCommand):
         from wagtail.models import Page
 
         from areas.models import CommuneHomePage, PortalHomePage
-        from search.models import SearchEntry
         from search.engine import entry_fields, searchable_model_labels
+        from search.models import SearchEntry
 
         labels = searchable_model_labels()
         kinds = Q()

@@ -10,13 +10,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from areas.models import AreaPage, CommuneHomePage, PortalHomePage
 from boards.api import issue_token
 from boards.models import Board, BoardGroup
 from boards.publishing import rebuild
-from areas.models import AreaPage, CommuneHomePage, PortalHomePage
-from sources.models import EmergencyAlertPage, SourceIndexPage, SourceItemPage
 from core.text import slugify_vi
-from tests.cms_pages.factories import news, push, section_of
+from sources.models import EmergencyAlertPage, SourceIndexPage, SourceItemPage
+from tests.factories import news, push, section_of
 
 PASSWORD = "Mat-khau-nguon-2026"
 

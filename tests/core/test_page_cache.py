@@ -7,10 +7,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from core import page_cache
 from cms_pages.models import AnnouncementPage
-
-from .factories import announcement, news
+from core import page_cache
+from tests.factories import announcement, news
 
 HOST = "an-truong.cang-long.tra-vinh.localhost:8000"
 
@@ -93,8 +92,8 @@ def _queries_for(client, path, host=HOST):
 @pytest.mark.django_db
 @pytest.mark.parametrize("path, host", [("/", HOST), ("/tin-tuc/", HOST), ("/", "cang-long.tra-vinh.localhost:8000")])
 def test_queries_per_page_do_not_grow_with_items(client, commune, path, host):
-    from wagtail.images.tests.utils import get_test_image_file
     from wagtail.images.models import Image
+    from wagtail.images.tests.utils import get_test_image_file
 
     image = Image.objects.create(title="Ảnh", file=get_test_image_file(), collection=commune.collection)
     for i in range(2):

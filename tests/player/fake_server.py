@@ -1,4 +1,4 @@
-"""A small, protocol-faithful stand-in for the boards API (DESIGN.md "Player protocol v1"),
+"""A small, protocol-faithful stand-in for the boards API (docs/architecture.md "Player protocol v1"),
 on loopback, in a thread. It serves only until the real server (boards/api.py) is done.
 
 - ``GET /api/boards/v1/<board>/playlist.json``: bearer token check (401 + WWW-Authenticate),
@@ -16,7 +16,7 @@ import hashlib
 import json
 import socket
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -64,13 +64,13 @@ class FakeBoardsServer:
 
     def publish(self, version, items, refresh_seconds=300, jitter_seconds=30, **extra):
         """``extra``: more top-level keys (a loudspeaker cluster's ``board``, ``broadcast_times`` …)."""
-        body = {"version": version, "generated_at": datetime.now(timezone.utc).isoformat(),
+        body = {"version": version, "generated_at": datetime.now(UTC).isoformat(),
                 "refresh_seconds": refresh_seconds, "jitter_seconds": jitter_seconds,
                 "items": items, "video": None, **extra}
         with self.lock:
             self.playlist = body
             self.etag = '"' + sha256(json.dumps(body, sort_keys=True).encode())[:32] + '"'
-            self.last_modified = datetime.now(timezone.utc).replace(microsecond=0)
+            self.last_modified = datetime.now(UTC).replace(microsecond=0)
         return body
 
     def seen(self, method=None, path_prefix=""):

@@ -1,4 +1,4 @@
-"""boards/speech/normalise.py: Vietnamese text → the words a speech engine reads.
+"""speech/normalise.py: Vietnamese text → the words a speech engine reads.
 
 Every expected output below was checked by hand against how an announcer reads it (northern
 standard: "linh" for a zero ten, "mốt", "lăm", "tư" after a ten; see the module's docstring).

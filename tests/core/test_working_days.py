@@ -2,7 +2,8 @@
 
 import csv
 import unicodedata
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import timezone as dt_timezone
 from pathlib import Path
 
 import pytest
@@ -231,9 +232,9 @@ def test_between_undoes_add():
 
 def test_deadline_counts_from_the_local_date():
     # 17:30 UTC on Thursday 26/11 is 00:30 on Friday 27/11 in Vietnam.
-    received = datetime(2026, 11, 26, 17, 30, tzinfo=dt_timezone.utc)
+    received = datetime(2026, 11, 26, 17, 30, tzinfo=UTC)
     assert deadline_for(received, days=1) == D(2026, 11, 30)
-    received = datetime(2026, 11, 26, 16, 59, tzinfo=dt_timezone.utc)  # 23:59 on Thursday
+    received = datetime(2026, 11, 26, 16, 59, tzinfo=UTC)  # 23:59 on Thursday
     assert deadline_for(received, days=1) == D(2026, 11, 27)
 
 

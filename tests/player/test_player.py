@@ -1,4 +1,4 @@
-"""Reference player (boards/player) against a loopback fake of the boards API.
+"""Reference player (player) against a loopback fake of the boards API.
 No Django: the player is a standalone, standard-library package."""
 
 import io
@@ -8,7 +8,7 @@ import os
 import random
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from PIL import Image
 from player.client import TOKEN_ERROR, Player
 from player.reports import Outbox
 from player.schedule import playable, validate_playlist
-from tests.boards.player_fake_server import FakeBoardsServer
+from tests.player.fake_server import FakeBoardsServer
 
 TOKEN = "secret-token"
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,7 +182,7 @@ def test_server_down_keeps_playing_and_reports_are_delivered_in_order_later(fake
     beats_before = len(fake.heartbeats)
 
     fake.mode = "down"
-    t0 = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
     player.record_play("a", t0, 8)
     assert player.poll_once() == "error"
     assert player.report() == 0
@@ -321,7 +321,7 @@ def test_poll_delay_uses_refresh_and_jitter(fake, cache_dir):
 
 # --- schedule ----------------------------------------------------------------------------
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def entry(item_id, priority="normal", start="2026-11-23T00:00:00+07:00", end="2026-11-24T00:00:00+07:00"):
@@ -466,7 +466,11 @@ from zoneinfo import ZoneInfo  # noqa: E402
 
 from player.display import Display, Headless  # noqa: E402
 from player.schedule import (  # noqa: E402
-    broadcast_zone, clock_times, due_broadcast, due_emergencies, is_audio_playlist,
+    broadcast_zone,
+    clock_times,
+    due_broadcast,
+    due_emergencies,
+    is_audio_playlist,
 )
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -482,7 +486,7 @@ class Clock:
         self.now = moment
 
     def __call__(self):
-        return self.now.astimezone(timezone.utc)
+        return self.now.astimezone(UTC)
 
 
 def bulletin(fake, item_id, duration=0.3, **extra):
@@ -514,14 +518,14 @@ def test_due_broadcast_plays_each_time_once_and_a_missed_one_within_the_grace():
     assert due_broadcast(times, VN, at(16, 0), at(17, 11)) is None  # too late: wait for tomorrow 06:00
     assert due_broadcast(times, VN, at(23, 0, 23), at(6, 2, 24)) == at(6, 0, 24)  # across midnight
     # The player's clock is UTC; the times are the board's local clock.
-    assert due_broadcast(times, VN, at(16, 0), datetime(2026, 11, 23, 10, 0, 30, tzinfo=timezone.utc)) == at(17, 0)
+    assert due_broadcast(times, VN, at(16, 0), datetime(2026, 11, 23, 10, 0, 30, tzinfo=UTC)) == at(17, 0)
     for bad in (["6:00"], ["24:00"], ["06:60"], [600], "06:00"):
         with pytest.raises(ValueError):
             clock_times(bad if isinstance(bad, list) else [bad, object()])
 
 
 def test_due_emergencies_at_once_then_every_repeat_while_valid():
-    now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     storm = {"id": "e", "sha256": "a" * 64, "priority": "emergency", "valid_from": "2026-11-23T08:00:00Z",
              "valid_to": "2026-11-23T10:00:00Z"}
     normal = {"id": "n", "sha256": "b" * 64, "priority": "normal"}
@@ -540,7 +544,7 @@ def test_audio_playlists_validate_and_find_their_zone():
     assert validate_playlist(doc) is doc and is_audio_playlist(doc) and not is_audio_playlist({"items": []})
     assert broadcast_zone(doc) == VN
     assert broadcast_zone({"timezone": "Nowhere/Atlantis", "utc_offset": "+07:00"}).utcoffset(None) == timedelta(hours=7)
-    assert broadcast_zone({}) == timezone.utc
+    assert broadcast_zone({}) == UTC
     for bad in ({"broadcast_times": ["25:00"]}, {"broadcast_times": "06:00"}, {"emergency_repeat_s": -1},
                 {"utc_offset": "7h"}, {"timezone": 7}):
         with pytest.raises(ValueError):

@@ -1,5 +1,5 @@
-"""Figures of questions and feedback per commune and period: cms_pages/inquiry_stats.py, the
-admin report (cms_pages/inquiry_report.py) and `manage.py inquiry_stats`.
+"""Figures of questions and feedback per commune and period: inquiries/stats.py, the
+admin report (inquiries/report.py) and `manage.py inquiry_stats`.
 
 Every expected number below is counted by hand from the rows made in `q3`. The period is
 Q3 2025 (1/7–30/9/2025) and its overdue cut-off day 30/9/2025 (Tuesday). No span of working
@@ -22,12 +22,11 @@ from django.core.management import CommandError, call_command
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from inquiries import stats
-from core.periods import Period
-from inquiries.stats import Figures
 from areas.models import AreaPage, CommuneHomePage
-from inquiries.models import Inquiry, Status
-from inquiries.models import CONSENT_VERSION, new_tracking_code
+from core.periods import Period
+from inquiries import stats
+from inquiries.models import CONSENT_VERSION, Inquiry, Status, new_tracking_code
+from inquiries.stats import Figures
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 Q3 = Period.quarter(2025, 3)
@@ -172,8 +171,8 @@ def test_period_parse_refuses_in_vietnamese(text, message):
 
 def test_period_bounds_are_local_midnights():
     start, end = Q3.bounds()
-    assert start == datetime.datetime(2025, 6, 30, 17, 0, tzinfo=datetime.timezone.utc)
-    assert end == datetime.datetime(2025, 9, 30, 17, 0, tzinfo=datetime.timezone.utc)
+    assert start == datetime.datetime(2025, 6, 30, 17, 0, tzinfo=datetime.UTC)
+    assert end == datetime.datetime(2025, 9, 30, 17, 0, tzinfo=datetime.UTC)
     assert datetime.date(2025, 7, 1) in Q3 and datetime.date(2025, 9, 30) in Q3
     assert datetime.date(2025, 6, 30) not in Q3 and datetime.date(2025, 10, 1) not in Q3
 
@@ -354,7 +353,7 @@ def test_report_for_a_commune_editor(client, report_url, q3, commune_editor, com
     assert commune.title in html
     assert other_commune.title not in html and my_cam.title not in html
     # Only their commune to choose from.
-    assert html.count('<option value="%d"' % commune.pk) == 1
+    assert html.count(f'<option value="{commune.pk}"') == 1
     assert [u.pk for u in response.context["units"]] == [commune.pk]
     # Its row: Tiếp nhận 7, Đã trả lời 4, Đúng hạn 3, Trễ hạn 1, Quá hạn 3, 3,5 ngày, 3,3 điểm, 33,3%, 75,0%.
     assert response.context["rows"] == [{"name": commune.title, "code": commune.code,

@@ -1,4 +1,4 @@
-"""boards/speech: engines and MP3 bulletins.
+"""speech: engines and MP3 bulletins.
 
 espeak-ng is real (the library from the espeakng-loader wheel, in requirements.txt); Piper
 and the espeak-ng program are real subprocesses: small executable scripts written here that
@@ -21,7 +21,13 @@ import pytest
 from speech import audio, engines
 from speech.audio import EmptyText, bulletin_mp3, duration_of, encode_mp3, probe, split_for_synthesis
 from speech.engines import (
-    EspeakEngine, PiperEngine, SpeechEngine, SpeechFailed, SpeechUnavailable, get_engine, read_wav,
+    EspeakEngine,
+    PiperEngine,
+    SpeechEngine,
+    SpeechFailed,
+    SpeechUnavailable,
+    get_engine,
+    read_wav,
 )
 from speech.normalise import normalise
 
@@ -110,7 +116,7 @@ def test_long_text_is_read_in_chunks(espeak, monkeypatch):
 
     monkeypatch.setattr(espeak, "synthesize", counting)
     text = " ".join(f"Đoạn {i}: bà con ấp {i} đến nhận hỗ trợ tại hội trường, mang theo căn cước công dân." for i in range(1, 41))
-    mp3, duration = bulletin_mp3(text, "trung", espeak)
+    _mp3, duration = bulletin_mp3(text, "trung", espeak)
     assert len(calls) > 4
     assert all(len(chunk) <= audio.CHUNK_CHARS for chunk in calls)
     assert "\n".join(calls).replace("\n", " ") == normalise(text)
@@ -310,7 +316,7 @@ def test_espeak_program_when_configured(settings, tmp_path):
     settings.TTS_ENGINE = "espeak"
     settings.TTS_RATE = 140
     settings.TTS_ESPEAK_COMMAND = str(program)
-    mp3, duration = bulletin_mp3("Thông báo\nlịch họp.", "nam")
+    _mp3, duration = bulletin_mp3("Thông báo\nlịch họp.", "nam")
     (call,) = calls(log)
     assert call["args"][:4] == ["-v", "vi-vn-x-south", "-s", "140"]
     assert "-w" in call["args"] and "--stdin" in call["args"]

@@ -4,8 +4,8 @@ import pytest
 from django.test import RequestFactory
 from wagtail.models import Page, Site
 
-from core import site_roots
 from areas.models import CommuneHomePage
+from core import site_roots
 
 
 def _wagtail_relevant(page, cache_object=None):

@@ -18,10 +18,18 @@ from django.utils import timezone
 from PIL import Image
 from wagtail.models import ModelLogEntry
 
-from inquiries.admin_views import LOG_TAKE_UP, LOG_TRANSFER, InquiryViewSet
-from inquiries.models import AnsweredQuestionPage, EventAction, Inquiry, InquiryPhoto, QuestionIndexPage, Status
 from areas.models import CommuneHomePage
-from inquiries.models import CONSENT_VERSION, new_tracking_code
+from inquiries.admin_views import LOG_TAKE_UP, LOG_TRANSFER, InquiryViewSet
+from inquiries.models import (
+    CONSENT_VERSION,
+    AnsweredQuestionPage,
+    EventAction,
+    Inquiry,
+    InquiryPhoto,
+    QuestionIndexPage,
+    Status,
+    new_tracking_code,
+)
 
 PASSWORD = "x-Strong-pass-123"
 

@@ -13,11 +13,11 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from areas.models import AreaPage
 from sources import cap
 from sources.cap_import import import_alert, poll_feed
-from areas.models import AreaPage
 from sources.models import CapFeed, EmergencyAlertPage
-from tests.cms_pages.factories import section_of
+from tests.factories import section_of
 
 SAMPLE = """<?xml version="1.0" encoding="UTF-8"?>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
@@ -230,7 +230,7 @@ class _Feed(http.server.BaseHTTPRequestHandler):
     documents = {}
     requests = []
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self.requests.append(self.path)
         body = self.documents.get(self.path)
         if body is None:
@@ -261,7 +261,7 @@ def test_a_cap_feed_is_polled_and_each_entry_imported_once(province, feed_server
     second = SAMPLE.replace("VN-KTTV-TV-2026-1207-01", "VN-KTTV-TV-2026-1207-05").replace(
         "Bão số 9 đổ bộ vùng ven biển Trà Vinh", "Triều cường vượt báo động 3")
     _Feed.documents = {
-        "/feed.atom": f"""<?xml version="1.0" encoding="utf-8"?>
+        "/feed.atom": """<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>KTTV</title><id>urn:kttv</id><updated>2026-12-07T06:30:00+07:00</updated>
 <entry><id>urn:1</id><title>Bão</title><updated>2026-12-07T06:30:00+07:00</updated><link type="application/cap+xml" href="/a1.xml"/></entry>
 <entry><id>urn:2</id><title>Triều</title><updated>2026-12-07T06:30:00+07:00</updated><link href="/a2.xml"/></entry>

@@ -1,4 +1,4 @@
-"""manage.py seed_demo fills the provisioned sites with demo content (cms_pages/demo_content.py
+"""manage.py seed_demo fills the provisioned sites with demo content (demo/content.py
 makes it, the command writes it). The session database has Trà Vinh provisioned; the tests
 seed the district of Càng Long's portal and its first four communes (An Trường is the fourth)."""
 
@@ -18,12 +18,20 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, PageLogEntry, ReferenceIndex, Revision, Site
 from wagtail.search.models import IndexEntry
 
-from demo import content as demo_content
-from cms_pages.models import (
-    AnnouncementPage, ContactEntry, ContactPage, Leader, LegalDocumentPage, NewsIndexPage, NewsPage, ProcedureLink, ProfilePage,
-)
 from areas.models import SiteIdentity
+from cms_pages.models import (
+    AnnouncementPage,
+    ContactEntry,
+    ContactPage,
+    Leader,
+    LegalDocumentPage,
+    NewsIndexPage,
+    NewsPage,
+    ProcedureLink,
+    ProfilePage,
+)
 from cms_pages.models.content import validate_number_symbol
+from demo import content as demo_content
 
 HOST = "an-truong.cang-long.tra-vinh.localhost:8000"
 DISTRICT_HOST = "cang-long.tra-vinh.localhost:8000"
@@ -204,7 +212,7 @@ def test_reset_recreates_the_same_content(seeded, commune):
 def test_unknown_province_district_or_nothing_provisioned(db):
     with pytest.raises(CommandError, match="Không tìm thấy tỉnh 'Atlantis'"):
         call_command("seed_demo", province=["Atlantis"], no_progress=True, stdout=io.StringIO())
-    with pytest.raises(CommandError, match="Không tìm thấy tỉnh 'Hà Nội'.*provision"):
+    with pytest.raises(CommandError, match=r"Không tìm thấy tỉnh 'Hà Nội'.*provision"):
         call_command("seed_demo", province=["Hà Nội"], no_progress=True, stdout=io.StringIO())
     with pytest.raises(CommandError, match="Không tìm thấy huyện"):
         call_command("seed_demo", district=["Ba Đình"], no_progress=True, stdout=io.StringIO())

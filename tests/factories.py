@@ -4,11 +4,16 @@ import datetime
 
 from django.utils import timezone
 
+from areas.models import PortalHomePage
 from cms_pages.models import (
-    AnnouncementIndexPage, AnnouncementPage, DocumentIndexPage, LegalDocumentPage, NewsIndexPage, NewsPage,
+    AnnouncementIndexPage,
+    AnnouncementPage,
+    DocumentIndexPage,
+    LegalDocumentPage,
+    NewsIndexPage,
+    NewsPage,
 )
 from sources.models import EmergencyAlertPage, SourceIndexPage, SourceItemPage
-from areas.models import PortalHomePage
 
 
 def publish(parent, page):

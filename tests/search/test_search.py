@@ -12,10 +12,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import Site
 
-from search import engine as search
 from cms_pages.models import NewsPage, StandardPage
+from search import engine as search
 from search.models import SearchEntry
-from tests.cms_pages.factories import announcement, legal_document, news, publish
+from tests.factories import announcement, legal_document, news, publish
 
 
 def host_of(home):

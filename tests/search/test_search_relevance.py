@@ -12,13 +12,19 @@ import datetime
 import pytest
 from django.db import transaction
 
-from search import engine as search
-from cms_pages.models import (
-    AnnouncementIndexPage, AnnouncementPage, DocumentIndexPage, LegalDocumentPage, NewsIndexPage, NewsPage, StandardPage,
-)
 from areas.models import CommuneHomePage
+from cms_pages.models import (
+    AnnouncementIndexPage,
+    AnnouncementPage,
+    DocumentIndexPage,
+    LegalDocumentPage,
+    NewsIndexPage,
+    NewsPage,
+    StandardPage,
+)
+from search import engine as search
 from search.models import SearchEntry
-from tests.cms_pages.factories import publish
+from tests.factories import publish
 
 D = datetime.date
 
@@ -251,7 +257,7 @@ def _build(homes):
         if kind == "news":
             page = publish(NewsIndexPage.objects.child_of(home).get(), NewsPage(title=title, date=date, summary=text))
         elif kind == "announcement":
-            moment = datetime.datetime(date.year, date.month, date.day, tzinfo=datetime.timezone.utc)
+            moment = datetime.datetime(date.year, date.month, date.day, tzinfo=datetime.UTC)
             page = publish(AnnouncementIndexPage.objects.child_of(home).get(), AnnouncementPage(
                 title=title, date=date, summary=text, valid_from=moment,
                 priority="emergency" if title.startswith("Khẩn cấp") else "normal"))
