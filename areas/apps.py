@@ -6,6 +6,6 @@ class AreasConfig(AppConfig):
     verbose_name = "Địa bàn và trang"
 
     def ready(self):
-        from areas import signal_handlers
+        from areas import signal_handlers  # Django: apps' modules are importable once the registry is ready
 
         signal_handlers.register()

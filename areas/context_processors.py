@@ -4,10 +4,11 @@ when a template asks for it."""
 from django.utils.functional import SimpleLazyObject
 from wagtail.models import Site
 
+from areas.models import AreaPage, CommuneHomePage, PortalHomePage, SiteIdentity
+
 
 class SiteChrome:
     def __init__(self, request):
-        from areas.models import AreaPage, CommuneHomePage, PortalHomePage, SiteIdentity
 
         self.site = Site.find_for_request(request)
         self.home = self.site.root_page.specific if self.site else None

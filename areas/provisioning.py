@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from wagtail import hooks
 from wagtail.models import (
     Collection,
     GroupApprovalTask,
@@ -46,7 +47,6 @@ class Section:
 
 def sections_for(kind):
     """[(model, slug, title)] of the sections a new portal or commune site starts with."""
-    from wagtail import hooks
 
     found = [s for hook in hooks.get_hooks("register_site_sections") for s in hook() if kind in s.on]
     return [(s.model, s.slug, s.title) for s in sorted(found, key=lambda s: (s.order, s.slug))]
@@ -89,7 +89,6 @@ def global_permissions(role):
     the apps that need them (Wagtail hook "register_unit_permissions", returning
     {EDITORS: [...], MODERATORS: [...]}): e.g. the questions' queue, whose rows each user then
     sees by their units (areas/scoping.py)."""
-    from wagtail import hooks
 
     found = []
     for hook in hooks.get_hooks("register_unit_permissions"):

@@ -13,6 +13,7 @@ another unit's row is a 404 on every URL.
 """
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import Http404
 from wagtail.admin.forms.models import WagtailAdminModelForm
@@ -148,7 +149,6 @@ class UnitScopedPolicy(BasePermissionPolicy):
         return self.user_has_permission(user, None)
 
     def users_with_any_permission(self, actions):
-        from django.contrib.auth import get_user_model
 
         return get_user_model().objects.filter(is_active=True)
 

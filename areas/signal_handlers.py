@@ -2,15 +2,15 @@
 host index start a new generation, and the public page cache a new version."""
 
 from django.db.models.signals import post_delete, post_save
+from wagtail.models import Site
 from wagtail.signals import page_slug_changed, post_page_move
 
+from areas.models import SiteIdentity
 from core import page_cache, site_roots
 
 
 def register():
-    from wagtail.models import Site
 
-    from areas.models import SiteIdentity
 
     post_save.connect(site_roots.invalidate, sender=Site, dispatch_uid="tincoso_site_roots_save")
     post_delete.connect(site_roots.invalidate, sender=Site, dispatch_uid="tincoso_site_roots_delete")

@@ -6,6 +6,9 @@ unit inside one (a commune's editors their commune's boards, a district's editor
 its communes'); superusers everything. Another unit's board is a 404 on every URL.
 """
 
+import os
+
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -17,9 +20,16 @@ from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
 
+from areas.models.site_settings import VOICE_CHOICES
 from areas.scoping import OwnedForm, ScopedViewSet
-from boards.api import pairing_view
+from boards.api import ApiError, pairing_view, serve_file
+from boards.bulletins import bulletin_file, candidate_text, speech_problem
+from boards.composition import compose_audio
 from boards.models import Board, BoardGroup, BoardKind, MediaSlide
+from boards.publishing import audio_rules, board_voice, candidates_for, file_url, rebuild
+from boards.rendering import render_slide
+from speech import EmptyText, SpeechFailed, SpeechUnavailable
+from speech.engines import engine_description, get_engine
 
 
 class BoardForm(OwnedForm):
@@ -87,7 +97,6 @@ class BoardViewSet(ScopedViewSet):
         return board
 
     def preview_view(self, request, pk):
-        from boards.publishing import candidates_for, rebuild
 
         board = self._board(request, pk)
         if request.method == "POST":
@@ -122,8 +131,6 @@ class BoardViewSet(ScopedViewSet):
 
     def slide_view(self, request, pk, key):
         """Any candidate slide at full size, rendered now (also items not yet, or no longer, playing)."""
-        from boards.publishing import candidates_for
-        from boards.rendering import render_slide
 
         board = self._board(request, pk)
         candidate = next((c for c in candidates_for(board, timezone.localtime()) if c.key == key), None)
@@ -144,11 +151,6 @@ class BoardViewSet(ScopedViewSet):
 def _audio_context(board, candidates, now):
     """The preview of a loudspeaker cluster: its voice, whether speech works here (else why, in
     Vietnamese), the broadcast times and what airs when in the next 24 hours."""
-    from areas.models.site_settings import VOICE_CHOICES
-    from boards.bulletins import speech_problem
-    from boards.composition import compose_audio
-    from boards.publishing import audio_rules, board_voice
-    from speech.engines import engine_description, get_engine
 
     voice = board_voice(board)
     problem = speech_problem(voice)
@@ -167,19 +169,13 @@ def _audio_context(board, candidates, now):
 
 def _listen_to_candidate(request, board, candidate):
     """A candidate of a loudspeaker cluster read aloud now (stored like the board's own bulletins)."""
-    from boards.api import ApiError, serve_file
-    from boards.bulletins import bulletin_file, candidate_text
-    from boards.publishing import board_voice
-    from speech import EmptyText, SpeechFailed, SpeechUnavailable
 
     try:
         file, _new = bulletin_file(candidate_text(candidate), board_voice(board))
     except (EmptyText, SpeechUnavailable, SpeechFailed, ValueError) as exc:
         return HttpResponse(_("Không đọc được mục này: %(e)s") % {"e": exc}, status=503,
                             content_type="text/plain; charset=utf-8")
-    import os
 
-    from django.conf import settings
 
     try:
         return serve_file(request, os.path.join(settings.MEDIA_ROOT, file.path), "audio/mpeg", etag=file.sha256,
@@ -189,7 +185,6 @@ def _listen_to_candidate(request, board, candidate):
 
 
 def _media_url(file):
-    from boards.publishing import file_url
 
     return file_url(file)
 

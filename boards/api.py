@@ -52,7 +52,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.csrf import csrf_exempt
+from PIL import Image, UnidentifiedImageError
 
+from areas.scoping import UnitScopedPolicy
 from boards.models import Board, BoardStatus, Heartbeat, PlaylistVersion, PlayRecord, RenderedFile
 from boards.smil import build_m3u, build_smil
 from core import http
@@ -497,7 +499,6 @@ def plays(request, board_id):
 @_methods("POST")
 def screenshot(request, board_id):
     """multipart/form-data with a `screenshot` file: a real PNG or JPEG, ≤ 1 MiB, ≤ 7680 px a side."""
-    from PIL import Image, UnidentifiedImageError
 
     _authorize(request, board_id)
     try:
@@ -558,7 +559,6 @@ def qr_svg(text):
 def pairing_view(request, pk):
     """The board's pairing screen in the admin: POST `action=rotate` issues a new token, shown
     once with its QR code; POST `action=revoke` revokes it. GET only shows the state."""
-    from areas.scoping import UnitScopedPolicy
 
     board = get_object_or_404(Board.objects.select_related("owner"), pk=pk)
     user = request.user

@@ -65,13 +65,12 @@ def candidate_text(candidate):
 
 def page_text(page):
     """A page's bulletin, the same words as on its unit's loudspeakers."""
-    from areas.models import CommuneHomePage, PortalHomePage
-    from sources.models import EmergencyAlertPage, SourceItemPage
-    from cms_pages.models import NewsPage
-    from sources.models import with_sources
     from wagtail.models import Page
 
+    from areas.models import CommuneHomePage, PortalHomePage
     from boards.publishing import _unit_name
+    from cms_pages.models import NewsPage
+    from sources.models import EmergencyAlertPage, SourceItemPage, with_sources
 
     page = page.specific
     if isinstance(page, SourceItemPage | EmergencyAlertPage):

@@ -19,8 +19,13 @@ import os
 
 from django.conf import settings
 from django.http import HttpResponse
+from wagtail.models import Site
 
+from areas.models.site_settings import VOICE_CHOICES, SiteIdentity, voice_for_site
+from boards.api import ApiError, serve_file
+from boards.bulletins import bulletin_file, page_text, speech_problem
 from cms_pages.listen import LISTEN_SEGMENT
+from speech import EmptyText, SpeechFailed, SpeechUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +41,6 @@ def _text(message, status, **headers):
 
 
 def listen_response(request, page):
-    from areas.models.site_settings import voice_for_site
-    from boards.api import ApiError, serve_file
-    from boards.bulletins import bulletin_file, page_text
-    from speech import EmptyText, SpeechFailed, SpeechUnavailable
 
     if request.method not in ("GET", "HEAD"):
         return _text("Chỉ nghe được bằng GET.", 405, Allow="GET, HEAD")
@@ -65,10 +66,7 @@ def listen_response(request, page):
 def listen_context(request, page):
     """For the page templates (boards/templatetags/speech_tags.py): the player's URL and
     label, and whether speech works here (the player is left out when it does not)."""
-    from wagtail.models import Site
 
-    from areas.models.site_settings import VOICE_CHOICES, SiteIdentity, voice_for_site
-    from boards.bulletins import speech_problem
 
     site = page.get_site()
     if request is not None and site is not None and Site.find_for_request(request) == site:

@@ -14,6 +14,7 @@ emergencies at once and every `emergency_repeat_minutes` (composition.compose_au
 import datetime
 import hashlib
 import secrets
+import tempfile
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -26,6 +27,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import Orderable
 
 from areas.models.site_settings import theme_choices
+from boards.composition import format_broadcast_times, parse_broadcast_times
 
 MIN_SIDE, MAX_SIDE = 64, 7680
 SIDE_MESSAGE = _("Kích thước phải từ 64 đến 7680 điểm ảnh (ví dụ 192×96, 384×192, 1920×1080).")
@@ -45,8 +47,6 @@ BROADCAST_TIMES_MESSAGE = _("Ghi các giờ phát trong ngày dạng giờ:phút
 
 
 def validate_broadcast_times(value):
-    from boards.composition import parse_broadcast_times
-
     try:
         parse_broadcast_times(value)
     except ValueError as exc:
@@ -160,8 +160,6 @@ class Board(ClusterableModel):
     @property
     def broadcast_schedule(self):
         """The broadcast times of day (datetime.time, sorted), [] when not set."""
-        from boards.composition import parse_broadcast_times
-
         try:
             return list(parse_broadcast_times(self.broadcast_times))
         except ValueError:
@@ -176,8 +174,6 @@ class Board(ClusterableModel):
         super().clean()
         if self.is_audio:
             self.width = self.height = None  # no screen
-            from boards.composition import format_broadcast_times, parse_broadcast_times
-
             try:
                 self.broadcast_times = format_broadcast_times(parse_broadcast_times(self.broadcast_times))
             except ValueError:
@@ -306,14 +302,12 @@ class MediaSlide(ClusterableModel):
                 self.duration_seconds = max(3, min(3600, int(-(-clip.seconds // 1))))
 
     def _probe_video(self):
-        from boards.video import probe_clip
+        from boards.video import probe_clip  # PyAV, OpenCV and NumPy are heavy: loaded only to check a clip
 
         try:
             try:
                 return probe_clip(self.video.file.path)
             except NotImplementedError:  # remote storage: a local copy to read
-                import tempfile
-
                 with tempfile.NamedTemporaryFile(suffix=".mp4") as copy, self.video.file.open("rb") as source:
                     for block in iter(lambda: source.read(1 << 20), b""):
                         copy.write(block)

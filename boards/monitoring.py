@@ -17,9 +17,13 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from boards.models import Board, BoardEvent, BoardHealth, OnlineSample, PlaylistVersion
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +85,6 @@ def format_duration(delta):
 
 def recipients_for(board):
     """E-mail addresses of the owner unit's editors and moderators (active users)."""
-    from django.contrib.auth import get_user_model
 
     unit = board.owner.specific
     groups = [g for g in (getattr(unit, "editors_group_id", None), getattr(unit, "moderators_group_id", None)) if g]
@@ -118,9 +121,7 @@ def _alert_back(board, offline_since, back_at, downtime):
 
 def check_boards(now=None):
     """Every minute: states, transitions, alerts, samples. Returns a summary dict."""
-    from django.db.models import Max
 
-    from boards.models import Board, BoardEvent, BoardHealth, OnlineSample, PlaylistVersion
 
     now = now or timezone.now()
     boards = list(Board.objects.filter(is_active=True).select_related("owner", "status", "health")

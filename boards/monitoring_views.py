@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from areas.models import AreaPage
 from areas.scoping import scope_paths, under
+from boards.models import Board, OnlineSample, PlaylistVersion
 from boards.monitoring import NEVER, OFFLINE, ONLINE, board_state
 
 URL_NAME = "boards_monitoring"
@@ -80,8 +82,6 @@ class MonitoringView(WagtailAdminTemplateMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        from areas.models import AreaPage
-        from boards.models import Board, OnlineSample, PlaylistVersion
 
         context = super().get_context_data(**kwargs)
         now = timezone.now()

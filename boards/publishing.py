@@ -85,9 +85,8 @@ def _image_path(image):
 
 def candidates_for(board, now):
     """Every item that could play on `board`, with its validity and priority (not yet filtered)."""
-    from cms_pages.models import AnnouncementPage, NewsPage
-
     from boards.slide import SlideContent
+    from cms_pages.models import AnnouncementPage, NewsPage
 
     root = content_root(board.owner)
     header = _unit_name(board.owner)
@@ -142,10 +141,8 @@ def candidates_for(board, now):
 def pushed_candidates(board, now, date_label):
     """Source information and emergency alerts from the province or district that reach
     `board` (docs/architecture.md, flow 3): by the same path as the unit's own announcements."""
-    from sources.models import EmergencyAlertPage, SourceItemPage
-    from sources.models import targeted_at_board, with_sources
-
     from boards.slide import SlideContent
+    from sources.models import EmergencyAlertPage, SourceItemPage, targeted_at_board, with_sources
 
     owner_path = board.owner.path
     pages = []

@@ -38,7 +38,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-
 from PIL import Image, ImageCms, ImageColor, ImageDraw, ImageFont, ImageOps, features
 
 from boards.slide import KINDS, PRIORITIES, SlideContent

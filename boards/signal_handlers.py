@@ -6,10 +6,10 @@ from django.db.models.signals import post_delete, post_save
 from wagtail.signals import page_published, page_unpublished
 
 from boards import tasks
+from boards.models import MediaSlide
 
 
 def register():
-    from boards.models import MediaSlide
 
     page_published.connect(tasks.on_page_changed, dispatch_uid="tincoso_boards_published")
     page_unpublished.connect(tasks.on_page_changed, dispatch_uid="tincoso_boards_unpublished")

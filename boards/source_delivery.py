@@ -10,7 +10,7 @@ sources app's (sources/admin_views.py), which links to them.
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -122,7 +122,6 @@ class SentView(WagtailAdminTemplateMixin, TemplateView):
 
 
 def admin_urls():
-    from django.urls import path
 
     return [
         path("thong-tin-nguon/", SentView.as_view(), name=SENT_URL),

@@ -1,23 +1,28 @@
 """Background jobs of the boards, run by the django-q2 worker (`manage.py qcluster`)."""
 
+import datetime
 import logging
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
+from wagtail.models import Page
+
+from boards.delivery import boards_holding, item_key, reached_boards
+from boards.models import Board, Heartbeat, OnlineSample, RenderProblem
+from boards.publishing import boards_reached_by, rebuild
+from cms_pages.models import AnnouncementPage, NewsPage
+from sources.models import EmergencyAlertPage, SourceItemPage, TargetedPage
 
 log = logging.getLogger(__name__)
 
 
 def enqueue(function, *args):
-    from django_q.tasks import async_task
-
     async_task(function, *args, sync=getattr(settings, "TASKS_SYNC", False))
 
 
 def rebuild_board(board_id):
-    from boards.models import Board
-    from boards.publishing import rebuild
 
     board = Board.objects.filter(pk=board_id, is_active=True).select_related("owner").first()
     if board is None:
@@ -29,10 +34,7 @@ def rebuild_board(board_id):
 
 def rebuild_for_page(page_id):
     """A page was published, unpublished, moved or deleted: the boards it reaches, and only those."""
-    from wagtail.models import Page
 
-    from boards.models import Board
-    from boards.publishing import boards_reached_by
 
     page = Page.objects.filter(pk=page_id).first()
     if page is None:
@@ -49,7 +51,6 @@ def rebuild_for_page(page_id):
 
 
 def _is_pushed(page):
-    from sources.models import TargetedPage
 
     return issubclass(page.specific_class or type(page), TargetedPage)
 
@@ -57,7 +58,6 @@ def _is_pushed(page):
 def pushed_item_boards(page):
     """A source item or alert changed: the boards it reaches now, and the boards still playing
     it (a target removed, or the item withdrawn)."""
-    from boards.delivery import boards_holding, item_key, reached_boards
 
     reached = set(reached_boards(page).values_list("pk", flat=True))
     area = page.source_area
@@ -68,7 +68,6 @@ def pushed_item_boards(page):
 def rebuild_due():
     """Every minute: boards whose playlist changes by the clock now (an item expiring or
     starting, a daypart opening or closing). Scheduled by migration."""
-    from boards.models import Board
 
     due = list(Board.objects.filter(is_active=True, recompose_at__lte=timezone.now()).values_list("pk", flat=True))
     for pk in due:
@@ -78,8 +77,6 @@ def rebuild_due():
 
 def on_page_changed(sender, instance, **kwargs):
     """page_published / page_unpublished: recompose the boards the page reaches, after commit."""
-    from cms_pages.models import AnnouncementPage, NewsPage
-    from sources.models import EmergencyAlertPage, SourceItemPage
 
     if not isinstance(instance, AnnouncementPage | NewsPage | SourceItemPage | EmergencyAlertPage):
         return
@@ -95,9 +92,7 @@ SAMPLES_KEPT_DAYS = 400
 def prune_history(now=None):
     """Daily: heartbeats (one an hour per board, boards/api.py) older than 400 days, rendering
     problems older than 90 days, online samples older than 400 days. Proof of play is kept."""
-    import datetime
 
-    from boards.models import Heartbeat, OnlineSample, RenderProblem
 
     now = now or timezone.now()
     days = datetime.timedelta(days=1)
@@ -110,7 +105,6 @@ def prune_history(now=None):
 
 def on_media_slide_changed(sender, instance, **kwargs):
     """post_save / post_delete of a MediaSlide: recompose its unit's boards after commit."""
-    from boards.models import Board
 
     owner_id = instance.owner_id
 

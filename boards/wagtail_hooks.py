@@ -1,11 +1,21 @@
 """Wagtail admin hooks of the boards: the "Bảng điện tử" menu (registry, media slides, groups)."""
 
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.widgets import Button
 from wagtail.permissions import register_permission_policy
 
 from areas.scoping import UnitScopedPolicy
+from boards import source_delivery
 from boards.admin_views import BoardsGroup
+from boards.listen import listen_response
 from boards.models import Board, BoardGroup, MediaSlide
+from boards.monitoring_views import TITLE, URL_NAME, MonitoringView
+from sources.admin_views import DELIVERY_URL, SENT_URL
+from sources.models import TargetedPage
+from sources.wagtail_hooks import UnitStaffItem
 
 # Before the viewsets are registered (they would otherwise create model-permission policies).
 for _model in (Board, MediaSlide, BoardGroup):
@@ -19,19 +29,14 @@ def register_boards():
 
 @hooks.register("register_admin_urls")
 def register_monitoring_url():
-    from django.urls import path
 
-    from boards.monitoring_views import URL_NAME, MonitoringView
 
     return [path("bang-dien-tu-giam-sat/", MonitoringView.as_view(), name=URL_NAME)]
 
 
 @hooks.register("register_reports_menu_item")
 def register_monitoring_menu_item():
-    from django.urls import reverse
-    from wagtail.admin.menu import MenuItem
 
-    from boards.monitoring_views import TITLE, URL_NAME
 
     return MenuItem(TITLE, reverse(URL_NAME), name="boards-monitoring", icon_name="desktop", order=660)
 
@@ -41,35 +46,25 @@ def register_monitoring_menu_item():
 
 @hooks.register("register_admin_urls")
 def register_delivery_urls():
-    from boards import source_delivery
 
     return source_delivery.admin_urls()
 
 
 @hooks.register("register_sources_menu_item")
 def register_sent_menu_item():
-    from django.urls import reverse
-    from django.utils.translation import gettext_lazy as _
 
-    from sources.admin_views import SENT_URL
-    from sources.wagtail_hooks import UnitStaffItem
 
     return UnitStaffItem(_("Đã gửi và nơi nhận"), reverse(SENT_URL), icon_name="site", order=100)
 
 
 def _delivery_button(page, priority):
-    from django.urls import reverse
-    from django.utils.translation import gettext_lazy as _
-    from wagtail.admin.widgets import Button
 
-    from sources.admin_views import DELIVERY_URL
 
     return Button(_("Nơi nhận"), reverse(DELIVERY_URL, args=[page.pk]), icon_name="site", priority=priority)
 
 
 @hooks.register("register_page_header_buttons")
 def source_delivery_header_button(page, user, view_name, next_url=None):
-    from sources.models import TargetedPage
 
     if isinstance(page.specific_deferred, TargetedPage) and page.pk:
         yield _delivery_button(page, 20)
@@ -77,7 +72,6 @@ def source_delivery_header_button(page, user, view_name, next_url=None):
 
 @hooks.register("register_page_listing_more_buttons")
 def source_delivery_listing_button(page, user, next_url=None):
-    from sources.models import TargetedPage
 
     if issubclass(page.specific_class or type(page), TargetedPage):
         yield _delivery_button(page, 30)
@@ -88,6 +82,5 @@ def source_delivery_listing_button(page, user, next_url=None):
 
 @hooks.register("serve_listen")
 def serve_listen(request, page):
-    from boards.listen import listen_response
 
     return listen_response(request, page)

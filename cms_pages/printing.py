@@ -29,6 +29,8 @@ from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from areas.context_processors import _chrome
+from cms_pages.models import AnnouncementPage
 from core.text import fold_key, slugify_vi
 
 THEME_DIR = Path(settings.THEMES_DIR) / "default"
@@ -82,7 +84,6 @@ def page_pdf_response(request, page):
 def weekly_bulletin_response(request, index_page):
     """`<announcements index URL>ban-tin-tuan/?tuan=2026-W47`: the announcements valid at any
     moment of that ISO week (default: this week), most urgent first, as an A4 PDF."""
-    from cms_pages.models import AnnouncementPage
 
     try:
         monday = parse_iso_week(request.GET.get("tuan", ""), timezone.localdate())
@@ -218,7 +219,6 @@ def qr_svg_data_uri(data):
 
 def document_header(request, day):
     """The agency, national name and motto, place and date at the top of every print."""
-    from areas.context_processors import _chrome
 
     chrome = _chrome(request)
     home = chrome.home
@@ -271,7 +271,10 @@ def _assets():
 def render_pdf(html, base_url=None):
     """HTML → PDF bytes. Links resolve against base_url (the page's own URL), but resources
     come only through the local fetcher below."""
+    # WeasyPrint is heavy and sets Pillow's LOAD_TRUNCATED_IMAGES process-wide: loaded only for a PDF
     from weasyprint import HTML
+
+    # WeasyPrint is heavy and sets Pillow's LOAD_TRUNCATED_IMAGES process-wide: loaded only for a PDF
     from weasyprint.text.fonts import FontConfiguration
 
     font_config = FontConfiguration()
@@ -280,6 +283,7 @@ def render_pdf(html, base_url=None):
 
 
 def _local_fetcher():
+    # WeasyPrint is heavy and sets Pillow's LOAD_TRUNCATED_IMAGES process-wide: loaded only for a PDF
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     roots = [THEME_DIR.resolve()]

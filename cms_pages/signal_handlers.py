@@ -1,13 +1,13 @@
 """Any change of what the public sees starts a new version of the page cache (core/page_cache.py)."""
 
 from django.db.models.signals import post_delete
+from wagtail.models import Page
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from core import page_cache
 
 
 def _bump_for_pages(sender, instance, **kwargs):
-    from wagtail.models import Page
 
     if isinstance(instance, Page):
         page_cache.new_content_version()

@@ -6,6 +6,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Lõi dùng chung"
 
     def ready(self):
+        # Django: apps' modules are importable once the registry is ready
         from core import signal_handlers, wagtail_patches
 
         wagtail_patches.install()

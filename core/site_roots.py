@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
+from django.http.request import split_domain_port
+from wagtail.models import Page, Site
 
 GENERATION_KEY = "tincoso:site_roots:generation"
 
@@ -71,7 +73,6 @@ class _PerGeneration:
 
 
 def _build_root_index():
-    from wagtail.models import Site
 
     return SiteRootIndex.build(Site.get_site_root_paths())
 
@@ -99,7 +100,6 @@ def invalidate(**kwargs):
     rebuilt from uncommitted-invisible data in between does not keep a stale index)."""
 
     def bump():
-        from wagtail.models import Site
 
         Site.clear_site_root_paths_cache()
         cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
@@ -115,7 +115,6 @@ def _relevant_site_root_paths(self, cache_object=None):
 def _get_url(self, request=None, current_site=None):
     # Wagtail's get_url also counts the distinct Sites by scanning them all for each
     # link; the index knows the count. Otherwise this is Wagtail's Page.get_url.
-    from wagtail.models import Site
 
     if current_site is None and request is not None:
         current_site = Site.find_for_request(request)
@@ -134,7 +133,6 @@ def install():
     Patching the base class, not a mixin, because generic Page instances (children,
     ancestors, menus, the admin) build links too. Wagtail's originals are kept on
     Page as _wagtail_* for the tests that compare both."""
-    from wagtail.models import Page
 
     if getattr(Page, "_tincoso_flat_site_roots", False):
         return
@@ -185,7 +183,6 @@ class SiteHostIndex:
 
 
 def _build_host_index():
-    from wagtail.models import Site
 
     return SiteHostIndex.build(list(Site.objects.order_by().values_list(*_SITE_FIELDS)))
 
@@ -198,8 +195,6 @@ def get_host_index():
 
 
 def find_site(request):
-    from django.http.request import split_domain_port
-    from wagtail.models import Site
 
     hostname = split_domain_port(request._get_raw_host())[0]
     row = get_host_index().match(hostname, request.get_port())

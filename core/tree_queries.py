@@ -9,6 +9,7 @@ orders digits before letters.
 """
 
 from django.db.models import Q
+from wagtail.query import TreeQuerySet
 
 _wagtail_descendant_of_q = None
 
@@ -39,7 +40,6 @@ def descendant_of_q(self, other, inclusive=False):
 def install():
     """Replace TreeQuerySet.descendant_of_q (child_of_q builds on it); from AppConfig.ready()."""
     global _wagtail_descendant_of_q
-    from wagtail.query import TreeQuerySet
 
     if _wagtail_descendant_of_q is None:
         _wagtail_descendant_of_q = TreeQuerySet.descendant_of_q

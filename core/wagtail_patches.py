@@ -17,6 +17,11 @@ core, bench/bench_pages.py) and raise SUPPORTED when upgrading.
 
 import wagtail
 from django.core.exceptions import ImproperlyConfigured
+from wagtail.admin.views.pages.listing import PageFilterSet
+from wagtail.models import Site
+from wagtail.permission_policies.pages import PagePermissionPolicy
+
+from core import site_roots, tree_queries
 
 # The Wagtail (major, minor) series these patches were written and tested against.
 SUPPORTED = {(8, 0)}
@@ -33,8 +38,6 @@ def check_version(version=None):
 
 def sites_for_request(request):
     """The Sites the "Site" filter of the page explorer offers to this request's user."""
-    from wagtail.models import Site
-    from wagtail.permission_policies.pages import PagePermissionPolicy
 
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -48,13 +51,11 @@ def sites_for_request(request):
 
 
 def _install_site_filter():
-    from wagtail.admin.views.pages.listing import PageFilterSet
 
     PageFilterSet.base_filters["site"].queryset = sites_for_request
 
 
 def install():
-    from core import site_roots, tree_queries
 
     check_version()
     site_roots.install()

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
 from areas.models.units import UnitType
 from core.text import slugify_vi
 
@@ -1322,7 +1324,7 @@ VIETNAMESE_SAMPLE = "ĐđƯưƠơẠạẶặỆệỮữỞởỲỳ"
 
 def _covers_vietnamese(path):
     try:
-        from fontTools.ttLib import TTFont
+        from fontTools.ttLib import TTFont  # fontTools comes with WeasyPrint; needed only for this check
     except ImportError:  # pragma: no cover - fontTools comes with WeasyPrint
         return True
     try:
@@ -1357,7 +1359,6 @@ def find_fonts(theme_font_dirs=()):
 @functools.lru_cache(maxsize=32)
 def _font(path, size):
     """A font object, kept: FreeType caches the glyphs it has rendered in it."""
-    from PIL import ImageFont
 
     if path is None:
         try:
@@ -1397,7 +1398,6 @@ def _text_width(font, word):
 def _word_mask(font, word):
     """(mask, left, top) of a word rendered once: syllables repeat from line to line and from
     document to document, and pasting a mask is far cheaper than rasterizing the glyphs again."""
-    from PIL import Image, ImageDraw
 
     left, top, right, bottom = font.getbbox(word)
     mask = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
@@ -1419,7 +1419,6 @@ def _paint(img, x, y, text, font, centred=False, fill=0):
 
 def render_news_image(key, fonts=(None, None), seed=0):
     """A 1200×675 JPEG: sky gradient, layered hills, a motif and the caption. Deterministic."""
-    from PIL import Image, ImageDraw, ImageOps
 
     caption, top, bottom, lands, motif = NEWS_IMAGES[key]
     r = random.Random(f"{seed}:{key}")
@@ -1494,7 +1493,6 @@ def render_news_image(key, fonts=(None, None), seed=0):
 
 def render_portrait(index, fonts=(None, None)):
     """A 480×600 PNG placeholder: a silhouette on a soft background (index picks gender and tint)."""
-    from PIL import Image, ImageDraw, ImageOps
 
     gender, tint = PORTRAITS[index % len(PORTRAITS)]
     w, h = PORTRAIT_SIZE
@@ -1518,7 +1516,6 @@ def render_portrait(index, fonts=(None, None)):
 
 def render_document_pdf(doc, place, fonts=(None, None)):
     """The document as an A4 page image in a PDF (like a scanned original), 1-bit, ~10–40 KB."""
-    from PIL import Image
 
     out = io.BytesIO()
     page = render_document_page(doc, place, fonts)
@@ -1528,7 +1525,6 @@ def render_document_pdf(doc, place, fonts=(None, None)):
 
 def render_document_page(doc, place, fonts=(None, None)):
     """The first page of the document, greyscale, A4 at 150 dpi."""
-    from PIL import Image, ImageDraw
 
     regular, bold = fonts
     w, h = 1240, 1754  # A4 at 150 dpi

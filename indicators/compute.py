@@ -75,12 +75,18 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from wagtail.models import Page, PageLogEntry
 
+from areas.models import AreaPage, CommuneHomePage, PortalHomePage
 from boards.api import HEARTBEAT_HISTORY_EVERY
+from boards.delivery import item_key
+from boards.models import Board, Heartbeat, OnlineSample, PlayRecord
 from boards.monitoring import SAMPLE_EVERY, board_state, offline_after
+from cms_pages.models import AnnouncementPage, LegalDocumentPage, NewsPage, StandardPage
 from core import periods
 from core.text import name_key
 from core.tree_queries import next_path
 from inquiries import stats
+from inquiries.models import AnsweredQuestionPage, Inquiry
+from sources.models import EmergencyAlertPage, SourceItemPage
 
 WEBSITE_WINDOW = datetime.timedelta(days=30)
 BOARD_WINDOW = datetime.timedelta(hours=24)
@@ -104,14 +110,11 @@ class PeriodError(ValueError):
 
 
 def content_models():
-    from cms_pages.models import AnnouncementPage, LegalDocumentPage, NewsPage, StandardPage
-    from inquiries.models import AnsweredQuestionPage
 
     return (NewsPage, AnnouncementPage, LegalDocumentPage, StandardPage, AnsweredQuestionPage)
 
 
 def pushed_models():
-    from sources.models import EmergencyAlertPage, SourceItemPage
 
     return (SourceItemPage, EmergencyAlertPage)
 
@@ -331,7 +334,6 @@ class _Status:
 
 def board_rows(area, moments):
     """The active boards of the area with their last heartbeat before each moment (one query)."""
-    from boards.models import Board, Heartbeat
 
     annotations = {
         f"seen_{index}": Subquery(Heartbeat.objects.filter(board=OuterRef("pk"), received_at__lt=moment)
@@ -359,7 +361,6 @@ def board_rows(area, moments):
 def online_samples(area, moments):
     """[{unit path: (online, total)}] per moment: each owner unit's latest OnlineSample in
     (moment − SAMPLE_WINDOW, moment] (one query for every moment)."""
-    from boards.models import OnlineSample
 
     found = [{} for _ in moments]
     if not moments:
@@ -381,7 +382,6 @@ def online_samples(area, moments):
 def districts_of(area):
     """The districts the large-board indicator is about: those below a province (3-level
     structure), the area itself when it is a district, none in the 2-level structure."""
-    from areas.models import AreaPage
 
     if area.level == "district":
         return [area]
@@ -391,7 +391,6 @@ def districts_of(area):
 
 def district_owner_ids(districts):
     """{page id: district id} for each district's AreaPage and its portal home."""
-    from areas.models import PortalHomePage
 
     owners = {d.pk: d.pk for d in districts}
     by_path = {d.path: d.pk for d in districts}
@@ -409,8 +408,6 @@ def district_owner_ids(districts):
 
 def pushed_figures(area, period, communes, districts):
     """(Pushed for the area, {district id: Pushed}) — see the module's docstring."""
-    from boards.delivery import item_key
-    from boards.models import Board, PlayRecord
 
     start, end = period.bounds()
     sources = list(Page.objects.filter(subtree_q("path", area)).type(*pushed_models())
@@ -598,8 +595,6 @@ def compute(area, period, now=None, trend=True):
         samples.insert(live_index, {})
     state = _State(communes, districts, boards, publications, moments, samples, live_index)
 
-    from areas.models import CommuneHomePage
-    from inquiries.models import Inquiry
 
     inquiries = Inquiry.objects.filter(commune__in=CommuneHomePage.objects.filter(subtree_q("path", area))
                                        .values("pk"))

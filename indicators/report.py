@@ -8,7 +8,9 @@ import csv
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from wagtail.models import Site
 
+from areas.models import SiteIdentity
 from cms_pages import printing
 from core import periods
 from core.text import slugify_vi
@@ -371,9 +373,7 @@ def context(report):
 def issuing_body(area):
     """(agency, portal Site or None, site name): the agency is the portal's SiteIdentity.agency
     where set, else "Uỷ ban nhân dân <area>"."""
-    from wagtail.models import Site
 
-    from areas.models import SiteIdentity
 
     portal = area.portal
     site = Site.objects.filter(root_page_id=portal.pk).first() if portal is not None else None

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from areas.models import AreaPage
 from areas.scoping import labelled_in_order, request_units, units_for_user
 from core import periods
 from indicators import report as presentation
@@ -48,7 +49,6 @@ def areas_for_user(user, units=None):
     """The provinces and districts whose indicators `user` may see, each with `indicators_label`,
     in tree-and-name order: their own areas (areas.scoping.units_for_user, or `units`
     when already known) and the districts inside their provinces."""
-    from areas.models import AreaPage
 
     units = units_for_user(user) if units is None else units
     own = [u for u in units if isinstance(u, AreaPage) and u.level in LEVEL_ORDER]
@@ -83,7 +83,6 @@ class IndicatorsView(WagtailAdminTemplateMixin, TemplateView):
         return self.breadcrumbs_items + [{"url": "", "label": TITLE}]
 
     def get(self, request, *args, **kwargs):
-        from areas.models import AreaPage
 
         self.areas = request_areas(request)
         if not self.areas:

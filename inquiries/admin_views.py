@@ -20,6 +20,7 @@ import functools
 import django_filters
 from django import forms
 from django.contrib.admin.utils import quote
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
@@ -45,12 +46,14 @@ from wagtail.admin.views.generic import history, usage
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
-from wagtail.log_actions import LogFormatter, log
+from wagtail.log_actions import LogContext, LogFormatter, log
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from areas.models import AreaPage, CommuneHomePage
 from areas.scoping import under, unit_paths, user_units
+from inquiries.handling import save_handling, take_up, transfer
 from inquiries.models import OPEN_STATUSES, Inquiry, InquiryKind, InquiryPhoto, Status, Topic
+from inquiries.views import photo_response
 
 # Fields of the handling form, and the values save_handling() compares against.
 HANDLING_FIELDS = ["status", "reject_reason", "assigned_to", "deadline", "answer", "is_public", "public_title",
@@ -348,7 +351,6 @@ class HandlingForm(WagtailAdminModelForm):
 
 def assignable_users(inquiry):
     """Active people of the handling unit: its editors and moderators."""
-    from django.contrib.auth import get_user_model
 
     User = get_user_model()
     unit = inquiry.handling_unit if inquiry.commune_id else None
@@ -393,7 +395,6 @@ class InquiryEditView(InquiryObjectMixin, generic.EditView):
         return inquiry
 
     def save_instance(self):
-        from inquiries.handling import save_handling
 
         instance = super().save_instance()  # the form's fields, and Wagtail's "wagtail.edit" log entry
         save_handling(instance, self.request.user, changed_fields(instance, self.previous), self.previous)
@@ -479,7 +480,6 @@ class InquiryDeleteView(InquiryObjectMixin, generic.DeleteView):
         return self.get_inquiry(self.kwargs[self.pk_url_kwarg])
 
     def delete_action(self):
-        from wagtail.log_actions import LogContext
 
         inquiry = self.object
         page = inquiry.public_page
@@ -606,7 +606,6 @@ class TransferView(InquiryActionView):
             "title": self.object.title, "old": self.object.commune.title, "new": data["commune"].title}
 
     def perform(self, data):
-        from inquiries.handling import transfer
 
         old = self.object.commune
         transfer(self.object, data["commune"], self.request.user, data["note"])
@@ -636,7 +635,6 @@ class TakeUpView(InquiryActionView):
             "area": data["area"].title, "title": self.object.title, "commune": self.object.commune.title}
 
     def perform(self, data):
-        from inquiries.handling import take_up
 
         take_up(self.object, data["area"], self.request.user, data["note"])
         log(instance=self.object, action=LOG_TAKE_UP, user=self.request.user,
@@ -651,7 +649,6 @@ class PhotoView(InquiryObjectMixin, View):
     object_action = "view"
 
     def get(self, request, photo_id):
-        from inquiries.views import photo_response
 
         photo = get_object_or_404(InquiryPhoto.objects.only("pk", "inquiry_id", "image"), pk=photo_id)
         if not policy.user_has_permission(request.user, "view"):

@@ -6,6 +6,6 @@ class InquiriesConfig(AppConfig):
     verbose_name = "Hỏi đáp, phản ánh"
 
     def ready(self):
-        from inquiries import signal_handlers
+        from inquiries import signal_handlers  # Django: apps' modules are importable once the registry is ready
 
         signal_handlers.register()

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from inquiries.models import InquiryKind, Topic, normalise_code
+from inquiries.uploads import clean_photo
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
@@ -55,7 +56,6 @@ class PhotosField(forms.FileField):
             raise ValidationError(f"Chỉ gửi được tối đa {limit} ảnh (bạn đã chọn {len(files)} ảnh).")
         if not files:
             return []
-        from inquiries.uploads import clean_photo
 
         cleaned, errors = [], []
         for uploaded in files:

@@ -10,12 +10,17 @@ import html
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django_q.tasks import async_task
+from PIL import Image
+from wagtail.log_actions import LogContext
 
+from core.working_days import deadline_for
 from inquiries.models import (
     CONSENT_VERSION,
     AnsweredQuestionPage,
@@ -84,7 +89,6 @@ def _serialise(*keys):
 def submit(commune, data, photos, *, submission_key, key, now=None):
     """Store one submission; (inquiry, created). The same submission_key twice (a double
     click, a resent POST) gives back the first record and creates nothing."""
-    from core.working_days import deadline_for
 
     existing = Inquiry.objects.filter(submission_key=submission_key).first()
     if existing is not None:
@@ -122,7 +126,6 @@ def submit(commune, data, photos, *, submission_key, key, now=None):
 
 
 def _image_size(content):
-    from PIL import Image
 
     content.seek(0)
     with Image.open(content) as image:
@@ -207,7 +210,6 @@ def _sync_public_page_as(inquiry, user):
     editor has no publish permission on the pages of the tree, so Wagtail's page permission checks
     are skipped (no user passed) while Wagtail's audit log (through the log context) and the
     inquiry's history still name the handler."""
-    from wagtail.log_actions import LogContext
 
     last = inquiry.events.order_by("-pk").values_list("pk", flat=True).first() or 0
     with LogContext(user=user):
@@ -299,8 +301,6 @@ def on_page_unpublished(sender, instance, **kwargs):
 
 
 def enqueue(function, *args):
-    from django_q.tasks import async_task
-
     async_task(function, *args, sync=getattr(settings, "TASKS_SYNC", False))
 
 
@@ -316,7 +316,6 @@ def notify_received(inquiry_id):
         return 0
     unit = inquiry.handling_unit
     groups = [g for g in (unit.editors_group_id, unit.moderators_group_id) if g]
-    from django.contrib.auth import get_user_model
 
     recipients = sorted(set(
         get_user_model().objects.filter(groups__in=groups, is_active=True).exclude(email="")

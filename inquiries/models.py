@@ -11,6 +11,7 @@ name only when the citizen allowed it; the IP address is kept only as a keyed ha
 rate limits; photos are re-encoded without their location data and kept in private storage.
 """
 
+import os
 import secrets
 
 from django.conf import settings
@@ -96,8 +97,6 @@ class PrivateStorage(FileSystemStorage):
 
     @property
     def location(self):
-        import os
-
         return os.path.abspath(self.base_location)
 
     def url(self, name):
@@ -309,24 +308,25 @@ class QuestionIndexPage(RoutablePageMixin, SectionPage):
 
     @path("gui/")
     def ask(self, request):
-        from inquiries.views import ask
+        from inquiries.views import ask  # inquiries.views imports this models module: loaded when the route runs
 
         return ask(request, self)
 
     @path("da-gui/<str:code>/")
     def receipt(self, request, code):
-        from inquiries.views import receipt
+        from inquiries.views import receipt  # inquiries.views imports this models module: loaded when the route runs
 
         return receipt(request, self, code)
 
     @path("tra-cuu/")
     def lookup(self, request):
-        from inquiries.views import lookup
+        from inquiries.views import lookup  # inquiries.views imports this models module: loaded when the route runs
 
         return lookup(request, self)
 
     @path("anh/<int:photo_id>/")
     def photo(self, request, photo_id):
+        # inquiries.views imports this models module: loaded when the route runs
         from inquiries.views import public_photo
 
         return public_photo(request, self, photo_id)

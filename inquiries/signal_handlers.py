@@ -1,9 +1,10 @@
 from wagtail.signals import page_unpublished
 
+from inquiries.handling import on_page_unpublished
+
 
 def _answer_unpublished(sender, instance, **kwargs):
     # An answered question unpublished in the page explorer is private again in its queue.
-    from inquiries.handling import on_page_unpublished
 
     on_page_unpublished(sender, instance, **kwargs)
 

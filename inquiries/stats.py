@@ -31,15 +31,18 @@ Items count for the commune whose queue they are in (`commune_id`), also when a 
 the province took them up.
 """
 
+import csv
 from dataclasses import asdict, dataclass
 from dataclasses import fields as dataclass_fields
 from functools import reduce
 
 from django.db.models import Q
 
+from areas.models import CommuneHomePage
 from core.periods import local_date, local_today
 from core.text import fold_key, name_key
-from inquiries.models import OPEN_STATUSES, Status
+from core.working_days import load_holidays, working_days_between
+from inquiries.models import OPEN_STATUSES, Inquiry, Status
 
 # --- Figures -----------------------------------------------------------------------------------
 
@@ -118,7 +121,6 @@ def total(figures_list):
 
 
 def _load_holidays():
-    from core.working_days import load_holidays
 
     return load_holidays()
 
@@ -127,7 +129,6 @@ def figures_from_rows(rows, period, today=None, holidays=None):
     """{commune_id: Figures} from dicts with the keys of ROW_FIELDS. Pure (given the holidays).
 
     Communes none of whose rows counts for anything are left out: read a missing one as Figures()."""
-    from core.working_days import working_days_between
 
     today = today or local_today()
     if holidays is None:
@@ -196,7 +197,6 @@ def figures(inquiries, period, today=None, holidays=None):
 
 def communes_under(page):
     """The commune homes in a page's subtree (the page itself when it is one), by name."""
-    from areas.models import CommuneHomePage
 
     page = page.specific
     communes = [page] if isinstance(page, CommuneHomePage) else list(CommuneHomePage.objects.descendant_of(page))
@@ -206,7 +206,6 @@ def communes_under(page):
 def rows_for_communes(communes, period, today=None, holidays=None, inquiries=None):
     """([(commune, Figures)], total) for the given communes, in the given order. `inquiries`:
     a queryset holding (at least) their items; by default, selected by their ids."""
-    from inquiries.models import Inquiry
 
     communes = list(communes)
     if inquiries is None:
@@ -219,8 +218,6 @@ def rows_for_communes(communes, period, today=None, holidays=None, inquiries=Non
 def rows_for(page, period, today=None, holidays=None):
     """([(commune page, Figures)] for every commune under `page` (an AreaPage or a
     CommuneHomePage) — those with no items too — sorted by name, total Figures)."""
-    from areas.models import CommuneHomePage
-    from inquiries.models import Inquiry
 
     communes = communes_under(page)
     subtree = CommuneHomePage.objects.descendant_of(page, inclusive=True).values("pk")
@@ -304,7 +301,6 @@ def export_rows(table, total_figures):
 def write_csv(fh, table, total_figures):
     """CSV for spreadsheets: UTF-8 with a BOM (so Excel reads Vietnamese), comma-separated,
     decimal point. `fh` is a text file opened with newline=""."""
-    import csv
 
     fh.write("\ufeff")
     writer = csv.writer(fh)

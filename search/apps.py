@@ -7,6 +7,6 @@ class SearchConfig(AppConfig):
     verbose_name = "Tìm kiếm"
 
     def ready(self):
-        from search import signal_handlers
+        from search import signal_handlers  # Django: apps' modules are importable once the registry is ready
 
         signal_handlers.register()

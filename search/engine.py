@@ -22,15 +22,23 @@ Beyond one database, the same SearchEntry rows can be shipped to OpenSearch (REA
 import datetime
 import functools
 import html
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import escape
+from wagtail.models import Page, Site
+from wagtail.rich_text import get_text_for_indexing
 
+from areas.models import AreaPage, CommuneHomePage, PortalHomePage
 from core.text import fold, fold_key
+from core.tree_queries import next_path
+from search.models import SearchEntry
 
 MAX_QUERY_CHARS = 500
 MAX_TOKENS = 12
@@ -193,7 +201,6 @@ def searchable_model_labels():
 
 
 def _stream_text(value):
-    from wagtail.rich_text import get_text_for_indexing
 
     if not value:
         return ""
@@ -202,7 +209,6 @@ def _stream_text(value):
 
 
 def _rich_text(value):
-    from wagtail.rich_text import get_text_for_indexing
 
     return get_text_for_indexing(value or "")
 
@@ -256,7 +262,6 @@ register_kind("question", "Hỏi đáp", ["inquiries.AnsweredQuestionPage"], _qu
 
 
 def _home_of(page):
-    from areas.models import CommuneHomePage, PortalHomePage
 
     home = (page.get_ancestors(inclusive=False).type(CommuneHomePage, PortalHomePage)
             .order_by("-depth").first())
@@ -296,7 +301,6 @@ def entry_fields(page, home=None):
 
 def index_page(page):
     """Add, refresh or drop the entry of one page (any class; specific or not)."""
-    from search.models import SearchEntry
 
     page = page.specific
     fields = entry_fields(page)
@@ -308,14 +312,12 @@ def index_page(page):
 
 
 def unindex_page(page):
-    from search.models import SearchEntry
 
     SearchEntry.objects.filter(page_id=page.pk).delete()
 
 
 def reindex_subtree(page):
     """After a move: the page and its descendants have new paths (and maybe a new home)."""
-    from wagtail.models import Page
 
     page = Page.objects.get(pk=page.pk)  # the path after the move
     models = [label.split(".")[1] for label in searchable_model_labels()]
@@ -325,7 +327,6 @@ def reindex_subtree(page):
 
 def _guarded(function, page):
     # Indexing must never fail a publish: a savepoint, and a logged error at worst.
-    import logging
 
     try:
         with transaction.atomic():
@@ -335,8 +336,6 @@ def _guarded(function, page):
 
 
 def on_page_published(sender, instance, **kwargs):
-    from areas.models import CommuneHomePage, PortalHomePage
-    from search.models import SearchEntry
 
     if isinstance(instance, (CommuneHomePage, PortalHomePage)):
         SearchEntry.objects.filter(home_id=instance.pk).update(source_title=instance.title)
@@ -354,7 +353,6 @@ def on_page_moved(sender, instance, **kwargs):
 
 def on_view_restriction_changed(sender, instance, **kwargs):
     """A page made private (or public again) takes its subtree out of (or back into) search."""
-    from wagtail.models import Page
 
     page = Page.objects.filter(pk=instance.page_id).first()
     if page is not None:
@@ -373,9 +371,7 @@ class Scope:
     root: object  # the Page whose subtree is searched; None: everything
 
     def bounds(self):
-        from wagtail.models import Page
 
-        from core.tree_queries import next_path
 
         if self.root is None:
             return None, None
@@ -384,7 +380,6 @@ class Scope:
 
 def scope_choices(home):
     """[(key, Scope)] offered on the site whose home is `home`, the default first."""
-    from areas.models import AreaPage, CommuneHomePage, PortalHomePage
 
     if isinstance(home, CommuneHomePage):
         area = home.get_parent().specific
@@ -412,7 +407,6 @@ def scope_choices(home):
 
 
 def _province_of(area):
-    from areas.models import AreaPage
 
     if getattr(area, "level", None) == "province":
         return area
@@ -618,7 +612,6 @@ def _backend(cursor):
 
 def search(query, filters=None):
     """All matches of a ParsedQuery within filters, as Results ranked the same on every database."""
-    from search.models import SearchEntry
 
     filters = filters or Filters()
     words = query.distinct
@@ -685,9 +678,7 @@ def search(query, filters=None):
 
 def hits(results, page_ids, request=None, full_urls=False):
     """Display data for some of the ranked page ids: titles, URLs, highlighted passages."""
-    from wagtail.models import Page
 
-    from search.models import SearchEntry
 
     entries = {e.page_id: e for e in SearchEntry.objects.filter(page_id__in=page_ids)}
     pages = {p.pk: p for p in Page.objects.filter(pk__in=page_ids)}
@@ -806,7 +797,6 @@ def highlight(text, words, width=240):
 
 
 def _site_home(request):
-    from wagtail.models import Site
 
     site = Site.find_for_request(request)
     return site.root_page.specific if site else None
@@ -840,7 +830,6 @@ def _params(request, page_param):
 
 def search_page(request):
     """/tim-kiem/: the search form and its results, on every site."""
-    from django.shortcuts import render
 
     home = _site_home(request)
     get = request.GET
@@ -891,7 +880,6 @@ def _distinct_choices(home):
 
 def search_api(request):
     """/api/search?q=&scope=&type=&year=&page=&per_page=: JSON for apps and other portals."""
-    from django.http import JsonResponse
 
     if request.method not in ("GET", "HEAD"):
         return JsonResponse({"error": {"code": "method_not_allowed", "message": "Chỉ hỗ trợ GET."}}, status=405)

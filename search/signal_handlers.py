@@ -3,13 +3,13 @@ moves; deleting a page deletes its entry (foreign key cascade); a view restricti
 removed re-indexes the subtree."""
 
 from django.db.models.signals import post_delete, post_save
+from wagtail.models import PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from search import engine
 
 
 def register():
-    from wagtail.models import PageViewRestriction
 
     page_published.connect(engine.on_page_published, dispatch_uid="tincoso_search_published")
     page_unpublished.connect(engine.on_page_unpublished, dispatch_uid="tincoso_search_unpublished")

@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
@@ -20,6 +20,7 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
 
+from areas.models import AreaPage
 from areas.scoping import OwnedForm, ScopedViewSet
 from sources import cap
 from sources.cap_import import import_alert, poll_feed
@@ -114,8 +115,6 @@ class CapFeedForm(OwnedForm):
         super().__init__(*args, for_user=for_user, **kwargs)
         field = self.fields.get("owner")
         if field is not None:
-            from areas.models import AreaPage
-
             field.queryset = AreaPage.objects.filter(pk__in=field.queryset.values("pk")).order_by("path")
             field.widget.choices = field.choices
 
@@ -144,7 +143,6 @@ class CapFeedViewSet(ScopedViewSet):
         ]
 
     def get_urlpatterns(self):
-        from django.urls import path
 
         return super().get_urlpatterns() + [path("doc-ngay/<int:pk>/", self.poll_view, name="poll")]
 
@@ -170,7 +168,6 @@ class SourcesGroup(ViewSetGroup):
 
 
 def admin_urls():
-    from django.urls import path
 
     return [
         path("thong-tin-nguon/nhap-cap/", CapImportView.as_view(), name=IMPORT_URL),

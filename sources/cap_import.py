@@ -26,7 +26,7 @@ from lxml import etree
 
 from areas.models import AreaPage, CommuneHomePage
 from sources import cap
-from sources.models import EmergencyAlertPage, area_of_section
+from sources.models import CapFeed, CapFeedEntry, EmergencyAlertPage, area_of_section
 
 log = logging.getLogger(__name__)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -175,7 +175,6 @@ def _entry_links(data, base):
 def poll_feed(feed, now=None):
     """Read one CapFeed: import what is new. Returns (imported, errors); the feed row records
     the outcome for the admin."""
-    from sources.models import CapFeedEntry
 
     now = now or timezone.now()
     section = feed.section
@@ -226,7 +225,6 @@ def _message(exc):
 
 def poll_feeds():
     """Every few minutes (django-q2 schedule, see the migration): every active feed."""
-    from sources.models import CapFeed
 
     results = {}
     for feed in CapFeed.objects.filter(is_active=True).select_related("owner"):

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
 from sources import cap
+from sources.models import EmergencyAlertPage
 
 
 def alert_cap_response(request, page):
@@ -17,7 +18,6 @@ def alert_cap_response(request, page):
 
 
 def alerts_atom_response(request, section):
-    from sources.models import EmergencyAlertPage
 
     alerts = EmergencyAlertPage.objects.child_of(section).live().valid_at(timezone.now()).order_by("-valid_from")
     feed = Atom1Feed(title=f"Cảnh báo khẩn cấp · {section.get_parent().title}",

@@ -34,6 +34,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page, PageManager
 from wagtail.search import index
 
+from areas.models.units import AreaPage, CommuneHomePage, PortalHomePage
 from cms_pages.listen import ListenMixin
 from cms_pages.models.content import (
     AnnouncementQuerySet,
@@ -68,6 +69,7 @@ class SourceIndexPage(CachedPageMixin, RoutablePageMixin, SectionPage):
     @path("nguon-cap/")
     def cap_feed(self, request):
         """An Atom feed of the alerts in force here, each entry linking to its CAP 1.2 message."""
+        # sources.cap_views imports this models module: loaded when the route runs
         from sources.cap_views import alerts_atom_response
 
         return alerts_atom_response(request, self)
@@ -87,8 +89,6 @@ class SourceIndexPage(CachedPageMixin, RoutablePageMixin, SectionPage):
 def area_of_section(page):
     """The AreaPage a source section, or a page in it, speaks for: its nearest area ancestor
     (section → portal → area)."""
-    from areas.models.units import AreaPage
-
     return AreaPage.objects.filter(path__in=prefixes(page.path)).order_by("-depth").first()
 
 
@@ -107,8 +107,6 @@ class TargetedForm(WagtailAdminPageForm):
         self._limit_choices()
 
     def _limit_choices(self):
-        from areas.models.units import AreaPage, CommuneHomePage
-
         # The boards app sits above this one: its models are reached through the relations
         # (declared by app label), never imported.
         Board = type(self.instance)._meta.get_field("target_boards").related_model
@@ -224,8 +222,6 @@ class TargetedPage(VietnameseSlugMixin, CachedPageMixin, ListenMixin, PrintableM
 
     def reached_communes(self):
         """The commune homes whose site shows this item (targeted whole areas and chosen communes)."""
-        from areas.models.units import CommuneHomePage
-
         query = Q(pk__in=[c.pk for c in self.target_communes.all()])
         for area in self.target_areas.all():
             query |= Q(path__startswith=area.path)
@@ -418,6 +414,7 @@ class EmergencyAlertPage(TargetedPage):
     @path("cap/")
     def cap_xml(self, request):
         """This alert as a CAP 1.2 message."""
+        # sources.cap_views imports this models module: loaded when the route runs
         from sources.cap_views import alert_cap_response
 
         return alert_cap_response(request, self)
@@ -449,8 +446,6 @@ def active_items_for(unit, now=None, limit=6):
 
 def with_sources(pages):
     """Set `source_name` ("UBND huyện Càng Long") on source pages, with one query for all."""
-    from areas.models.units import AreaPage
-
     wanted = {prefix for page in pages for prefix in prefixes(page.path)}
     areas = sorted(AreaPage.objects.filter(path__in=wanted), key=lambda a: -a.depth)
     for page in pages:
@@ -498,8 +493,6 @@ class CapFeed(models.Model):
 
     @property
     def section(self):
-        from areas.models.units import PortalHomePage
-
         portal = PortalHomePage.objects.child_of(self.owner).first()
         return SourceIndexPage.objects.child_of(portal).first() if portal else None
 

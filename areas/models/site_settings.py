@@ -2,10 +2,14 @@
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.models import Page
+
+from areas.models.units import AreaPage
 
 
 def theme_choices():
@@ -81,8 +85,6 @@ class SiteIdentity(BaseSiteSetting):
         verbose_name = _("thông tin trang web")
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.theme not in dict(theme_choices()):
             raise ValidationError({"theme": _("Giao diện %(theme)s không có.") % {"theme": self.theme}})
 
@@ -102,10 +104,6 @@ class SiteIdentity(BaseSiteSetting):
 
 def province_code_of(page_id):
     """The official code of the province whose area tree holds the page, or None."""
-    from wagtail.models import Page
-
-    from areas.models.units import AreaPage
-
     page = Page.objects.filter(pk=page_id).only("path").first()
     if page is None:
         return None

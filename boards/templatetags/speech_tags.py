@@ -2,11 +2,12 @@
 
 from django import template
 
+from boards.listen import listen_context
+
 register = template.Library()
 
 
 @register.inclusion_tag("cms_pages/includes/listen.html", takes_context=True)
 def listen_button(context, page):
-    from boards.listen import listen_context
 
     return listen_context(context.get("request"), page)

@@ -6,6 +6,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
+from django.db.models import Prefetch
 from django.forms import CheckboxSelectMultiple
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.fields import RichTextField, StreamField
+from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
@@ -107,9 +109,6 @@ CARD_RENDITION = "fill-640x360"  # the news card's {% image %} spec (includes/ne
 
 def with_card_images(news):
     """News with their featured image and its card rendition in two queries, not one per card."""
-    from django.db.models import Prefetch
-    from wagtail.images import get_image_model
-
     renditions = get_image_model().get_rendition_model().objects.filter(filter_spec=CARD_RENDITION)
     return news.select_related("featured_image").prefetch_related(
         Prefetch("featured_image__renditions", queryset=renditions)
@@ -157,6 +156,7 @@ class AnnouncementIndexPage(CachedPageMixin, RoutablePageMixin, SectionPage):
     @path("ban-tin-tuan/")
     def weekly_bulletin(self, request):
         """The week's announcements as a PDF for the paper notice board."""
+        # cms_pages.printing imports this models module: loaded when the route runs
         from cms_pages.printing import weekly_bulletin_response
 
         return weekly_bulletin_response(request, self)
@@ -195,6 +195,7 @@ class DocumentIndexPage(CachedPageMixin, SectionPage):
         return LegalDocumentPage.objects.child_of(self).live().order_by("-issue_date", "-pk")
 
     def get_context(self, request, *args, **kwargs):
+        # cms_pages.forms imports this models module: loaded when the route runs
         from cms_pages.forms import DocumentFilterForm
 
         context = super().get_context(request, *args, **kwargs)
@@ -233,6 +234,7 @@ class PrintableMixin(RoutablePageMixin):
 
     @path("in/")
     def print_pdf(self, request):
+        # cms_pages.printing imports this models module: loaded when the route runs
         from cms_pages.printing import page_pdf_response
 
         return page_pdf_response(request, self)

@@ -5,6 +5,9 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from boards.models import Board
+from boards.publishing import rebuild
+
 
 class Command(BaseCommand):
     help = "Dựng lại danh sách phát của các bảng điện tử (mặc định: mọi bảng đang hoạt động)."
@@ -14,8 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="không hiện thanh tiến độ")
 
     def handle(self, *args, board=None, no_progress=False, **options):
-        from boards.models import Board
-        from boards.publishing import rebuild
 
         boards = Board.objects.filter(is_active=True).select_related("owner").order_by("pk")
         if board:

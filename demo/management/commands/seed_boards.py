@@ -5,6 +5,8 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from areas.models import AreaPage, CommuneHomePage
+from boards.models import Board, BoardGroup, OperatingHours
 from core.text import fold_key
 
 HOURS = [(day, datetime.time(6, 0), datetime.time(22, 0)) for day in range(7)]
@@ -22,8 +24,6 @@ class Command(BaseCommand):
                             help="huyện có màn hình LCD (mặc định: huyện đầu tiên)")
 
     def handle(self, *args, province, district=None, **options):
-        from areas.models import AreaPage, CommuneHomePage
-        from boards.models import Board, BoardGroup, OperatingHours
 
         query = fold_key(province)
         found = [p for p in AreaPage.objects.filter(level="province")

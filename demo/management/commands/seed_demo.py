@@ -56,8 +56,18 @@ from cms_pages.models import (
     ProfilePage,
 )
 from core.text import fold_key, slugify_vi
+from core.working_days import deadline_for
 from demo import content
-from inquiries.models import QuestionIndexPage
+from demo.inquiries import inquiries as demo
+from demo.sources import seed_sources
+from inquiries.models import (
+    CONSENT_VERSION,
+    AnsweredQuestionPage,
+    Inquiry,
+    InquiryEvent,
+    QuestionIndexPage,
+    new_tracking_code,
+)
 from search import engine as site_search
 from search.models import SearchEntry
 
@@ -131,8 +141,6 @@ class Command(BaseCommand):
         finally:
             bar.close()
         if not district and communes is None:  # the whole province: its source information too
-            from demo.sources import seed_sources
-
             for prov in provinces:
                 with transaction.atomic():
                     seeder.stats["source item"] += seed_sources(prov, seeder.user)
@@ -432,8 +440,6 @@ class Seeder:
             if self.reset:
                 self._index()  # nothing queued may point at what is deleted now
                 Page.objects.filter(pk__in=pks).delete()
-                from inquiries.models import Inquiry
-
                 Inquiry.objects.filter(commune_id=home.pk, client_key="demo").delete()
                 get_document_model().objects.filter(collection=collection, uploaded_by_user=self.user).delete()
                 self.deleted += len(pks)
@@ -466,9 +472,6 @@ class Seeder:
 
     def _inquiries(self, home, index, r, ctx):
         """Citizens' questions and feedback: answered (most published as pages), open, overdue."""
-        from core.working_days import deadline_for
-        from demo.inquiries import inquiries as demo
-        from inquiries.models import CONSENT_VERSION, AnsweredQuestionPage, Inquiry, InquiryEvent, new_tracking_code
 
         names = [content.person_name(r, g) for g in "mfmfmfmf"]
         unit = f"Ủy ban nhân dân {home.name_in_sentence}"

@@ -20,6 +20,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from areas.models import AreaPage
 from core import periods
 from indicators import report as presentation
 from indicators.compute import PeriodError, as_of_moment, compute
@@ -75,7 +76,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, area, period="", structure=None, pdf_path=None, csv_path=None, no_progress=False,
                **options):
-        from areas.models import AreaPage
 
         try:
             chosen = periods.Period.parse(period) if period.strip() else periods.Period.current_month()

@@ -17,6 +17,7 @@ import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 
+from areas.models import AreaPage, CommuneHomePage
 from core import periods
 from core.text import fold_key, name_key
 from inquiries import stats
@@ -53,7 +54,6 @@ def format_table(header, lines, total_line):
 
 
 def _all_units():
-    from areas.models import AreaPage, CommuneHomePage
 
     columns = ("pk", "path", "depth", "title", "short_name", "structure", "level", "code", "unit_type")
     return list(AreaPage.objects.only(*columns)) + list(CommuneHomePage.objects.only(*columns))
@@ -116,7 +116,6 @@ class Command(BaseCommand):
                             help="Ghi thêm bảng vào tệp CSV (UTF-8 có BOM, mở được bằng Excel).")
 
     def handle(self, *args, period="", unit=None, code=None, structure=None, csv_path=None, **options):
-        from areas.models import CommuneHomePage
 
         try:
             chosen = periods.Period.parse(period) if period.strip() else periods.Period.current_month()

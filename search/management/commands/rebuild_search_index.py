@@ -7,7 +7,13 @@ change of what is indexed.
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Q
 from tqdm import tqdm
+from wagtail.models import Page
+
+from areas.models import CommuneHomePage, PortalHomePage
+from search.engine import entry_fields, searchable_model_labels
+from search.models import SearchEntry
 
 BATCH = 500
 
@@ -19,12 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="không hiện thanh tiến độ")
 
     def handle(self, *args, no_progress=False, **options):
-        from django.db.models import Q
-        from wagtail.models import Page
 
-        from areas.models import CommuneHomePage, PortalHomePage
-        from search.engine import entry_fields, searchable_model_labels
-        from search.models import SearchEntry
 
         labels = searchable_model_labels()
         kinds = Q()
