@@ -145,7 +145,7 @@ def insert_rows(connection, rows, batch=2000):
             chunk = [(start + i + 1, *row, now) for i, row in enumerate(rows[start:start + batch])]
             cursor.executemany(f"INSERT INTO search_searchentry ({columns}) VALUES ({marks})", chunk)
         if connection.vendor == "sqlite":
-            cursor.execute("INSERT INTO cms_pages_searchentry_fts(cms_pages_searchentry_fts) VALUES ('optimize')")
+            cursor.execute("INSERT INTO search_searchentry_fts(search_searchentry_fts) VALUES ('optimize')")
 
 
 def analyze(connection):

@@ -2,7 +2,7 @@
 
 A board is offline when it has not been seen for 1.5 × its refresh interval (`board_state`, a
 pure function of the board, its BoardStatus and a moment). `check_boards` runs every minute
-(django-q2 Schedule "Giám sát bảng điện tử", boards/migrations/0005_monitoring.py): it keeps
+(django-q2 Schedule "Giám sát bảng điện tử", settings.SCHEDULES): it keeps
 one BoardHealth row per board, records each transition as a BoardEvent, and e-mails the owner
 unit's editors and moderators once per outage — only within the board's operating hours (an
 outage that starts outside them is recorded, and alerted when the hours start if the board is

@@ -67,7 +67,7 @@ def pushed_item_boards(page):
 
 def rebuild_due():
     """Every minute: boards whose playlist changes by the clock now (an item expiring or
-    starting, a daypart opening or closing). Scheduled by migration."""
+    starting, a daypart opening or closing). Scheduled in settings.SCHEDULES."""
 
     due = list(Board.objects.filter(is_active=True, recompose_at__lte=timezone.now()).values_list("pk", flat=True))
     for pk in due:

@@ -1,7 +1,7 @@
 """The indicators of the grassroots information network, computed from the data (never typed in).
 
 `compute(area, period)` gives, for a province or district (an AreaPage) and a reporting
-period (inquiries.periods.Period), the figures the national plans ask for: a total for
+period (core.periods.Period), the figures the national plans ask for: a total for
 the area, a row per district (a province in the 3-level structure), per commune type and per
 commune, and a trend of the "as of" indicators. No HTML here (indicators/report.py presents).
 

@@ -1,5 +1,5 @@
 """The admin side of citizens' questions and feedback ("Hỏi đáp, phản ánh"), built on Wagtail's
-ModelViewSet (registered in cms_pages/wagtail_hooks.py).
+ModelViewSet (registered in inquiries/wagtail_hooks.py).
 
 Who sees what. A user's units are the AreaPage and CommuneHomePage rows whose editors or
 moderators group is one of the user's groups. A user sees an inquiry when its commune lies in

@@ -10,7 +10,7 @@ a superuser's are every province and district. A user with none gets 403. Wagtai
 framework (ReportView) lists querysets; these rows are computed, so this is a plain admin
 view that borrows the framework's spreadsheet export (for XLSX) and its page furniture.
 
-Registered here, at import time (cms_pages/wagtail_hooks.py imports this module).
+Registered here, at import time (inquiries/wagtail_hooks.py imports this module).
 """
 
 import io

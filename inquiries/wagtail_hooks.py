@@ -3,6 +3,7 @@ its own permission policy), its log actions and dashboard panel, its figures (in
 registers its own URL and Reports menu item), and the communes' "Hỏi đáp" section."""
 
 from wagtail import hooks
+from wagtail.rich_text import get_text_for_indexing
 from wagtail.permissions import register_permission_policy
 
 from areas.provisioning import COMMUNE, EDITORS, MODERATORS, Section
@@ -38,3 +39,13 @@ def queue_permissions():
     # The "Hỏi đáp, phản ánh" queue; which questions a user sees and handles follows their units.
     editors = [("inquiries", "view_inquiry"), ("inquiries", "change_inquiry")]
     return {EDITORS: editors, MODERATORS: editors + [("inquiries", "delete_inquiry")]}
+
+
+@hooks.register("register_search_kinds")
+def question_search_kind():
+    # The site search (search/engine.py, beside this app) finds published answers as "Hỏi đáp".
+    def extract(page):
+        return {"title": page.title, "date": page.answered_on,
+                "body": f"{page.question}\n{get_text_for_indexing(page.answer or '')}"}
+
+    return [("question", "Hỏi đáp", ["inquiries.AnsweredQuestionPage"], extract)]

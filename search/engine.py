@@ -32,6 +32,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import escape
+from wagtail import hooks
 from wagtail.models import Page, Site
 from wagtail.rich_text import get_text_for_indexing
 
@@ -180,24 +181,47 @@ class ContentKind:
     extract: object  # page → IndexedText, or None to leave the page out
 
 
-KINDS = {}
+_KINDS = {}
+_hooks_read = False
 
 
 def register_kind(key, label, models, extract):
-    """Make pages of models searchable as `key` (the questions and answers add theirs)."""
-    KINDS[key] = ContentKind(key, label, tuple(m.lower() for m in models), extract)
+    """Make pages of models searchable as `key`."""
+    _KINDS[key] = ContentKind(key, label, tuple(m.lower() for m in models), extract)
+
+
+def kinds():
+    """Every searchable kind, by key: the content pages' (registered below) and those of the apps
+    beside this one (the answered questions, source items …), which cannot import this module:
+    each returns (key, label, ["app_label.Model"], extract) from the Wagtail hook
+    "register_search_kinds", `extract(page)` giving a dict of IndexedText's fields or None."""
+    global _hooks_read
+    if not _hooks_read:
+        for hook in hooks.get_hooks("register_search_kinds"):
+            for key, label, models, extract in hook():
+                register_kind(key, label, models, _from_dict(extract))
+        _hooks_read = True
+    return _KINDS
+
+
+def _from_dict(extract):
+    def indexed(page):
+        fields = extract(page)
+        return IndexedText(**fields) if fields is not None else None
+
+    return indexed
 
 
 def kind_of(page):
     label = page._meta.label_lower
-    for kind in KINDS.values():
+    for kind in kinds().values():
         if label in kind.models:
             return kind
     return None
 
 
 def searchable_model_labels():
-    return [label for kind in KINDS.values() for label in kind.models]
+    return [label for kind in kinds().values() for label in kind.models]
 
 
 def _stream_text(value):
@@ -249,13 +273,6 @@ register_kind("announcement", "Thông báo", ["cms_pages.AnnouncementPage"], _an
 register_kind("document", "Văn bản", ["cms_pages.LegalDocumentPage"], _document)
 register_kind("page", "Trang giới thiệu", ["cms_pages.StandardPage", "cms_pages.ProfilePage"],
               lambda page: _profile(page) if page._meta.model_name == "profilepage" else _standard(page))
-
-
-def _question(page):
-    return IndexedText(page.title, page.answered_on, f"{page.question}\n{_rich_text(page.answer)}")
-
-
-register_kind("question", "Hỏi đáp", ["inquiries.AnsweredQuestionPage"], _question)
 
 
 # --- Indexing ------------------------------------------------------------------------------------
@@ -452,7 +469,7 @@ class Hit:
 
     @property
     def kind_label(self):
-        kind = KINDS.get(self.kind)
+        kind = kinds().get(self.kind)
         return kind.label if kind else self.kind
 
 
@@ -818,8 +835,8 @@ def _params(request, page_param):
     """(ParsedQuery, Scope, Filters, page number) from the request; QueryError when invalid."""
     get = request.GET
     kind = get.get("type", "") or None
-    if kind is not None and kind not in KINDS:
-        raise QueryError("invalid_type", f"Loại nội dung không hợp lệ (dùng {', '.join(KINDS)}).")
+    if kind is not None and kind not in kinds():
+        raise QueryError("invalid_type", f"Loại nội dung không hợp lệ (dùng {', '.join(kinds())}).")
     year = _int_param(get.get("year"), "invalid_year", "Năm không hợp lệ.", 1900, 2999)
     number = _int_param(get.get(page_param), "invalid_page", "Số trang không hợp lệ.", 1, 10_000) or 1
     scope = resolve_scope(_site_home(request), get.get("scope", ""))
@@ -835,7 +852,7 @@ def search_page(request):
     get = request.GET
     context = {
         "q": clean_text(get.get("q", ""))[:MAX_QUERY_CHARS],
-        "kinds": list(KINDS.values()),
+        "kinds": list(kinds().values()),
         "kind": get.get("type", ""),
         "year": get.get("year", ""),
         "years": list(range(timezone.localdate().year, timezone.localdate().year - 15, -1)),

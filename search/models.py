@@ -3,8 +3,8 @@ queries it).
 
 Every text the database matches on is stored already folded in Python (`fold_key`, then cut
 into `[a-z0-9]+` words), so SQLite and PostgreSQL see the same words and give the same
-matches. The full-text indexes over those columns are created by migration 0006 outside the
-ORM: on SQLite an FTS5 table `cms_pages_searchentry_fts` (external content, kept in step by
+matches. The full-text indexes over those columns are created by migration 0002_fulltext outside the
+ORM: on SQLite an FTS5 table `search_searchentry_fts` (external content, kept in step by
 triggers); on PostgreSQL generated `tsvector` columns (`search_vector`, `title_vector`,
 `exact_vector`) through the `tincoso_vi` text-search configuration, each with a GIN index.
 """
@@ -21,7 +21,7 @@ class SearchEntry(models.Model):
     home = models.ForeignKey("wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")
     source_title = models.CharField(max_length=255, blank=True)
-    kind = models.CharField(max_length=20, db_index=True)  # a key of search.engine.KINDS
+    kind = models.CharField(max_length=20, db_index=True)  # a key of search.engine.kinds()
     date = models.DateField(db_index=True)
     year = models.PositiveSmallIntegerField(db_index=True)
     # Original text, for display and highlighting.

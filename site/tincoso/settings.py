@@ -242,7 +242,7 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
-# Citizens' questions and feedback (cms_pages/inquiries): photos kept outside MEDIA_ROOT,
+# Citizens' questions and feedback (inquiries/): photos kept outside MEDIA_ROOT,
 # served only through views that check access.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT") or BASE_DIR / "var" / "private")
 INQUIRY_DEADLINE_WORKING_DAYS = env_int("INQUIRY_DEADLINE_WORKING_DAYS", 10)

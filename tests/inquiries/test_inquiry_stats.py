@@ -333,7 +333,7 @@ def report_url(db):
     try:
         return reverse("tincoso_inquiry_stats")
     except NoReverseMatch:
-        pytest.fail("The report is not registered: cms_pages/wagtail_hooks.py must `from . import inquiry_report`.")
+        pytest.fail("The report is not registered: inquiries/wagtail_hooks.py must import inquiries.report.")
 
 
 @pytest.fixture
