@@ -24,8 +24,15 @@ DISTRICT_TYPES = {"huyện": "huyen", "quận": "quan", "thị xã": "thi_xa", "
 # Huế became one on 1 Jan 2025 (Nghị quyết 1314/NQ-UBTVQH15), before both snapshots.
 CITY_CODES = {"01", "31", "46", "48", "79", "92"}
 TYPE_WORDS = {
-    "tinh": "Tỉnh", "thanh_pho": "Thành phố", "huyen": "Huyện", "quan": "Quận", "thi_xa": "Thị xã",
-    "xa": "Xã", "phuong": "Phường", "thi_tran": "Thị trấn", "dac_khu": "Đặc khu",
+    "tinh": "Tỉnh",
+    "thanh_pho": "Thành phố",
+    "huyen": "Huyện",
+    "quan": "Quận",
+    "thi_xa": "Thị xã",
+    "xa": "Xã",
+    "phuong": "Phường",
+    "thi_tran": "Thị trấn",
+    "dac_khu": "Đặc khu",
 }
 # Slugs that section or portal pages use among the children of an area.
 RESERVED_SLUGS = {"cong-thong-tin"}
@@ -106,9 +113,7 @@ def _rows(path, expected_header):
             reader = csv.reader(fh)
             header = next(reader, None)
             if header != expected_header:
-                raise AdminUnitsError(
-                    f"{path}:1: tiêu đề cột không đúng: {header!r}; cần {','.join(expected_header)}"
-                )
+                raise AdminUnitsError(f"{path}:1: tiêu đề cột không đúng: {header!r}; cần {','.join(expected_header)}")
             for row in reader:
                 if not row or all(not cell.strip() for cell in row):
                     continue
@@ -119,9 +124,7 @@ def _rows(path, expected_header):
 
 def _check_code(path, line, value, level):
     if not (value.isdigit() and len(value) == _CODE_LENGTH[level]):
-        raise AdminUnitsError(
-            f"{path}:{line}: mã {level} {value!r} không hợp lệ (cần {_CODE_LENGTH[level]} chữ số)"
-        )
+        raise AdminUnitsError(f"{path}:{line}: mã {level} {value!r} không hợp lệ (cần {_CODE_LENGTH[level]} chữ số)")
 
 
 def _check_name(path, line, value, what):
@@ -165,13 +168,18 @@ def load_country(data_dir, structure):
     def province_unit(line, code, name):
         _check_code(units_path, line, code, "province")
         _check_name(units_path, line, name, "tỉnh")
-        return registry.get_or_add(
-            line, Unit("province", code, name, "thanh_pho" if code in CITY_CODES else "tinh")
-        )
+        return registry.get_or_add(line, Unit("province", code, name, "thanh_pho" if code in CITY_CODES else "tinh"))
 
     if structure == "2024":
-        header = ["province_code", "province_name", "district_code", "district_name",
-                  "commune_code", "commune_name", "commune_type"]
+        header = [
+            "province_code",
+            "province_name",
+            "district_code",
+            "district_name",
+            "commune_code",
+            "commune_name",
+            "commune_type",
+        ]
         district_types = _read_district_types(districts_path)
         for line, row in _rows(units_path, header):
             if len(row) != len(header):

@@ -13,8 +13,11 @@ class SiteChrome:
         self.site = Site.find_for_request(request)
         self.home = self.site.root_page.specific if self.site else None
         self.identity = SiteIdentity.for_site(self.site) if self.site else None
-        self.name = (self.identity.display_name if self.identity and self.identity.display_name
-                     else (self.home.title if self.home else ""))
+        self.name = (
+            self.identity.display_name
+            if self.identity and self.identity.display_name
+            else (self.home.title if self.home else "")
+        )
         self.theme = self.identity.theme if self.identity else "default"
         self.sections = list(self.home.get_children().live().in_menu()) if self.home else []
         self.up_links = []
@@ -32,7 +35,7 @@ class SiteChrome:
             agency_default = f"Uỷ ban nhân dân {self.home.name_in_sentence}"
         elif isinstance(self.home, PortalHomePage):
             agency_default = f"Uỷ ban nhân dân {self.home.area.name_in_sentence}"
-        self.agency = (self.identity.agency if self.identity and self.identity.agency else agency_default)
+        self.agency = self.identity.agency if self.identity and self.identity.agency else agency_default
 
 
 def site_chrome(request):

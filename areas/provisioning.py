@@ -55,11 +55,16 @@ def sections_for(kind):
 EDITOR_PAGE_PERMS = ["add_page", "change_page"]
 MODERATOR_PAGE_PERMS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
 EDITOR_COLLECTION_PERMS = [
-    ("wagtailimages", "add_image"), ("wagtailimages", "change_image"), ("wagtailimages", "choose_image"),
-    ("wagtaildocs", "add_document"), ("wagtaildocs", "change_document"), ("wagtaildocs", "choose_document"),
+    ("wagtailimages", "add_image"),
+    ("wagtailimages", "change_image"),
+    ("wagtailimages", "choose_image"),
+    ("wagtaildocs", "add_document"),
+    ("wagtaildocs", "change_document"),
+    ("wagtaildocs", "choose_document"),
 ]
 MODERATOR_COLLECTION_PERMS = EDITOR_COLLECTION_PERMS + [
-    ("wagtailimages", "delete_image"), ("wagtaildocs", "delete_document"),
+    ("wagtailimages", "delete_image"),
+    ("wagtaildocs", "delete_document"),
 ]
 EDITORS, MODERATORS = "editors", "moderators"
 EDITORS_SUFFIX = "Biên tập viên"
@@ -257,10 +262,13 @@ class Provisioner:
 
     def _sections(self, parent, sections, new_parent=False):
         if new_parent:
-            self._first_children(parent, [
-                model(title=title, draft_title=title, slug=slug, live=True, show_in_menus=True)
-                for model, slug, title in sections
-            ])
+            self._first_children(
+                parent,
+                [
+                    model(title=title, draft_title=title, slug=slug, live=True, show_in_menus=True)
+                    for model, slug, title in sections
+                ],
+            )
             self.stats.created["section"] += len(sections)
             return
         present = set(parent.get_children().values_list("content_type__model", flat=True))
@@ -301,9 +309,7 @@ class Provisioner:
                     f"{unit.full_name} ({unit.code}): tên miền {hostname}:{self.port} đã thuộc về trang "
                     f"{clash.site_name!r}"
                 )
-            site = Site.objects.create(
-                hostname=hostname, port=self.port, root_page=root_page, site_name=unit.full_name
-            )
+            site = Site.objects.create(hostname=hostname, port=self.port, root_page=root_page, site_name=unit.full_name)
             self.sites_by_host[site.hostname] = site
             self.stats.created["site"] += 1
         elif (site.hostname, site.port, site.site_name) != (hostname, self.port, unit.full_name):
@@ -418,7 +424,9 @@ class Provisioner:
     def _write_grants(self):
         group_ids = {g for g, _, _ in self.grants_page} | {g for g, _ in self.grants_global}
         existing_page = set(
-            GroupPagePermission.objects.filter(group_id__in=group_ids).values_list("group_id", "page_id", "permission_id")
+            GroupPagePermission.objects.filter(group_id__in=group_ids).values_list(
+                "group_id", "page_id", "permission_id"
+            )
         )
         missing = self.grants_page - existing_page
         GroupPagePermission.objects.bulk_create(
@@ -433,7 +441,10 @@ class Provisioner:
         )
         missing = self.grants_collection - existing_collection
         GroupCollectionPermission.objects.bulk_create(
-            [GroupCollectionPermission(group_id=g, collection_id=c, permission_id=perm) for g, c, perm in sorted(missing)]
+            [
+                GroupCollectionPermission(group_id=g, collection_id=c, permission_id=perm)
+                for g, c, perm in sorted(missing)
+            ]
         )
         self.stats.created["collection permission"] += len(missing)
 

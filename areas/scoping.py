@@ -110,9 +110,14 @@ def labelled_in_order(units, attribute):
         if len(structures) > 1:
             label = f"{label} ({STRUCTURE_NOTES.get(unit.structure, unit.structure)})"
         setattr(unit, attribute, label)
-        key = (unit.structure, name_key(province.short_name) if province else [],
-               province.path if province else "", LEVEL_ORDER.get(unit.level, 3), name_key(unit.short_name),
-               unit.path)
+        key = (
+            unit.structure,
+            name_key(province.short_name) if province else [],
+            province.path if province else "",
+            LEVEL_ORDER.get(unit.level, 3),
+            name_key(unit.short_name),
+            unit.path,
+        )
         decorated.append((key, unit))
     decorated.sort(key=lambda pair: pair[0])
     return [unit for _, unit in decorated]
@@ -202,8 +207,9 @@ class _ScopedObject:
 
 class ScopedIndexView(generic.IndexView):
     def get_base_queryset(self):
-        return self.permission_policy.instances_user_has_any_permission_for(self.request.user, ["change"]) \
-            .filter(pk__in=super().get_base_queryset().values("pk"))
+        return self.permission_policy.instances_user_has_any_permission_for(self.request.user, ["change"]).filter(
+            pk__in=super().get_base_queryset().values("pk")
+        )
 
 
 class ScopedEditView(_ScopedObject, generic.EditView):

@@ -11,7 +11,6 @@ from core import page_cache, site_roots
 
 def register():
 
-
     post_save.connect(site_roots.invalidate, sender=Site, dispatch_uid="tincoso_site_roots_save")
     post_delete.connect(site_roots.invalidate, sender=Site, dispatch_uid="tincoso_site_roots_delete")
     page_slug_changed.connect(site_roots.invalidate, dispatch_uid="tincoso_site_roots_slug")

@@ -95,14 +95,17 @@ def run_child(script, args, env=None, echo_stderr=True):
     cmd = [PYTHON, str(script), *args]
     t0 = time.perf_counter()
     proc = subprocess.run(
-        cmd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
-        stderr=None if echo_stderr else subprocess.DEVNULL, text=True,
+        cmd,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=None if echo_stderr else subprocess.DEVNULL,
+        text=True,
     )
     wall = time.perf_counter() - t0
     result = None
     for line in proc.stdout.splitlines():
         if line.startswith(RESULT_MARK):
-            result = json.loads(line[len(RESULT_MARK):])
+            result = json.loads(line[len(RESULT_MARK) :])
         elif line.strip():
             print("    | " + line)
     if proc.returncode != 0 or result is None:

@@ -35,23 +35,35 @@ import _common as c
 from machine import machine_line
 
 ANNOUNCEMENTS = [
-    ("Lịch tiêm chủng mở rộng tháng 12",
-     "Trạm y tế xã tổ chức tiêm vắc xin sởi - rubella cho trẻ từ 9 tháng đến 2 tuổi vào sáng thứ 2 và thứ 4 "
-     "hằng tuần, từ 7h30 đến 11h. Phụ huynh mang theo sổ tiêm chủng và thẻ BHYT của trẻ."),
-    ("Thu thuế sử dụng đất phi nông nghiệp năm 2026",
-     "Hạn nộp thuế là ngày 31/12/2026; mức thu 0,03% giá đất; hộ nghèo được miễn theo Quyết định số "
-     "12/2024/QĐ-UBND. Mọi thắc mắc xin gọi 0294 3862 123."),
-    ("Cắt điện để bảo trì lưới điện",
-     "Điện lực Càng Long cắt điện từ 7h đến 16h ngày 10/12 tại các ấp Đầu Giồng, Cao Một và Mỹ Hoà."),
-    ("Đăng ký nghĩa vụ quân sự",
-     "Thanh niên sinh năm 2008 đăng ký NVQS tại trụ sở BCH quân sự xã trước ngày 30/12, mang theo CCCD và "
-     "giấy khám sức khoẻ. Người không đăng ký sẽ bị xử phạt theo quy định."),
-    ("Phòng chống sốt xuất huyết",
-     "Số ca sốt xuất huyết tăng 25% so với cùng kỳ. Đề nghị bà con diệt lăng quăng, ngủ mùng, dọn vật dụng "
-     "chứa nước quanh nhà; khi sốt cao trên 2 ngày phải đến Trạm y tế xã khám ngay."),
-    ("Hỗ trợ hộ nghèo đón Tết",
-     "UBND xã trao 120 phần quà, mỗi phần 500.000 đồng, cho hộ nghèo và cận nghèo từ ngày 20/1 đến 25/1/2027 "
-     "tại hội trường UBND xã; đại diện hộ mang theo CCCD."),
+    (
+        "Lịch tiêm chủng mở rộng tháng 12",
+        "Trạm y tế xã tổ chức tiêm vắc xin sởi - rubella cho trẻ từ 9 tháng đến 2 tuổi vào sáng thứ 2 và thứ 4 "
+        "hằng tuần, từ 7h30 đến 11h. Phụ huynh mang theo sổ tiêm chủng và thẻ BHYT của trẻ.",
+    ),
+    (
+        "Thu thuế sử dụng đất phi nông nghiệp năm 2026",
+        "Hạn nộp thuế là ngày 31/12/2026; mức thu 0,03% giá đất; hộ nghèo được miễn theo Quyết định số "
+        "12/2024/QĐ-UBND. Mọi thắc mắc xin gọi 0294 3862 123.",
+    ),
+    (
+        "Cắt điện để bảo trì lưới điện",
+        "Điện lực Càng Long cắt điện từ 7h đến 16h ngày 10/12 tại các ấp Đầu Giồng, Cao Một và Mỹ Hoà.",
+    ),
+    (
+        "Đăng ký nghĩa vụ quân sự",
+        "Thanh niên sinh năm 2008 đăng ký NVQS tại trụ sở BCH quân sự xã trước ngày 30/12, mang theo CCCD và "
+        "giấy khám sức khoẻ. Người không đăng ký sẽ bị xử phạt theo quy định.",
+    ),
+    (
+        "Phòng chống sốt xuất huyết",
+        "Số ca sốt xuất huyết tăng 25% so với cùng kỳ. Đề nghị bà con diệt lăng quăng, ngủ mùng, dọn vật dụng "
+        "chứa nước quanh nhà; khi sốt cao trên 2 ngày phải đến Trạm y tế xã khám ngay.",
+    ),
+    (
+        "Hỗ trợ hộ nghèo đón Tết",
+        "UBND xã trao 120 phần quà, mỗi phần 500.000 đồng, cho hộ nghèo và cận nghèo từ ngày 20/1 đến 25/1/2027 "
+        "tại hội trường UBND xã; đại diện hộ mang theo CCCD.",
+    ),
 ]
 
 
@@ -69,8 +81,13 @@ def main():
     os.environ.pop("REDIS_URL", None)
     manage = [c.PYTHON, str(c.REPO / "manage.py")]
     subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=env, check=True, cwd=c.REPO)
-    subprocess.run(manage + ["provision", "--structure", "2024", "--province", "Trà Vinh", "--no-progress"],
-                   env=env, check=True, cwd=c.REPO, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        manage + ["provision", "--structure", "2024", "--province", "Trà Vinh", "--no-progress"],
+        env=env,
+        check=True,
+        cwd=c.REPO,
+        stdout=subprocess.DEVNULL,
+    )
     try:
         c.setup_paths()
         os.environ.setdefault("LOG_LEVEL", "ERROR")
@@ -144,13 +161,17 @@ def main():
             "listen": "GET …/nghe/ (file made by the board)",
             "listen304": "GET …/nghe/ If-None-Match → 304",
         }
-        rows = [(labels[k], f"{statistics.median(w) * 1000:.0f}", f"{statistics.median(u) * 1000:.0f}")
-                for k, (w, u) in figures.items()]
+        rows = [
+            (labels[k], f"{statistics.median(w) * 1000:.0f}", f"{statistics.median(u) * 1000:.0f}")
+            for k, (w, u) in figures.items()
+        ]
         print(f"\n{a.runs} runs (median)")
         print(c.table(["step", "wall ms", "CPU ms"], rows))
         first_cpu = statistics.median(figures["first"][1])
-        print(f"\nFirst rebuild: {audio_s:.0f} s of audio, {kilobytes:.0f} KB of MP3, "
-              f"{audio_s / first_cpu:.0f} s of audio per CPU second (whole rebuild, database included)")
+        print(
+            f"\nFirst rebuild: {audio_s:.0f} s of audio, {kilobytes:.0f} KB of MP3, "
+            f"{audio_s / first_cpu:.0f} s of audio per CPU second (whole rebuild, database included)"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -56,8 +56,13 @@ def main():
         os.environ.pop("REDIS_URL", None)
     manage = [c.PYTHON, str(c.REPO / "manage.py")]
     subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=env, check=True, cwd=c.REPO)
-    subprocess.run(manage + ["provision", "--structure", "2024", "--province", "Trà Vinh", "--no-progress"],
-                   env=env, check=True, cwd=c.REPO, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        manage + ["provision", "--structure", "2024", "--province", "Trà Vinh", "--no-progress"],
+        env=env,
+        check=True,
+        cwd=c.REPO,
+        stdout=subprocess.DEVNULL,
+    )
     worker = None
     try:
         c.setup_paths()
@@ -76,8 +81,9 @@ def main():
 
         commune = CommuneHomePage.objects.get(structure="2024", short_name="An Trường")
         boards = [
-            Board.objects.create(owner=commune, name="Sảnh", width=1920, height=1080, output="both",
-                                 default_slide_seconds=8),
+            Board.objects.create(
+                owner=commune, name="Sảnh", width=1920, height=1080, output="both", default_slide_seconds=8
+            ),
             Board.objects.create(owner=commune, name="Một cửa", width=1080, height=1920),
             Board.objects.create(owner=commune, name="LED cổng", width=384, height=192, kind="led"),
         ]
@@ -87,8 +93,10 @@ def main():
         for board in boards:
             rebuild(board)
         print(machine_line(connection=connection))
-        print(f"database: {'PostgreSQL + Redis broker' if a.postgres else 'SQLite + django-q2 ORM broker'}; "
-              f"boards: 1920×1080 (images + video), 1080×1920, 384×192")
+        print(
+            f"database: {'PostgreSQL + Redis broker' if a.postgres else 'SQLite + django-q2 ORM broker'}; "
+            f"boards: 1920×1080 (images + video), 1080×1920, 384×192"
+        )
 
         log = open(tmp / "qcluster.log", "w")
         worker = subprocess.Popen(manage + ["qcluster"], env=env, cwd=c.REPO, stdout=log, stderr=subprocess.STDOUT)
@@ -98,8 +106,12 @@ def main():
         latencies = []
         per_board_latency = {b.name: [] for b in boards}
         for n in range(a.rounds):
-            page = AnnouncementPage(title=f"Thông báo khẩn số {n + 1}: lịch cắt điện ngày mai", summary="Cắt điện từ 7 giờ đến 11 giờ.",
-                                    valid_from=timezone.now(), priority="priority")
+            page = AnnouncementPage(
+                title=f"Thông báo khẩn số {n + 1}: lịch cắt điện ngày mai",
+                summary="Cắt điện từ 7 giờ đến 11 giờ.",
+                valid_from=timezone.now(),
+                priority="priority",
+            )
             index.add_child(instance=page)
             t0 = time.perf_counter()
             page.save_revision().publish()
@@ -113,7 +125,9 @@ def main():
                 if len(seen) == len(boards):
                     break
                 if time.perf_counter() - t0 > 120:
-                    raise SystemExit("no new playlist after 120 s; worker log:\n" + (tmp / "qcluster.log").read_text()[-3000:])
+                    raise SystemExit(
+                        "no new playlist after 120 s; worker log:\n" + (tmp / "qcluster.log").read_text()[-3000:]
+                    )
                 time.sleep(0.02)
             latencies.append(time.perf_counter() - t0)
             for name, value in seen.items():
@@ -122,18 +136,30 @@ def main():
         worker.wait(timeout=30)
         worker = None
 
-        rows = [("publish → all 3 boards have the new version", f"{statistics.median(latencies):.2f}",
-                 f"{sorted(latencies)[max(0, round(0.95 * len(latencies)) - 1)]:.2f}", f"{max(latencies):.2f}")]
+        rows = [
+            (
+                "publish → all 3 boards have the new version",
+                f"{statistics.median(latencies):.2f}",
+                f"{sorted(latencies)[max(0, round(0.95 * len(latencies)) - 1)]:.2f}",
+                f"{max(latencies):.2f}",
+            )
+        ]
         for b in boards:
             values = sorted(per_board_latency[b.name])
-            rows.append((f"publish → {b.width}×{b.height}{' + video' if b.wants_video else ''} has it",
-                         f"{statistics.median(values):.2f}", f"{values[max(0, round(0.95 * len(values)) - 1)]:.2f}",
-                         f"{max(values):.2f}"))
+            rows.append(
+                (
+                    f"publish → {b.width}×{b.height}{' + video' if b.wants_video else ''} has it",
+                    f"{statistics.median(values):.2f}",
+                    f"{values[max(0, round(0.95 * len(values)) - 1)]:.2f}",
+                    f"{max(values):.2f}",
+                )
+            )
         # The rebuild itself, per board, in this process: one more announcement each time.
         per_board = {b.name: [] for b in boards}
         for n in range(3):
-            page = AnnouncementPage(title=f"Thông báo đo thời gian dựng {n + 1}", summary="Đo thời gian.",
-                                    valid_from=timezone.now())
+            page = AnnouncementPage(
+                title=f"Thông báo đo thời gian dựng {n + 1}", summary="Đo thời gian.", valid_from=timezone.now()
+            )
             index.add_child(instance=page)
             page.save_revision()
             AnnouncementPage.objects.filter(pk=page.pk).update(live=True)
@@ -143,8 +169,14 @@ def main():
                 per_board[b.name].append(time.perf_counter() - t0)
         for b in boards:
             values = per_board[b.name]
-            rows.append((f"rebuild {b.width}×{b.height}{' + video' if b.wants_video else ''} (in process)",
-                         f"{statistics.median(values):.2f}", "", f"{max(values):.2f}"))
+            rows.append(
+                (
+                    f"rebuild {b.width}×{b.height}{' + video' if b.wants_video else ''} (in process)",
+                    f"{statistics.median(values):.2f}",
+                    "",
+                    f"{max(values):.2f}",
+                )
+            )
         print(f"\n{a.rounds} rounds; seconds")
         print(c.table(["step", "median s", "p95 s", "max s"], rows))
     finally:

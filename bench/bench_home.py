@@ -120,16 +120,24 @@ def child_measure(a):
     other_link_us = (time.perf_counter() - t0) / n * 1e6
 
     times.sort()
-    c.emit({
-        "host": host, "sites": Site.objects.count(), "links": links, "queries": queries,
-        "median_ms": statistics.median(times) * 1e3,
-        "p95_ms": times[min(len(times) - 1, round(0.95 * len(times)) - 1)] * 1e3,
-        "mean_ms": statistics.fmean(times) * 1e3,
-        "cpu_median_ms": statistics.median(cpu) * 1e3,
-        "per_link_us": per_link_us, "section_url": url,
-        "other_site_link_us": other_link_us, "other_url": other_url,
-        "peak_rss_mib": c.peak_rss_mib(), "machine": machine_info(connection),
-    })
+    c.emit(
+        {
+            "host": host,
+            "sites": Site.objects.count(),
+            "links": links,
+            "queries": queries,
+            "median_ms": statistics.median(times) * 1e3,
+            "p95_ms": times[min(len(times) - 1, round(0.95 * len(times)) - 1)] * 1e3,
+            "mean_ms": statistics.fmean(times) * 1e3,
+            "cpu_median_ms": statistics.median(cpu) * 1e3,
+            "per_link_us": per_link_us,
+            "section_url": url,
+            "other_site_link_us": other_link_us,
+            "other_url": other_url,
+            "peak_rss_mib": c.peak_rss_mib(),
+            "machine": machine_info(connection),
+        }
+    )
 
 
 # --- parent -------------------------------------------------------------------------------
@@ -181,8 +189,9 @@ def main():
         if a.only != "large":
             small = os.path.join(tmp, "small.sqlite3")
             print(f"small: provisioning {SMALL_COMMUNES} communes of province {SMALL_PROVINCE} …", flush=True)
-            res, _ = c.run_child(me, ["--child", "prepare", "--db-url", c.sqlite_url(small),
-                                      "--data-dir", str(data_dir)])
+            res, _ = c.run_child(
+                me, ["--child", "prepare", "--db-url", c.sqlite_url(small), "--data-dir", str(data_dir)]
+            )
             print(f"  {res['sites']} Sites, provisioned in {res['provision_s']:.1f} s")
             dbs.append(("small", small))
         if a.only != "small":
@@ -210,18 +219,40 @@ def main():
             for label, path in dbs:
                 for mode in ("flat", "stock"):
                     print(f"round {round_no}: measuring {label} / {mode} …", flush=True)
-                    res, _ = c.run_child(me, [
-                        "--child", "measure", "--db-url", c.sqlite_url(path), "--mode", mode,
-                        "--commune-code", commune_code, "--requests", str(a.requests),
-                        "--warmup", str(a.warmup), "--links", str(a.links),
-                    ])
+                    res, _ = c.run_child(
+                        me,
+                        [
+                            "--child",
+                            "measure",
+                            "--db-url",
+                            c.sqlite_url(path),
+                            "--mode",
+                            mode,
+                            "--commune-code",
+                            commune_code,
+                            "--requests",
+                            str(a.requests),
+                            "--warmup",
+                            str(a.warmup),
+                            "--links",
+                            str(a.links),
+                        ],
+                    )
                     best = by.get((label, mode))
                     if best is None or res["median_ms"] < best["median_ms"]:
                         by[(label, mode)] = res
         rows = [
-            (f"{res['sites']:,}", "flat (tincoso)" if mode == "flat" else "Wagtail stock",
-             f"{res['median_ms']:.2f}", f"{res['p95_ms']:.2f}", f"{res['cpu_median_ms']:.2f}", res["queries"],
-             res["links"], f"{res['per_link_us']:.1f}", f"{res['other_site_link_us']:.1f}")
+            (
+                f"{res['sites']:,}",
+                "flat (tincoso)" if mode == "flat" else "Wagtail stock",
+                f"{res['median_ms']:.2f}",
+                f"{res['p95_ms']:.2f}",
+                f"{res['cpu_median_ms']:.2f}",
+                res["queries"],
+                res["links"],
+                f"{res['per_link_us']:.1f}",
+                f"{res['other_site_link_us']:.1f}",
+            )
             for (label, mode), res in by.items()
         ]
     finally:
@@ -231,21 +262,36 @@ def main():
 
     any_res = next(iter(by.values()))
     print()
-    print(f"GET / on {any_res['host']} (commune home), {a.requests} requests after {a.warmup} warm-up, "
-          f"best of {a.rounds} alternating rounds")
-    print(c.table(
-        ["Sites", "URL building", "median (ms)", "p95 (ms)", "CPU median (ms)", "SQL queries", "links",
-         "get_url same site (µs)", "get_url other site (µs)"],
-        rows,
-    ))
+    print(
+        f"GET / on {any_res['host']} (commune home), {a.requests} requests after {a.warmup} warm-up, "
+        f"best of {a.rounds} alternating rounds"
+    )
+    print(
+        c.table(
+            [
+                "Sites",
+                "URL building",
+                "median (ms)",
+                "p95 (ms)",
+                "CPU median (ms)",
+                "SQL queries",
+                "links",
+                "get_url same site (µs)",
+                "get_url other site (µs)",
+            ],
+            rows,
+        )
+    )
     print()
     for mode in ("flat", "stock"):
         if ("small", mode) in by and ("large", mode) in by:
             small, large = by[("small", mode)], by[("large", mode)]
             ratio = large["median_ms"] / small["median_ms"]
             verdict = ("met" if ratio <= TARGET_RATIO else "NOT met") if mode == "flat" else "for comparison"
-            print(f"{mode}: median {large['sites']:,} Sites / {small['sites']} Sites = {ratio:.2f}x "
-                  f"(target ≤ {TARGET_RATIO}x: {verdict}); per link {small['per_link_us']:.1f} → {large['per_link_us']:.1f} µs")
+            print(
+                f"{mode}: median {large['sites']:,} Sites / {small['sites']} Sites = {ratio:.2f}x "
+                f"(target ≤ {TARGET_RATIO}x: {verdict}); per link {small['per_link_us']:.1f} → {large['per_link_us']:.1f} µs"
+            )
     print(f"section link built: {any_res['section_url']}; portal link: {any_res['other_url']}")
     print(machine_line(any_res["machine"]) + " (SQLite file, DEBUG on, local-memory cache)")
 

@@ -79,12 +79,20 @@ def fill(a, rng):
             moment += datetime.timedelta(days=rng.expovariate(1 / rhythm))
         if not moments:
             continue
-        page = NewsPage(title=f"Tin hoạt động của {commune.title}", date=moments[-1].date(),
-                        summary="Tin tổng hợp hoạt động của xã.", live=True)
+        page = NewsPage(
+            title=f"Tin hoạt động của {commune.title}",
+            date=moments[-1].date(),
+            summary="Tin tổng hợp hoạt động của xã.",
+            live=True,
+        )
         NewsIndexPage.objects.child_of(commune).get().add_child(instance=page)
         Page.objects.filter(pk=page.pk).update(first_published_at=moments[0], last_published_at=moments[-1])
-        logs += [PageLogEntry(page_id=page.pk, content_type=news_ct, label=page.title, action="wagtail.publish",
-                              timestamp=m, data={}) for m in moments]
+        logs += [
+            PageLogEntry(
+                page_id=page.pk, content_type=news_ct, label=page.title, action="wagtail.publish", timestamp=m, data={}
+            )
+            for m in moments
+        ]
     PageLogEntry.objects.bulk_create(logs, batch_size=5000)
     counts["publish log entries"] = len(logs)
 
@@ -92,17 +100,41 @@ def fill(a, rng):
     boards = []
     for commune in communes:
         for n in range(a.boards_per_commune):
-            boards.append(Board(owner=commune, name=f"Bảng {n + 1} {commune.title}", width=384, height=192,
-                                kind="led", refresh_seconds=300))
+            boards.append(
+                Board(
+                    owner=commune,
+                    name=f"Bảng {n + 1} {commune.title}",
+                    width=384,
+                    height=192,
+                    kind="led",
+                    refresh_seconds=300,
+                )
+            )
     for district in districts[:6]:
-        boards.append(Board(owner=district, name=f"LED cỡ lớn {district.title}", width=1920, height=1080,
-                            kind="led", large=True, refresh_seconds=300))
+        boards.append(
+            Board(
+                owner=district,
+                name=f"LED cỡ lớn {district.title}",
+                width=1920,
+                height=1080,
+                kind="led",
+                large=True,
+                refresh_seconds=300,
+            )
+        )
     refresh = max(30, a.heartbeat_minutes * 60)  # a player polls (and reports) once per refresh
     for board in boards:
         board.refresh_seconds = refresh
     for n in range(2):
-        boards.append(Board(owner=PortalHomePage.objects.child_of(province).get(), name=f"Màn hình tỉnh {n + 1}",
-                            width=1920, height=1080, refresh_seconds=refresh))
+        boards.append(
+            Board(
+                owner=PortalHomePage.objects.child_of(province).get(),
+                name=f"Màn hình tỉnh {n + 1}",
+                width=1920,
+                height=1080,
+                refresh_seconds=refresh,
+            )
+        )
     boards = Board.objects.bulk_create(boards)
     Board.objects.update(created_at=start - datetime.timedelta(days=1))
     step = datetime.timedelta(minutes=a.heartbeat_minutes)
@@ -186,11 +218,23 @@ def fill(a, rng):
             answered = None
             if rng.random() < 0.85:
                 answered = min(received + datetime.timedelta(days=rng.uniform(0.5, 20)), now)
-            inquiries.append(Inquiry(
-                code=new_tracking_code(), submission_key=uuid.uuid4().hex, commune=commune, title="Hỏi về đất đai",
-                body="Nội dung", name="Người dân", consent_version=CONSENT_VERSION, consented_at=received,
-                client_key="bench", received_at=received, deadline=deadline,
-                status=Status.ANSWERED if answered else Status.RECEIVED, answered_at=answered))
+            inquiries.append(
+                Inquiry(
+                    code=new_tracking_code(),
+                    submission_key=uuid.uuid4().hex,
+                    commune=commune,
+                    title="Hỏi về đất đai",
+                    body="Nội dung",
+                    name="Người dân",
+                    consent_version=CONSENT_VERSION,
+                    consented_at=received,
+                    client_key="bench",
+                    received_at=received,
+                    deadline=deadline,
+                    status=Status.ANSWERED if answered else Status.RECEIVED,
+                    answered_at=answered,
+                )
+            )
     Inquiry.objects.bulk_create(inquiries, batch_size=2000)
     counts["questions"] = len(inquiries)
 
@@ -203,21 +247,30 @@ def fill(a, rng):
     for source, targets in sources:
         section = SourceIndexPage.objects.child_of(PortalHomePage.objects.child_of(source).get()).get()
         published = start + datetime.timedelta(days=rng.uniform(30, a.days))
-        page = SourceItemPage(title=f"Thông tin nguồn số {items + 1}", summary="Nội dung thông tin nguồn.",
-                              valid_from=published, live=True)
+        page = SourceItemPage(
+            title=f"Thông tin nguồn số {items + 1}",
+            summary="Nội dung thông tin nguồn.",
+            valid_from=published,
+            live=True,
+        )
         page.target_areas = targets
         section.add_child(instance=page)
         Page.objects.filter(pk=page.pk).update(first_published_at=published, last_published_at=published)
         items += 1
-        reached = [b for c in communes if any(c.path.startswith(t.path) for t in targets)
-                   for b in boards_by_owner.get(c.pk, [])]
+        reached = [
+            b
+            for c in communes
+            if any(c.path.startswith(t.path) for t in targets)
+            for b in boards_by_owner.get(c.pk, [])
+        ]
         for board_id in reached:
             for day in range(7):
                 for k in range(12):
                     moment = published + datetime.timedelta(days=day, hours=6 + k)
                     if moment < now:
-                        plays.append(PlayRecord(board_id=board_id, item_id=f"pushed:{page.pk}", started_at=moment,
-                                                duration_s=10))
+                        plays.append(
+                            PlayRecord(board_id=board_id, item_id=f"pushed:{page.pk}", started_at=moment, duration_s=10)
+                        )
     PlayRecord.objects.bulk_create(plays, batch_size=5000)
     counts["source items"] = items
     counts["plays"] = len(plays)
@@ -308,11 +361,18 @@ def child_run(a):
         "plays this year": report.total.pushed.plays,
         "online at the trend's points": " ".join(f"{p.online.count}/{p.online.total}" for p in report.trend),
     }
-    c.emit({
-        "machine": machine_info(connection), "counts": counts, "fill_seconds": fill_seconds,
-        "steps": [(name, times, queries) for name, times, queries in steps], "pdf_pages": pages,
-        "pdf_bytes": len(pdf), "figures": figures, "peak_rss_mib": c.peak_rss_mib(),
-    })
+    c.emit(
+        {
+            "machine": machine_info(connection),
+            "counts": counts,
+            "fill_seconds": fill_seconds,
+            "steps": [(name, times, queries) for name, times, queries in steps],
+            "pdf_pages": pages,
+            "pdf_bytes": len(pdf),
+            "figures": figures,
+            "peak_rss_mib": c.peak_rss_mib(),
+        }
+    )
 
 
 # --- parent ------------------------------------------------------------------------------------------
@@ -324,8 +384,12 @@ def main():
     parser.add_argument("--days", type=int, default=400)
     parser.add_argument("--heartbeat-minutes", type=int, default=60)
     parser.add_argument("--boards-per-commune", type=int, default=2)
-    parser.add_argument("--sample-minutes", type=int, default=30,
-                        help="monitoring samples (the worker takes one every 5 minutes; 30 keeps the fill short)")
+    parser.add_argument(
+        "--sample-minutes",
+        type=int,
+        default=30,
+        help="monitoring samples (the worker takes one every 5 minutes; 30 keeps the fill short)",
+    )
     parser.add_argument("--questions", type=int, default=12, help="per commune")
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--seed", type=int, default=20261215)
@@ -347,13 +411,33 @@ def main():
     try:
         print("migrate + provision Trà Vinh (not timed) …", flush=True)
         subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=env, check=True, cwd=c.REPO)
-        subprocess.run(manage + ["provision", "--structure", "2024", "--province", "Trà Vinh", "--no-progress"],
-                       env=env, check=True, cwd=c.REPO, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            manage + ["provision", "--structure", "2024", "--province", "Trà Vinh", "--no-progress"],
+            env=env,
+            check=True,
+            cwd=c.REPO,
+            stdout=subprocess.DEVNULL,
+        )
         print("fill a year of data and measure …", flush=True)
-        args = ["--child", "--db-url", url, "--days", str(a.days), "--heartbeat-minutes", str(a.heartbeat_minutes),
-                "--sample-minutes", str(a.sample_minutes),
-                "--boards-per-commune", str(a.boards_per_commune), "--questions", str(a.questions),
-                "--runs", str(a.runs), "--seed", str(a.seed)]
+        args = [
+            "--child",
+            "--db-url",
+            url,
+            "--days",
+            str(a.days),
+            "--heartbeat-minutes",
+            str(a.heartbeat_minutes),
+            "--sample-minutes",
+            str(a.sample_minutes),
+            "--boards-per-commune",
+            str(a.boards_per_commune),
+            "--questions",
+            str(a.questions),
+            "--runs",
+            str(a.runs),
+            "--seed",
+            str(a.seed),
+        ]
         result, _ = c.run_child(__file__, args, env={"MEDIA_ROOT": str(tmp / "media")})
     finally:
         if not a.keep:
@@ -367,16 +451,21 @@ def main():
     print()
     print(machine_line(result["machine"]))
     counts = result["counts"]
-    print("data: " + ", ".join(f"{value:,} {name}" for name, value in counts.items())
-          + f" (filled in {result['fill_seconds']:.0f} s); heartbeat every {a.heartbeat_minutes} min over {a.days} days")
+    print(
+        "data: "
+        + ", ".join(f"{value:,} {name}" for name, value in counts.items())
+        + f" (filled in {result['fill_seconds']:.0f} s); heartbeat every {a.heartbeat_minutes} min over {a.days} days"
+    )
     print("figures: " + ", ".join(f"{k} {v}" for k, v in result["figures"].items()))
     rows = []
     for name, times, queries in result["steps"]:
         rows.append((name, f"{statistics.median(times) * 1000:.0f}", f"{max(times) * 1000:.0f}", queries))
     print()
     print(c.table(["step", "median ms", "max ms", "SQL queries"], rows))
-    print(f"\nPDF: {result['pdf_pages']} pages, {result['pdf_bytes'] / 1024:.0f} KiB; "
-          f"peak RSS of the child {result['peak_rss_mib']:.0f} MiB; {a.runs} runs (PDF {max(1, a.runs // 3)})")
+    print(
+        f"\nPDF: {result['pdf_pages']} pages, {result['pdf_bytes'] / 1024:.0f} KiB; "
+        f"peak RSS of the child {result['peak_rss_mib']:.0f} MiB; {a.runs} runs (PDF {max(1, a.runs // 3)})"
+    )
 
 
 if __name__ == "__main__":

@@ -64,8 +64,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def _req(port, path, data=None):
-    return urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data,
-                                  headers={"Host": f"{HOST}:{port}", "Referer": f"http://{HOST}:{port}{path}"})
+    return urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=data,
+        headers={"Host": f"{HOST}:{port}", "Referer": f"http://{HOST}:{port}{path}"},
+    )
 
 
 def pow_figures(tokens, difficulty):
@@ -81,10 +84,12 @@ def pow_figures(tokens, difficulty):
     if node:
         script = c.REPO / "themes" / "default" / "static" / "js" / "pow.js"
         tokens_js = [captcha.new_challenge(difficulty).token for _ in range(tokens)]
-        program = (f"const p = require({str(script)!r}); const out = [];"
-                   f"for (const t of {tokens_js!r}) {{ const t0 = process.hrtime.bigint();"
-                   f" p.solveSync(t, {difficulty}); out.push(Number(process.hrtime.bigint() - t0) / 1e9); }}"
-                   "console.log(out.join(' '));")
+        program = (
+            f"const p = require({str(script)!r}); const out = [];"
+            f"for (const t of {tokens_js!r}) {{ const t0 = process.hrtime.bigint();"
+            f" p.solveSync(t, {difficulty}); out.push(Number(process.hrtime.bigint() - t0) / 1e9); }}"
+            "console.log(out.join(' '));"
+        )
         result = subprocess.run([node, "-e", program], capture_output=True, text=True, timeout=600)
         if result.returncode == 0:
             js = [float(x) for x in result.stdout.split()]
@@ -99,18 +104,29 @@ def burst(port, submissions, clients, difficulty, offset=0):
     get_times, post_times, failures = [], [], []
 
     def one(n):
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
-                                             _NoRedirect())
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
+        )
         t0 = time.perf_counter()
         html = opener.open(_req(port, "/hoi-dap/gui/"), timeout=120).read().decode()
         get_times.append(time.perf_counter() - t0)
         fields = dict(re.findall(r'name="(csrfmiddlewaretoken|pow_token|submission_key)" value="([^"]*)"', html))
-        data = urllib.parse.urlencode({
-            **fields, "pow_nonce": captcha.solve(fields["pow_token"], difficulty), "kind": "phan_anh",
-            "topic": "moi_truong", "title": f"Phản ánh thử tải số {n}", "location": "Ấp Xóm Giữa",
-            "body": "Rác thải sinh hoạt bị đổ ven kênh, đề nghị xã cho thu gom và xử lý. " * 3,
-            "name": "Người thử tải", "phone": f"09{n:08d}", "email": "", "consent": "on", "website": "",
-        }).encode()
+        data = urllib.parse.urlencode(
+            {
+                **fields,
+                "pow_nonce": captcha.solve(fields["pow_token"], difficulty),
+                "kind": "phan_anh",
+                "topic": "moi_truong",
+                "title": f"Phản ánh thử tải số {n}",
+                "location": "Ấp Xóm Giữa",
+                "body": "Rác thải sinh hoạt bị đổ ven kênh, đề nghị xã cho thu gom và xử lý. " * 3,
+                "name": "Người thử tải",
+                "phone": f"09{n:08d}",
+                "email": "",
+                "consent": "on",
+                "website": "",
+            }
+        ).encode()
         t0 = time.perf_counter()
         try:
             opener.open(_req(port, "/hoi-dap/gui/", data), timeout=120)
@@ -159,10 +175,18 @@ def main():
     else:
         db_url = c.sqlite_url(tmp / "db.sqlite3")
     port = _port()
-    env = {**os.environ, "DATABASE_URL": db_url, "SITE_PORT": str(port), "MEDIA_ROOT": str(tmp / "media"),
-           "PRIVATE_MEDIA_ROOT": str(tmp / "private"), "INQUIRY_POW_DIFFICULTY": str(a.difficulty),
-           "INQUIRY_RATE_PER_IP_HOUR": "1000000", "INQUIRY_RATE_PER_IP_DAY": "1000000",
-           "DJANGO_SETTINGS_MODULE": "tincoso.settings", "PYTHONPATH": str(c.REPO / "site")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "SITE_PORT": str(port),
+        "MEDIA_ROOT": str(tmp / "media"),
+        "PRIVATE_MEDIA_ROOT": str(tmp / "private"),
+        "INQUIRY_POW_DIFFICULTY": str(a.difficulty),
+        "INQUIRY_RATE_PER_IP_HOUR": "1000000",
+        "INQUIRY_RATE_PER_IP_DAY": "1000000",
+        "DJANGO_SETTINGS_MODULE": "tincoso.settings",
+        "PYTHONPATH": str(c.REPO / "site"),
+    }
     env.pop("SECRET_KEY", None)
     if a.postgres:
         env["REDIS_URL"] = "redis://127.0.0.1:6379/14"
@@ -170,11 +194,26 @@ def main():
         env.pop("REDIS_URL", None)
     manage = [c.PYTHON, str(c.REPO / "manage.py")]
     subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=env, check=True, cwd=c.REPO)
-    subprocess.run(manage + ["provision", "--structure", "2024", "--province", "Trà Vinh", "--no-progress"],
-                   env=env, check=True, cwd=c.REPO, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        manage + ["provision", "--structure", "2024", "--province", "Trà Vinh", "--no-progress"],
+        env=env,
+        check=True,
+        cwd=c.REPO,
+        stdout=subprocess.DEVNULL,
+    )
     if a.server == "gunicorn":
-        cmd = [str(Path(c.PYTHON).parent / "gunicorn"), "tincoso.wsgi", "-b", f"127.0.0.1:{port}",
-               "--workers", "2", "--threads", "4", "--chdir", str(c.REPO / "site")]
+        cmd = [
+            str(Path(c.PYTHON).parent / "gunicorn"),
+            "tincoso.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--chdir",
+            str(c.REPO / "site"),
+        ]
     else:
         cmd = manage + ["runserver", f"127.0.0.1:{port}", "--noreload"]
     log = open(tmp / "server.log", "w")
@@ -196,8 +235,10 @@ def main():
 
         django.setup()
         print(machine_line(connection=connection))
-        print(f"database: {'PostgreSQL + Redis' if a.postgres else 'SQLite (WAL) + local-memory cache'}; "
-              f"server: {' '.join(Path(x).name for x in cmd[:1])} {'2 workers × 4 threads' if a.server == 'gunicorn' else '(threaded)'}")
+        print(
+            f"database: {'PostgreSQL + Redis' if a.postgres else 'SQLite (WAL) + local-memory cache'}; "
+            f"server: {' '.join(Path(x).name for x in cmd[:1])} {'2 workers × 4 threads' if a.server == 'gunicorn' else '(threaded)'}"
+        )
 
         py, js = pow_figures(a.pow_tokens, a.difficulty)
         rows = [("Python hashlib", *_ms(py), f"{max(py) * 1000:.0f}")]
@@ -207,20 +248,30 @@ def main():
         print(c.table(["solver", "median ms", "p95 ms", "max ms"], rows))
 
         codes, gets, posts, failures, wall = burst(port, a.submissions, a.clients, a.difficulty)
-        counted = subprocess.run(manage + ["shell", "-c", "from inquiries.models import Inquiry; "
-                                           "print(Inquiry.objects.count())"],
-                                 env=env, cwd=c.REPO, capture_output=True, text=True).stdout.split()[-1]
-        print(f"\nBurst: {a.submissions} submissions from {a.clients} parallel clients "
-              f"(wall {wall:.1f} s including client-side solving; {len(failures)} failures; "
-              f"{counted} records, {len(set(codes))} distinct codes)")
+        counted = subprocess.run(
+            manage + ["shell", "-c", "from inquiries.models import Inquiry; print(Inquiry.objects.count())"],
+            env=env,
+            cwd=c.REPO,
+            capture_output=True,
+            text=True,
+        ).stdout.split()[-1]
+        print(
+            f"\nBurst: {a.submissions} submissions from {a.clients} parallel clients "
+            f"(wall {wall:.1f} s including client-side solving; {len(failures)} failures; "
+            f"{counted} records, {len(set(codes))} distinct codes)"
+        )
         print(c.table(["request", "median ms", "p95 ms"], [("GET form", *_ms(gets)), ("POST submission", *_ms(posts))]))
         if failures:
             print("failures:", failures[:5])
         _codes, gets1, posts1, failures1, _wall1 = burst(port, a.sequential, 1, a.difficulty, offset=a.submissions)
         print(f"\nOne client, {a.sequential} submissions one after the other ({len(failures1)} failures):")
-        print(c.table(["request", "median ms", "p95 ms"], [("GET form", *_ms(gets1)), ("POST submission", *_ms(posts1))]))
+        print(
+            c.table(["request", "median ms", "p95 ms"], [("GET form", *_ms(gets1)), ("POST submission", *_ms(posts1))])
+        )
         look = lookups(port, codes)
-        print(f"\nStatus page by code, {len(look)} sequential requests: median {_ms(look)[0]} ms, p95 {_ms(look)[1]} ms")
+        print(
+            f"\nStatus page by code, {len(look)} sequential requests: median {_ms(look)[0]} ms, p95 {_ms(look)[1]} ms"
+        )
     finally:
         server.terminate()
         server.wait(timeout=20)

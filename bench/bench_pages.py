@@ -65,8 +65,14 @@ def child_seed(a):
     t0 = time.perf_counter()
     call_command("seed_demo", news=a.news, no_progress=True)
     seconds = time.perf_counter() - t0
-    c.emit({"seed_s": seconds, "sites": Site.objects.count(), "news": NewsPage.objects.count(),
-            "live_news": NewsPage.objects.live().count()})
+    c.emit(
+        {
+            "seed_s": seconds,
+            "sites": Site.objects.count(),
+            "news": NewsPage.objects.count(),
+            "live_news": NewsPage.objects.live().count(),
+        }
+    )
 
 
 def _percentile(sorted_values, q):
@@ -175,9 +181,14 @@ def child_measure(a):
                 misses += response.get("X-Cache") != "HIT"
             times.sort()
             rows[f"{name}/{kind}"] = {
-                "median_ms": statistics.median(times) * 1e3, "p95_ms": _percentile(times, 0.95) * 1e3,
-                "mean_ms": statistics.fmean(times) * 1e3, "n": n, "queries": queries,
-                "hits": n - misses, "bytes": len(response.content), "sql": sqls,
+                "median_ms": statistics.median(times) * 1e3,
+                "p95_ms": _percentile(times, 0.95) * 1e3,
+                "mean_ms": statistics.fmean(times) * 1e3,
+                "n": n,
+                "queries": queries,
+                "hits": n - misses,
+                "bytes": len(response.content),
+                "sql": sqls,
                 "sql_ms": query_times(sqls),
             }
 
@@ -189,8 +200,11 @@ def child_measure(a):
 
     images = list(get_image_model().objects.order_by("pk")[:12])
     for i in range(a.add_news):
-        page = NewsPage(title=f"Tin thêm để đếm truy vấn số {i + 1}", summary="Tin thêm.",
-                        featured_image=images[i % len(images)] if images else None)
+        page = NewsPage(
+            title=f"Tin thêm để đếm truy vấn số {i + 1}",
+            summary="Tin thêm.",
+            featured_image=images[i % len(images)] if images else None,
+        )
         news_index.add_child(instance=page)
         page.save_revision().publish()
     get("/")  # renditions of the new cards
@@ -213,11 +227,23 @@ def child_measure(a):
         stats.sort_stats("tottime").print_stats(25)
         profile_text = out.getvalue()
 
-    c.emit({
-        "host": host, "paths": paths, "load_before": load_before, "news_title": item.title, **counts, "rows": rows,
-        "first": first, "few": few, "many": many, "many_home_sql": many_sql,
-        "profile": profile_text, "peak_rss_mib": c.peak_rss_mib(), "machine": machine_info(connection),
-    })
+    c.emit(
+        {
+            "host": host,
+            "paths": paths,
+            "load_before": load_before,
+            "news_title": item.title,
+            **counts,
+            "rows": rows,
+            "first": first,
+            "few": few,
+            "many": many,
+            "many_home_sql": many_sql,
+            "profile": profile_text,
+            "peak_rss_mib": c.peak_rss_mib(),
+            "machine": machine_info(connection),
+        }
+    )
 
 
 # --- parent -------------------------------------------------------------------------------
@@ -245,14 +271,21 @@ def media_view(cached_media, tmp):
 def build_small(me, tmp, data_dir, news):
     path = os.path.join(tmp, "small.sqlite3")
     media = Path(tmp) / "small_media"
-    print(f"small: provisioning {bench_home.SMALL_COMMUNES} communes of province {bench_home.SMALL_PROVINCE} "
-          f"and seeding {news} news a Site …", flush=True)
-    res, _ = c.run_child(bench_home.__file__, ["--child", "prepare", "--db-url", c.sqlite_url(path),
-                                               "--data-dir", str(data_dir)])
-    seeded, _ = c.run_child(me, ["--child", "seed", "--db-url", c.sqlite_url(path), "--news", str(news)],
-                            env={"MEDIA_ROOT": str(media)})
-    print(f"  {seeded['sites']} Sites, {seeded['news']:,} news; provisioned in {res['provision_s']:.1f} s, "
-          f"seeded in {seeded['seed_s']:.1f} s")
+    print(
+        f"small: provisioning {bench_home.SMALL_COMMUNES} communes of province {bench_home.SMALL_PROVINCE} "
+        f"and seeding {news} news a Site …",
+        flush=True,
+    )
+    res, _ = c.run_child(
+        bench_home.__file__, ["--child", "prepare", "--db-url", c.sqlite_url(path), "--data-dir", str(data_dir)]
+    )
+    seeded, _ = c.run_child(
+        me, ["--child", "seed", "--db-url", c.sqlite_url(path), "--news", str(news)], env={"MEDIA_ROOT": str(media)}
+    )
+    print(
+        f"  {seeded['sites']} Sites, {seeded['news']:,} news; provisioned in {res['provision_s']:.1f} s, "
+        f"seeded in {seeded['seed_s']:.1f} s"
+    )
     return path, media
 
 
@@ -279,13 +312,17 @@ def build_large(me, a, news):
         print(f"large: copying bench_home's provisioned database {home_db}", flush=True)
         sqlite_copy(home_db, path)
     else:
-        print("large: bench_home's cached database is missing or not current; provisioning the whole "
-              "2025 structure (several minutes) …", flush=True)
+        print(
+            "large: bench_home's cached database is missing or not current; provisioning the whole "
+            "2025 structure (several minutes) …",
+            flush=True,
+        )
         res, _ = c.run_child(bench_home.__file__, ["--child", "prepare", "--db-url", c.sqlite_url(path)])
         print(f"  {res['sites']} Sites, provisioned in {res['provision_s']:.1f} s")
     print(f"large: seeding {news} news a Site on every Site (several minutes) …", flush=True)
-    seeded, _ = c.run_child(me, ["--child", "seed", "--db-url", c.sqlite_url(path), "--news", str(news)],
-                            env={"MEDIA_ROOT": str(media)})
+    seeded, _ = c.run_child(
+        me, ["--child", "seed", "--db-url", c.sqlite_url(path), "--news", str(news)], env={"MEDIA_ROOT": str(media)}
+    )
     print(f"  {seeded['sites']:,} Sites, {seeded['news']:,} news, seeded in {seeded['seed_s']:.1f} s")
     if seeded["news"] < a.min_news:
         raise SystemExit(f"only {seeded['news']:,} news after seeding (want {a.min_news:,}): raise --news")
@@ -307,18 +344,30 @@ def main():
     p.add_argument("--add-news", type=int, default=30, help="news added for the few-vs-many check (default 30)")
     p.add_argument("--reuse", action="store_true", help="reuse the cached seeded 2025 database if still current")
     p.add_argument("--cache-dir", default=os.path.join(tempfile.gettempdir(), "tincoso-bench-cache"))
-    p.add_argument("--only", choices=["small", "large", "postgres"],
-                   help="measure one database only (postgres: the large case on PostgreSQL only)")
+    p.add_argument(
+        "--only",
+        choices=["small", "large", "postgres"],
+        help="measure one database only (postgres: the large case on PostgreSQL only)",
+    )
     p.add_argument("--profile", action="store_true", help="cProfile the timed cold renders (times inflated)")
-    p.add_argument("--postgres", action="store_true",
-                   help="also the large case on a throwaway PostgreSQL database (provisioned and seeded anew: "
-                        "20+ minutes)")
+    p.add_argument(
+        "--postgres",
+        action="store_true",
+        help="also the large case on a throwaway PostgreSQL database (provisioned and seeded anew: 20+ minutes)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
-    p.add_argument("--max-load", type=float, default=1.0,
-                   help="before timing, wait (up to --patience s) for the 1-minute load to fall under this")
+    p.add_argument(
+        "--max-load",
+        type=float,
+        default=1.0,
+        help="before timing, wait (up to --patience s) for the 1-minute load to fall under this",
+    )
     p.add_argument("--patience", type=int, default=600)
-    p.add_argument("--no-wait", action="store_true",
-                   help="time even while other benchmarks run (to try the script out: figures unreliable)")
+    p.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="time even while other benchmarks run (to try the script out: figures unreliable)",
+    )
     a = p.parse_args()
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the temporary files go
@@ -332,9 +381,22 @@ def main():
     def measure(label, db_url, media_root):
         import fcntl
 
-        args = ["--child", "measure", "--db-url", db_url, "--commune-code", commune_code,
-                "--requests", str(a.requests), "--cold-requests", str(a.cold_requests),
-                "--warmup", str(a.warmup), "--add-news", str(a.add_news)]
+        args = [
+            "--child",
+            "measure",
+            "--db-url",
+            db_url,
+            "--commune-code",
+            commune_code,
+            "--requests",
+            str(a.requests),
+            "--cold-requests",
+            str(a.cold_requests),
+            "--warmup",
+            str(a.warmup),
+            "--add-news",
+            str(a.add_news),
+        ]
         if a.profile:
             args.append("--profile")
         # One bench_pages measures at a time (two waiting here could otherwise start together).
@@ -365,13 +427,13 @@ def main():
             pg_name = f"tincoso_bench_pages_{os.getpid()}"
             url = c.pg_create(pg_name)
             media = Path(tmp) / "pg_media"
-            print(f"large on PostgreSQL ({pg_name}): provisioning the whole 2025 structure (10+ minutes) …",
-                  flush=True)
+            print(f"large on PostgreSQL ({pg_name}): provisioning the whole 2025 structure (10+ minutes) …", flush=True)
             res, _ = c.run_child(bench_home.__file__, ["--child", "prepare", "--db-url", url])
             print(f"  {res['sites']} Sites, provisioned in {res['provision_s']:.1f} s")
             print(f"  seeding {large_news} news a Site …", flush=True)
-            seeded, _ = c.run_child(me, ["--child", "seed", "--db-url", url, "--news", str(large_news)],
-                                    env={"MEDIA_ROOT": str(media)})
+            seeded, _ = c.run_child(
+                me, ["--child", "seed", "--db-url", url, "--news", str(large_news)], env={"MEDIA_ROOT": str(media)}
+            )
             print(f"  {seeded['sites']:,} Sites, {seeded['news']:,} news, seeded in {seeded['seed_s']:.1f} s")
             measure("large-pg", url, media)
     finally:
@@ -389,8 +451,9 @@ def busy_benchmarks():
     so two of them never wait for each other."""
     import subprocess
 
-    out = subprocess.run(["pgrep", "-af", r"bench/bench_(home|provision|pages)\.py"],
-                         stdout=subprocess.PIPE, text=True).stdout
+    out = subprocess.run(
+        ["pgrep", "-af", r"bench/bench_(home|provision|pages)\.py"], stdout=subprocess.PIPE, text=True
+    ).stdout
     busy = []
     for line in out.splitlines():
         pid, _, cmd = line.partition(" ")
@@ -419,8 +482,7 @@ def wait_for_quiet(max_load, patience):
             break
         else:
             if waited % 300 == 0:
-                print(f"load {load:.1f} > {max_load:g}: waiting (up to {patience} s more) for it to fall …",
-                      flush=True)
+                print(f"load {load:.1f} > {max_load:g}: waiting (up to {patience} s more) for it to fall …", flush=True)
             patience -= 10
         time.sleep(10)
         waited += 10
@@ -447,39 +509,75 @@ def report(a, by):
         for name in ("home", "news"):
             for kind in ("cold", "warm"):
                 r = res["rows"][f"{name}/{kind}"]
-                rows.append((
-                    DB_LABEL[label], f"{res['sites']:,}", f"{res['news_total']:,}", f"{res['pages']:,}",
-                    "commune home" if name == "home" else "news page", kind,
-                    f"{r['median_ms']:.2f}", f"{r['p95_ms']:.2f}", r["queries"],
-                    f"{r['hits']}/{r['n']}", f"{r['bytes'] / 1024:.1f}",
-                ))
+                rows.append(
+                    (
+                        DB_LABEL[label],
+                        f"{res['sites']:,}",
+                        f"{res['news_total']:,}",
+                        f"{res['pages']:,}",
+                        "commune home" if name == "home" else "news page",
+                        kind,
+                        f"{r['median_ms']:.2f}",
+                        f"{r['p95_ms']:.2f}",
+                        r["queries"],
+                        f"{r['hits']}/{r['n']}",
+                        f"{r['bytes'] / 1024:.1f}",
+                    )
+                )
     print()
     for label, res in by.items():
         print(f"{label}: commune {res['host']}: GET {res['paths']['home']} and GET {res['paths']['news']}")
     print(f"cold {a.cold_requests}, warm {a.requests} timed requests each after {a.warmup} warm-up")
-    print(c.table(["database", "Sites", "news", "pages", "page", "cache", "median (ms)", "p95 (ms)",
-                   "SQL queries", "X-Cache HIT", "KiB"], rows))
+    print(
+        c.table(
+            [
+                "database",
+                "Sites",
+                "news",
+                "pages",
+                "page",
+                "cache",
+                "median (ms)",
+                "p95 (ms)",
+                "SQL queries",
+                "X-Cache HIT",
+                "KiB",
+            ],
+            rows,
+        )
+    )
     print()
     for label, res in by.items():
         f = res["first"]
-        print(f"{label}: first render (settings rows, renditions): home {f['home']['ms']:.1f} ms / "
-              f"{f['home']['queries']} queries, news page {f['news']['ms']:.1f} ms / {f['news']['queries']} queries")
+        print(
+            f"{label}: first render (settings rows, renditions): home {f['home']['ms']:.1f} ms / "
+            f"{f['home']['queries']} queries, news page {f['news']['ms']:.1f} ms / {f['news']['queries']} queries"
+        )
     for label, res in by.items():
         few, many = res["few"], res["many"]
         same = few["home"] == many["home"] and few["news_page"] == many["news_page"]
-        print(f"{label}: cold queries with {few['news']} vs {many['news']} news in the commune: "
-              f"home {few['home']} vs {many['home']}, news page {few['news_page']} vs {many['news_page']} "
-              f"→ {'same' if same else 'GROWS'}")
+        print(
+            f"{label}: cold queries with {few['news']} vs {many['news']} news in the commune: "
+            f"home {few['home']} vs {many['home']}, news page {few['news_page']} vs {many['news_page']} "
+            f"→ {'same' if same else 'GROWS'}"
+        )
     if "small" in by:
         s = by["small"]["rows"]
         for label in [key for key in by if key != "small"]:
             other = by[label]["rows"]
             differ = [k for k in s if s[k]["queries"] != other[k]["queries"]]
-            print("queries, 10 vs {:,} Sites ({}): {}".format(
-                by[label]["sites"], label, "same for every row" if not differ else "DIFFER for " + ", ".join(differ)))
-    worst = max((res["rows"][f"{n}/warm"]["median_ms"], label, n) for label, res in by.items() for n in ("home", "news"))
-    print(f"target warm median < {TARGET_WARM_MS:g} ms: {'met' if worst[0] < TARGET_WARM_MS else 'NOT met'} "
-          f"(slowest: {worst[1]} {worst[2]}, {worst[0]:.2f} ms)")
+            print(
+                "queries, 10 vs {:,} Sites ({}): {}".format(
+                    by[label]["sites"], label, "same for every row" if not differ else "DIFFER for " + ", ".join(differ)
+                )
+            )
+    worst = max(
+        (res["rows"][f"{n}/warm"]["median_ms"], label, n) for label, res in by.items() for n in ("home", "news")
+    )
+    print(
+        f"target warm median < {TARGET_WARM_MS:g} ms: {'met' if worst[0] < TARGET_WARM_MS else 'NOT met'} "
+        f"(slowest: {worst[1]} {worst[2]}, {worst[0]:.2f} ms)"
+    )
     for label, res in by.items():
         for key, r in res["rows"].items():
             if len(r.get("sql_ms", [])) != len(r["sql"]):
@@ -487,8 +585,10 @@ def report(a, by):
             timed = [(ms, sql) for ms, sql in zip(r["sql_ms"], r["sql"]) if ms is not None]
             total = sum(ms for ms, _ in timed)
             slow = sorted(timed, reverse=True)[:2]
-            print(f"{label} {key}: SQL {total:.2f} ms in all; slowest: " + "; ".join(
-                f"{ms:.2f} ms {short_sql(sql, 110)}" for ms, sql in slow))
+            print(
+                f"{label} {key}: SQL {total:.2f} ms in all; slowest: "
+                + "; ".join(f"{ms:.2f} ms {short_sql(sql, 110)}" for ms, sql in slow)
+            )
     for label, res in by.items():
         if res.get("profile"):
             print(f"\n--- profile of the timed cold renders, {label} ---\n{res['profile']}")

@@ -83,12 +83,24 @@ def seed(boards, items, media_root):
         board = Board.objects.create(owner=owner, name=f"Bảng thử tải {b}", width=384, height=192, refresh_seconds=60)
         token = issue_token(board)
         chosen = [files[(b + i) % len(files)] for i in range(items)]
-        entries = [{"id": f"media:{i}", "kind": "image", "url": file_url(f), "sha256": f.sha256, "bytes": f.size,
-                    "duration_s": 10, "priority": ("emergency", "priority", "normal")[i % 3], "title": f"Tin {i}",
-                    "valid_from": (now - datetime.timedelta(hours=1)).isoformat(),
-                    "valid_to": (now + datetime.timedelta(days=1)).isoformat()} for i, f in enumerate(chosen)]
-        version = PlaylistVersion.objects.create(board=board, number=1, items=entries, generated_at=now,
-                                                 fingerprint=f"{b:064x}")
+        entries = [
+            {
+                "id": f"media:{i}",
+                "kind": "image",
+                "url": file_url(f),
+                "sha256": f.sha256,
+                "bytes": f.size,
+                "duration_s": 10,
+                "priority": ("emergency", "priority", "normal")[i % 3],
+                "title": f"Tin {i}",
+                "valid_from": (now - datetime.timedelta(hours=1)).isoformat(),
+                "valid_to": (now + datetime.timedelta(days=1)).isoformat(),
+            }
+            for i, f in enumerate(chosen)
+        ]
+        version = PlaylistVersion.objects.create(
+            board=board, number=1, items=entries, generated_at=now, fingerprint=f"{b:064x}"
+        )
         out.append((board.pk, token, f'"{version.fingerprint}"', http_date(now.timestamp()), chosen[0].sha256))
     return out
 
@@ -153,11 +165,27 @@ def _client(args):
     return latencies, statuses
 
 
-EXPECTED = {"poll 304": 304, "poll IMS 304": 304, "full JSON": 200, "full SMIL": 200, "media range": 206,
-            "heartbeat": 200, "fleet": (304, 200)}
+EXPECTED = {
+    "poll 304": 304,
+    "poll IMS 304": 304,
+    "full JSON": 200,
+    "full SMIL": 200,
+    "media range": 206,
+    "heartbeat": 200,
+    "fleet": (304, 200),
+}
 # What the reference player sends after each poll (same version each time: the history keeps one an hour).
-HEARTBEAT_BODY = json.dumps({"version": 1, "playing": "media:0", "cache_bytes": 1234567, "free_bytes": 9876543210,
-                             "uptime_s": 3600, "errors": [], "player": {"name": "tincoso-player", "version": "1"}})
+HEARTBEAT_BODY = json.dumps(
+    {
+        "version": 1,
+        "playing": "media:0",
+        "cache_bytes": 1234567,
+        "free_bytes": 9876543210,
+        "uptime_s": 3600,
+        "errors": [],
+        "player": {"name": "tincoso-player", "version": "1"},
+    }
+)
 
 
 def run_phase(port, phase, boards, clients, threads, seconds, fleet_rate=0.0):
@@ -176,8 +204,15 @@ def run_phase(port, phase, boards, clients, threads, seconds, fleet_rate=0.0):
     expected = EXPECTED[phase] if isinstance(EXPECTED[phase], tuple) else (EXPECTED[phase],)
     other = {k: v for k, v in statuses.items() if k not in expected}
     label = f"fleet ({fleet_rate:.0f}/s)" if phase == "fleet" else phase
-    return (label, "/".join(map(str, expected)), len(latencies), f"{len(latencies) / wall:.0f}",
-            f"{statistics.median(latencies) * 1000:.1f}", f"{p99 * 1000:.1f}", other or "-")
+    return (
+        label,
+        "/".join(map(str, expected)),
+        len(latencies),
+        f"{len(latencies) / wall:.0f}",
+        f"{statistics.median(latencies) * 1000:.1f}",
+        f"{p99 * 1000:.1f}",
+        other or "-",
+    )
 
 
 def main():
@@ -197,9 +232,17 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="tincoso-bench-player-"))
     db_url = c.sqlite_url(tmp / "db.sqlite3")
     port = _port()
-    env = {**os.environ, "DATABASE_URL": db_url, "SITE_PORT": str(port), "MEDIA_ROOT": str(tmp / "media"),
-           "PRIVATE_MEDIA_ROOT": str(tmp / "private"), "BOARDS_API_CACHE_SECONDS": str(a.cache_seconds),
-           "DJANGO_SETTINGS_MODULE": "tincoso.settings", "PYTHONPATH": str(c.REPO / "site"), "LOG_LEVEL": "ERROR"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "SITE_PORT": str(port),
+        "MEDIA_ROOT": str(tmp / "media"),
+        "PRIVATE_MEDIA_ROOT": str(tmp / "private"),
+        "BOARDS_API_CACHE_SECONDS": str(a.cache_seconds),
+        "DJANGO_SETTINGS_MODULE": "tincoso.settings",
+        "PYTHONPATH": str(c.REPO / "site"),
+        "LOG_LEVEL": "ERROR",
+    }
     env.pop("SECRET_KEY", None)
     env.pop("REDIS_URL", None)
     manage = [c.PYTHON, str(c.REPO / "manage.py")]
@@ -219,12 +262,26 @@ def main():
     # The server reads BOARDS_API_CACHE_SECONDS from its settings; pass it through a tiny settings module.
     (tmp / "bench_settings.py").write_text(
         "from tincoso.settings import *  # noqa: F403\n"
-        f"BOARDS_API_CACHE_SECONDS = {a.cache_seconds}\nMEDIA_ROOT = {str(tmp / 'media')!r}\n")
+        f"BOARDS_API_CACHE_SECONDS = {a.cache_seconds}\nMEDIA_ROOT = {str(tmp / 'media')!r}\n"
+    )
     env["DJANGO_SETTINGS_MODULE"] = "bench_settings"
     env["PYTHONPATH"] = f"{tmp}:{c.REPO / 'site'}:{c.REPO}"
-    cmd = [str(Path(c.PYTHON).parent / "gunicorn"), "tincoso.wsgi", "-b", f"127.0.0.1:{port}",
-           "--workers", str(a.workers), "--threads", str(a.server_threads), "--chdir", str(c.REPO / "site"),
-           "--keep-alive", "30", "--log-level", "warning"]
+    cmd = [
+        str(Path(c.PYTHON).parent / "gunicorn"),
+        "tincoso.wsgi",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(a.workers),
+        "--threads",
+        str(a.server_threads),
+        "--chdir",
+        str(c.REPO / "site"),
+        "--keep-alive",
+        "30",
+        "--log-level",
+        "warning",
+    ]
     log = open(tmp / "server.log", "w")
     server = subprocess.Popen(cmd, env=env, cwd=c.REPO, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -232,8 +289,10 @@ def main():
         board_id, token = boards[0][0], boards[0][1]
         while True:
             try:
-                request = urllib.request.Request(f"http://127.0.0.1:{port}/api/boards/v1/{board_id}/playlist.json",
-                                                 headers={"Host": HOST, "Authorization": f"Bearer {token}"})
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/api/boards/v1/{board_id}/playlist.json",
+                    headers={"Host": HOST, "Authorization": f"Bearer {token}"},
+                )
                 urllib.request.urlopen(request, timeout=2).read()
                 break
             except OSError:
@@ -241,10 +300,12 @@ def main():
                     raise SystemExit("server did not start:\n" + (tmp / "server.log").read_text()[-3000:])
                 time.sleep(0.3)
         print(machine_line(connection=connection))
-        print(f"database: SQLite (WAL); server: gunicorn {a.workers} workers × {a.server_threads} threads; "
-              f"clients: {a.clients} processes × {a.threads} keep-alive connections, same machine; "
-              f"{a.boards} boards × {a.items} items (seeded in {seeded:.1f} s); "
-              f"BOARDS_API_CACHE_SECONDS={a.cache_seconds}; {a.seconds:.0f} s per phase")
+        print(
+            f"database: SQLite (WAL); server: gunicorn {a.workers} workers × {a.server_threads} threads; "
+            f"clients: {a.clients} processes × {a.threads} keep-alive connections, same machine; "
+            f"{a.boards} boards × {a.items} items (seeded in {seeded:.1f} s); "
+            f"BOARDS_API_CACHE_SECONDS={a.cache_seconds}; {a.seconds:.0f} s per phase"
+        )
         fleet_rate = 2 * a.boards / 60  # every board polls (304) and sends a heartbeat once a minute
         rows = [run_phase(port, phase, boards, a.clients, a.threads, a.seconds, fleet_rate) for phase in EXPECTED]
         print(c.table(["phase", "status", "requests", "req/s", "p50 ms", "p99 ms", "unexpected"], rows))

@@ -74,8 +74,16 @@ def child(argv):
         stats = pstats.Stats(profiler, stream=sys.stderr).strip_dirs()
         stats.sort_stats("cumulative").print_stats(30)
         stats.sort_stats("tottime").print_stats(15)
-    c.emit({"seconds": seconds, "cpu_s": cpu, "db_cpu_s": db_cpu, "peak_rss_mib": c.peak_rss_mib(), "counts": counts(),
-            "load": [load_before, os.getloadavg()[0]]})
+    c.emit(
+        {
+            "seconds": seconds,
+            "cpu_s": cpu,
+            "db_cpu_s": db_cpu,
+            "peak_rss_mib": c.peak_rss_mib(),
+            "counts": counts(),
+            "load": [load_before, os.getloadavg()[0]],
+        }
+    )
 
 
 def counts():
@@ -100,8 +108,11 @@ def counts():
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--postgres", action="store_true", help="PostgreSQL on 127.0.0.1:5432 instead of SQLite")
-    p.add_argument("--national", action="store_true",
-                   help="the whole 2025 structure (--structure 2025 --all): 34 provinces, 3,321 communes")
+    p.add_argument(
+        "--national",
+        action="store_true",
+        help="the whole 2025 structure (--structure 2025 --all): 34 provinces, 3,321 communes",
+    )
     p.add_argument("--structure", choices=["2024", "2025"], help="default 2024 (2025 with --national)")
     p.add_argument("--province", action="append", help="code or name; default 84 (Trà Vinh)")
     p.add_argument("--runs", type=int, default=1, help="idempotent re-runs after the first (default 1)")
@@ -144,8 +155,10 @@ def main():
             res, wall = c.run_child(me, args)
             rows.append((label, res, wall))
             db_cpu = f", {res['db_cpu_s']:.1f} s in the PostgreSQL backend" if res.get("db_cpu_s") is not None else ""
-            print(f"  {res['seconds']:.1f} s ({res['cpu_s']:.1f} s CPU in Python{db_cpu}), peak RSS "
-                  f"{res['peak_rss_mib']:.0f} MiB (child wall {wall:.1f} s), load {res['load'][0]:.1f}→{res['load'][1]:.1f}")
+            print(
+                f"  {res['seconds']:.1f} s ({res['cpu_s']:.1f} s CPU in Python{db_cpu}), peak RSS "
+                f"{res['peak_rss_mib']:.0f} MiB (child wall {wall:.1f} s), load {res['load'][0]:.1f}→{res['load'][1]:.1f}"
+            )
     finally:
         if a.keep:
             print(f"kept: DATABASE_URL={db_url}")
@@ -156,15 +169,34 @@ def main():
 
     counts = rows[0][1]["counts"]
     print()
-    print(f"provision --structure {scope} on {machine['database']}"
-          + (" (profiled: times inflated)" if a.profile else ""))
-    print(c.table(
-        ["run", "time (s)", "Python CPU (s)", "DB server CPU (s)", "peak RSS (MiB)", "child wall (s)",
-         "load avg before→after"],
-        [(label, f"{r['seconds']:.1f}", f"{r['cpu_s']:.1f}",
-          "–" if r.get("db_cpu_s") is None else f"{r['db_cpu_s']:.1f}", f"{r['peak_rss_mib']:.0f}", f"{wall:.1f}",
-          f"{r['load'][0]:.1f}→{r['load'][1]:.1f}") for label, r, wall in rows],
-    ))
+    print(
+        f"provision --structure {scope} on {machine['database']}" + (" (profiled: times inflated)" if a.profile else "")
+    )
+    print(
+        c.table(
+            [
+                "run",
+                "time (s)",
+                "Python CPU (s)",
+                "DB server CPU (s)",
+                "peak RSS (MiB)",
+                "child wall (s)",
+                "load avg before→after",
+            ],
+            [
+                (
+                    label,
+                    f"{r['seconds']:.1f}",
+                    f"{r['cpu_s']:.1f}",
+                    "–" if r.get("db_cpu_s") is None else f"{r['db_cpu_s']:.1f}",
+                    f"{r['peak_rss_mib']:.0f}",
+                    f"{wall:.1f}",
+                    f"{r['load'][0]:.1f}→{r['load'][1]:.1f}",
+                )
+                for label, r, wall in rows
+            ],
+        )
+    )
     print()
     print("Created: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in counts.items()))
     changed = [k for k in counts if rows[-1][1]["counts"][k] != counts[k]]
@@ -174,9 +206,11 @@ def main():
     print(f"Target: first run under {target:.0f} s → {'met' if first < target else 'NOT met'} ({first:.1f} s)")
     print(machine_line(machine))
     if max(max(r["load"]) for _, r, _ in rows) > (machine.get("cores") or 1):
-        print("Note: the load average exceeded the core count during a run: other processes shared the CPUs,"
-              " so wall times are pessimistic; the CPU columns are much less affected (Python CPU + DB server"
-              " CPU approximates the wall time of the same run on an idle machine).")
+        print(
+            "Note: the load average exceeded the core count during a run: other processes shared the CPUs,"
+            " so wall times are pessimistic; the CPU columns are much less affected (Python CPU + DB server"
+            " CPU approximates the wall time of the same run on an idle machine)."
+        )
 
 
 if __name__ == "__main__":

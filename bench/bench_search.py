@@ -118,21 +118,36 @@ def build_rows(n, seed):
         body = " ".join(body_words)
         if i % 50 == 0:
             at = rng.randrange(len(body_words) - 4)
-            phrases.append(body_words[at:at + rng.randint(2, 4)])
+            phrases.append(body_words[at : at + rng.randint(2, 4)])
         exact = " ".join(dict.fromkeys(codes[w] for w in title_words + body_words if codes[w]))
-        rows.append((
-            path, None, f"Xã {commune}", kind, date, date.year, title[:255], number, issuer, body,
-            " ".join(folded[w] for w in title_words), " ".join(folded_words(number)),
-            " ".join(folded_words(issuer) + [folded[w] for w in body_words]), exact,
-        ))
+        rows.append(
+            (
+                path,
+                None,
+                f"Xã {commune}",
+                kind,
+                date,
+                date.year,
+                title[:255],
+                number,
+                issuer,
+                body,
+                " ".join(folded[w] for w in title_words),
+                " ".join(folded_words(number)),
+                " ".join(folded_words(issuer) + [folded[w] for w in body_words]),
+                exact,
+            )
+        )
     return rows, numbers, phrases, (province, districts, communes)
 
 
 def insert_rows(connection, rows, batch=2000):
     from django.utils import timezone
 
-    columns = ("page_id, path, home_id, source_title, kind, date, year, title, number_symbol, issuer, body, "
-               "title_folded, number_key, body_folded, exact_terms, indexed_at")
+    columns = (
+        "page_id, path, home_id, source_title, kind, date, year, title, number_symbol, issuer, body, "
+        "title_folded, number_key, body_folded, exact_terms, indexed_at"
+    )
     now = timezone.now()
     marks = ", ".join(["%s"] * 16)
     with connection.cursor() as cursor:
@@ -142,7 +157,7 @@ def insert_rows(connection, rows, batch=2000):
             for (name,) in cursor.fetchall():
                 cursor.execute(f'ALTER TABLE search_searchentry DROP CONSTRAINT "{name}"')
         for start in range(0, len(rows), batch):
-            chunk = [(start + i + 1, *row, now) for i, row in enumerate(rows[start:start + batch])]
+            chunk = [(start + i + 1, *row, now) for i, row in enumerate(rows[start : start + batch])]
             cursor.executemany(f"INSERT INTO search_searchentry ({columns}) VALUES ({marks})", chunk)
         if connection.vendor == "sqlite":
             cursor.execute("INSERT INTO search_searchentry_fts(search_searchentry_fts) VALUES ('optimize')")
@@ -243,13 +258,21 @@ def child_run(a):
         ordered = sorted(values)
         return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
-    c.emit({
-        "generate_s": t1 - t0, "insert_s": t2 - t1,
-        "median_ms": statistics.median(times) * 1000, "p95_ms": pct(times, 95) * 1000,
-        "max_ms": max(times) * 1000, "display_median_ms": statistics.median(display) * 1000,
-        "matches_median": statistics.median(totals), "matches_max": max(totals),
-        "no_match": sum(1 for t in totals if t == 0), "queries": len(times), "machine": machine_info(),
-    })
+    c.emit(
+        {
+            "generate_s": t1 - t0,
+            "insert_s": t2 - t1,
+            "median_ms": statistics.median(times) * 1000,
+            "p95_ms": pct(times, 95) * 1000,
+            "max_ms": max(times) * 1000,
+            "display_median_ms": statistics.median(display) * 1000,
+            "matches_median": statistics.median(totals),
+            "matches_max": max(totals),
+            "no_match": sum(1 for t in totals if t == 0),
+            "queries": len(times),
+            "machine": machine_info(),
+        }
+    )
 
 
 # --- parent ---------------------------------------------------------------------------------
@@ -284,8 +307,20 @@ def main():
                 url = c.pg_create(PG_NAME)
             print(f"{database}, {size:,} rows …", flush=True)
             try:
-                result, wall = c.run_child(__file__, ["--child", "--db-url", url, "--size", str(size),
-                                                      "--queries", str(a.queries), "--seed", str(a.seed)])
+                result, wall = c.run_child(
+                    __file__,
+                    [
+                        "--child",
+                        "--db-url",
+                        url,
+                        "--size",
+                        str(size),
+                        "--queries",
+                        str(a.queries),
+                        "--seed",
+                        str(a.seed),
+                    ],
+                )
             finally:
                 if not a.keep:
                     if tmp:
@@ -297,17 +332,41 @@ def main():
             target = ""
             if database == "postgres" and size >= 100_000:
                 target = "met" if result["median_ms"] < TARGET_MS else "NOT met"
-            rows.append((db_name, f"{size:,}", f"{result['median_ms']:.1f}", f"{result['p95_ms']:.1f}",
-                         f"{result['max_ms']:.1f}", f"{result['display_median_ms']:.1f}",
-                         f"{result['matches_median']:,.0f} / {result['matches_max']:,}",
-                         f"{result['insert_s']:.0f}", f"{machine.get('load_1min') or 0:.1f}",
-                         f"< {TARGET_MS} ms: {target}" if target else ""))
+            rows.append(
+                (
+                    db_name,
+                    f"{size:,}",
+                    f"{result['median_ms']:.1f}",
+                    f"{result['p95_ms']:.1f}",
+                    f"{result['max_ms']:.1f}",
+                    f"{result['display_median_ms']:.1f}",
+                    f"{result['matches_median']:,.0f} / {result['matches_max']:,}",
+                    f"{result['insert_s']:.0f}",
+                    f"{machine.get('load_1min') or 0:.1f}",
+                    f"< {TARGET_MS} ms: {target}" if target else "",
+                )
+            )
             print(f"  median {result['median_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms ({wall:.0f} s)", flush=True)
     print()
     print(machine_line(machine) if machine else "")
     print(f"{a.queries} queries, seed {a.seed}")
-    print(c.table(["database", "indexed pages", "median (ms)", "p95 (ms)", "max (ms)", "display 10 (ms)",
-                   "matches median / max", "bulk insert (s)", "load", "target"], rows))
+    print(
+        c.table(
+            [
+                "database",
+                "indexed pages",
+                "median (ms)",
+                "p95 (ms)",
+                "max (ms)",
+                "display 10 (ms)",
+                "matches median / max",
+                "bulk insert (s)",
+                "load",
+                "target",
+            ],
+            rows,
+        )
+    )
 
 
 if __name__ == "__main__":

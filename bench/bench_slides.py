@@ -83,11 +83,19 @@ def slides(rng, kind, n, photo):
         title = " ".join(rng.choice(VOCAB) for _ in range(words)).capitalize()
         summary = " ".join(rng.choice(VOCAB) for _ in range(rng.choice([0, rng.randint(10, 60)]))).capitalize()
         host = rng.choice(HOSTS)
-        out.append(SlideContent(
-            kind=kind, title=title, summary=summary, priority=("normal", "priority", "emergency")[i % 3],
-            image_path=photo if kind == "news" else None, qr_url=f"https://{host}/tin-tuc/bai-{rng.randint(1, 99999)}/",
-            header=rng.choice(UNITS), date_label=rng.choice(DATES), footer=host,
-        ))
+        out.append(
+            SlideContent(
+                kind=kind,
+                title=title,
+                summary=summary,
+                priority=("normal", "priority", "emergency")[i % 3],
+                image_path=photo if kind == "news" else None,
+                qr_url=f"https://{host}/tin-tuc/bai-{rng.randint(1, 99999)}/",
+                header=rng.choice(UNITS),
+                date_label=rng.choice(DATES),
+                footer=host,
+            )
+        )
     return out
 
 
@@ -108,10 +116,10 @@ def measure(size, kind, n, rng, photo, warm_pictures, warmup):
     t0 = time.perf_counter()
     rendering.render_slide(batch[0], width, height)
     cold = (time.perf_counter() - t0) * 1000
-    for warm in batch[1:warmup + 1]:
+    for warm in batch[1 : warmup + 1]:
         rendering.render_slide(warm, width, height)
     steps = {"total": [], "plan": [], "picture": [], "draw": [], "png": [], "cpu": [], "bytes": []}
-    for content in batch[warmup + 1:]:
+    for content in batch[warmup + 1 :]:
         if not warm_pictures:
             rendering._PICTURES.clear()
         c0 = time.process_time()
@@ -127,8 +135,13 @@ def measure(size, kind, n, rng, photo, warm_pictures, warmup):
         png = rendering.encode_png(image)
         t4 = time.perf_counter()
         steps["cpu"].append((time.process_time() - c0) * 1000)
-        for name, ms in (("plan", t1 - t0), ("picture", t2 - t1), ("draw", t3 - t2), ("png", t4 - t3),
-                         ("total", t4 - t0)):
+        for name, ms in (
+            ("plan", t1 - t0),
+            ("picture", t2 - t1),
+            ("draw", t3 - t2),
+            ("png", t4 - t3),
+            ("total", t4 - t0),
+        ):
             steps[name].append(ms * 1000)
         steps["bytes"].append(len(png))
     out = {name: statistics.median(values) for name, values in steps.items()}
@@ -146,10 +159,19 @@ def compare_png(photo, runs):
 
     rows = []
     for size in ((1920, 1080), (3840, 2160)):
-        image = rendering.render_slide_image(SlideContent(
-            kind="news", title="Lũ quét ở xã Mường Tè: đề nghị nhân dân ứng phó ngay", summary=" ".join(VOCAB[:40]),
-            image_path=photo, qr_url="https://muong-te.lai-chau.gov.vn/tin-tuc/lu-quet/",
-            header=UNITS[1], date_label=DATES[0], footer=HOSTS[1]), *size)
+        image = rendering.render_slide_image(
+            SlideContent(
+                kind="news",
+                title="Lũ quét ở xã Mường Tè: đề nghị nhân dân ứng phó ngay",
+                summary=" ".join(VOCAB[:40]),
+                image_path=photo,
+                qr_url="https://muong-te.lai-chau.gov.vn/tin-tuc/lu-quet/",
+                header=UNITS[1],
+                date_label=DATES[0],
+                footer=HOSTS[1],
+            ),
+            *size,
+        )
 
         def pillow(level):
             out = io.BytesIO()
@@ -163,13 +185,18 @@ def compare_png(photo, runs):
                 if strategy is not None:
                     params += [cv2.IMWRITE_PNG_STRATEGY, strategy]
                 return cv2.imencode(".png", bgr, params)[1].tobytes()
+
             return encode
 
-        for name, encode in (("Pillow, level 1 (adaptive filters)", lambda: pillow(1)),
-                             ("Pillow, level 6 (adaptive filters)", lambda: pillow(6)),
-                             ("OpenCV libpng, level 1, SUB filter", opencv(cv2.IMWRITE_PNG_FILTER_SUB)),
-                             ("OpenCV libpng, level 1, UP filter, RLE (used)",
-                              opencv(cv2.IMWRITE_PNG_FILTER_UP, cv2.IMWRITE_PNG_STRATEGY_RLE))):
+        for name, encode in (
+            ("Pillow, level 1 (adaptive filters)", lambda: pillow(1)),
+            ("Pillow, level 6 (adaptive filters)", lambda: pillow(6)),
+            ("OpenCV libpng, level 1, SUB filter", opencv(cv2.IMWRITE_PNG_FILTER_SUB)),
+            (
+                "OpenCV libpng, level 1, UP filter, RLE (used)",
+                opencv(cv2.IMWRITE_PNG_FILTER_UP, cv2.IMWRITE_PNG_STRATEGY_RLE),
+            ),
+        ):
             if name.endswith("(used)"):
                 assert encode() == rendering.encode_png(image)
             times = []
@@ -187,8 +214,11 @@ def main():
     parser.add_argument("--warmup", type=int, default=10, help="untimed renders first, per row (default 10)")
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help=f"WxH,… (default {DEFAULT_SIZES})")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--warm-pictures", action="store_true",
-                        help="keep the fitted-picture cache between renders (same picture, many slides)")
+    parser.add_argument(
+        "--warm-pictures",
+        action="store_true",
+        help="keep the fitted-picture cache between renders (same picture, many slides)",
+    )
     parser.add_argument("--png-runs", type=int, default=7, help="runs per PNG encoder in the comparison (0: skip)")
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in s.lower().split("x")) for s in args.sizes.split(",")]
@@ -211,16 +241,35 @@ def main():
             r = measure(size, kind, args.renders, rng, picture, args.warm_pictures, args.warmup)
             target = TARGETS_MS.get(size)
             verdict = "" if target is None else ("✓" if r["total"] < target else "✗") + f" < {target}"
-            rows.append([f"{size[0]}×{size[1]}", label, f"{r['total']:.1f}", f"{r['p95']:.1f}", f"{r['plan']:.1f}",
-                         f"{r['picture']:.1f}", f"{r['draw']:.1f}", f"{r['png']:.1f}", f"{r['cpu']:.1f}",
-                         f"{r['cold']:.0f}", f"{r['bytes'] / 1024:.0f}", verdict])
+            rows.append(
+                [
+                    f"{size[0]}×{size[1]}",
+                    label,
+                    f"{r['total']:.1f}",
+                    f"{r['p95']:.1f}",
+                    f"{r['plan']:.1f}",
+                    f"{r['picture']:.1f}",
+                    f"{r['draw']:.1f}",
+                    f"{r['png']:.1f}",
+                    f"{r['cpu']:.1f}",
+                    f"{r['cold']:.0f}",
+                    f"{r['bytes'] / 1024:.0f}",
+                    verdict,
+                ]
+            )
             print(f"  {size[0]}×{size[1]} {label}: median {r['total']:.1f} ms", file=sys.stderr)
         print()
-        print(f"ms per slide: median and p95 of {args.renders} renders per row after {args.warmup} warm-up renders; "
-              "the steps are medians; "
-              + ("fitted picture cached" if args.warm_pictures else "the picture decoded for every render"))
-        print(c.table(["size", "slide", "median", "p95", "layout", "picture", "draw", "PNG", "CPU", "cold",
-                       "KiB", "target"], rows))
+        print(
+            f"ms per slide: median and p95 of {args.renders} renders per row after {args.warmup} warm-up renders; "
+            "the steps are medians; "
+            + ("fitted picture cached" if args.warm_pictures else "the picture decoded for every render")
+        )
+        print(
+            c.table(
+                ["size", "slide", "median", "p95", "layout", "picture", "draw", "PNG", "CPU", "cold", "KiB", "target"],
+                rows,
+            )
+        )
         if args.png_runs:
             print()
             print(f"PNG encoding of one rendered news slide (4000×3000 photo), median of {args.png_runs}")

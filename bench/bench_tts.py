@@ -129,9 +129,11 @@ def main():
     engine = get_engine(args.engine)
     texts = announcements()
     print(machine_line(machine_info(connection=False)))
-    print(f"Engine: {engine_description(engine)}; MP3 {MP3_BITRATE // 1000} "
-          f"kbit/s mono; {len(texts)} announcements of {min(len(t.split()) for t in texts)}–"
-          f"{max(len(t.split()) for t in texts)} words as written; median of {args.runs} runs each")
+    print(
+        f"Engine: {engine_description(engine)}; MP3 {MP3_BITRATE // 1000} "
+        f"kbit/s mono; {len(texts)} announcements of {min(len(t.split()) for t in texts)}–"
+        f"{max(len(t.split()) for t in texts)} words as written; median of {args.runs} runs each"
+    )
     rss_start = c.peak_rss_mib()
     bulletin_mp3(texts[0], "bac", engine)  # warm-up: imports, codec set-up
     rows = []
@@ -151,21 +153,54 @@ def main():
             words_total += words
             mp3_bytes += len(mp3)
         cpu = sum(totals.values())
-        rows.append([
-            voice, words_total, f"{audio_s:.0f}", f"{audio_s / words_total:.2f}",
-            f"{totals['normalise']:.3f}", f"{totals['synthesis']:.2f}", f"{totals['mp3']:.2f}", f"{totals['decode']:.2f}",
-            f"{audio_s / totals['normalise']:,.0f}", f"{audio_s / totals['synthesis']:.0f}", f"{audio_s / totals['mp3']:.0f}",
-            f"{audio_s / cpu:.0f}", f"{statistics.median(walls):.0f}", f"{p95(walls):.0f}",
-            f"{mp3_bytes / 1024 / audio_s:.1f}",
-        ])
+        rows.append(
+            [
+                voice,
+                words_total,
+                f"{audio_s:.0f}",
+                f"{audio_s / words_total:.2f}",
+                f"{totals['normalise']:.3f}",
+                f"{totals['synthesis']:.2f}",
+                f"{totals['mp3']:.2f}",
+                f"{totals['decode']:.2f}",
+                f"{audio_s / totals['normalise']:,.0f}",
+                f"{audio_s / totals['synthesis']:.0f}",
+                f"{audio_s / totals['mp3']:.0f}",
+                f"{audio_s / cpu:.0f}",
+                f"{statistics.median(walls):.0f}",
+                f"{p95(walls):.0f}",
+                f"{mp3_bytes / 1024 / audio_s:.1f}",
+            ]
+        )
         print(f"  {voice}: {audio_s:.0f} s of audio, {audio_s / cpu:.0f} s per CPU second", file=sys.stderr)
     print()
-    print("CPU seconds are summed over the ten bulletins (each the median of its runs); 'audio s / CPU s' divides "
-          "the audio produced by each step's CPU time and, last, by the whole bulletin's (normalise + synthesis + "
-          "MP3 + decode); ms per bulletin is wall time.")
-    print(c.table(["voice", "words", "audio s", "s/word", "CPU normalise", "CPU synthesis", "CPU MP3", "CPU decode",
-                   "audio/CPU normalise", "audio/CPU synthesis", "audio/CPU MP3", "audio/CPU all",
-                   "median ms/bulletin", "p95 ms", "MP3 KiB/audio s"], rows))
+    print(
+        "CPU seconds are summed over the ten bulletins (each the median of its runs); 'audio s / CPU s' divides "
+        "the audio produced by each step's CPU time and, last, by the whole bulletin's (normalise + synthesis + "
+        "MP3 + decode); ms per bulletin is wall time."
+    )
+    print(
+        c.table(
+            [
+                "voice",
+                "words",
+                "audio s",
+                "s/word",
+                "CPU normalise",
+                "CPU synthesis",
+                "CPU MP3",
+                "CPU decode",
+                "audio/CPU normalise",
+                "audio/CPU synthesis",
+                "audio/CPU MP3",
+                "audio/CPU all",
+                "median ms/bulletin",
+                "p95 ms",
+                "MP3 KiB/audio s",
+            ],
+            rows,
+        )
+    )
     print(f"Peak RSS {c.peak_rss_mib():.0f} MiB (at start {rss_start:.0f} MiB)")
 
 

@@ -45,9 +45,11 @@ TITLES = [
     "Thu hoạch lúa Đông Xuân được mùa",
     "Tập huấn chuyển đổi số cho người dân",
 ]
-BODY = ("Ủy ban nhân dân xã thông báo đến toàn thể nhân dân: tổ chức tiêm bổ sung cho trẻ em "
-        "tại trạm y tế xã từ 7 giờ 30 đến 16 giờ 30 các ngày trong tuần. Đề nghị các hộ gia đình "
-        "đưa trẻ đến đúng lịch, mang theo sổ tiêm chủng và thẻ bảo hiểm y tế.")
+BODY = (
+    "Ủy ban nhân dân xã thông báo đến toàn thể nhân dân: tổ chức tiêm bổ sung cho trẻ em "
+    "tại trạm y tế xã từ 7 giờ 30 đến 16 giờ 30 các ngày trong tuần. Đề nghị các hộ gia đình "
+    "đưa trẻ đến đúng lịch, mang theo sổ tiêm chủng và thẻ bảo hiểm y tế."
+)
 
 
 def make_slide(i, width, height, seed):
@@ -61,8 +63,9 @@ def make_slide(i, width, height, seed):
     y = np.linspace(0, 1, h_px, dtype=np.float32)[:, None, None]
     sky = np.array([90, 150, 230], np.float32) * (1 - y) + np.array([240, 220, 180], np.float32) * y
     fields = rng.random((max(2, h_px // 64), max(2, w_px // 64), 3)).astype(np.float32)
-    fields = np.asarray(Image.fromarray((fields * 255).astype(np.uint8)).resize((w_px, h_px), Image.BICUBIC),
-                        np.float32)
+    fields = np.asarray(
+        Image.fromarray((fields * 255).astype(np.uint8)).resize((w_px, h_px), Image.BICUBIC), np.float32
+    )
     photo = 0.55 * sky + 0.45 * fields
     photo += rng.normal(0, 6, photo.shape).astype(np.float32)  # grain
     img = Image.fromarray(photo.clip(0, 255).astype(np.uint8), "RGB")
@@ -135,13 +138,20 @@ def child_run(a):
     info = probe(data)
     from machine import machine_info
 
-    c.emit({
-        "wall_s": best[0], "cpu_s": best[1], "bytes": len(data), "video_s": info["duration"],
-        "frames": info["frames"], "keyframes": len(info["keyframes"]),
-        "sha256": hashlib.sha256(data).hexdigest(), "peak_rss_mib": c.peak_rss_mib(),
-        "rss_before_mib": rss_before,
-        "machine": machine_info(connection=False),
-    })
+    c.emit(
+        {
+            "wall_s": best[0],
+            "cpu_s": best[1],
+            "bytes": len(data),
+            "video_s": info["duration"],
+            "frames": info["frames"],
+            "keyframes": len(info["keyframes"]),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "peak_rss_mib": c.peak_rss_mib(),
+            "rss_before_mib": rss_before,
+            "machine": machine_info(connection=False),
+        }
+    )
 
 
 def main():
@@ -162,29 +172,69 @@ def main():
 
     rows, machine = [], None
     for size in a.sizes.split(","):
-        for plain in ([False, True] if a.plain else [False]):
+        for plain in [False, True] if a.plain else [False]:
             label = " (x264 codes every frame)" if plain else ""
             print(f"{size}, {a.slides} × {a.seconds:g} s{label} …", flush=True)
-            args = ["--child", "--size", size, "--slides", str(a.slides), "--seconds", str(a.seconds),
-                    "--repeat", str(a.repeat), "--seed", str(a.seed)] + (["--plain"] if plain else [])
+            args = [
+                "--child",
+                "--size",
+                size,
+                "--slides",
+                str(a.slides),
+                "--seconds",
+                str(a.seconds),
+                "--repeat",
+                str(a.repeat),
+                "--seed",
+                str(a.seed),
+            ] + (["--plain"] if plain else [])
             result, _ = c.run_child(__file__, args)
             machine = result["machine"]
             speed = result["video_s"] / result["wall_s"]
             target = ""
             if size == "1920x1080" and not plain:
                 target = f"≥ {TARGET_X}×: " + ("met" if speed >= TARGET_X else "NOT met")
-            rows.append((size.replace("x", "×"), "plain x264" if plain else "copy frames",
-                         f"{a.slides} × {a.seconds:g} s", f"{result['frames']:,}", f"{result['keyframes']}",
-                         f"{result['wall_s']:.2f}", f"{result['cpu_s']:.2f}", f"{speed:.0f}×",
-                         f"{result['bytes'] / 1024:,.0f}",
-                         f"{result['peak_rss_mib']:.0f} ({result['rss_before_mib']:.0f})",
-                         f"{machine.get('load_1min') or 0:.1f}", target))
-            print(f"  {speed:.1f}× real time, {result['bytes'] / 1024:,.0f} KiB, "
-                  f"sha256 {result['sha256'][:12]}", flush=True)
+            rows.append(
+                (
+                    size.replace("x", "×"),
+                    "plain x264" if plain else "copy frames",
+                    f"{a.slides} × {a.seconds:g} s",
+                    f"{result['frames']:,}",
+                    f"{result['keyframes']}",
+                    f"{result['wall_s']:.2f}",
+                    f"{result['cpu_s']:.2f}",
+                    f"{speed:.0f}×",
+                    f"{result['bytes'] / 1024:,.0f}",
+                    f"{result['peak_rss_mib']:.0f} ({result['rss_before_mib']:.0f})",
+                    f"{machine.get('load_1min') or 0:.1f}",
+                    target,
+                )
+            )
+            print(
+                f"  {speed:.1f}× real time, {result['bytes'] / 1024:,.0f} KiB, sha256 {result['sha256'][:12]}",
+                flush=True,
+            )
     print()
     print(machine_line(machine) if machine else "")
-    print(c.table(["size", "mode", "slides", "frames", "keyframes", "encode (s)", "CPU (s)", "speed",
-                   "MP4 (KiB)", "peak RSS (before) MiB", "load", "target"], rows))
+    print(
+        c.table(
+            [
+                "size",
+                "mode",
+                "slides",
+                "frames",
+                "keyframes",
+                "encode (s)",
+                "CPU (s)",
+                "speed",
+                "MP4 (KiB)",
+                "peak RSS (before) MiB",
+                "load",
+                "target",
+            ],
+            rows,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from areas.models.site_settings import VOICE_CHOICES
 from areas.scoping import OwnedForm, ScopedViewSet
 from boards.api import ApiError, pairing_view, serve_file
 from boards.bulletins import bulletin_file, candidate_text, speech_problem
-from boards.composition import compose_audio
+from boards.composition import VideoClip, compose_audio
 from boards.models import Board, BoardGroup, BoardKind, MediaSlide
 from boards.publishing import audio_rules, board_voice, candidates_for, file_url, rebuild
 from boards.rendering import render_slide
@@ -50,7 +50,9 @@ class BoardForm(OwnedForm):
             return data
         width, height = data.get("width"), data.get("height")
         if width and height and max(width, height) / min(width, height) > 8:
-            self.add_error("height", _("Tỷ lệ khung hình quá lệch (%(w)s×%(h)s, tối đa 8:1).") % {"w": width, "h": height})
+            self.add_error(
+                "height", _("Tỷ lệ khung hình quá lệch (%(w)s×%(h)s, tối đa 8:1).") % {"w": width, "h": height}
+            )
         return data
 
     def save(self, commit=True):
@@ -79,8 +81,12 @@ class BoardViewSet(ScopedViewSet):
             Column("kind", label=_("Loại"), accessor="get_kind_display"),
             Column("output", label=_("Đầu ra"), accessor="get_output_display"),
             Column("version", label=_("Danh sách phát"), accessor=lambda b: _version_label(b)),
-            TitleColumn("preview", label=_("Xem trước"), accessor=lambda b: _("Xem trước"),
-                        url_name=self.get_url_name("preview")),
+            TitleColumn(
+                "preview",
+                label=_("Xem trước"),
+                accessor=lambda b: _("Xem trước"),
+                url_name=self.get_url_name("preview"),
+            ),
         ]
 
     def get_urlpatterns(self):
@@ -102,8 +108,11 @@ class BoardViewSet(ScopedViewSet):
         if request.method == "POST":
             version, created, rendered, problems = rebuild(board)
             if created:
-                messages.success(request, _("Đã dựng danh sách phát mới (phiên bản %(n)s, %(r)s trang dựng mới).")
-                                 % {"n": version.number, "r": rendered})
+                messages.success(
+                    request,
+                    _("Đã dựng danh sách phát mới (phiên bản %(n)s, %(r)s trang dựng mới).")
+                    % {"n": version.number, "r": rendered},
+                )
             else:
                 messages.success(request, _("Danh sách phát không thay đổi (phiên bản %(n)s).") % {"n": version.number})
             for candidate, message in problems:
@@ -114,11 +123,16 @@ class BoardViewSet(ScopedViewSet):
         candidates = sorted(candidates_for(board, now), key=lambda c: (c.valid_at(now) is False, c.key))
         playing = {item["id"] for item in version.items} if version else set()
         context = {
-            "board": board, "version": version, "video_url": _media_url(version.video) if version and version.video else "",
+            "board": board,
+            "version": version,
+            "video_url": _media_url(version.video) if version and version.video else "",
             "candidates": [(c, c.key in playing, c.valid_at(now)) for c in candidates],
-            "problems": board.problems.all()[:20], "aspect": f"{board.width} / {board.height}",
-            "header_title": _("Xem trước: %(name)s") % {"name": board.name}, "page_title": board.name,
-            "header_icon": "desktop", "breadcrumbs_items": [
+            "problems": board.problems.all()[:20],
+            "aspect": f"{board.width} / {board.height}",
+            "header_title": _("Xem trước: %(name)s") % {"name": board.name},
+            "page_title": board.name,
+            "header_icon": "desktop",
+            "breadcrumbs_items": [
                 {"url": reverse(self.get_url_name("index")), "label": self.menu_label},
                 {"url": "", "label": board.name},
             ],
@@ -134,15 +148,18 @@ class BoardViewSet(ScopedViewSet):
 
         board = self._board(request, pk)
         candidate = next((c for c in candidates_for(board, timezone.localtime()) if c.key == key), None)
-        if candidate is None or isinstance(candidate.payload, tuple):
+        if candidate is None or isinstance(candidate.payload, VideoClip):
             raise Http404
         if board.is_audio:
             return _listen_to_candidate(request, board, candidate)
         try:
             data = render_slide(candidate.payload, board.width, board.height, board.theme)
         except Exception as exc:  # noqa: BLE001 - shown to the editor, never a 500
-            return HttpResponse(_("Không dựng được trang này: %(e)s") % {"e": getattr(exc, "message", exc)},
-                                status=422, content_type="text/plain; charset=utf-8")
+            return HttpResponse(
+                _("Không dựng được trang này: %(e)s") % {"e": getattr(exc, "message", exc)},
+                status=422,
+                content_type="text/plain; charset=utf-8",
+            )
         response = HttpResponse(data, content_type="image/png")
         response["Cache-Control"] = "private, no-store"
         return response
@@ -160,11 +177,17 @@ def _audio_context(board, candidates, now):
         engine = ""
     titles = {c.key: getattr(c.payload, "title", c.key) for c in candidates}
     plan = compose_audio(candidates, now, audio_rules(board))
-    airings = [{"at": a.at, "emergency": a.emergency, "titles": [titles.get(k, k) for k in a.keys]}
-               for a in plan.airings[:12]]
-    return {"voice_label": dict(VOICE_CHOICES).get(voice, voice), "speech_problem": problem, "engine": engine,
-            "airings": airings, "repeat_minutes": board.emergency_repeat_minutes,
-            "broadcast_label": ", ".join(f"{t:%H:%M}" for t in board.broadcast_schedule)}
+    airings = [
+        {"at": a.at, "emergency": a.emergency, "titles": [titles.get(k, k) for k in a.keys]} for a in plan.airings[:12]
+    ]
+    return {
+        "voice_label": dict(VOICE_CHOICES).get(voice, voice),
+        "speech_problem": problem,
+        "engine": engine,
+        "airings": airings,
+        "repeat_minutes": board.emergency_repeat_minutes,
+        "broadcast_label": ", ".join(f"{t:%H:%M}" for t in board.broadcast_schedule),
+    }
 
 
 def _listen_to_candidate(request, board, candidate):
@@ -173,13 +196,19 @@ def _listen_to_candidate(request, board, candidate):
     try:
         file, _new = bulletin_file(candidate_text(candidate), board_voice(board))
     except (EmptyText, SpeechUnavailable, SpeechFailed, ValueError) as exc:
-        return HttpResponse(_("Không đọc được mục này: %(e)s") % {"e": exc}, status=503,
-                            content_type="text/plain; charset=utf-8")
-
+        return HttpResponse(
+            _("Không đọc được mục này: %(e)s") % {"e": exc}, status=503, content_type="text/plain; charset=utf-8"
+        )
 
     try:
-        return serve_file(request, os.path.join(settings.MEDIA_ROOT, file.path), "audio/mpeg", etag=file.sha256,
-                          last_modified=file.created_at.timestamp(), cache_control="private, no-cache")
+        return serve_file(
+            request,
+            os.path.join(settings.MEDIA_ROOT, file.path),
+            "audio/mpeg",
+            etag=file.sha256,
+            last_modified=file.created_at.timestamp(),
+            cache_control="private, no-cache",
+        )
     except ApiError as exc:
         return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
 
@@ -227,4 +256,3 @@ class BoardsGroup(ViewSetGroup):
     menu_icon = "desktop"
     menu_order = 250
     items = (BoardViewSet, MediaSlideViewSet, BoardGroupViewSet)
-

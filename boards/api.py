@@ -84,8 +84,9 @@ class ApiError(Exception):
 
 
 def error(status, code, message, headers=None):
-    response = JsonResponse({"error": {"code": code, "message": message}}, status=status,
-                            json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        {"error": {"code": code, "message": message}}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
     response["Cache-Control"] = "no-store"
     for name, value in (headers or {}).items():
         response[name] = value
@@ -101,8 +102,12 @@ def _methods(*allowed):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             if request.method not in allowed:
-                return error(405, "method_not_allowed", "Phương thức không được hỗ trợ ở địa chỉ này.",
-                             {"Allow": ", ".join(allowed)})
+                return error(
+                    405,
+                    "method_not_allowed",
+                    "Phương thức không được hỗ trợ ở địa chỉ này.",
+                    {"Allow": ", ".join(allowed)},
+                )
             try:
                 return view(request, *args, **kwargs)
             except ApiError as exc:
@@ -111,7 +116,9 @@ def _methods(*allowed):
                 return error(400, "too_large", "Dữ liệu gửi lên quá lớn.")
             except MultiPartParserError:
                 return error(400, "invalid_body", "Dữ liệu multipart/form-data không hợp lệ.")
+
         return csrf_exempt(wrapper)
+
     return decorate
 
 
@@ -142,8 +149,12 @@ def _bearer(request):
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or len(token) > 200:
-        raise ApiError(401, "missing_token", "Thiếu mã truy cập của bảng (Authorization: Bearer …).",
-                       {"WWW-Authenticate": 'Bearer realm="tincoso-boards"'})
+        raise ApiError(
+            401,
+            "missing_token",
+            "Thiếu mã truy cập của bảng (Authorization: Bearer …).",
+            {"WWW-Authenticate": 'Bearer realm="tincoso-boards"'},
+        )
     return token
 
 
@@ -178,11 +189,13 @@ def _head_sql():
     """One statement, written once: the ORM's compiler costs more than the query on this path."""
     q = connection.ops.quote_name
     board, version = q(Board._meta.db_table), q(PlaylistVersion._meta.db_table)
-    return (f"SELECT b.{q('token_hash')}, b.{q('is_active')}, b.{q('refresh_seconds')}, v.{q('number')}, "
-            f"v.{q('fingerprint')}, v.{q('generated_at')} FROM {board} b LEFT JOIN {version} v "
-            f"ON v.{q('board_id')} = b.{q('id')} AND v.{q('number')} = "
-            f"(SELECT MAX(w.{q('number')}) FROM {version} w WHERE w.{q('board_id')} = b.{q('id')}) "
-            f"WHERE b.{q('id')} = %s")
+    return (
+        f"SELECT b.{q('token_hash')}, b.{q('is_active')}, b.{q('refresh_seconds')}, v.{q('number')}, "
+        f"v.{q('fingerprint')}, v.{q('generated_at')} FROM {board} b LEFT JOIN {version} v "
+        f"ON v.{q('board_id')} = b.{q('id')} AND v.{q('number')} = "
+        f"(SELECT MAX(w.{q('number')}) FROM {version} w WHERE w.{q('board_id')} = b.{q('id')}) "
+        f"WHERE b.{q('id')} = %s"
+    )
 
 
 def _authorize(request, board_id):
@@ -195,8 +208,12 @@ def _authorize(request, board_id):
     if not head[0] or not hmac.compare_digest(head[0], digest):
         if Board.objects.filter(token_hash=digest).exclude(pk=board_id).exists():
             raise ApiError(403, "wrong_board", "Mã truy cập này thuộc một bảng khác.")
-        raise ApiError(401, "invalid_token", "Mã truy cập không đúng hoặc đã bị thu hồi.",
-                       {"WWW-Authenticate": 'Bearer realm="tincoso-boards", error="invalid_token"'})
+        raise ApiError(
+            401,
+            "invalid_token",
+            "Mã truy cập không đúng hoặc đã bị thu hồi.",
+            {"WWW-Authenticate": 'Bearer realm="tincoso-boards", error="invalid_token"'},
+        )
     if not head[1]:
         raise ApiError(403, "inactive_board", "Bảng này đang tạm ngừng hoạt động.")
     return head
@@ -209,8 +226,12 @@ def me(request):
     digest = _hash(_bearer(request))
     board = Board.objects.filter(token_hash=digest).values("pk", "name").first()
     if board is None:
-        raise ApiError(401, "invalid_token", "Mã truy cập không đúng hoặc đã bị thu hồi.",
-                       {"WWW-Authenticate": 'Bearer realm="tincoso-boards", error="invalid_token"'})
+        raise ApiError(
+            401,
+            "invalid_token",
+            "Mã truy cập không đúng hoặc đã bị thu hồi.",
+            {"WWW-Authenticate": 'Bearer realm="tincoso-boards", error="invalid_token"'},
+        )
     return JsonResponse({"board": board["pk"], "name": board["name"]})
 
 
@@ -268,19 +289,22 @@ def _playlist_view(render):
     def view(request, board_id):
         _token_hash, _active, refresh, number, fingerprint, generated_at = _authorize(request, board_id)
         if number is None:
-            raise ApiError(404, "no_playlist", "Bảng chưa có danh sách phát; hãy hỏi lại sau.",
-                           {"Retry-After": str(refresh)})
+            raise ApiError(
+                404, "no_playlist", "Bảng chưa có danh sách phát; hãy hỏi lại sau.", {"Retry-After": str(refresh)}
+            )
         etag = f'"{fingerprint}"'
         last_modified = generated_at.timestamp()
         if is_not_modified(request, etag, last_modified):
             return _validators(HttpResponse(status=304), etag, last_modified)
-        version = (PlaylistVersion.objects.select_related("board", "video")
-                   .filter(board_id=board_id, number=number).first())
+        version = (
+            PlaylistVersion.objects.select_related("board", "video").filter(board_id=board_id, number=number).first()
+        )
         if version is None:  # replaced between the two reads: the player asks again
             raise ApiError(404, "no_playlist", "Danh sách phát vừa thay đổi; hãy hỏi lại.", {"Retry-After": "1"})
         base = request.build_absolute_uri(_media_path("0" * 64, "png"))
-        items = [{**item, "url": base.replace("0" * 64 + ".png", f"{item['sha256']}.{_ext(item)}")}
-                 for item in version.items]
+        items = [
+            {**item, "url": base.replace("0" * 64 + ".png", f"{item['sha256']}.{_ext(item)}")} for item in version.items
+        ]
         body, content_type = render(request, version.board, version, items, base)
         response = HttpResponse(body, content_type=content_type)
         return _head_only(request, _validators(response, etag, last_modified))
@@ -292,15 +316,21 @@ def _playlist_view(render):
 def playlist_json(request, board, version, items, base):
     video = None
     if version.video is not None:
-        video = {"url": base.replace("0" * 64 + ".png", f"{version.video.sha256}.{version.video.kind}"),
-                 "sha256": version.video.sha256, "bytes": version.video.size,
-                 "duration_s": sum(float(i.get("duration_s") or 0) for i in version.items if i.get("kind") == "image")}
+        video = {
+            "url": base.replace("0" * 64 + ".png", f"{version.video.sha256}.{version.video.kind}"),
+            "sha256": version.video.sha256,
+            "bytes": version.video.size,
+            "duration_s": sum(float(i.get("duration_s") or 0) for i in version.items if i.get("kind") == "image"),
+        }
     body = {
-        "version": version.number, "generated_at": version.generated_at.isoformat(),
-        "refresh_seconds": board.refresh_seconds, "jitter_seconds": jitter_seconds(board.refresh_seconds),
+        "version": version.number,
+        "generated_at": version.generated_at.isoformat(),
+        "refresh_seconds": board.refresh_seconds,
+        "jitter_seconds": jitter_seconds(board.refresh_seconds),
         "emergency": version.emergency,
         "board": {"id": board.pk, "name": board.name, "width": board.width, "height": board.height},
-        "items": items, "video": video,
+        "items": items,
+        "video": video,
     }
     if board.is_audio:  # a loudspeaker cluster: when to play (boards/composition.py, compose_audio)
         body["board"]["kind"] = board.kind
@@ -314,8 +344,14 @@ AUDIO_SCHEDULE_KEYS = ("broadcast_times", "emergency_repeat_s", "timezone", "utc
 @_playlist_view
 def playlist_smil(request, board, version, items, base):
     if board.is_audio:
-        body = build_smil(None, None, board.refresh_seconds, items, schedule=version.schedule or {},
-                          day=timezone.localtime(version.generated_at).date())
+        body = build_smil(
+            None,
+            None,
+            board.refresh_seconds,
+            items,
+            schedule=version.schedule or {},
+            day=timezone.localtime(version.generated_at).date(),
+        )
     else:
         body = build_smil(board.width, board.height, board.refresh_seconds, items)
     return body, "application/smil+xml; charset=utf-8"
@@ -328,14 +364,20 @@ def playlist_m3u(request, board, version, items, base):
 
 # --- Media -----------------------------------------------------------------------------------
 
+
 @_methods("GET", "HEAD")
 def media(request, sha256, ext):
     file = RenderedFile.objects.filter(sha256=sha256.lower()).first()
     ext = ext.lower()
     if file is None or CONTENT_TYPES.get(ext) != CONTENT_TYPES.get(file.kind):
         raise ApiError(404, "unknown_file", "Không có tệp này.")
-    return serve_file(request, os.path.join(settings.MEDIA_ROOT, file.path), CONTENT_TYPES[ext], etag=file.sha256,
-                      last_modified=file.created_at.timestamp())
+    return serve_file(
+        request,
+        os.path.join(settings.MEDIA_ROOT, file.path),
+        CONTENT_TYPES[ext],
+        etag=file.sha256,
+        last_modified=file.created_at.timestamp(),
+    )
 
 
 def serve_file(request, path, content_type, **kwargs):
@@ -348,10 +390,12 @@ def serve_file(request, path, content_type, **kwargs):
 
 
 def _unsatisfiable(size):
-    return error(416, "range_not_satisfiable", "Khoảng byte yêu cầu nằm ngoài tệp.",
-                 {"Content-Range": f"bytes */{size}", "Accept-Ranges": "bytes"})
-
-
+    return error(
+        416,
+        "range_not_satisfiable",
+        "Khoảng byte yêu cầu nằm ngoài tệp.",
+        {"Content-Range": f"bytes */{size}", "Accept-Ranges": "bytes"},
+    )
 
 
 # --- Reports from the player -----------------------------------------------------------------
@@ -403,7 +447,7 @@ def _player_label(data):
     if player is None:
         return ""
     if not isinstance(player, dict):
-        raise _bad("invalid_field", "Trường “player” phải là {\"name\", \"version\"}.")
+        raise _bad("invalid_field", 'Trường “player” phải là {"name", "version"}.')
     name, version = _text(player, "name", 60), _text(player, "version", 40)
     return f"{name} {version}".strip()
 
@@ -429,20 +473,27 @@ def heartbeat(request, board_id):
     if not isinstance(errors, list) or len(errors) > 20 or not all(_is_text(e, 500) for e in errors):
         raise _bad("invalid_field", "Trường “errors” phải là danh sách tối đa 20 chuỗi, mỗi chuỗi tối đa 500 ký tự.")
     fields = {
-        "version": _count(data, "version", 2**31 - 1), "playing": _text(data, "playing", 60),
-        "cache_bytes": _count(data, "cache_bytes"), "free_bytes": _count(data, "free_bytes"),
-        "uptime_s": _count(data, "uptime_s"), "player": _player_label(data),
+        "version": _count(data, "version", 2**31 - 1),
+        "playing": _text(data, "playing", 60),
+        "cache_bytes": _count(data, "cache_bytes"),
+        "free_bytes": _count(data, "free_bytes"),
+        "uptime_s": _count(data, "uptime_s"),
+        "player": _player_label(data),
     }
     now = timezone.now()
     with transaction.atomic():
         # The history keeps a heartbeat an hour per board (what the indicators read), and every
         # one that reports errors or a new version; "last seen" is always now (BoardStatus).
         previous = BoardStatus.objects.filter(board_id=board_id).values_list("version", flat=True).first()
-        if (errors or fields["version"] != previous
-                or not Heartbeat.objects.filter(board_id=board_id, received_at__gt=now - HEARTBEAT_HISTORY_EVERY).exists()):
+        if (
+            errors
+            or fields["version"] != previous
+            or not Heartbeat.objects.filter(board_id=board_id, received_at__gt=now - HEARTBEAT_HISTORY_EVERY).exists()
+        ):
             Heartbeat.objects.create(board_id=board_id, received_at=now, errors=errors, **fields)
-        BoardStatus.objects.update_or_create(board_id=board_id, defaults={
-            "last_seen_at": now, "address": _address(request), **fields})
+        BoardStatus.objects.update_or_create(
+            board_id=board_id, defaults={"last_seen_at": now, "address": _address(request), **fields}
+        )
     return JsonResponse(_current_reply(head))
 
 
@@ -483,14 +534,22 @@ def plays(request, board_id):
         if isinstance(duration, bool) or not isinstance(duration, int | float) or not 0 <= duration <= 86400:
             raise _bad("invalid_field", "“duration_s” phải là số giây từ 0 đến 86400.")
         started = _moment(entry.get("started_at"), now)
-        records.setdefault((item_id, started), PlayRecord(board_id=board_id, item_id=item_id, started_at=started,
-                                                          duration_s=float(duration), received_at=now))
+        records.setdefault(
+            (item_id, started),
+            PlayRecord(
+                board_id=board_id, item_id=item_id, started_at=started, duration_s=float(duration), received_at=now
+            ),
+        )
     with transaction.atomic():
         existing = set()
         if records:
-            existing = set(PlayRecord.objects.filter(
-                board_id=board_id, item_id__in={k[0] for k in records}, started_at__in={k[1] for k in records},
-            ).values_list("item_id", "started_at"))
+            existing = set(
+                PlayRecord.objects.filter(
+                    board_id=board_id,
+                    item_id__in={k[0] for k in records},
+                    started_at__in={k[1] for k in records},
+                ).values_list("item_id", "started_at")
+            )
         new = [record for key, record in records.items() if key not in existing]
         PlayRecord.objects.bulk_create(new, ignore_conflicts=True)
     return JsonResponse({"accepted": len(new), "duplicates": len(data) - len(new)})
@@ -529,7 +588,8 @@ def screenshot(request, board_id):
     ext = "png" if kind == "PNG" else "jpg"
     with transaction.atomic():
         status, _created = BoardStatus.objects.select_for_update().get_or_create(
-            board_id=board_id, defaults={"last_seen_at": now})
+            board_id=board_id, defaults={"last_seen_at": now}
+        )
         old = status.screenshot.name if status.screenshot else ""
         status.screenshot.save(f"board-{board_id}-{now:%Y%m%d%H%M%S%f}.{ext}", ContentFile(data), save=False)
         status.screenshot_at = status.last_seen_at = now
@@ -546,8 +606,9 @@ def screenshot(request, board_id):
 
 
 def pairing_payload(request, board, token):
-    return json.dumps({"server": f"{request.scheme}://{request.get_host()}", "board": board.pk, "token": token},
-                      separators=(",", ":"))
+    return json.dumps(
+        {"server": f"{request.scheme}://{request.get_host()}", "board": board.pk, "token": token}, separators=(",", ":")
+    )
 
 
 def qr_svg(text):
@@ -581,11 +642,22 @@ def pairing_view(request, pk):
     elif request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     status = BoardStatus.objects.filter(board=board).first()
-    response = TemplateResponse(request, "boards/admin/pairing.html", {
-        "board": board, "has_token": bool(board.token_hash), "token": token, "payload": payload, "qr_svg": svg,
-        "done": done, "status": status,
-        "playlist_url": request.build_absolute_uri(reverse("boards_api:playlist_json", args=[board.pk])),
-        "header_title": f"Ghép nối bảng: {board.name}", "page_title": board.name, "header_icon": "desktop",
-    })
+    response = TemplateResponse(
+        request,
+        "boards/admin/pairing.html",
+        {
+            "board": board,
+            "has_token": bool(board.token_hash),
+            "token": token,
+            "payload": payload,
+            "qr_svg": svg,
+            "done": done,
+            "status": status,
+            "playlist_url": request.build_absolute_uri(reverse("boards_api:playlist_json", args=[board.pk])),
+            "header_title": f"Ghép nối bảng: {board.name}",
+            "page_title": board.name,
+            "header_icon": "desktop",
+        },
+    )
     response["Cache-Control"] = "private, no-store"  # the token is shown once
     return response

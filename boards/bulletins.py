@@ -59,8 +59,13 @@ def bulletin_text(title, summary="", source="", priority="normal", kind="announc
 def candidate_text(candidate):
     """A board candidate's bulletin (boards.composition.Candidate with a SlideContent payload)."""
     content = candidate.payload
-    return bulletin_text(content.title, content.summary, content.header, candidate.priority,
-                         "news" if candidate.kind == "news" else "announcement")
+    return bulletin_text(
+        content.title,
+        content.summary,
+        content.header,
+        candidate.priority,
+        "news" if candidate.kind == "news" else "announcement",
+    )
 
 
 def page_text(page):
@@ -80,8 +85,9 @@ def page_text(page):
         if alert and page.instruction:
             summary = f"{summary} {page.instruction}"
         return bulletin_text(page.title, summary, page.source_name, "emergency" if alert else page.priority)
-    home = (Page.objects.ancestor_of(page, inclusive=True).type(CommuneHomePage, PortalHomePage)
-            .order_by("-depth").first())
+    home = (
+        Page.objects.ancestor_of(page, inclusive=True).type(CommuneHomePage, PortalHomePage).order_by("-depth").first()
+    )
     source = _unit_name(home) if home is not None else ""
     kind = "news" if isinstance(page, NewsPage) else "announcement"
     return bulletin_text(page.title, getattr(page, "summary", ""), source, getattr(page, "priority", "normal"), kind)
@@ -118,11 +124,17 @@ def engine_identity(engine, voice):
                 backend = ["piper-tts", version("piper-tts")]
             except Exception:  # noqa: BLE001 - a source checkout without metadata
                 backend = ["piper-tts", "?"]
-        return {"engine": "piper", "backend": backend, "model": _file_stamp(model),
-                "config": _file_stamp(f"{model}.json")}
+        return {
+            "engine": "piper",
+            "backend": backend,
+            "model": _file_stamp(model),
+            "config": _file_stamp(f"{model}.json"),
+        }
     identity = getattr(engine, "identity", None)
-    return {"engine": getattr(engine, "name", type(engine).__name__),
-            "identity": identity() if callable(identity) else None}
+    return {
+        "engine": getattr(engine, "name", type(engine).__name__),
+        "identity": identity() if callable(identity) else None,
+    }
 
 
 def _encoder():
@@ -130,8 +142,13 @@ def _encoder():
 
     from speech import audio
 
-    return {"av": av.__version__, "libavcodec": list(av.library_versions.get("libavcodec", ())),
-            "bitrate": audio.MP3_BITRATE, "lead": audio.LEAD_SILENCE_S, "chunk": audio.CHUNK_CHARS}
+    return {
+        "av": av.__version__,
+        "libavcodec": list(av.library_versions.get("libavcodec", ())),
+        "bitrate": audio.MP3_BITRATE,
+        "lead": audio.LEAD_SILENCE_S,
+        "chunk": audio.CHUNK_CHARS,
+    }
 
 
 def bulletin_key(text, voice, engine):
@@ -141,8 +158,13 @@ def bulletin_key(text, voice, engine):
     from speech.engines import check_voice
 
     check_voice(voice)
-    parts = {"bulletin": BULLETIN_VERSION, "words": normalise(text or ""), "voice": voice,
-             "engine": engine_identity(engine, voice), "encoder": _encoder()}
+    parts = {
+        "bulletin": BULLETIN_VERSION,
+        "words": normalise(text or ""),
+        "voice": voice,
+        "engine": engine_identity(engine, voice),
+        "encoder": _encoder(),
+    }
     blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -160,8 +182,11 @@ def bulletin_file(text, voice, engine=None):
     engine = engine or get_engine()
     key = bulletin_key(text, voice, engine)
     cached = SlideCache.objects.filter(key=key).select_related("file").first()
-    if (cached is not None and cached.file.duration_s is not None
-            and os.path.exists(os.path.join(settings.MEDIA_ROOT, cached.file.path))):
+    if (
+        cached is not None
+        and cached.file.duration_s is not None
+        and os.path.exists(os.path.join(settings.MEDIA_ROOT, cached.file.path))
+    ):
         return cached.file, False
     mp3, duration = bulletin_mp3(text, voice, engine)
     file = store_file(mp3, "mp3", 0, 0, duration_s=duration)

@@ -12,7 +12,7 @@ without anyone editing anything.
 import datetime
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from wagtail.documents.models import AbstractDocument
@@ -52,11 +52,9 @@ class Daypart:
         return moments
 
 
-class VideoClip(NamedTuple):
-    """An uploaded video clip (a MediaSlide's MP4): it plays as it is, nothing is rendered.
-
-    A NamedTuple rather than a frozen dataclass only while boards/admin_views.py (slide_view)
-    still tells a clip from a slide with `isinstance(payload, tuple)`; read it by name."""
+@dataclass(frozen=True)
+class VideoClip:
+    """An uploaded video clip (a MediaSlide's MP4): it plays as it is, nothing is rendered."""
 
     document: "AbstractDocument"  # the Wagtail document holding the MP4 (its title goes in the playlist)
 
@@ -106,7 +104,7 @@ class Composition:
 
 
 def _order(candidate):
-    date = candidate.date or datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
+    date = candidate.date or datetime.datetime.min.replace(tzinfo=datetime.UTC)
     # Newest first; the key breaks ties so the order never depends on the input's order.
     return (PRIORITY_RANK.get(candidate.priority, 2), -date.timestamp(), candidate.key)
 
@@ -161,7 +159,7 @@ AUDIO_KINDS = ("announcement", "news", "pushed")
 
 
 def parse_broadcast_times(text) -> tuple:
-    """"6:00, 17:00" / "6h, 17h30" / "06:00;17:00" → (time(6), time(17)) sorted, without repeats.
+    """ "6:00, 17:00" / "6h, 17h30" / "06:00;17:00" → (time(6), time(17)) sorted, without repeats.
     Raises ValueError (message in Vietnamese) on anything else. Empty → ()."""
     if isinstance(text, list | tuple):
         text = ",".join(str(t) for t in text)
@@ -240,8 +238,12 @@ def _emergency_moments(candidate, now, end, repeat_s):
     return moments
 
 
-def compose_audio(candidates, now: datetime.datetime, rules: AudioRules = AudioRules(),
-                  horizon: datetime.timedelta = datetime.timedelta(hours=24)) -> AudioComposition:
+def compose_audio(
+    candidates,
+    now: datetime.datetime,
+    rules: AudioRules = AudioRules(),
+    horizon: datetime.timedelta = datetime.timedelta(hours=24),
+) -> AudioComposition:
     """What a loudspeaker cluster holds now (`entries`, as compose() orders them) and, within
     `horizon`, when each item airs (`airings`). `now` in the board's local time: broadcast times
     are local clock times. Pure: the same arguments give the same answer."""
@@ -262,5 +264,4 @@ def compose_audio(candidates, now: datetime.datetime, rules: AudioRules = AudioR
         if keys:
             airings.append(Airing(moment, keys))
     airings.sort(key=lambda a: (a.at, not a.emergency))
-    return AudioComposition(current.entries, current.next_change, emergency=current.emergency,
-                            airings=tuple(airings))
+    return AudioComposition(current.entries, current.next_change, emergency=current.emergency, airings=tuple(airings))

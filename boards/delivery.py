@@ -20,8 +20,11 @@ def current_versions(boards):
 def boards_holding(key, under_path):
     """Active boards under `under_path` whose current playlist lists the item `key`."""
     boards = Board.objects.filter(owner__path__startswith=under_path, is_active=True)
-    return [board_id for board_id, version in current_versions(boards).items()
-            if any(entry.get("id") == key for entry in version.items)]
+    return [
+        board_id
+        for board_id, version in current_versions(boards).items()
+        if any(entry.get("id") == key for entry in version.items)
+    ]
 
 
 def plays_by_board(key, since=None, until=None):

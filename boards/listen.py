@@ -53,12 +53,21 @@ def listen_response(request, page):
         return _text(f"Chưa nghe được thông báo này: {exc}", 503, Retry_After=str(RETRY_AFTER_S))
     except Exception:
         log.exception("listen %s: bulletin failed", page.pk)
-        return _text("Chưa nghe được thông báo này: máy chủ không tạo được tệp âm thanh, xin thử lại sau.", 503,
-                     Retry_After=str(RETRY_AFTER_S))
+        return _text(
+            "Chưa nghe được thông báo này: máy chủ không tạo được tệp âm thanh, xin thử lại sau.",
+            503,
+            Retry_After=str(RETRY_AFTER_S),
+        )
     try:
-        return serve_file(request, os.path.join(settings.MEDIA_ROOT, file.path), "audio/mpeg", etag=file.sha256,
-                          last_modified=file.created_at.timestamp(), cache_control="public, no-cache",
-                          headers={"Content-Disposition": f'inline; filename="{page.slug}.mp3"'})
+        return serve_file(
+            request,
+            os.path.join(settings.MEDIA_ROOT, file.path),
+            "audio/mpeg",
+            etag=file.sha256,
+            last_modified=file.created_at.timestamp(),
+            cache_control="public, no-cache",
+            headers={"Content-Disposition": f'inline; filename="{page.slug}.mp3"'},
+        )
     except ApiError as exc:
         return _text(exc.message, 503 if exc.status == 404 else exc.status, Retry_After=str(RETRY_AFTER_S))
 
@@ -67,7 +76,6 @@ def listen_context(request, page):
     """For the page templates (boards/templatetags/speech_tags.py): the player's URL and
     label, and whether speech works here (the player is left out when it does not)."""
 
-
     site = page.get_site()
     if request is not None and site is not None and Site.find_for_request(request) == site:
         voice = SiteIdentity.for_request(request).speech_voice()  # cached on the request
@@ -75,5 +83,9 @@ def listen_context(request, page):
         voice = voice_for_site(site)
     problem = speech_problem(voice)
     url = page.get_url(request)
-    return {"listen_url": f"{url}{LISTEN_SEGMENT}" if url else "", "listen_available": problem is None,
-            "voice_label": dict(VOICE_CHOICES).get(voice, voice), "page": page}
+    return {
+        "listen_url": f"{url}{LISTEN_SEGMENT}" if url else "",
+        "listen_available": problem is None,
+        "voice_label": dict(VOICE_CHOICES).get(voice, voice),
+        "page": page,
+    }

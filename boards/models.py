@@ -32,8 +32,15 @@ from boards.composition import format_broadcast_times, parse_broadcast_times
 MIN_SIDE, MAX_SIDE = 64, 7680
 SIDE_MESSAGE = _("Kích thước phải từ 64 đến 7680 điểm ảnh (ví dụ 192×96, 384×192, 1920×1080).")
 SIDE_VALIDATORS = [MinValueValidator(MIN_SIDE, SIDE_MESSAGE), MaxValueValidator(MAX_SIDE, SIDE_MESSAGE)]
-WEEKDAYS = [(0, _("Thứ Hai")), (1, _("Thứ Ba")), (2, _("Thứ Tư")), (3, _("Thứ Năm")), (4, _("Thứ Sáu")),
-            (5, _("Thứ Bảy")), (6, _("Chủ nhật"))]
+WEEKDAYS = [
+    (0, _("Thứ Hai")),
+    (1, _("Thứ Ba")),
+    (2, _("Thứ Tư")),
+    (3, _("Thứ Năm")),
+    (4, _("Thứ Sáu")),
+    (5, _("Thứ Bảy")),
+    (6, _("Chủ nhật")),
+]
 
 
 class BoardKind(models.TextChoices):
@@ -62,8 +69,7 @@ class BoardOutput(models.TextChoices):
 class BoardGroup(models.Model):
     """Boards addressed together (e.g. "Bảng chợ", "Bảng trường học") within a unit."""
 
-    owner = models.ForeignKey("wagtailcore.Page", verbose_name=_("đơn vị"), on_delete=models.CASCADE,
-                              related_name="+")
+    owner = models.ForeignKey("wagtailcore.Page", verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("tên nhóm"), max_length=100)
 
     class Meta:
@@ -77,46 +83,92 @@ class BoardGroup(models.Model):
 
 class Board(ClusterableModel):
     owner = models.ForeignKey(
-        "wagtailcore.Page", verbose_name=_("đơn vị quản lý"), on_delete=models.PROTECT, related_name="+",
+        "wagtailcore.Page",
+        verbose_name=_("đơn vị quản lý"),
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("Xã, huyện hoặc tỉnh có nội dung hiện trên bảng."),
     )
     name = models.CharField(_("tên bảng"), max_length=120)
     address = models.CharField(_("địa chỉ"), max_length=255, blank=True)
-    latitude = models.DecimalField(_("vĩ độ"), max_digits=9, decimal_places=6, null=True, blank=True,
-                                   validators=[MinValueValidator(-90), MaxValueValidator(90)])
-    longitude = models.DecimalField(_("kinh độ"), max_digits=9, decimal_places=6, null=True, blank=True,
-                                    validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    latitude = models.DecimalField(
+        _("vĩ độ"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("kinh độ"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
     kind = models.CharField(_("loại"), max_length=5, choices=BoardKind.choices, default=BoardKind.LCD)
     # A loudspeaker cluster (kind "audio") has no screen: no size.
-    width = models.PositiveIntegerField(_("chiều rộng (điểm ảnh)"), validators=SIDE_VALIDATORS, null=True,
-                                        blank=True, help_text=_("Bỏ trống với cụm loa."))
-    height = models.PositiveIntegerField(_("chiều cao (điểm ảnh)"), validators=SIDE_VALIDATORS, null=True,
-                                         blank=True, help_text=_("Bỏ trống với cụm loa."))
+    width = models.PositiveIntegerField(
+        _("chiều rộng (điểm ảnh)"),
+        validators=SIDE_VALIDATORS,
+        null=True,
+        blank=True,
+        help_text=_("Bỏ trống với cụm loa."),
+    )
+    height = models.PositiveIntegerField(
+        _("chiều cao (điểm ảnh)"),
+        validators=SIDE_VALIDATORS,
+        null=True,
+        blank=True,
+        help_text=_("Bỏ trống với cụm loa."),
+    )
     large = models.BooleanField(
-        _("bảng cỡ lớn"), default=False,
-        help_text=_("Màn hình LED/LCD cỡ lớn nơi công cộng (từ 4 m² hoặc 65 inch): tính vào chỉ tiêu "
-                    "\"huyện có bảng điện tử cỡ lớn\"."))
+        _("bảng cỡ lớn"),
+        default=False,
+        help_text=_(
+            "Màn hình LED/LCD cỡ lớn nơi công cộng (từ 4 m² hoặc 65 inch): tính vào chỉ tiêu "
+            '"huyện có bảng điện tử cỡ lớn".'
+        ),
+    )
     output = models.CharField(_("đầu ra"), max_length=6, choices=BoardOutput.choices, default=BoardOutput.IMAGES)
     default_slide_seconds = models.PositiveSmallIntegerField(
-        _("thời lượng mỗi trang (giây)"), default=10, validators=[MinValueValidator(3), MaxValueValidator(600)])
-    news_count = models.PositiveSmallIntegerField(_("số tin mới nhất"), default=5,
-                                                  validators=[MaxValueValidator(50)])
-    theme = models.CharField(_("giao diện"), max_length=40, default="default", choices=theme_choices,
-                             help_text=_("Bố cục và màu của trang trình chiếu (themes/<giao diện>/boards/)."))
+        _("thời lượng mỗi trang (giây)"), default=10, validators=[MinValueValidator(3), MaxValueValidator(600)]
+    )
+    news_count = models.PositiveSmallIntegerField(_("số tin mới nhất"), default=5, validators=[MaxValueValidator(50)])
+    theme = models.CharField(
+        _("giao diện"),
+        max_length=40,
+        default="default",
+        choices=theme_choices,
+        help_text=_("Bố cục và màu của trang trình chiếu (themes/<giao diện>/boards/)."),
+    )
     groups = ParentalManyToManyField(BoardGroup, verbose_name=_("nhóm"), blank=True, related_name="boards")
     refresh_seconds = models.PositiveIntegerField(
-        _("chu kỳ hỏi danh sách phát (giây)"), default=300, validators=[MinValueValidator(30), MaxValueValidator(86400)])
+        _("chu kỳ hỏi danh sách phát (giây)"), default=300, validators=[MinValueValidator(30), MaxValueValidator(86400)]
+    )
     # Loudspeaker clusters (kind "audio"): normal and priority bulletins play at these times of
     # day; an emergency plays at once and again every emergency_repeat_minutes while valid.
     broadcast_times = models.CharField(
-        _("giờ phát bản tin"), max_length=200, blank=True, default=DEFAULT_BROADCAST_TIMES,
+        _("giờ phát bản tin"),
+        max_length=200,
+        blank=True,
+        default=DEFAULT_BROADCAST_TIMES,
         validators=[validate_broadcast_times],
-        help_text=_("Cụm loa: giờ phát thông báo thường và ưu tiên mỗi ngày, ví dụ 6:00, 17:00 (giờ Việt Nam). "
-                    "Để trống: chỉ phát tin khẩn cấp."))
+        help_text=_(
+            "Cụm loa: giờ phát thông báo thường và ưu tiên mỗi ngày, ví dụ 6:00, 17:00 (giờ Việt Nam). "
+            "Để trống: chỉ phát tin khẩn cấp."
+        ),
+    )
     emergency_repeat_minutes = models.PositiveSmallIntegerField(
-        _("nhắc lại tin khẩn cấp (phút)"), default=15, validators=[MaxValueValidator(720)],
-        help_text=_("Cụm loa: tin khẩn cấp phát ngay khi nhận, rồi nhắc lại sau mỗi chừng ấy phút đến khi hết "
-                    "hiệu lực. 0: chỉ phát một lần."))
+        _("nhắc lại tin khẩn cấp (phút)"),
+        default=15,
+        validators=[MaxValueValidator(720)],
+        help_text=_(
+            "Cụm loa: tin khẩn cấp phát ngay khi nhận, rồi nhắc lại sau mỗi chừng ấy phút đến khi hết "
+            "hiệu lực. 0: chỉ phát một lần."
+        ),
+    )
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
     # Kept by the system.
     token_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -126,14 +178,19 @@ class Board(ClusterableModel):
     panels = [
         FieldPanel("owner"),
         FieldPanel("name"),
-        MultiFieldPanel([FieldPanel("address"), FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")])],
-                        heading=_("Vị trí")),
-        FieldRowPanel([FieldPanel("kind"), FieldPanel("width"), FieldPanel("height"), FieldPanel("large")],
-                      heading=_("Màn hình")),
-        FieldRowPanel([FieldPanel("output"), FieldPanel("default_slide_seconds"), FieldPanel("news_count")],
-                      heading=_("Nội dung")),
-        FieldRowPanel([FieldPanel("broadcast_times"), FieldPanel("emergency_repeat_minutes")],
-                      heading=_("Cụm loa truyền thanh")),
+        MultiFieldPanel(
+            [FieldPanel("address"), FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")])],
+            heading=_("Vị trí"),
+        ),
+        FieldRowPanel(
+            [FieldPanel("kind"), FieldPanel("width"), FieldPanel("height"), FieldPanel("large")], heading=_("Màn hình")
+        ),
+        FieldRowPanel(
+            [FieldPanel("output"), FieldPanel("default_slide_seconds"), FieldPanel("news_count")], heading=_("Nội dung")
+        ),
+        FieldRowPanel(
+            [FieldPanel("broadcast_times"), FieldPanel("emergency_repeat_minutes")], heading=_("Cụm loa truyền thanh")
+        ),
         FieldPanel("theme"),
         FieldPanel("groups"),
         InlinePanel("hours", heading=_("Giờ hoạt động"), label=_("khung giờ")),
@@ -179,15 +236,22 @@ class Board(ClusterableModel):
             except ValueError:
                 pass  # the field's validator says why
         else:
-            missing = {name: _("Cần kích thước điểm ảnh của bảng LED/LCD (ví dụ 384×192).")
-                       for name in ("width", "height") if not getattr(self, name)}
+            missing = {
+                name: _("Cần kích thước điểm ảnh của bảng LED/LCD (ví dụ 384×192).")
+                for name in ("width", "height")
+                if not getattr(self, name)
+            }
             if missing:
                 raise ValidationError(missing)
         if self.width and self.height:
             ratio = max(self.width, self.height) / min(self.width, self.height)
             if ratio > 8:
-                raise ValidationError({"height": _("Tỷ lệ khung hình quá lệch (%(w)s×%(h)s, tối đa 8:1).")
-                                       % {"w": self.width, "h": self.height}})
+                raise ValidationError(
+                    {
+                        "height": _("Tỷ lệ khung hình quá lệch (%(w)s×%(h)s, tối đa 8:1).")
+                        % {"w": self.width, "h": self.height}
+                    }
+                )
         if (self.latitude is None) != (self.longitude is None):
             raise ValidationError({"longitude": _("Cần nhập cả vĩ độ và kinh độ, hoặc bỏ trống cả hai.")})
 
@@ -240,31 +304,46 @@ class OperatingHours(Orderable):
 class MediaSlide(ClusterableModel):
     """A picture (or a video clip) uploaded to play on a unit's boards for a while."""
 
-    owner = models.ForeignKey("wagtailcore.Page", verbose_name=_("đơn vị"), on_delete=models.CASCADE,
-                              related_name="+")
+    owner = models.ForeignKey("wagtailcore.Page", verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+")
     title = models.CharField(_("tiêu đề"), max_length=200)
-    image = models.ForeignKey("wagtailimages.Image", verbose_name=_("ảnh"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
-    video = models.ForeignKey("wagtaildocs.Document", verbose_name=_("video (MP4)"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
-    duration_seconds = models.PositiveSmallIntegerField(_("thời lượng (giây)"), null=True, blank=True,
-                                                        validators=[MinValueValidator(3), MaxValueValidator(3600)])
-    priority = models.CharField(_("mức ưu tiên"), max_length=10, default="normal",
-                                choices=[("normal", _("Thường")), ("priority", _("Ưu tiên"))])
+    image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("ảnh"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    video = models.ForeignKey(
+        "wagtaildocs.Document",
+        verbose_name=_("video (MP4)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    duration_seconds = models.PositiveSmallIntegerField(
+        _("thời lượng (giây)"), null=True, blank=True, validators=[MinValueValidator(3), MaxValueValidator(3600)]
+    )
+    priority = models.CharField(
+        _("mức ưu tiên"), max_length=10, default="normal", choices=[("normal", _("Thường")), ("priority", _("Ưu tiên"))]
+    )
     valid_from = models.DateTimeField(_("hiện từ"), default=timezone.now)
     valid_until = models.DateTimeField(_("hiện đến"), null=True, blank=True)
-    weekdays = models.CharField(_("các thứ trong tuần"), max_length=13, blank=True,
-                                help_text=_("Bỏ trống: mọi ngày. Ví dụ 0,1,2,3,4 là thứ Hai đến thứ Sáu."))
+    weekdays = models.CharField(
+        _("các thứ trong tuần"),
+        max_length=13,
+        blank=True,
+        help_text=_("Bỏ trống: mọi ngày. Ví dụ 0,1,2,3,4 là thứ Hai đến thứ Sáu."),
+    )
     daily_start = models.TimeField(_("trong ngày từ"), null=True, blank=True)
     daily_end = models.TimeField(_("trong ngày đến"), null=True, blank=True)
     boards = ParentalManyToManyField(Board, verbose_name=_("chỉ trên các bảng"), blank=True, related_name="+")
 
     panels = [
-        FieldPanel("owner"), FieldPanel("title"), FieldRowPanel([FieldPanel("image"), FieldPanel("video")]),
+        FieldPanel("owner"),
+        FieldPanel("title"),
+        FieldRowPanel([FieldPanel("image"), FieldPanel("video")]),
         FieldRowPanel([FieldPanel("duration_seconds"), FieldPanel("priority")]),
         FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")], heading=_("Thời gian hiệu lực")),
-        FieldRowPanel([FieldPanel("weekdays"), FieldPanel("daily_start"), FieldPanel("daily_end")],
-                      heading=_("Khung giờ phát")),
+        FieldRowPanel(
+            [FieldPanel("weekdays"), FieldPanel("daily_start"), FieldPanel("daily_end")], heading=_("Khung giờ phát")
+        ),
         FieldPanel("boards"),
     ]
 
@@ -290,12 +369,18 @@ class MediaSlide(ClusterableModel):
             except ValueError:
                 days = {-1}
             if not days or not days <= set(range(7)):
-                raise ValidationError({"weekdays": _("Ghi các số từ 0 (thứ Hai) đến 6 (Chủ nhật), cách nhau bởi dấu phẩy.")})
+                raise ValidationError(
+                    {"weekdays": _("Ghi các số từ 0 (thứ Hai) đến 6 (Chủ nhật), cách nhau bởi dấu phẩy.")}
+                )
         if self.image_id:
             width, height = self.image.width, self.image.height
             if width and height and max(width, height) / min(width, height) > 10:
-                raise ValidationError({"image": _("Ảnh quá dài hoặc quá hẹp (%(w)s×%(h)s, tối đa 10:1) để lên bảng.")
-                                                % {"w": width, "h": height}})
+                raise ValidationError(
+                    {
+                        "image": _("Ảnh quá dài hoặc quá hẹp (%(w)s×%(h)s, tối đa 10:1) để lên bảng.")
+                        % {"w": width, "h": height}
+                    }
+                )
         if self.video_id:
             clip = self._probe_video()
             if not self.duration_seconds:  # the clip's own length, rounded up
@@ -348,7 +433,9 @@ class PlaylistVersion(models.Model):
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     generated_at = models.DateTimeField(default=timezone.now)
-    items = models.JSONField(default=list)  # [{id, kind, url, sha256, bytes, duration_s, valid_from, valid_to, priority, title}]
+    items = models.JSONField(
+        default=list
+    )  # [{id, kind, url, sha256, bytes, duration_s, valid_from, valid_to, priority, title}]
     video = models.ForeignKey(RenderedFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     fingerprint = models.CharField(max_length=64)  # sha256 of the items: the ETag
     emergency = models.BooleanField(default=False)

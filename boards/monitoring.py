@@ -47,8 +47,11 @@ class State:
     @property
     def behind(self):
         """Plays an older version than the newest one published."""
-        return (self.version_playing is not None and self.version_current is not None
-                and self.version_playing < self.version_current)
+        return (
+            self.version_playing is not None
+            and self.version_current is not None
+            and self.version_playing < self.version_current
+        )
 
 
 def offline_after(board):
@@ -65,8 +68,13 @@ def board_state(board, status, now, current_version=None):
         return State(NEVER, version_current=current_version)
     deadline = status.last_seen_at + offline_after(board)
     kind = ONLINE if now <= deadline else OFFLINE
-    return State(kind, last_seen_at=status.last_seen_at, offline_since=deadline if kind == OFFLINE else None,
-                 version_playing=status.version, version_current=current_version)
+    return State(
+        kind,
+        last_seen_at=status.last_seen_at,
+        offline_since=deadline if kind == OFFLINE else None,
+        version_playing=status.version,
+        version_current=current_version,
+    )
 
 
 def format_duration(delta):
@@ -90,44 +98,69 @@ def recipients_for(board):
     groups = [g for g in (getattr(unit, "editors_group_id", None), getattr(unit, "moderators_group_id", None)) if g]
     if not groups:
         return []
-    return sorted(set(get_user_model().objects.filter(groups__in=groups, is_active=True).exclude(email="")
-                      .values_list("email", flat=True)))
+    return sorted(
+        set(
+            get_user_model()
+            .objects.filter(groups__in=groups, is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
 
 
 def _send(board, template, subject, context):
     recipients = recipients_for(board)
     if not recipients:
         return 0
-    context = {"board": board, "unit": board.owner, "local": timezone.localtime,
-               "monitoring_url": f"{getattr(settings, 'WAGTAILADMIN_BASE_URL', '')}/admin/bang-dien-tu-giam-sat/",
-               **context}
+    context = {
+        "board": board,
+        "unit": board.owner,
+        "local": timezone.localtime,
+        "monitoring_url": f"{getattr(settings, 'WAGTAILADMIN_BASE_URL', '')}/admin/bang-dien-tu-giam-sat/",
+        **context,
+    }
     send_mail(subject, render_to_string(template, context), None, recipients)
     return len(recipients)
 
 
 def _alert_offline(board, offline_since, last_seen_at):
-    return _send(board, "boards/email/board_offline.txt",
-                 f"[{board.owner.title}] Bảng điện tử mất kết nối: {board.name}",
-                 {"offline_since": timezone.localtime(offline_since),
-                  "last_seen_at": timezone.localtime(last_seen_at) if last_seen_at else None})
+    return _send(
+        board,
+        "boards/email/board_offline.txt",
+        f"[{board.owner.title}] Bảng điện tử mất kết nối: {board.name}",
+        {
+            "offline_since": timezone.localtime(offline_since),
+            "last_seen_at": timezone.localtime(last_seen_at) if last_seen_at else None,
+        },
+    )
 
 
 def _alert_back(board, offline_since, back_at, downtime):
-    return _send(board, "boards/email/board_back.txt",
-                 f"[{board.owner.title}] Bảng điện tử đã hoạt động trở lại: {board.name}",
-                 {"offline_since": timezone.localtime(offline_since), "back_at": timezone.localtime(back_at),
-                  "downtime": downtime})
+    return _send(
+        board,
+        "boards/email/board_back.txt",
+        f"[{board.owner.title}] Bảng điện tử đã hoạt động trở lại: {board.name}",
+        {
+            "offline_since": timezone.localtime(offline_since),
+            "back_at": timezone.localtime(back_at),
+            "downtime": downtime,
+        },
+    )
 
 
 def check_boards(now=None):
     """Every minute: states, transitions, alerts, samples. Returns a summary dict."""
 
-
     now = now or timezone.now()
-    boards = list(Board.objects.filter(is_active=True).select_related("owner", "status", "health")
-                  .prefetch_related("hours"))
-    newest = dict(PlaylistVersion.objects.filter(board__in=boards).values("board")
-                  .annotate(n=Max("number")).values_list("board", "n"))
+    boards = list(
+        Board.objects.filter(is_active=True).select_related("owner", "status", "health").prefetch_related("hours")
+    )
+    newest = dict(
+        PlaylistVersion.objects.filter(board__in=boards)
+        .values("board")
+        .annotate(n=Max("number"))
+        .values_list("board", "n")
+    )
     summary = {"online": 0, "offline": 0, "never": 0, "alerts": 0, "recoveries": 0}
     per_unit = {}
     for board in boards:
@@ -144,8 +177,11 @@ def check_boards(now=None):
             if health.state != OFFLINE:
                 in_hours = board.is_operating(state.offline_since)
                 BoardEvent.objects.create(
-                    board=board, at=state.offline_since, kind=BoardEvent.WENT_OFFLINE,
-                    note="" if in_hours else "ngoài giờ hoạt động")
+                    board=board,
+                    at=state.offline_since,
+                    kind=BoardEvent.WENT_OFFLINE,
+                    note="" if in_hours else "ngoài giờ hoạt động",
+                )
                 health.state, health.changed_at, health.alerted_at = OFFLINE, state.offline_since, None
             if health.alerted_at is None and board.is_operating(now):
                 _alert_offline(board, health.changed_at, state.last_seen_at)
@@ -155,8 +191,9 @@ def check_boards(now=None):
             if health.state == OFFLINE:
                 back_at = state.last_seen_at
                 downtime = format_duration(back_at - health.changed_at)
-                BoardEvent.objects.create(board=board, at=back_at, kind=BoardEvent.CAME_BACK,
-                                          note=f"ngoại tuyến {downtime}")
+                BoardEvent.objects.create(
+                    board=board, at=back_at, kind=BoardEvent.CAME_BACK, note=f"ngoại tuyến {downtime}"
+                )
                 if health.alerted_at is not None:
                     _alert_back(board, health.changed_at, back_at, downtime)
                     summary["recoveries"] += 1
@@ -168,6 +205,7 @@ def check_boards(now=None):
     latest = OnlineSample.objects.aggregate(at=Max("at"))["at"]
     if per_unit and (latest is None or now - latest >= SAMPLE_EVERY or latest > now):
         OnlineSample.objects.bulk_create(
-            [OnlineSample(at=now, unit_id=unit, online=o, total=t) for unit, (o, t) in per_unit.items()])
+            [OnlineSample(at=now, unit_id=unit, online=o, total=t) for unit, (o, t) in per_unit.items()]
+        )
         summary["sampled"] = True
     return summary

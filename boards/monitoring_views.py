@@ -38,24 +38,36 @@ def line_chart(points, since, until, width=720, height=240, left=44, right=16, t
     for i in range(5):
         moment = since + (until - since) * i / 4
         local = timezone.localtime(moment)
-        ticks.append({"x": round(left + plot_w * i / 4, 1),
-                      "label": local.strftime("%H:%M" if span <= 86400 else "%d/%m")})
-    y_ticks = [{"y": round(top + plot_h - v / biggest * plot_h, 1), "label": v}
-               for v in sorted({0, biggest // 2, biggest})]
+        ticks.append(
+            {"x": round(left + plot_w * i / 4, 1), "label": local.strftime("%H:%M" if span <= 86400 else "%d/%m")}
+        )
+    y_ticks = [
+        {"y": round(top + plot_h - v / biggest * plot_h, 1), "label": v} for v in sorted({0, biggest // 2, biggest})
+    ]
     if points:
         low = min(points, key=lambda p: p[1])
         last = points[-1]
-        description = (f"{len(points)} lần đo từ {timezone.localtime(points[0][0]):%H:%M %d/%m} đến "
-                       f"{timezone.localtime(last[0]):%H:%M %d/%m}; lần đo cuối {last[1]}/{last[2]} bảng trực tuyến; "
-                       f"thấp nhất {low[1]}/{low[2]} lúc {timezone.localtime(low[0]):%H:%M %d/%m}.")
+        description = (
+            f"{len(points)} lần đo từ {timezone.localtime(points[0][0]):%H:%M %d/%m} đến "
+            f"{timezone.localtime(last[0]):%H:%M %d/%m}; lần đo cuối {last[1]}/{last[2]} bảng trực tuyến; "
+            f"thấp nhất {low[1]}/{low[2]} lúc {timezone.localtime(low[0]):%H:%M %d/%m}."
+        )
     else:
         description = "Chưa có số liệu trong khoảng thời gian này."
     return {
-        "width": width, "height": height, "left": left, "right_x": width - right, "top": top,
-        "bottom_y": top + plot_h, "label_y": top + plot_h + 20,
+        "width": width,
+        "height": height,
+        "left": left,
+        "right_x": width - right,
+        "top": top,
+        "bottom_y": top + plot_h,
+        "label_y": top + plot_h + 20,
         "online": " ".join(xy(at, online) for at, online, _ in points),
         "total": " ".join(xy(at, total) for at, _, total in points),
-        "ticks": ticks, "y_ticks": y_ticks, "description": description, "count": len(points),
+        "ticks": ticks,
+        "y_ticks": y_ticks,
+        "description": description,
+        "count": len(points),
     }
 
 
@@ -89,8 +101,12 @@ class MonitoringView(WagtailAdminTemplateMixin, TemplateView):
         if self.paths is not None:
             boards = boards.filter(under("owner__path", self.paths))
         boards = list(boards)
-        newest = dict(PlaylistVersion.objects.filter(board__in=boards).values("board")
-                      .annotate(n=Max("number")).values_list("board", "n"))
+        newest = dict(
+            PlaylistVersion.objects.filter(board__in=boards)
+            .values("board")
+            .annotate(n=Max("number"))
+            .values_list("board", "n")
+        )
         districts = {a.path: a for a in AreaPage.objects.filter(level__in=["district"]).only("path", "title")}
         areas, rows = {}, []
         for board in boards:
@@ -106,13 +122,21 @@ class MonitoringView(WagtailAdminTemplateMixin, TemplateView):
                     screenshot = status.screenshot.url
                 except ValueError:
                     screenshot = ""
-            rows.append({
-                "board": board, "unit": board.owner.title, "state": state, "label": STATE_LABELS[state.kind],
-                "offline_since": timezone.localtime(state.offline_since) if state.offline_since else None,
-                "last_seen": timezone.localtime(state.last_seen_at) if state.last_seen_at else None,
-                "player": status.player if status is not None else "", "screenshot": screenshot,
-                "screenshot_at": timezone.localtime(status.screenshot_at) if status and status.screenshot_at else None,
-            })
+            rows.append(
+                {
+                    "board": board,
+                    "unit": board.owner.title,
+                    "state": state,
+                    "label": STATE_LABELS[state.kind],
+                    "offline_since": timezone.localtime(state.offline_since) if state.offline_since else None,
+                    "last_seen": timezone.localtime(state.last_seen_at) if state.last_seen_at else None,
+                    "player": status.player if status is not None else "",
+                    "screenshot": screenshot,
+                    "screenshot_at": timezone.localtime(status.screenshot_at)
+                    if status and status.screenshot_at
+                    else None,
+                }
+            )
         order = {OFFLINE: 0, NEVER: 1, ONLINE: 2}
         rows.sort(key=lambda r: (order[r["state"].kind], r["board"].owner.path, r["board"].name))
         area_rows = [areas[p] for p in sorted(areas)]
@@ -125,11 +149,20 @@ class MonitoringView(WagtailAdminTemplateMixin, TemplateView):
         samples = OnlineSample.objects.filter(at__gte=since, at__lte=now)
         if self.paths is not None:
             samples = samples.filter(under("unit__path", self.paths))
-        points = [(s["at"], s["online"], s["total"])
-                  for s in samples.values("at").annotate(online=Sum("online"), total=Sum("total")).order_by("at")]
-        context.update({
-            "rows": rows, "areas": area_rows, "totals": totals, "now": timezone.localtime(now),
-            "periods": [(key, label) for key, (label, _) in PERIODS.items()], "period": period,
-            "period_label": PERIODS[period][0], "chart": line_chart(points, since, now),
-        })
+        points = [
+            (s["at"], s["online"], s["total"])
+            for s in samples.values("at").annotate(online=Sum("online"), total=Sum("total")).order_by("at")
+        ]
+        context.update(
+            {
+                "rows": rows,
+                "areas": area_rows,
+                "totals": totals,
+                "now": timezone.localtime(now),
+                "periods": [(key, label) for key, (label, _) in PERIODS.items()],
+                "period": period,
+                "period_label": PERIODS[period][0],
+                "chart": line_chart(points, since, now),
+            }
+        )
         return context

@@ -95,27 +95,59 @@ def candidates_for(board, now):
     footer = site.hostname if site else ""
     items = []
     if root is not None:
-        announcements = (AnnouncementPage.objects.live().descendant_of(root).filter(show_on_boards=True)
-                         .filter(models_q_valid_until(now)))
+        announcements = (
+            AnnouncementPage.objects.live()
+            .descendant_of(root)
+            .filter(show_on_boards=True)
+            .filter(models_q_valid_until(now))
+        )
         for page in announcements:
-            items.append(Candidate(
-                key=f"announcement:{page.pk}", kind="announcement", priority=page.priority,
-                date=page.valid_from or page.first_published_at, valid_from=page.valid_from,
-                valid_until=page.valid_until,
-                payload=SlideContent(kind="announcement", title=page.title, summary=page.summary,
-                                     priority=page.priority, qr_url=page.full_url, header=header,
-                                     date_label=date_label, footer=footer),
-            ))
-        news = (NewsPage.objects.live().descendant_of(root).filter(show_on_boards=True)
-                .select_related("featured_image").order_by("-date", "-pk")[:NEWS_LOOKED_AT])
+            items.append(
+                Candidate(
+                    key=f"announcement:{page.pk}",
+                    kind="announcement",
+                    priority=page.priority,
+                    date=page.valid_from or page.first_published_at,
+                    valid_from=page.valid_from,
+                    valid_until=page.valid_until,
+                    payload=SlideContent(
+                        kind="announcement",
+                        title=page.title,
+                        summary=page.summary,
+                        priority=page.priority,
+                        qr_url=page.full_url,
+                        header=header,
+                        date_label=date_label,
+                        footer=footer,
+                    ),
+                )
+            )
+        news = (
+            NewsPage.objects.live()
+            .descendant_of(root)
+            .filter(show_on_boards=True)
+            .select_related("featured_image")
+            .order_by("-date", "-pk")[:NEWS_LOOKED_AT]
+        )
         for page in news:
             published = page.first_published_at or now
-            items.append(Candidate(
-                key=f"news:{page.pk}", kind="news", date=max(published, _start_of(page.date, now)),
-                payload=SlideContent(kind="news", title=page.title, summary=page.summary,
-                                     image_path=_image_path(page.featured_image), qr_url=page.full_url,
-                                     header=header, date_label=date_label, footer=footer),
-            ))
+            items.append(
+                Candidate(
+                    key=f"news:{page.pk}",
+                    kind="news",
+                    date=max(published, _start_of(page.date, now)),
+                    payload=SlideContent(
+                        kind="news",
+                        title=page.title,
+                        summary=page.summary,
+                        image_path=_image_path(page.featured_image),
+                        qr_url=page.full_url,
+                        header=header,
+                        date_label=date_label,
+                        footer=footer,
+                    ),
+                )
+            )
     items.extend(pushed_candidates(board, now, date_label))
     if board.is_audio:  # pictures and clips: nothing to read aloud
         return items
@@ -125,16 +157,26 @@ def candidates_for(board, now):
         if chosen and board.pk not in chosen:
             continue
         dayparts = ()
-        days = frozenset(int(x) for x in slide.weekdays.split(",") if x.strip()) if slide.weekdays else frozenset(range(7))
+        days = (
+            frozenset(int(x) for x in slide.weekdays.split(",") if x.strip()) if slide.weekdays else frozenset(range(7))
+        )
         if slide.daily_start is not None or slide.weekdays:
             dayparts = (Daypart(days, slide.daily_start or _midnight(), slide.daily_end or _midnight()),)
-        items.append(Candidate(
-            key=f"media:{slide.pk}", kind="media", priority=slide.priority, date=slide.valid_from,
-            valid_from=slide.valid_from, valid_until=slide.valid_until, dayparts=dayparts,
-            duration_s=slide.duration_seconds,
-            payload=SlideContent(kind="image", title=slide.title, image_path=_image_path(slide.image))
-            if slide.image_id else VideoClip(slide.video),
-        ))
+        items.append(
+            Candidate(
+                key=f"media:{slide.pk}",
+                kind="media",
+                priority=slide.priority,
+                date=slide.valid_from,
+                valid_from=slide.valid_from,
+                valid_until=slide.valid_until,
+                dayparts=dayparts,
+                duration_s=slide.duration_seconds,
+                payload=SlideContent(kind="image", title=slide.title, image_path=_image_path(slide.image))
+                if slide.image_id
+                else VideoClip(slide.video),
+            )
+        )
     return items
 
 
@@ -157,16 +199,27 @@ def pushed_candidates(board, now, date_label):
         summary = page.summary
         if alert and page.instruction:
             summary = f"{summary} {page.instruction}"
-        items.append(Candidate(
-            key=f"pushed:{page.pk}", kind="pushed", priority="emergency" if alert else page.priority,
-            date=page.valid_from or page.first_published_at, valid_from=page.valid_from,
-            valid_until=page.valid_until,
-            payload=SlideContent(kind="announcement", title=page.title, summary=summary,
-                                 priority="emergency" if alert else page.priority,
-                                 image_path=None if alert else _image_path(page.image),
-                                 qr_url=page.full_url, header=page.source_name, date_label=date_label,
-                                 footer=_host(page)),
-        ))
+        items.append(
+            Candidate(
+                key=f"pushed:{page.pk}",
+                kind="pushed",
+                priority="emergency" if alert else page.priority,
+                date=page.valid_from or page.first_published_at,
+                valid_from=page.valid_from,
+                valid_until=page.valid_until,
+                payload=SlideContent(
+                    kind="announcement",
+                    title=page.title,
+                    summary=summary,
+                    priority="emergency" if alert else page.priority,
+                    image_path=None if alert else _image_path(page.image),
+                    qr_url=page.full_url,
+                    header=page.source_name,
+                    date_label=date_label,
+                    footer=_host(page),
+                ),
+            )
+        )
     return items
 
 
@@ -235,8 +288,16 @@ def store_blocks(blocks, kind: str, width: int, height: int, duration_s: float |
             RenderedFile.objects.filter(sha256=digest).update(duration_s=duration_s)
         return existing
     file, _created = RenderedFile.objects.get_or_create(
-        sha256=digest, defaults={"kind": kind, "path": relative, "size": size, "width": width, "height": height,
-                                 "duration_s": duration_s})
+        sha256=digest,
+        defaults={
+            "kind": kind,
+            "path": relative,
+            "size": size,
+            "width": width,
+            "height": height,
+            "duration_s": duration_s,
+        },
+    )
     return file
 
 
@@ -263,13 +324,22 @@ def _render(board, content):
     return file, True, [TEXT_ROLES.get(t.role, t.role) for t in plan.texts if t.fitted.truncated]
 
 
-TEXT_ROLES = {"title": "tiêu đề", "summary": "tóm tắt", "label": "nhãn", "header": "tên đơn vị", "date": "ngày",
-              "caption": "chú thích"}
+TEXT_ROLES = {
+    "title": "tiêu đề",
+    "summary": "tóm tắt",
+    "label": "nhãn",
+    "header": "tên đơn vị",
+    "date": "ngày",
+    "caption": "chú thích",
+}
 
 
 def audio_rules(board):
-    return AudioRules(broadcast_times=tuple(board.broadcast_schedule),
-                      emergency_repeat_s=int(board.emergency_repeat_minutes) * 60, news_count=board.news_count)
+    return AudioRules(
+        broadcast_times=tuple(board.broadcast_schedule),
+        emergency_repeat_s=int(board.emergency_repeat_minutes) * 60,
+        news_count=board.news_count,
+    )
 
 
 def audio_schedule(board, now):
@@ -320,8 +390,11 @@ def rebuild(board, now=None):
         composition = compose_audio(candidates_for(board, now), now, audio_rules(board))
         schedule, speaker = audio_schedule(board, now), _Speaker(board)
     else:
-        composition = compose(candidates_for(board, now), now,
-                              Rules(news_count=board.news_count, default_duration_s=board.default_slide_seconds))
+        composition = compose(
+            candidates_for(board, now),
+            now,
+            Rules(news_count=board.news_count, default_duration_s=board.default_slide_seconds),
+        )
     items, frames, problems, rendered = [], [], [], 0
     for entry in composition.entries:
         candidate = entry.candidate
@@ -340,22 +413,35 @@ def rebuild(board, now=None):
                 frames.append((file, entry.duration_s))
                 kind = "video" if file.kind == "mp4" else "image"
                 if cut:  # it plays, but the editor should know the words did not all fit
-                    problems.append((candidate, "Đã lên bảng nhưng chữ không vừa, bị cắt bớt (…): " + ", ".join(cut)
-                                     + f". Rút gọn cho bảng {board.width}×{board.height}."))
+                    problems.append(
+                        (
+                            candidate,
+                            "Đã lên bảng nhưng chữ không vừa, bị cắt bớt (…): "
+                            + ", ".join(cut)
+                            + f". Rút gọn cho bảng {board.width}×{board.height}.",
+                        )
+                    )
         except Exception as exc:  # noqa: BLE001 - one item never blanks a board
             message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
             problems.append((candidate, message))
             log.warning("board %s: item %s skipped: %s", board.pk, candidate.key, message)
             continue
-        items.append({
-            "id": candidate.key, "kind": kind, "url": file_url(file),
-            "sha256": file.sha256, "bytes": file.size, "duration_s": duration,
-            "valid_from": candidate.valid_from.isoformat() if candidate.valid_from else None,
-            "valid_to": candidate.valid_until.isoformat() if candidate.valid_until else None,
-            "priority": candidate.priority,
-            "title": candidate.payload.document.title if isinstance(candidate.payload, VideoClip)
-            else getattr(candidate.payload, "title", ""),
-        })
+        items.append(
+            {
+                "id": candidate.key,
+                "kind": kind,
+                "url": file_url(file),
+                "sha256": file.sha256,
+                "bytes": file.size,
+                "duration_s": duration,
+                "valid_from": candidate.valid_from.isoformat() if candidate.valid_from else None,
+                "valid_to": candidate.valid_until.isoformat() if candidate.valid_until else None,
+                "priority": candidate.priority,
+                "title": candidate.payload.document.title
+                if isinstance(candidate.payload, VideoClip)
+                else getattr(candidate.payload, "title", ""),
+            }
+        )
     shape = [items, board.output, board.width, board.height]
     if board.is_audio:
         shape.append(schedule)
@@ -363,8 +449,12 @@ def rebuild(board, now=None):
     with transaction.atomic():
         Board.objects.filter(pk=board.pk).update(recompose_at=composition.next_change)
         for candidate, message in problems:
-            RenderProblem.objects.create(board=board, item_key=candidate.key, message=message[:2000],
-                                         title=str(getattr(candidate.payload, "title", ""))[:255])
+            RenderProblem.objects.create(
+                board=board,
+                item_key=candidate.key,
+                message=message[:2000],
+                title=str(getattr(candidate.payload, "title", ""))[:255],
+            )
         current = PlaylistVersion.objects.select_for_update().filter(board=board).order_by("-number").first()
         if current is not None and current.fingerprint == fingerprint:
             return current, False, rendered, problems
@@ -374,15 +464,24 @@ def rebuild(board, now=None):
             video = _playlist_video(board, frames)
         except Exception as exc:  # noqa: BLE001 - the images still go out; the error is shown
             log.warning("board %s: playlist video failed: %r", board.pk, exc)
-            RenderProblem.objects.create(board=board, item_key="video", title="Video danh sách phát",
-                                         message=f"Không tạo được video H.264: {exc}"[:2000])
+            RenderProblem.objects.create(
+                board=board,
+                item_key="video",
+                title="Video danh sách phát",
+                message=f"Không tạo được video H.264: {exc}"[:2000],
+            )
     with transaction.atomic():
         current = PlaylistVersion.objects.select_for_update().filter(board=board).order_by("-number").first()
         if current is not None and current.fingerprint == fingerprint:
             return current, False, rendered, problems
         version = PlaylistVersion.objects.create(
-            board=board, number=(current.number + 1) if current else 1, items=items, video=video,
-            fingerprint=fingerprint, emergency=composition.emergency, generated_at=timezone.now(),
+            board=board,
+            number=(current.number + 1) if current else 1,
+            items=items,
+            video=video,
+            fingerprint=fingerprint,
+            emergency=composition.emergency,
+            generated_at=timezone.now(),
             schedule=schedule,
         )
     return version, True, rendered, problems
@@ -390,6 +489,7 @@ def rebuild(board, now=None):
 
 def _video_clip(document):
     """An uploaded clip, re-served content-addressed (read in blocks, never whole in memory)."""
+
     def blocks():
         with document.file.open("rb") as handle:
             yield from iter(lambda: handle.read(1 << 20), b"")
@@ -403,8 +503,9 @@ def _playlist_video(board, frames):
 
     from boards.video import encode_playlist_video
 
-    key = hashlib.sha256(json.dumps(["video", [(f.sha256, d) for f, d in frames], board.width, board.height],
-                                    sort_keys=True).encode()).hexdigest()
+    key = hashlib.sha256(
+        json.dumps(["video", [(f.sha256, d) for f, d in frames], board.width, board.height], sort_keys=True).encode()
+    ).hexdigest()
     cached = SlideCache.objects.filter(key=key).select_related("file").first()
     if cached is not None:
         return cached.file

@@ -80,9 +80,12 @@ class SlideError(Exception):
 def check_size(width, height):
     """ValueError unless 64 ≤ width, height ≤ 7680 and the aspect ratio is within 1:8 … 8:1."""
     ok = (
-        isinstance(width, int) and isinstance(height, int)
-        and not isinstance(width, bool) and not isinstance(height, bool)
-        and MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE
+        isinstance(width, int)
+        and isinstance(height, int)
+        and not isinstance(width, bool)
+        and not isinstance(height, bool)
+        and MIN_SIDE <= width <= MAX_SIDE
+        and MIN_SIDE <= height <= MAX_SIDE
         and max(width, height) <= MAX_BOARD_RATIO * min(width, height)
     )
     if not ok:
@@ -261,8 +264,9 @@ def normalise_text(text) -> str:
     """NFC (precomposed ệ, ở, ữ: one glyph each), whitespace collapsed, control and invisible
     format characters (soft hyphen, zero-width joiners, BOM) out."""
     text = unicodedata.normalize("NFC", text or "")
-    text = "".join(" " if ch.isspace() else ch for ch in text
-                   if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf"))
+    text = "".join(
+        " " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf")
+    )
     return " ".join(text.split())
 
 
@@ -292,7 +296,7 @@ def line_extents(path: str, size: int) -> tuple:
     or so of air, so nothing ever touches the edge of its box."""
     font = get_font(path, size)
     ascent, descent = font.getmetrics()
-    x0, y0, x1, y1 = font.getbbox(_TALL_PROBE, anchor="ls")
+    _x0, y0, _x1, y1 = font.getbbox(_TALL_PROBE, anchor="ls")
     air = max(1, size // 40)
     return max(ascent, -y0) + air, max(descent, y1) + air
 
@@ -318,7 +322,7 @@ class _Metrics:
     exactly the sums and extremes of its characters' (checked in the tests against
     `text_width`), so lines are measured in Python without asking FreeType again."""
 
-    __slots__ = ("font", "chars", "space")
+    __slots__ = ("chars", "font", "space")
 
     def __init__(self, font):
         self.font = font
@@ -350,8 +354,8 @@ class _Metrics:
         for i, part in enumerate(text.split(" ")):
             if i:
                 pen += self.space
-            adv, l, r = self.word(part)
-            left, right = min(left, pen + l), max(right, pen + r)
+            adv, lft, rgt = self.word(part)
+            left, right = min(left, pen + lft), max(right, pen + rgt)
             pen += adv
         return pen, left, right
 
@@ -418,18 +422,18 @@ def _wrap(m, words, width, force=False):
     lines, current = [], []
     pen = left = right = 0
     for word in words:
-        adv, l, r = m.word(word)
+        adv, lft, rgt = m.word(word)
         if current:
             start = pen + m.space
-            n_left, n_right = min(left, start + l), max(right, start + r)
+            n_left, n_right = min(left, start + lft), max(right, start + rgt)
             if math.ceil(max(n_right, start + adv)) - min(n_left, 0) <= width:
                 current.append(word)
                 pen, left, right = start + adv, n_left, n_right
                 continue
             lines.append(" ".join(current))
             current = []
-        if math.ceil(max(r, adv)) - min(l, 0) <= width:
-            current, pen, left, right = [word], adv, l, r
+        if math.ceil(max(rgt, adv)) - min(lft, 0) <= width:
+            current, pen, left, right = [word], adv, lft, rgt
             continue
         if not force:
             return None
@@ -610,8 +614,19 @@ def plan_slide(content: SlideContent, width: int, height: int, theme: str = DEFA
     if content.kind == "image":
         if not content.image_path:
             raise SlideError("Trang ảnh chưa có tệp ảnh.")
-        return SlidePlan(width, height, "image", colours["picture_background"], (), (0, 0, width, height),
-                         colours["picture_background"], None, (colours["qr_dark"], colours["qr_light"]), (), False)
+        return SlidePlan(
+            width,
+            height,
+            "image",
+            colours["picture_background"],
+            (),
+            (0, 0, width, height),
+            colours["picture_background"],
+            None,
+            (colours["qr_dark"], colours["qr_light"]),
+            (),
+            False,
+        )
     if shape["arrangement"] == "tiny":
         return _plan_tiny(content, width, height, th, name, shape, colours)
     return _plan_board(content, width, height, th, name, shape, colours)
@@ -633,8 +648,15 @@ def _plan_tiny(content, w, h, th, name, shape, colours):
             band_h = _px(label["height"], h, 1)
             rects.append(((0, 0, w, band_h), band_colour))
             size = _px(label["size"], h, MIN_FONT_PX)
-            fitted = fit_text(th.layout["labels"][content.priority], th.fonts[label.get("font", "bold")],
-                              w - 2 * pad, band_h, MIN_FONT_PX, size, max_lines=1)
+            fitted = fit_text(
+                th.layout["labels"][content.priority],
+                th.fonts[label.get("font", "bold")],
+                w - 2 * pad,
+                band_h,
+                MIN_FONT_PX,
+                size,
+                max_lines=1,
+            )
             y = (band_h - fitted.height) // 2
             texts.append(TextBlock("label", (pad, y, w - pad, y + fitted.height), fitted, label_colour, "center"))
             top = band_h + pad
@@ -644,14 +666,32 @@ def _plan_tiny(content, w, h, th, name, shape, colours):
             top = bar + pad
     spec = shape["title"]
     box_w, box_h = w - 2 * pad, h - top - pad
-    fitted = fit_text(content.title, th.fonts[spec.get("font", "bold")], box_w, box_h,
-                      _px(spec["min"], unit, MIN_FONT_PX), _px(spec["max"], unit, MIN_FONT_PX),
-                      spec.get("line_spacing", 0.0), spec.get("max_lines"))
+    fitted = fit_text(
+        content.title,
+        th.fonts[spec.get("font", "bold")],
+        box_w,
+        box_h,
+        _px(spec["min"], unit, MIN_FONT_PX),
+        _px(spec["max"], unit, MIN_FONT_PX),
+        spec.get("line_spacing", 0.0),
+        spec.get("max_lines"),
+    )
     y = top + (box_h - fitted.height) // 2
     if fitted.lines:
         texts.append(TextBlock("title", (pad, y, w - pad, y + fitted.height), fitted, title_colour, "center"))
-    return SlidePlan(w, h, name, background, tuple(rects), None, colours["picture_background"], None,
-                     (colours["qr_dark"], colours["qr_light"]), tuple(texts), bool(shape.get("crisp_text")))
+    return SlidePlan(
+        w,
+        h,
+        name,
+        background,
+        tuple(rects),
+        None,
+        colours["picture_background"],
+        None,
+        (colours["qr_dark"], colours["qr_light"]),
+        tuple(texts),
+        bool(shape.get("crisp_text")),
+    )
 
 
 def _fit_line(text, th, spec_font, width, height, min_px, max_px):
@@ -730,11 +770,19 @@ def _plan_board(content, w, h, th, name, shape, colours):
             x1 = picture[0] - pad + inset if picture and picture[2] == w else w - pad + inset
             if x1 - side - gap - col[0] >= MIN_TEXT_SHARE * w:  # else the code would squeeze the text out
                 qr = ((x1 - side, h - pad + inset - side, x1, h - pad + inset), module, content.qr_url)
-                cap = _fit_line(caption, th, cap_spec.get("font", "bold"), side - 2 * inset, cap_size * 2,
-                                MIN_FONT_PX, cap_size)
+                cap = _fit_line(
+                    caption, th, cap_spec.get("font", "bold"), side - 2 * inset, cap_size * 2, MIN_FONT_PX, cap_size
+                )
                 cy1 = qr[0][1] + quiet - inset
-                texts.append(TextBlock("caption", (x1 - side + inset, cy1 - cap.height, x1 - inset, cy1), cap,
-                                       colours["title"], "center"))
+                texts.append(
+                    TextBlock(
+                        "caption",
+                        (x1 - side + inset, cy1 - cap.height, x1 - inset, cy1),
+                        cap,
+                        colours["title"],
+                        "center",
+                    )
+                )
                 col[2] = x1 - side - gap
         else:  # a row at the bottom of the text column: code left, caption and footer right
             x0, y1 = col[0] - inset, col[3] + inset
@@ -742,13 +790,13 @@ def _plan_board(content, w, h, th, name, shape, colours):
             right_x0 = x0 + side - quiet + gap
             right_w = col[2] - right_x0
             if right_w > cap_size * 2:
-                cap = _fit_line(caption, th, cap_spec.get("font", "bold"), right_w, cap_size * 2,
-                                MIN_FONT_PX, cap_size)
+                cap = _fit_line(caption, th, cap_spec.get("font", "bold"), right_w, cap_size * 2, MIN_FONT_PX, cap_size)
                 blocks = [("caption", cap, colours["title"])]
                 if content.footer and footer_spec:
                     fsize = _px(footer_spec["size"], unit, MIN_FONT_PX)
-                    foot = _fit_line(content.footer, th, footer_spec.get("font", "regular"), right_w,
-                                     fsize * 2, MIN_FONT_PX, fsize)
+                    foot = _fit_line(
+                        content.footer, th, footer_spec.get("font", "regular"), right_w, fsize * 2, MIN_FONT_PX, fsize
+                    )
                     blocks.append(("footer", foot, colours["muted"]))
                 spacing = cap_size // 3
                 total = sum(b[1].height for b in blocks) + (len(blocks) - 1) * spacing
@@ -760,10 +808,12 @@ def _plan_board(content, w, h, th, name, shape, colours):
             text_bottom = y1 - side - gap
     if content.footer and footer_spec and not any(t.role == "footer" for t in texts):
         fsize = _px(footer_spec["size"], unit, MIN_FONT_PX)
-        foot = _fit_line(content.footer, th, footer_spec.get("font", "regular"), col[2] - col[0], fsize * 2,
-                         MIN_FONT_PX, fsize)
-        texts.append(TextBlock("footer", (col[0], text_bottom - foot.height, col[2], text_bottom), foot,
-                               colours["muted"]))
+        foot = _fit_line(
+            content.footer, th, footer_spec.get("font", "regular"), col[2] - col[0], fsize * 2, MIN_FONT_PX, fsize
+        )
+        texts.append(
+            TextBlock("footer", (col[0], text_bottom - foot.height, col[2], text_bottom), foot, colours["muted"])
+        )
         text_bottom -= foot.height + _px(footer_spec.get("gap", 0.03), unit)
 
     # Label chip (ƯU TIÊN / KHẨN CẤP), title, summary: top-aligned in the text column.
@@ -773,13 +823,26 @@ def _plan_board(content, w, h, th, name, shape, colours):
         spec = shape["label"]
         size = _px(spec["size"], unit, MIN_FONT_PX)
         chip_pad = max(1, round(spec.get("padding", 0.3) * size))
-        fitted = _fit_line(th.layout["labels"][content.priority], th, spec.get("font", "bold"),
-                           col_w - 2 * chip_pad, size * 2, MIN_FONT_PX, size)
+        fitted = _fit_line(
+            th.layout["labels"][content.priority],
+            th,
+            spec.get("font", "bold"),
+            col_w - 2 * chip_pad,
+            size * 2,
+            MIN_FONT_PX,
+            size,
+        )
         chip = (x0, y, x0 + fitted.width + 2 * chip_pad, y + fitted.height + chip_pad)
         rects.append((chip, colours["emergency"] if emergency else colours["priority"]))
         ty = y + chip_pad // 2
-        texts.append(TextBlock("label", (x0 + chip_pad, ty, chip[2] - chip_pad, ty + fitted.height), fitted,
-                               colours["emergency_text"] if emergency else colours["priority_text"]))
+        texts.append(
+            TextBlock(
+                "label",
+                (x0 + chip_pad, ty, chip[2] - chip_pad, ty + fitted.height),
+                fitted,
+                colours["emergency_text"] if emergency else colours["priority_text"],
+            )
+        )
         y = chip[3] + _px(spec.get("gap", 0.025), unit)
 
     avail = text_bottom - y
@@ -792,26 +855,54 @@ def _plan_board(content, w, h, th, name, shape, colours):
         if summary:
             above, below = line_extents(th.fonts[s_spec.get("font", "regular")], s_lo)
             s_min_lines = s_spec.get("min_lines", 2)
-            reserve = s_gap + s_min_lines * (above + below) + (s_min_lines - 1) * round(s_spec.get("line_spacing", 0) * s_lo)
+            reserve = (
+                s_gap + s_min_lines * (above + below) + (s_min_lines - 1) * round(s_spec.get("line_spacing", 0) * s_lo)
+            )
             title_room = max(min(round(avail * t_spec.get("max_share", 0.6)), avail - reserve), 0)
-        title = fit_text(content.title, th.fonts[t_spec.get("font", "bold")], col_w, title_room,
-                         _px(t_spec["min"], unit, MIN_FONT_PX), _px(t_spec["max"], unit, MIN_FONT_PX),
-                         t_spec.get("line_spacing", 0.0), t_spec.get("max_lines"))
+        title = fit_text(
+            content.title,
+            th.fonts[t_spec.get("font", "bold")],
+            col_w,
+            title_room,
+            _px(t_spec["min"], unit, MIN_FONT_PX),
+            _px(t_spec["max"], unit, MIN_FONT_PX),
+            t_spec.get("line_spacing", 0.0),
+            t_spec.get("max_lines"),
+        )
         if title.lines:
             texts.append(TextBlock("title", (x0, y, x1, y + title.height), title, colours["title"]))
             y += title.height + s_gap
         if summary and text_bottom - y > 0:
-            fitted = fit_text(summary, th.fonts[s_spec.get("font", "regular")], col_w, text_bottom - y,
-                              s_lo, _px(s_spec["max"], unit, MIN_FONT_PX), s_spec.get("line_spacing", 0.0),
-                              s_spec.get("max_lines"))
+            fitted = fit_text(
+                summary,
+                th.fonts[s_spec.get("font", "regular")],
+                col_w,
+                text_bottom - y,
+                s_lo,
+                _px(s_spec["max"], unit, MIN_FONT_PX),
+                s_spec.get("line_spacing", 0.0),
+                s_spec.get("max_lines"),
+            )
             if fitted.lines:
                 texts.append(TextBlock("summary", (x0, y, x1, y + fitted.height), fitted, colours["summary"]))
 
-    return SlidePlan(w, h, name, colours["background"], tuple(rects), picture, colours["picture_background"],
-                     qr, (colours["qr_dark"], colours["qr_light"]), tuple(texts), False)
+    return SlidePlan(
+        w,
+        h,
+        name,
+        colours["background"],
+        tuple(rects),
+        picture,
+        colours["picture_background"],
+        qr,
+        (colours["qr_dark"], colours["qr_light"]),
+        tuple(texts),
+        False,
+    )
 
 
 # --- pictures -------------------------------------------------------------------------------
+
 
 def unreadable_message(path):
     return f"Không đọc được tệp ảnh «{Path(path).name}»: tệp không tồn tại hoặc không mở được."
@@ -876,7 +967,7 @@ def _load_picture(path, width, height, background):
         raise SlideError(unreadable_message(path)) from None
     except Image.DecompressionBombError:
         raise SlideError(f"Ảnh «{name}» quá lớn (tối đa {MAX_PICTURE_PIXELS // 1_000_000} megapixel).") from None
-    except Exception:  # UnidentifiedImageError, or a header Pillow cannot parse
+    except Exception:  # noqa: BLE001 - UnidentifiedImageError, or a header Pillow cannot parse
         raise SlideError(_broken_message(path)) from None
     with image:
         iw, ih = image.size
@@ -894,7 +985,7 @@ def _load_picture(path, width, height, background):
         try:
             with truncated_images_refused():  # a PNG's getexif() decodes the whole picture
                 orientation = image.getexif().get(0x0112, 1)
-        except Exception:
+        except Exception:  # noqa: BLE001 - a broken EXIF block counts as no rotation
             orientation = 1
         if image.format == "JPEG":
             # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers the box.
@@ -905,12 +996,12 @@ def _load_picture(path, width, height, background):
         try:
             with truncated_images_refused():
                 image.load()
-        except Exception:  # truncated or corrupt data: OSError, SyntaxError, struct.error…
+        except Exception:  # noqa: BLE001 - truncated or corrupt data: OSError, SyntaxError, struct.error…
             raise SlideError(_broken_message(path)) from None
         icc_profile = image.info.get("icc_profile")
         try:
             image = ImageOps.exif_transpose(image)
-        except Exception:  # a broken EXIF block: keep the picture as stored
+        except Exception:  # noqa: BLE001 - a broken EXIF block: keep the picture as stored
             pass
         if image.mode.startswith("I"):  # 16-bit grey: scale to 8 bits (converting would clip)
             image = image.convert("I").point(lambda v: v / 256).convert("L")
@@ -939,10 +1030,11 @@ def _cover(image, width, height):
     mode = image.mode
     if mode not in ("RGB", "L"):
         image, mode = image.convert("RGB"), "RGB"
-    pixels = np.asarray(image)[top:top + ch, left:left + cw]
+    pixels = np.asarray(image)[top : top + ch, left : left + cw]
     shrinking = cw >= width and ch >= height
-    scaled = cv2.resize(np.ascontiguousarray(pixels), (width, height),
-                        interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
+    scaled = cv2.resize(
+        np.ascontiguousarray(pixels), (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC
+    )
     return Image.fromarray(scaled, mode)
 
 
@@ -1015,9 +1107,18 @@ def encode_png(image: Image.Image) -> bytes:
     if image.mode != "RGB":
         image = image.convert("RGB")
     bgr = cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2BGR)
-    ok, buf = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION,
-                                         cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE,
-                                         cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP])
+    ok, buf = cv2.imencode(
+        ".png",
+        bgr,
+        [
+            cv2.IMWRITE_PNG_COMPRESSION,
+            PNG_COMPRESSION,
+            cv2.IMWRITE_PNG_STRATEGY,
+            cv2.IMWRITE_PNG_STRATEGY_RLE,
+            cv2.IMWRITE_PNG_FILTER,
+            cv2.IMWRITE_PNG_FILTER_UP,
+        ],
+    )
     if not ok:  # pragma: no cover - OpenCV fails only when out of memory
         raise RuntimeError("PNG encoding failed")
     return buf.tobytes()

@@ -14,8 +14,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from boards import rendering  # rendering imports this module
-
 KINDS = ("announcement", "news", "image")
 PRIORITIES = ("normal", "priority", "emergency")
 
@@ -54,6 +52,8 @@ def cache_key(content: SlideContent, width: int, height: int, theme: str = "defa
     gives the same key. Raises ValueError for a size or theme the renderer refuses and
     SlideError when the picture the slide shows cannot be read.
     """
+
+    from boards import rendering  # rendering imports this module (SlideContent, KINDS)
 
     theme_obj = rendering.load_theme(theme)
     rendering.check_size(width, height)

@@ -79,14 +79,29 @@ def build_smil(width, height, refresh_seconds, items, *, schedule=None, day=None
         ET.SubElement(layout, "root-layout", {"width": "1", "height": "1"})
     else:
         ET.SubElement(layout, "root-layout", {"width": str(width), "height": str(height)})
-        ET.SubElement(layout, "region", {"regionName": "main", "left": "0", "top": "0", "width": str(width),
-                                         "height": str(height), "z-index": "1", "fit": "meet"})
+        ET.SubElement(
+            layout,
+            "region",
+            {
+                "regionName": "main",
+                "left": "0",
+                "top": "0",
+                "width": str(width),
+                "height": str(height),
+                "z-index": "1",
+                "fit": "meet",
+            },
+        )
     body = ET.SubElement(smil, "body")
     excl = ET.SubElement(body, "excl")
     schedule = schedule or {}
     for name, peers, higher, lower in CLASSES:
-        members = [i for i in items if (i.get("priority") or "normal") == name
-                   or (name == "normal" and i.get("priority") not in ("emergency", "priority"))]
+        members = [
+            i
+            for i in items
+            if (i.get("priority") or "normal") == name
+            or (name == "normal" and i.get("priority") not in ("emergency", "priority"))
+        ]
         if not members:
             continue
         seq_attrs = {"begin": "0", "repeatCount": "indefinite"}
@@ -132,8 +147,7 @@ def build_m3u(board_name, items):
     lines = ["#EXTM3U", f"#PLAYLIST:{_m3u_text(board_name)}"]
     for item in items:
         duration = float(item.get("duration_s") or 0)
-        lines.append(f"#EXTINF:{round(duration)},"
-                     f"{_m3u_text(item.get('title') or item.get('id'))}")
+        lines.append(f"#EXTINF:{round(duration)},{_m3u_text(item.get('title') or item.get('id'))}")
         if item.get("kind") not in ("video", "audio"):  # a still image: tell VLC how long to show it
             lines.append(f"#EXTVLCOPT:image-duration={round(duration)}")
         lines.append(item["url"])

@@ -40,23 +40,34 @@ def delivery(page, now=None):
     for board in boards:
         version = versions.get(board.pk)
         count, seconds, last = plays.get(board.pk, (0, 0.0, None))
-        by_owner.setdefault(board.owner_id, []).append({
-            "board": board, "holding": bool(version and any(i.get("id") == key for i in version.items)),
-            "version": version.number if version else None, "plays": count, "seconds": seconds,
-            "last": timezone.localtime(last) if last else None,
-        })
+        by_owner.setdefault(board.owner_id, []).append(
+            {
+                "board": board,
+                "holding": bool(version and any(i.get("id") == key for i in version.items)),
+                "version": version.number if version else None,
+                "plays": count,
+                "seconds": seconds,
+                "last": timezone.localtime(last) if last else None,
+            }
+        )
     rows = [{"unit": c, "site": on_sites, "boards": by_owner.pop(c.pk, [])} for c in communes]
     if by_owner:  # boards of districts or provinces, or boards chosen one by one
         owners = {p.pk: p for p in Page.objects.filter(pk__in=by_owner)}
-        rows += [{"unit": owners.get(pk), "site": None, "boards": entries}
-                 for pk, entries in sorted(by_owner.items(), key=lambda kv: owners[kv[0]].path if kv[0] in owners else "")]
+        rows += [
+            {"unit": owners.get(pk), "site": None, "boards": entries}
+            for pk, entries in sorted(by_owner.items(), key=lambda kv: owners[kv[0]].path if kv[0] in owners else "")
+        ]
     all_boards = [b for row in rows for b in row["boards"]]
     return {
-        "rows": rows, "in_force": in_force,
+        "rows": rows,
+        "in_force": in_force,
         "totals": {
-            "communes": len(communes), "sites": len(communes) if on_sites else 0,
-            "boards": len(all_boards), "holding": sum(b["holding"] for b in all_boards),
-            "plays": sum(b["plays"] for b in all_boards), "seconds": sum(b["seconds"] for b in all_boards),
+            "communes": len(communes),
+            "sites": len(communes) if on_sites else 0,
+            "boards": len(all_boards),
+            "holding": sum(b["holding"] for b in all_boards),
+            "plays": sum(b["plays"] for b in all_boards),
+            "seconds": sum(b["seconds"] for b in all_boards),
         },
     }
 
@@ -84,9 +95,14 @@ class DeliveryView(WagtailAdminTemplateMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(delivery(self.page))
-        context.update({"item": self.page, "now": timezone.localtime(),
-                        "edit_url": reverse("wagtailadmin_pages:edit", args=[self.page.pk]),
-                        "is_alert": isinstance(self.page, EmergencyAlertPage)})
+        context.update(
+            {
+                "item": self.page,
+                "now": timezone.localtime(),
+                "edit_url": reverse("wagtailadmin_pages:edit", args=[self.page.pk]),
+                "is_alert": isinstance(self.page, EmergencyAlertPage),
+            }
+        )
         return context
 
 
@@ -112,11 +128,18 @@ class SentView(WagtailAdminTemplateMixin, TemplateView):
         rows = []
         for page in pages[: self.limit]:
             totals = delivery(page)["totals"]  # the same figures as the item's "Nơi nhận" page
-            rows.append({
-                "page": page, "alert": isinstance(page, EmergencyAlertPage), "in_force": page.live and page.is_current,
-                "communes": totals["communes"], "boards": totals["boards"], "holding": totals["holding"],
-                "plays": totals["plays"], "url": reverse(DELIVERY_URL, args=[page.pk]),
-            })
+            rows.append(
+                {
+                    "page": page,
+                    "alert": isinstance(page, EmergencyAlertPage),
+                    "in_force": page.live and page.is_current,
+                    "communes": totals["communes"],
+                    "boards": totals["boards"],
+                    "holding": totals["holding"],
+                    "plays": totals["plays"],
+                    "url": reverse(DELIVERY_URL, args=[page.pk]),
+                }
+            )
         context.update({"rows": rows, "import_url": reverse(IMPORT_URL)})
         return context
 

@@ -1,5 +1,6 @@
 """Hands Django's TTS_* settings to the speech library (which imports nothing of Django): read
 at each use, so a changed setting (a test's `settings` fixture, an override) takes effect."""
+
 from django.conf import settings
 
 from speech import engines

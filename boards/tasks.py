@@ -28,13 +28,17 @@ def rebuild_board(board_id):
     if board is None:
         return None
     version, created, rendered, problems = rebuild(board)
-    return {"board": board_id, "version": version.number, "new": created, "rendered": rendered,
-            "problems": len(problems)}
+    return {
+        "board": board_id,
+        "version": version.number,
+        "new": created,
+        "rendered": rendered,
+        "problems": len(problems),
+    }
 
 
 def rebuild_for_page(page_id):
     """A page was published, unpublished, moved or deleted: the boards it reaches, and only those."""
-
 
     page = Page.objects.filter(pk=page_id).first()
     if page is None:
@@ -92,7 +96,6 @@ SAMPLES_KEPT_DAYS = 400
 def prune_history(now=None):
     """Daily: heartbeats (one an hour per board, boards/api.py) older than 400 days, rendering
     problems older than 90 days, online samples older than 400 days. Proof of play is kept."""
-
 
     now = now or timezone.now()
     days = datetime.timedelta(days=1)

@@ -165,8 +165,7 @@ def _check_size(width, height):
     for value in (width, height):
         if not _is_int(value) or not MIN_SIZE <= value <= MAX_SIZE:
             raise ValueError(
-                f"Kích thước video phải từ {MIN_SIZE} đến {MAX_SIZE} điểm ảnh mỗi chiều "
-                f"(nhận {width!r}×{height!r})."
+                f"Kích thước video phải từ {MIN_SIZE} đến {MAX_SIZE} điểm ảnh mỗi chiều (nhận {width!r}×{height!r})."
             )
 
 
@@ -182,13 +181,9 @@ def _check_frame(frame, index, width, height):
             )
         h, w = frame.shape[:2]
     else:
-        raise ValueError(
-            f"Trang chiếu {index} phải là ảnh PIL hoặc mảng numpy RGB, không phải {type(frame).__name__}."
-        )
+        raise ValueError(f"Trang chiếu {index} phải là ảnh PIL hoặc mảng numpy RGB, không phải {type(frame).__name__}.")
     if (w, h) != (width, height):
-        raise ValueError(
-            f"Trang chiếu {index} có kích thước {w}×{h}, khác kích thước video {width}×{height}."
-        )
+        raise ValueError(f"Trang chiếu {index} có kích thước {w}×{h}, khác kích thước video {width}×{height}.")
 
 
 def _as_rgb(frame) -> np.ndarray:
@@ -204,7 +199,8 @@ def _to_yuv(frame, width: int, height: int) -> np.ndarray:
     if width % 2 or height % 2:
         rgb = cv2.copyMakeBorder(rgb, 0, height % 2, 0, width % 2, cv2.BORDER_REPLICATE)
     yuv = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(
-        format="yuv420p", dst_colorspace="itu709", dst_color_range="MPEG")
+        format="yuv420p", dst_colorspace="itu709", dst_color_range="MPEG"
+    )
     return yuv.to_ndarray()
 
 
@@ -494,7 +490,7 @@ class _Writer:
     def _take(self, packets):
         for packet in packets:
             self._drain_copies()
-            kind, index, frame_num, renumber = self.pending.popleft()
+            _kind, index, frame_num, renumber = self.pending.popleft()
             if self.first_idr is None and packet.is_keyframe:
                 self.first_idr = bytes(packet)
             if renumber:
@@ -509,8 +505,7 @@ class _Writer:
             for i in range(count):
                 data = self.renumber.copy_frame(frame_num + i)
                 if not self.copy_checked:
-                    _check_copy_frame(self.stream.codec_context.extradata, self.first_idr,
-                                      self.renumber.copy_frame(1))
+                    _check_copy_frame(self.stream.codec_context.extradata, self.first_idr, self.renumber.copy_frame(1))
                     self.copy_checked = True
                 self._mux(av.Packet(data), start + i)
 
@@ -571,8 +566,12 @@ def _encode(frames, spans, width, height, fps, allow_copies) -> bytes:
                 for k in range(span.fade):
                     alpha = (k + 1) / (span.fade + 1)
                     blended = cv2.addWeighted(current, 1.0 - alpha, upcoming, alpha, 0.0)
-                    writer.encode(av.VideoFrame.from_ndarray(blended, format="yuv420p"),
-                                  span.start + span.still + k, span.still + k, keyframe=False)
+                    writer.encode(
+                        av.VideoFrame.from_ndarray(blended, format="yuv420p"),
+                        span.start + span.still + k,
+                        span.still + k,
+                        keyframe=False,
+                    )
                 current = upcoming
             writer.finish()
         except BaseException:

@@ -30,13 +30,11 @@ def register_boards():
 @hooks.register("register_admin_urls")
 def register_monitoring_url():
 
-
     return [path("bang-dien-tu-giam-sat/", MonitoringView.as_view(), name=URL_NAME)]
 
 
 @hooks.register("register_reports_menu_item")
 def register_monitoring_menu_item():
-
 
     return MenuItem(TITLE, reverse(URL_NAME), name="boards-monitoring", icon_name="desktop", order=660)
 
@@ -53,12 +51,10 @@ def register_delivery_urls():
 @hooks.register("register_sources_menu_item")
 def register_sent_menu_item():
 
-
     return UnitStaffItem(_("Đã gửi và nơi nhận"), reverse(SENT_URL), icon_name="site", order=100)
 
 
 def _delivery_button(page, priority):
-
 
     return Button(_("Nơi nhận"), reverse(DELIVERY_URL, args=[page.pk]), icon_name="site", priority=priority)
 

@@ -68,16 +68,29 @@ class FeedScope:
         now = timezone.now()
         found = []
         if self.kind in (ALL, NEWS):
-            news = (NewsPage.objects.live().public().descendant_of(self.area or self.home)
-                    .defer_streamfields().prefetch_related("categories").order_by("-date", "-pk"))
+            news = (
+                NewsPage.objects.live()
+                .public()
+                .descendant_of(self.area or self.home)
+                .defer_streamfields()
+                .prefetch_related("categories")
+                .order_by("-date", "-pk")
+            )
             found += list(news[:FEED_SIZE])
         if self.kind in (ALL, ANNOUNCEMENTS):
-            announcements = (AnnouncementPage.objects.live().public().descendant_of(self.home).valid_at(now)
-                             .defer_streamfields().order_by("-date", "-valid_from", "-pk"))
+            announcements = (
+                AnnouncementPage.objects.live()
+                .public()
+                .descendant_of(self.home)
+                .valid_at(now)
+                .defer_streamfields()
+                .order_by("-date", "-valid_from", "-pk")
+            )
             found += list(announcements[:FEED_SIZE])
         if self.kind == DOCUMENTS:
-            documents = (LegalDocumentPage.objects.live().public().descendant_of(self.home)
-                         .order_by("-issue_date", "-pk"))
+            documents = (
+                LegalDocumentPage.objects.live().public().descendant_of(self.home).order_by("-issue_date", "-pk")
+            )
             found += list(documents[:FEED_SIZE])
         found.sort(key=lambda item: (pubdate(item), item.pk), reverse=True)
         return found[:FEED_SIZE]

@@ -14,8 +14,12 @@ class DocumentFilterForm(forms.Form):
     loai = forms.ChoiceField(label=_("Loại văn bản"), required=False)
     nam = forms.TypedChoiceField(label=_("Năm ban hành"), required=False, coerce=int, empty_value=None)
     co_quan = forms.ChoiceField(label=_("Cơ quan ban hành"), required=False)
-    so = forms.CharField(label=_("Số, ký hiệu"), required=False, max_length=60,
-                         widget=forms.TextInput(attrs={"placeholder": "35/KH-UBND"}))
+    so = forms.CharField(
+        label=_("Số, ký hiệu"),
+        required=False,
+        max_length=60,
+        widget=forms.TextInput(attrs={"placeholder": "35/KH-UBND"}),
+    )
 
     def __init__(self, *args, documents, **kwargs):
         super().__init__(*args, **kwargs)
@@ -23,8 +27,9 @@ class DocumentFilterForm(forms.Form):
         self.fields["loai"].choices = [("", _("Tất cả"))] + [
             (value, label) for value, label in DocumentType.choices if value in present_types
         ]
-        years = sorted({y for y in documents.annotate(y=ExtractYear("issue_date")).values_list("y", flat=True) if y},
-                       reverse=True)
+        years = sorted(
+            {y for y in documents.annotate(y=ExtractYear("issue_date")).values_list("y", flat=True) if y}, reverse=True
+        )
         self.fields["nam"].choices = [("", _("Tất cả"))] + [(y, y) for y in years]
         issuers = sorted(set(documents.values_list("issuer", flat=True)), key=fold_key)
         self.fields["co_quan"].choices = [("", _("Tất cả"))] + [(i, i) for i in issuers]

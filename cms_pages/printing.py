@@ -92,12 +92,14 @@ def weekly_bulletin_response(request, index_page):
         return HttpResponse(
             f"Tuần không hợp lệ: «{value[:40]}». Hãy ghi tuần theo ISO 8601, dạng năm-W-số tuần, "
             f"ví dụ ?tuan=2026-W47 (tuần 47 năm 2026; số tuần từ 01 đến 52 hoặc 53).",
-            status=400, content_type="text/plain; charset=utf-8",
+            status=400,
+            content_type="text/plain; charset=utf-8",
         )
     start, end = week_window(monday)
     year, week, _ = monday.isocalendar()
     announcements = list(
-        AnnouncementPage.objects.child_of(index_page).live()
+        AnnouncementPage.objects.child_of(index_page)
+        .live()
         .filter(valid_from__lt=end)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=start))
         .by_priority()[:BULLETIN_LIMIT]
@@ -322,12 +324,12 @@ def _media_name(url, media_url):
     if media_url.startswith(("http://", "https://")):
         if not url.startswith(media_url):
             return None
-        rest = url[len(media_url):]
+        rest = url[len(media_url) :]
     else:
         path = urlsplit(url).path
         if not path.startswith(media_url):
             return None
-        rest = path[len(media_url):]
+        rest = path[len(media_url) :]
     name = unquote(rest.split("?", 1)[0].split("#", 1)[0])
     if not name or name.startswith("/") or ".." in name.split("/"):
         return None

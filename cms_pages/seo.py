@@ -50,8 +50,7 @@ def sitemap_xml(request):
 def robots_txt(request):
     site = Site.find_for_request(request)
     sitemap_url = site.root_url + reverse("seo_sitemap_xml") if site is not None else None
-    return render(request, "seo/robots.txt", {"sitemap_url": sitemap_url},
-                  content_type="text/plain; charset=utf-8")
+    return render(request, "seo/robots.txt", {"sitemap_url": sitemap_url}, content_type="text/plain; charset=utf-8")
 
 
 # --- the site map for people -----------------------------------------------------------------
@@ -113,9 +112,13 @@ def site_tree(site, request):
 def html_sitemap(request):
     site = site_for(request)
     tree = site_tree(site, request)
-    return render(request, "seo/sitemap.html", {
-        "tree": tree,
-        "canonical_url": site.root_url + reverse("seo_sitemap"),
-        "og_title": "Sơ đồ trang",
-        "og_description": "Danh sách các chuyên mục và trang của trang web.",
-    })
+    return render(
+        request,
+        "seo/sitemap.html",
+        {
+            "tree": tree,
+            "canonical_url": site.root_url + reverse("seo_sitemap"),
+            "og_title": "Sơ đồ trang",
+            "og_description": "Danh sách các chuyên mục và trang của trang web.",
+        },
+    )

@@ -52,8 +52,9 @@ def _portal_content(home, request, context):
     sources[home.url_path] = home
     context["federated_news"] = [(item, _source(item, sources)) for item in page]
     context["federated_page"] = page
-    context["own_announcements"] = (AnnouncementPage.objects.live().descendant_of(home)
-                                    .valid_at(timezone.now()).by_priority()[:5])
+    context["own_announcements"] = (
+        AnnouncementPage.objects.live().descendant_of(home).valid_at(timezone.now()).by_priority()[:5]
+    )
 
 
 def _commune_content(home, context):

@@ -65,8 +65,9 @@ class _Slice:
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-def serve_file(request, path, content_type, *, etag, last_modified, cache_control=IMMUTABLE, headers=None,
-               unsatisfiable=None):
+def serve_file(
+    request, path, content_type, *, etag, last_modified, cache_control=IMMUTABLE, headers=None, unsatisfiable=None
+):
     """A file from disk for GET/HEAD with `ETag` (304 on If-None-Match), `Last-Modified` and one
     byte range (`206`, `416`, If-Range), streamed. Raises ApiError 404 when the file is gone.
     Shared by the boards' media URLs and the pages' "Nghe thông báo" audio (boards/listen.py).
@@ -76,8 +77,13 @@ def serve_file(request, path, content_type, *, etag, last_modified, cache_contro
     except OSError:
         raise FileMissing(path) from None
     etag = f'"{etag}"'
-    common = {"ETag": etag, "Cache-Control": cache_control, "Accept-Ranges": "bytes",
-              "Last-Modified": http_date(last_modified), **(headers or {})}
+    common = {
+        "ETag": etag,
+        "Cache-Control": cache_control,
+        "Accept-Ranges": "bytes",
+        "Last-Modified": http_date(last_modified),
+        **(headers or {}),
+    }
     if etag_matches(request.META.get("HTTP_IF_NONE_MATCH", ""), etag):
         response = HttpResponse(status=304)
         for name, value in common.items():
@@ -90,8 +96,9 @@ def serve_file(request, path, content_type, *, etag, last_modified, cache_contro
     if wanted == "unsatisfiable":
         if unsatisfiable is not None:
             return unsatisfiable(size)
-        response = HttpResponse("Khoảng byte yêu cầu nằm ngoài tệp.", status=416,
-                                content_type="text/plain; charset=utf-8")
+        response = HttpResponse(
+            "Khoảng byte yêu cầu nằm ngoài tệp.", status=416, content_type="text/plain; charset=utf-8"
+        )
         response["Content-Range"] = f"bytes */{size}"
         response["Accept-Ranges"] = "bytes"
         return response

@@ -35,8 +35,6 @@ def local_today():
     return timezone.localdate(timezone=local_zone())
 
 
-
-
 def _check_year(year):
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ValueError(f"Năm {year} không hợp lệ (cần từ {MIN_YEAR} đến {MAX_YEAR}).")
@@ -58,8 +56,12 @@ class Period:
         if not 1 <= month <= 12:
             raise ValueError(f"Tháng {month} không hợp lệ (cần từ 1 đến 12).")
         last = calendar.monthrange(year, month)[1]
-        return cls(datetime.date(year, month, 1), datetime.date(year, month, last),
-                   f"Tháng {month}/{year}", f"{year}-{month:02d}")
+        return cls(
+            datetime.date(year, month, 1),
+            datetime.date(year, month, last),
+            f"Tháng {month}/{year}",
+            f"{year}-{month:02d}",
+        )
 
     @classmethod
     def quarter(cls, year, quarter):
@@ -69,8 +71,12 @@ class Period:
             raise ValueError(f"Quý {quarter} không hợp lệ (cần từ 1 đến 4).")
         first = 3 * quarter - 2
         last = first + 2
-        return cls(datetime.date(year, first, 1), datetime.date(year, last, calendar.monthrange(year, last)[1]),
-                   f"Quý {ROMAN[quarter]}/{year}", f"{year}-Q{quarter}")
+        return cls(
+            datetime.date(year, first, 1),
+            datetime.date(year, last, calendar.monthrange(year, last)[1]),
+            f"Quý {ROMAN[quarter]}/{year}",
+            f"{year}-Q{quarter}",
+        )
 
     @classmethod
     def year(cls, year):
@@ -120,8 +126,9 @@ class Period:
         """[first moment, first moment after) as aware datetimes: local midnights."""
         zone = local_zone()
         start = timezone.make_aware(datetime.datetime.combine(self.start, datetime.time.min), zone)
-        end = timezone.make_aware(datetime.datetime.combine(self.end + datetime.timedelta(days=1),
-                                                            datetime.time.min), zone)
+        end = timezone.make_aware(
+            datetime.datetime.combine(self.end + datetime.timedelta(days=1), datetime.time.min), zone
+        )
         return start, end
 
     @property

@@ -290,8 +290,9 @@ def publication_moments(area, communes, since, until):
     [since, until): audit-log entries and first/last publication dates (two queries)."""
     by_path, lengths = _commune_index(communes)
     content = Page.objects.filter(subtree_q("path", area)).type(*content_models())
-    in_window = (Q(first_published_at__gte=since, first_published_at__lt=until)
-                 | Q(last_published_at__gte=since, last_published_at__lt=until))
+    in_window = Q(first_published_at__gte=since, first_published_at__lt=until) | Q(
+        last_published_at__gte=since, last_published_at__lt=until
+    )
     found = {}
 
     def add(path, moment):
@@ -301,12 +302,12 @@ def publication_moments(area, communes, since, until):
         if commune is not None:
             found.setdefault(commune, set()).add(moment)
 
-    for path, first, last in content.filter(in_window).values_list("path", "first_published_at",
-                                                                   "last_published_at"):
+    for path, first, last in content.filter(in_window).values_list("path", "first_published_at", "last_published_at"):
         add(path, first)
         add(path, last)
-    logs = PageLogEntry.objects.filter(action="wagtail.publish", timestamp__gte=since, timestamp__lt=until,
-                                       page__in=content.values("pk")).order_by()  # not the log's newest-first
+    logs = PageLogEntry.objects.filter(
+        action="wagtail.publish", timestamp__gte=since, timestamp__lt=until, page__in=content.values("pk")
+    ).order_by()  # not the log's newest-first
     for path, moment in logs.values_list("page__path", "timestamp"):
         add(path, moment)
     return {commune: sorted(moments) for commune, moments in found.items()}
@@ -336,13 +337,28 @@ def board_rows(area, moments):
     """The active boards of the area with their last heartbeat before each moment (one query)."""
 
     annotations = {
-        f"seen_{index}": Subquery(Heartbeat.objects.filter(board=OuterRef("pk"), received_at__lt=moment)
-                                  .order_by("-received_at").values("received_at")[:1])
+        f"seen_{index}": Subquery(
+            Heartbeat.objects.filter(board=OuterRef("pk"), received_at__lt=moment)
+            .order_by("-received_at")
+            .values("received_at")[:1]
+        )
         for index, moment in enumerate(moments)
     }
-    boards = (Board.objects.filter(subtree_q("owner__path", area), is_active=True).annotate(**annotations)
-              .values("pk", "owner_id", "owner__path", "large", "kind", "refresh_seconds", "created_at",
-                      "status__last_seen_at", *annotations))
+    boards = (
+        Board.objects.filter(subtree_q("owner__path", area), is_active=True)
+        .annotate(**annotations)
+        .values(
+            "pk",
+            "owner_id",
+            "owner__path",
+            "large",
+            "kind",
+            "refresh_seconds",
+            "created_at",
+            "status__last_seen_at",
+            *annotations,
+        )
+    )
     rows = []
     for values in boards:
         status_seen = values["status__last_seen_at"]
@@ -352,9 +368,18 @@ def board_rows(area, moments):
             if status_seen is not None and status_seen < moment and (seen is None or status_seen > seen):
                 seen = status_seen
             last_seen.append(seen)
-        rows.append(BoardRow(values["pk"], values["owner_id"], values["owner__path"],
-                             values["large"] and values["kind"] != "audio", values["kind"] != "audio",
-                             values["refresh_seconds"], values["created_at"], last_seen))
+        rows.append(
+            BoardRow(
+                values["pk"],
+                values["owner_id"],
+                values["owner__path"],
+                values["large"] and values["kind"] != "audio",
+                values["kind"] != "audio",
+                values["refresh_seconds"],
+                values["created_at"],
+                last_seen,
+            )
+        )
     return rows
 
 
@@ -369,8 +394,12 @@ def online_samples(area, moments):
     for moment in moments:
         windows |= Q(at__gt=moment - SAMPLE_WINDOW, at__lte=moment)
     latest = [{} for _ in moments]
-    rows = (OnlineSample.objects.filter(subtree_q("unit__path", area)).filter(windows).order_by()
-            .values_list("unit__path", "at", "online", "total"))
+    rows = (
+        OnlineSample.objects.filter(subtree_q("unit__path", area))
+        .filter(windows)
+        .order_by()
+        .values_list("unit__path", "at", "online", "total")
+    )
     for path, at, online, total in rows:
         for index, moment in enumerate(moments):
             if moment - SAMPLE_WINDOW < at <= moment and (path not in latest[index] or at > latest[index][path]):
@@ -400,7 +429,7 @@ def district_owner_ids(districts):
             query |= Q(depth=district.depth + 1, path__startswith=district.path)
         portals = PortalHomePage.objects.filter(query).values_list("pk", "path")
         for pk, path in portals:
-            district = by_path.get(path[:-Page.steplen])
+            district = by_path.get(path[: -Page.steplen])
             if district is not None:
                 owners[pk] = district
     return owners
@@ -410,8 +439,11 @@ def pushed_figures(area, period, communes, districts):
     """(Pushed for the area, {district id: Pushed}) — see the module's docstring."""
 
     start, end = period.bounds()
-    sources = list(Page.objects.filter(subtree_q("path", area)).type(*pushed_models())
-                   .only("pk", "path", "content_type", "first_published_at"))
+    sources = list(
+        Page.objects.filter(subtree_q("path", area))
+        .type(*pushed_models())
+        .only("pk", "path", "content_type", "first_published_at")
+    )
     alert_ct = ContentType.objects.get_for_model(pushed_models()[1]).pk
     district_paths = [(d.path, d.pk) for d in districts if d.pk != area.pk]
 
@@ -447,8 +479,9 @@ def pushed_figures(area, period, communes, districts):
         district = district_of(page.path)
         if district is None:
             return None
-        return per_district.setdefault(district, {"items": 0, "alerts": 0, "deliveries": 0, "plays": 0,
-                                                  "boards": set()})
+        return per_district.setdefault(
+            district, {"items": 0, "alerts": 0, "deliveries": 0, "plays": 0, "boards": set()}
+        )
 
     for page in published:
         reached = set(chosen.get(page.pk, ()))
@@ -462,9 +495,14 @@ def pushed_figures(area, period, communes, districts):
 
     if key_owner:
         boards = Board.objects.filter(subtree_q("owner__path", area)).values("pk")
-        plays = (PlayRecord.objects.filter(board__in=boards, item_id__startswith=PUSHED_PREFIX,
-                                           started_at__gte=start, started_at__lt=end)
-                 .values("item_id", "board_id").annotate(n=Count("pk")).order_by())
+        plays = (
+            PlayRecord.objects.filter(
+                board__in=boards, item_id__startswith=PUSHED_PREFIX, started_at__gte=start, started_at__lt=end
+            )
+            .values("item_id", "board_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
         for row in plays:
             page = key_owner.get(row["item_id"])
             if page is None:
@@ -475,8 +513,9 @@ def pushed_figures(area, period, communes, districts):
                     target["boards"].add(row["board_id"])
 
     def as_pushed(values):
-        return Pushed(values["items"], values["alerts"], values["deliveries"], values["plays"],
-                      frozenset(values["boards"]))
+        return Pushed(
+            values["items"], values["alerts"], values["deliveries"], values["plays"], frozenset(values["boards"])
+        )
 
     return as_pushed(total), {pk: as_pushed(values) for pk, values in per_district.items()}
 
@@ -540,8 +579,11 @@ class _State:
         online = sum(value[0] for value in sampled.values())
         total = sum(value[1] for value in sampled.values())
         for board in boards:
-            if (board.owner_path in sampled or not board.owner_path.startswith(prefix)
-                    or not self.exists[board.pk][index]):
+            if (
+                board.owner_path in sampled
+                or not board.owner_path.startswith(prefix)
+                or not self.exists[board.pk][index]
+            ):
                 continue
             total += 1
             online += self.online[board.pk][index]
@@ -561,9 +603,12 @@ class _State:
         online = self.online_ratio(index, prefix, boards)
         return AsOf(
             moment=self.moments[index],
-            websites=sum(websites.values(), Ratio()), websites_by_type=websites,
-            boards=sum(seen.values(), Ratio()), boards_by_type=seen,
-            large_boards=large, online=online,
+            websites=sum(websites.values(), Ratio()),
+            websites_by_type=websites,
+            boards=sum(seen.values(), Ratio()),
+            boards_by_type=seen,
+            large_boards=large,
+            online=online,
         )
 
 
@@ -595,30 +640,51 @@ def compute(area, period, now=None, trend=True):
         samples.insert(live_index, {})
     state = _State(communes, districts, boards, publications, moments, samples, live_index)
 
-
-    inquiries = Inquiry.objects.filter(commune__in=CommuneHomePage.objects.filter(subtree_q("path", area))
-                                       .values("pk"))
+    inquiries = Inquiry.objects.filter(commune__in=CommuneHomePage.objects.filter(subtree_q("path", area)).values("pk"))
     figures = stats.figures(inquiries, period, today=periods.local_date(now))
     pushed_total, pushed_by_district = pushed_figures(area, period, communes, districts)
 
     def row(kind, name, code, members, member_districts, member_boards, large_applicable, prefix, pushed=None):
         return Row(
-            kind=kind, name=name, code=code, communes=len(members), communes_by_type=_count_types(members),
+            kind=kind,
+            name=name,
+            code=code,
+            communes=len(members),
+            communes_by_type=_count_types(members),
             as_of=state.as_of(last, members, member_districts, member_boards, large_applicable, prefix),
-            inquiries=stats.total(figures.get(c.pk, stats.Figures()) for c in members), pushed=pushed,
+            inquiries=stats.total(figures.get(c.pk, stats.Figures()) for c in members),
+            pushed=pushed,
         )
 
     total = row("total", area.title, area.code, communes, districts, boards, has_districts, area.path, pushed_total)
-    report = Report(area=area, period=period, as_of=as_of, is_current=is_current, computed_at=now, total=total,
-                    has_districts=has_districts, publications_since=moments[0] - WEBSITE_WINDOW)
+    report = Report(
+        area=area,
+        period=period,
+        as_of=as_of,
+        is_current=is_current,
+        computed_at=now,
+        total=total,
+        has_districts=has_districts,
+        publications_since=moments[0] - WEBSITE_WINDOW,
+    )
 
     if area.level != "district" and districts:
         for district in districts:
             members = [c for c in communes if c.path.startswith(district.path)]
             member_boards = [b for b in boards if b.owner_path.startswith(district.path)]
-            report.districts.append(row("district", district.title, district.code, members, [district],
-                                        member_boards, True, district.path,
-                                        pushed_by_district.get(district.pk, Pushed())))
+            report.districts.append(
+                row(
+                    "district",
+                    district.title,
+                    district.code,
+                    members,
+                    [district],
+                    member_boards,
+                    True,
+                    district.path,
+                    pushed_by_district.get(district.pk, Pushed()),
+                )
+            )
     for key, label, _ in TYPE_GROUPS:
         members = [c for c in communes if GROUP_OF_TYPE.get(c.unit_type, "xa") == key]
         report.types.append(row("type", label, key, members, [], [], False, None))
@@ -631,8 +697,9 @@ def compute(area, period, now=None, trend=True):
         line.board_count = len(own)
         report.communes.append(line)
     if trend:
-        report.trend = [state.as_of(i, communes, districts, boards, has_districts, area.path)
-                        for i in range(len(moments))]
+        report.trend = [
+            state.as_of(i, communes, districts, boards, has_districts, area.path) for i in range(len(moments))
+        ]
     else:
         report.trend = [total.as_of]
     return report

@@ -77,26 +77,42 @@ def summary(report):
     row = report.total
     a = row.as_of
     lines = [
-        ("1", "Tỷ lệ đơn vị cấp xã có trang thông tin điện tử hoạt động (có tin, bài đăng trong 30 ngày)",
-         a.websites, ""),
+        (
+            "1",
+            "Tỷ lệ đơn vị cấp xã có trang thông tin điện tử hoạt động (có tin, bài đăng trong 30 ngày)",
+            a.websites,
+            "",
+        ),
         ("1.1", "Xã", a.websites_by_type["xa"], ""),
         ("1.2", "Phường, thị trấn", a.websites_by_type["phuong_thi_tran"], ""),
         ("2", "Tỷ lệ đơn vị cấp xã có bảng điện tử công cộng hoạt động (có tín hiệu trong 24 giờ)", a.boards, ""),
-        ("3", "Tỷ lệ huyện có bảng điện tử cỡ lớn (LED/LCD) kết nối (có tín hiệu trong 24 giờ)", a.large_boards,
-         "" if report.has_districts else "Không có cấp huyện (chính quyền 2 cấp)."),
-        ("4", "Tỷ lệ câu hỏi, phản ánh, kiến nghị của người dân được trả lời đúng hạn (trong kỳ)", row.on_time,
-         f"{number(row.inquiries.received)} tiếp nhận, {number(row.inquiries.overdue)} quá hạn chưa trả lời"),
+        (
+            "3",
+            "Tỷ lệ huyện có bảng điện tử cỡ lớn (LED/LCD) kết nối (có tín hiệu trong 24 giờ)",
+            a.large_boards,
+            "" if report.has_districts else "Không có cấp huyện (chính quyền 2 cấp).",
+        ),
+        (
+            "4",
+            "Tỷ lệ câu hỏi, phản ánh, kiến nghị của người dân được trả lời đúng hạn (trong kỳ)",
+            row.on_time,
+            f"{number(row.inquiries.received)} tiếp nhận, {number(row.inquiries.overdue)} quá hạn chưa trả lời",
+        ),
         ("5", "Bảng điện tử trực tuyến", a.online, "tại thời điểm tính số liệu"),
     ]
     result = []
     for num, label, ratio, note in lines:
-        result.append({
-            "number": num, "label": label, "sub": "." in num,
-            "count": number(ratio.count) if ratio.applicable else NOT_APPLICABLE_TEXT,
-            "total": number(ratio.total) if ratio.applicable else "",
-            "rate": percent(ratio) if ratio.total or not ratio.applicable else NONE_TEXT,
-            "note": note,
-        })
+        result.append(
+            {
+                "number": num,
+                "label": label,
+                "sub": "." in num,
+                "count": number(ratio.count) if ratio.applicable else NOT_APPLICABLE_TEXT,
+                "total": number(ratio.total) if ratio.applicable else "",
+                "rate": percent(ratio) if ratio.total or not ratio.applicable else NONE_TEXT,
+                "note": note,
+            }
+        )
     return result
 
 
@@ -120,20 +136,38 @@ def _pushed_cells(pushed):
     return [number(pushed.published), number(pushed.deliveries), number(pushed.plays)]
 
 
-DISTRICT_HEADINGS = ["Số đơn vị", "TTĐT hoạt động", "Có bảng điện tử hoạt động", "Bảng cỡ lớn kết nối",
-                     "Bảng trực tuyến", "Trả lời đúng hạn", "Tin nguồn, cảnh báo", "Lượt xã nhận", "Lượt phát"]
+DISTRICT_HEADINGS = [
+    "Số đơn vị",
+    "TTĐT hoạt động",
+    "Có bảng điện tử hoạt động",
+    "Bảng cỡ lớn kết nối",
+    "Bảng trực tuyến",
+    "Trả lời đúng hạn",
+    "Tin nguồn, cảnh báo",
+    "Lượt xã nhận",
+    "Lượt phát",
+]
 
 
 def district_table(report):
     """Per district (a province in the 3-level structure), with the total."""
+
     def cells(row, district):
         a = row.as_of
         large = yes_no(a.large_boards) if district else ratio_text(a.large_boards)
-        return [number(row.communes), ratio_text(a.websites), ratio_text(a.boards), large,
-                ratio_text(a.online), ratio_text(row.on_time), *_pushed_cells(row.pushed)]
+        return [
+            number(row.communes),
+            ratio_text(a.websites),
+            ratio_text(a.boards),
+            large,
+            ratio_text(a.online),
+            ratio_text(row.on_time),
+            *_pushed_cells(row.pushed),
+        ]
 
     return {
-        "first": "Huyện", "headings": DISTRICT_HEADINGS,
+        "first": "Huyện",
+        "headings": DISTRICT_HEADINGS,
         "rows": [{"name": r.name, "code": r.code, "cells": cells(r, True)} for r in report.districts],
         "total": {"name": "Tổng cộng", "cells": cells(report.total, False)},
     }
@@ -144,29 +178,50 @@ TYPE_HEADINGS = ["Số đơn vị", "TTĐT hoạt động", "Có bảng điện 
 
 def type_table(report):
     def cells(row):
-        return [number(row.communes), ratio_text(row.as_of.websites), ratio_text(row.as_of.boards),
-                ratio_text(row.on_time)]
+        return [
+            number(row.communes),
+            ratio_text(row.as_of.websites),
+            ratio_text(row.as_of.boards),
+            ratio_text(row.on_time),
+        ]
 
     return {
-        "first": "Loại đơn vị", "headings": TYPE_HEADINGS,
+        "first": "Loại đơn vị",
+        "headings": TYPE_HEADINGS,
         "rows": [{"name": r.name, "code": r.code, "cells": cells(r)} for r in report.types],
         "total": {"name": "Tổng cộng", "cells": cells(report.total)},
     }
 
 
-COMMUNE_HEADINGS = ["Loại", "TTĐT hoạt động", "Lần đăng gần nhất", "Số bảng", "Bảng hoạt động (24 giờ)",
-                    "Bảng trực tuyến", "Trả lời đúng hạn"]
+COMMUNE_HEADINGS = [
+    "Loại",
+    "TTĐT hoạt động",
+    "Lần đăng gần nhất",
+    "Số bảng",
+    "Bảng hoạt động (24 giờ)",
+    "Bảng trực tuyến",
+    "Trả lời đúng hạn",
+]
 
 
 def commune_table(report):
     """Per commune: whether its site and boards are alive, and its answers on time."""
+
     def cells(row):
         a = row.as_of
-        return [GROUP_LABELS.get(_group(row), ""), yes_no(a.websites), date_text(row.last_publication),
-                number(row.board_count or 0), yes_no(a.boards), ratio_text(a.online), ratio_text(row.on_time)]
+        return [
+            GROUP_LABELS.get(_group(row), ""),
+            yes_no(a.websites),
+            date_text(row.last_publication),
+            number(row.board_count or 0),
+            yes_no(a.boards),
+            ratio_text(a.online),
+            ratio_text(row.on_time),
+        ]
 
     return {
-        "first": "Xã, phường, thị trấn", "headings": COMMUNE_HEADINGS,
+        "first": "Xã, phường, thị trấn",
+        "headings": COMMUNE_HEADINGS,
         "rows": [{"name": r.name, "code": r.code, "cells": cells(r)} for r in report.communes],
         "total": None,
     }
@@ -215,8 +270,7 @@ CSV_COLUMNS = [
     ("Xã có TTĐT hoạt động", lambda r: r.as_of.websites_by_type["xa"].count),
     ("Tỷ lệ xã có TTĐT hoạt động (%)", lambda r: _rate(r.as_of.websites_by_type["xa"])),
     ("Phường, thị trấn có TTĐT hoạt động", lambda r: r.as_of.websites_by_type["phuong_thi_tran"].count),
-    ("Tỷ lệ phường, thị trấn có TTĐT hoạt động (%)",
-     lambda r: _rate(r.as_of.websites_by_type["phuong_thi_tran"])),
+    ("Tỷ lệ phường, thị trấn có TTĐT hoạt động (%)", lambda r: _rate(r.as_of.websites_by_type["phuong_thi_tran"])),
     ("Có bảng điện tử hoạt động (24 giờ)", lambda r: r.as_of.boards.count),
     ("Tỷ lệ có bảng điện tử hoạt động (%)", lambda r: _rate(r.as_of.boards)),
     ("Huyện có bảng cỡ lớn kết nối", lambda r: _applicable(r.as_of.large_boards, r.as_of.large_boards.count)),
@@ -288,8 +342,7 @@ def line_chart(labels, series, width=720, height=230, left=48, right=16, top=34,
                 continue
             x, y = x_of(index), y_of(rate)
             current.append(f"{x:.1f},{y:.1f}")
-            dots.append({"x": f"{x:.1f}", "y": f"{y:.1f}",
-                         "title": f"{label}, {labels[index]}: {ratio_text(ratio)}"})
+            dots.append({"x": f"{x:.1f}", "y": f"{y:.1f}", "title": f"{label}, {labels[index]}: {ratio_text(ratio)}"})
         if current:
             segments.append(" ".join(current))
         values = [(labels[i], r) for i, r in enumerate(ratios) if r.rate is not None]
@@ -300,18 +353,35 @@ def line_chart(labels, series, width=720, height=230, left=48, right=16, top=34,
             descriptions.append(f"{label}: {percent(values[0][1])} ngày {values[0][0]}")
         else:
             descriptions.append(f"{label}: chưa có số liệu")
-        lines.append({"key": key, "label": label, "colour": SERIES_COLOURS.get(key, "#1565c0"), "segments": segments,
-                      "dots": dots, "legend_x": legend_x, "legend_text_x": legend_x + 16})
+        lines.append(
+            {
+                "key": key,
+                "label": label,
+                "colour": SERIES_COLOURS.get(key, "#1565c0"),
+                "segments": segments,
+                "dots": dots,
+                "legend_x": legend_x,
+                "legend_text_x": legend_x + 16,
+            }
+        )
         legend_x += 28 + 7 * len(label)
     # Every label when they fit, else every other one (the last always).
     every = 1 if count <= 12 else 2
-    ticks = [{"x": f"{x_of(i):.1f}", "label": labels[i]} for i in range(count)
-             if i % every == 0 or i == count - 1]
+    ticks = [{"x": f"{x_of(i):.1f}", "label": labels[i]} for i in range(count) if i % every == 0 or i == count - 1]
     y_ticks = [{"y": f"{y_of(v / 100):.1f}", "label": f"{v}%"} for v in (0, 25, 50, 75, 100)]
     return {
-        "width": width, "height": height, "left": left, "right_x": width - right, "top": top,
-        "bottom_y": top + plot_h, "label_y": top + plot_h + 18, "y_label_x": left - 6,
-        "lines": lines, "ticks": ticks, "y_ticks": y_ticks, "empty": not any(line["dots"] for line in lines),
+        "width": width,
+        "height": height,
+        "left": left,
+        "right_x": width - right,
+        "top": top,
+        "bottom_y": top + plot_h,
+        "label_y": top + plot_h + 18,
+        "y_label_x": left - 6,
+        "lines": lines,
+        "ticks": ticks,
+        "y_ticks": y_ticks,
+        "empty": not any(line["dots"] for line in lines),
         "description": "; ".join(descriptions) + ".",
     }
 
@@ -325,18 +395,26 @@ def trend_charts(report):
     labels = trend_labels(report)
     points = report.trend
     by_type = [("total", "Chung", [p.websites for p in points])] + [
-        (key, GROUP_LABELS[key], [p.websites_by_type[key] for p in points]) for key in GROUP_KEYS]
+        (key, GROUP_LABELS[key], [p.websites_by_type[key] for p in points]) for key in GROUP_KEYS
+    ]
     boards = [("total", "Chung", [p.boards for p in points])] + [
-        (key, GROUP_LABELS[key], [p.boards_by_type[key] for p in points]) for key in GROUP_KEYS]
+        (key, GROUP_LABELS[key], [p.boards_by_type[key] for p in points]) for key in GROUP_KEYS
+    ]
     charts = [
         ("websites", "Tỷ lệ đơn vị cấp xã có trang thông tin điện tử hoạt động", by_type),
         ("boards", "Tỷ lệ đơn vị cấp xã có bảng điện tử hoạt động (24 giờ)", boards),
     ]
     if report.has_districts:
-        charts.append(("large", "Tỷ lệ huyện có bảng điện tử cỡ lớn kết nối",
-                       [("single", "Huyện có bảng cỡ lớn", [p.large_boards for p in points])]))
-    charts.append(("online", "Tỷ lệ bảng điện tử trực tuyến",
-                   [("single", "Bảng trực tuyến", [p.online for p in points])]))
+        charts.append(
+            (
+                "large",
+                "Tỷ lệ huyện có bảng điện tử cỡ lớn kết nối",
+                [("single", "Huyện có bảng cỡ lớn", [p.large_boards for p in points])],
+            )
+        )
+    charts.append(
+        ("online", "Tỷ lệ bảng điện tử trực tuyến", [("single", "Bảng trực tuyến", [p.online for p in points])])
+    )
     return [{"id": key, "title": title, "chart": line_chart(labels, series)} for key, title, series in charts]
 
 
@@ -345,8 +423,10 @@ def trend_caption(report):
         return ""
     first, last = report.trend[0].moment, report.trend[-1].moment
     step = "tuần" if report.trend_step == "week" else "tháng"
-    return (f"{len(report.trend)} mốc, mỗi {step} một mốc, từ {moment_date(first):%d/%m/%Y} "
-            f"đến {moment_date(last):%d/%m/%Y}.")
+    return (
+        f"{len(report.trend)} mốc, mỗi {step} một mốc, từ {moment_date(first):%d/%m/%Y} "
+        f"đến {moment_date(last):%d/%m/%Y}."
+    )
 
 
 # --- Everything a page or a print needs -------------------------------------------------------------
@@ -374,14 +454,15 @@ def issuing_body(area):
     """(agency, portal Site or None, site name): the agency is the portal's SiteIdentity.agency
     where set, else "Uỷ ban nhân dân <area>"."""
 
-
     portal = area.portal
     site = Site.objects.filter(root_page_id=portal.pk).first() if portal is not None else None
     identity = SiteIdentity.objects.filter(site=site).first() if site is not None else None
-    agency = (identity.agency if identity is not None and identity.agency
-              else f"Uỷ ban nhân dân {area.name_in_sentence}")
-    site_name = (identity.display_name if identity is not None and identity.display_name
-                 else (portal.title if portal is not None else area.title))
+    agency = identity.agency if identity is not None and identity.agency else f"Uỷ ban nhân dân {area.name_in_sentence}"
+    site_name = (
+        identity.display_name
+        if identity is not None and identity.display_name
+        else (portal.title if portal is not None else area.title)
+    )
     return agency, site, site_name
 
 
@@ -406,17 +487,18 @@ def render_pdf(report, issued_on=None):
     (themes/default/templates/print/base.html: emblem, agency, national name and motto)."""
     issued_on = issued_on or periods.local_today()
     data = context(report)
-    data.update({
-        "header": pdf_header(report.area, issued_on),
-        "issued_on": issued_on,
-        "report_kind": REPORT_KIND,
-        "report_title": REPORT_TITLE,
-        "font_family": printing.FONT_FAMILY,
-        "font_regular_url": printing.FONT_REGULAR.as_uri(),
-        "font_bold_url": printing.FONT_BOLD.as_uri(),
-        "emblem_url": printing.EMBLEM.as_uri(),
-        "communes_table": commune_table(report) if report.districts else None,
-    })
+    data.update(
+        {
+            "header": pdf_header(report.area, issued_on),
+            "issued_on": issued_on,
+            "report_kind": REPORT_KIND,
+            "report_title": REPORT_TITLE,
+            "font_family": printing.FONT_FAMILY,
+            "font_regular_url": printing.FONT_REGULAR.as_uri(),
+            "font_bold_url": printing.FONT_BOLD.as_uri(),
+            "emblem_url": printing.EMBLEM.as_uri(),
+            "communes_table": commune_table(report) if report.districts else None,
+        }
+    )
     html = render_to_string("indicators/report_pdf.html", data)
     return printing.render_pdf(html)
-

@@ -38,8 +38,9 @@ TITLE = presentation.TITLE
 AREA_PARAM = "don_vi"
 PERIOD_PARAM = "ky"
 LEVEL_ORDER = {"province": 0, "district": 1}
-NO_AREAS = ("Bạn chưa thuộc nhóm biên tập hoặc kiểm duyệt của huyện hay tỉnh nào nên không xem được "
-            "chỉ tiêu thông tin cơ sở.")
+NO_AREAS = (
+    "Bạn chưa thuộc nhóm biên tập hoặc kiểm duyệt của huyện hay tỉnh nào nên không xem được chỉ tiêu thông tin cơ sở."
+)
 
 
 # --- Areas -------------------------------------------------------------------------------------
@@ -101,8 +102,10 @@ class IndicatorsView(WagtailAdminTemplateMixin, TemplateView):
                 existing = AreaPage.objects.filter(pk=int(wanted)).first() if numeric else None
                 if existing is None:
                     return self.problem(404, f"Không có địa bàn “{wanted[:40]}”. Hãy chọn một địa bàn trong danh sách.")
-                return self.problem(403, f"Bạn không có quyền xem chỉ tiêu của {existing.title}: "
-                                         "địa bàn này không thuộc đơn vị của bạn.")
+                return self.problem(
+                    403,
+                    f"Bạn không có quyền xem chỉ tiêu của {existing.title}: địa bàn này không thuộc đơn vị của bạn.",
+                )
             self.area = area
 
         text = request.GET.get(PERIOD_PARAM, "").strip()
@@ -122,8 +125,12 @@ class IndicatorsView(WagtailAdminTemplateMixin, TemplateView):
 
     def forbidden(self, message):
         context = {
-            "page_title": TITLE, "header_title": TITLE, "header_icon": self.header_icon, "message": message,
-            "breadcrumbs_items": self.get_breadcrumbs_items(), "header_buttons": [],
+            "page_title": TITLE,
+            "header_title": TITLE,
+            "header_icon": self.header_icon,
+            "message": message,
+            "breadcrumbs_items": self.get_breadcrumbs_items(),
+            "header_buttons": [],
         }
         return TemplateResponse(self.request, self.forbidden_template_name, context, status=403)
 
@@ -156,17 +163,19 @@ class IndicatorsView(WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update({
-            "areas": self.areas,
-            "area": self.area,
-            "period": self.period,
-            "period_groups": period_choices(self.today, self.period),
-            "area_param": AREA_PARAM,
-            "period_param": PERIOD_PARAM,
-            "form_action": reverse(URL_NAME),
-            "error": getattr(self, "error", ""),
-            "report": self.report,
-        })
+        context.update(
+            {
+                "areas": self.areas,
+                "area": self.area,
+                "period": self.period,
+                "period_groups": period_choices(self.today, self.period),
+                "area_param": AREA_PARAM,
+                "period_param": PERIOD_PARAM,
+                "form_action": reverse(URL_NAME),
+                "error": getattr(self, "error", ""),
+                "report": self.report,
+            }
+        )
         if self.report is not None:
             context.update(presentation.context(self.report))
             context["csv_url"] = self._url(CSV_URL_NAME)

@@ -56,8 +56,17 @@ from inquiries.models import OPEN_STATUSES, Inquiry, InquiryKind, InquiryPhoto, 
 from inquiries.views import photo_response
 
 # Fields of the handling form, and the values save_handling() compares against.
-HANDLING_FIELDS = ["status", "reject_reason", "assigned_to", "deadline", "answer", "is_public", "public_title",
-                   "public_body", "publish_photos"]
+HANDLING_FIELDS = [
+    "status",
+    "reject_reason",
+    "assigned_to",
+    "deadline",
+    "answer",
+    "is_public",
+    "public_title",
+    "public_body",
+    "publish_photos",
+]
 LOG_TRANSFER = "tincoso.inquiry.transfer"
 LOG_TAKE_UP = "tincoso.inquiry.take_up"
 DASHBOARD_ITEMS = 5
@@ -84,9 +93,11 @@ def visible_inquiries(user, queryset=None):
 
 def changeable_inquiries(user, queryset=None):
     """Handled (the commune, or the area that took it up) inside one of the user's units."""
-    return _scoped(user, queryset, lambda paths: (
-        (Q(taken_up_by__isnull=True) & under("commune__path", paths)) | under("taken_up_by__path", paths)
-    ))
+    return _scoped(
+        user,
+        queryset,
+        lambda paths: (Q(taken_up_by__isnull=True) & under("commune__path", paths)) | under("taken_up_by__path", paths),
+    )
 
 
 def can_view(user, inquiry):
@@ -116,9 +127,11 @@ def upper_units(user, inquiry):
     up: their own area units that contain its commune (for a superuser, the commune's ancestors)."""
     commune_path = inquiry.commune.path
     if user.is_active and user.is_superuser:
-        return list(AreaPage.objects.filter(
-            path__in=[commune_path[:end] for end in range(AreaPage.steplen, len(commune_path), AreaPage.steplen)]
-        ).order_by("depth"))
+        return list(
+            AreaPage.objects.filter(
+                path__in=[commune_path[:end] for end in range(AreaPage.steplen, len(commune_path), AreaPage.steplen)]
+            ).order_by("depth")
+        )
     return sorted(
         (unit for unit in user_units(user) if isinstance(unit, AreaPage) and commune_path.startswith(unit.path)),
         key=lambda unit: unit.depth,
@@ -128,8 +141,7 @@ def upper_units(user, inquiry):
 def may_act_upwards(user, inquiry):
     """Transfer and take-up: for district or province staff over the inquiry's commune, while
     the inquiry is theirs to change (not taken up by a unit above them)."""
-    return (bool(upper_units(user, inquiry)) and can_change(user, inquiry)
-            and user.has_perm("inquiries.change_inquiry"))
+    return bool(upper_units(user, inquiry)) and can_change(user, inquiry) and user.has_perm("inquiries.change_inquiry")
 
 
 def transfer_targets(user, inquiry):
@@ -140,8 +152,11 @@ def transfer_targets(user, inquiry):
         areas = [unit for unit in user_units(user) if isinstance(unit, AreaPage)]
     if not areas:
         return CommuneHomePage.objects.none()
-    return (CommuneHomePage.objects.filter(under("path", [a.path for a in areas]))
-            .exclude(pk=inquiry.commune_id).order_by("path"))
+    return (
+        CommuneHomePage.objects.filter(under("path", [a.path for a in areas]))
+        .exclude(pk=inquiry.commune_id)
+        .order_by("path")
+    )
 
 
 def take_up_choices(user, inquiry):
@@ -188,10 +203,17 @@ policy = InquiryPermissionPolicy(Inquiry)
 def forbidden(request):
     """A real 403 page. Wagtail's admin turns PermissionDenied into a redirect to the dashboard
     with a flash message; the queue answers 403 instead, as for any other refusal of a visible item."""
-    return TemplateResponse(request, "tincoso_admin/inquiry/forbidden.html", {
-        "page_title": _("Không có quyền"), "header_title": _("Không có quyền"), "header_icon": "warning",
-        "breadcrumbs_items": [],
-    }, status=403)
+    return TemplateResponse(
+        request,
+        "tincoso_admin/inquiry/forbidden.html",
+        {
+            "page_title": _("Không có quyền"),
+            "header_title": _("Không có quyền"),
+            "header_icon": "warning",
+            "breadcrumbs_items": [],
+        },
+        status=403,
+    )
 
 
 def forbidden_as_403(view):
@@ -228,18 +250,28 @@ class InquiryObjectMixin:
 
 class InquiryFilterSet(WagtailFilterSet):
     status = django_filters.MultipleChoiceFilter(
-        label=_("Trạng thái"), choices=Status.choices, widget=forms.CheckboxSelectMultiple,
+        label=_("Trạng thái"),
+        choices=Status.choices,
+        widget=forms.CheckboxSelectMultiple,
     )
     overdue = django_filters.ChoiceFilter(
-        label=_("Quá hạn"), method="filter_overdue", choices=(("1", _("Chỉ các mục quá hạn")),),
-        empty_label=_("Tất cả"), widget=forms.RadioSelect,
+        label=_("Quá hạn"),
+        method="filter_overdue",
+        choices=(("1", _("Chỉ các mục quá hạn")),),
+        empty_label=_("Tất cả"),
+        widget=forms.RadioSelect,
     )
     kind = django_filters.ChoiceFilter(
-        label=_("Loại"), choices=InquiryKind.choices, empty_label=_("Tất cả"), widget=forms.RadioSelect,
+        label=_("Loại"),
+        choices=InquiryKind.choices,
+        empty_label=_("Tất cả"),
+        widget=forms.RadioSelect,
     )
     topic = django_filters.ChoiceFilter(label=_("Lĩnh vực"), choices=Topic.choices, empty_label=_("Tất cả"))
     commune = django_filters.ModelChoiceFilter(
-        label=_("Xã"), queryset=lambda request: visible_communes(request.user), empty_label=_("Tất cả"),
+        label=_("Xã"),
+        queryset=lambda request: visible_communes(request.user),
+        empty_label=_("Tất cả"),
     )
 
     class Meta:
@@ -283,12 +315,16 @@ class InquiryIndexView(generic.IndexView):
         return [
             Column("display_code", label=_("Mã"), sort_key="code", classname="w-whitespace-nowrap"),
             title_column_class("title", label=_("Tiêu đề"), sort_key="title", get_url=self.get_row_url),
-            Column("commune", label=_("Xã"), accessor=lambda inquiry: inquiry.commune.title,
-                   sort_key="commune__title"),
+            Column("commune", label=_("Xã"), accessor=lambda inquiry: inquiry.commune.title, sort_key="commune__title"),
             Column("kind", label=_("Loại"), accessor="get_kind_display", sort_key="kind"),
             Column("topic", label=_("Lĩnh vực"), accessor="get_topic_display", sort_key="topic"),
-            StatusTagColumn("status", label=_("Trạng thái"), accessor="get_status_display", sort_key="status",
-                            primary=lambda inquiry: inquiry.status in OPEN_STATUSES),
+            StatusTagColumn(
+                "status",
+                label=_("Trạng thái"),
+                accessor="get_status_display",
+                sort_key="status",
+                primary=lambda inquiry: inquiry.status in OPEN_STATUSES,
+            ),
             DeadlineColumn("deadline", label=_("Hạn trả lời"), sort_key="deadline"),
             Column("assigned_to", label=_("Cán bộ xử lý"), accessor=lambda inquiry: user_name(inquiry.assigned_to)),
             DateColumn("received_at", label=_("Ngày tiếp nhận"), sort_key="received_at"),
@@ -344,8 +380,11 @@ class HandlingForm(WagtailAdminModelForm):
         deadline = cleaned.get("deadline")
         received_on = timezone.localdate(self.instance.received_at)
         if deadline and deadline < received_on:
-            self.add_error("deadline", _("Hạn trả lời không được trước ngày tiếp nhận (%(date)s).")
-                           % {"date": received_on.strftime("%d/%m/%Y")})
+            self.add_error(
+                "deadline",
+                _("Hạn trả lời không được trước ngày tiếp nhận (%(date)s).")
+                % {"date": received_on.strftime("%d/%m/%Y")},
+            )
         return cleaned
 
 
@@ -357,8 +396,11 @@ def assignable_users(inquiry):
     groups = [g for g in (getattr(unit, "editors_group_id", None), getattr(unit, "moderators_group_id", None)) if g]
     if not groups:
         return User.objects.none()
-    return (User.objects.filter(is_active=True, groups__in=groups).distinct()
-            .order_by("last_name", "first_name", "username"))
+    return (
+        User.objects.filter(is_active=True, groups__in=groups)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
 
 
 def handling_values(inquiry):
@@ -419,11 +461,20 @@ class InquiryEditView(InquiryObjectMixin, generic.EditView):
 def action_buttons(user, inquiry, transfer_url_name, take_up_url_name):
     if not may_act_upwards(user, inquiry):
         return []
-    buttons = [HeaderButton(_("Chuyển xã khác"), url=reverse(transfer_url_name, args=[inquiry.pk]),
-                            icon_name="arrow-right", priority=10)]
+    buttons = [
+        HeaderButton(
+            _("Chuyển xã khác"), url=reverse(transfer_url_name, args=[inquiry.pk]), icon_name="arrow-right", priority=10
+        )
+    ]
     if take_up_choices(user, inquiry):
-        buttons.append(HeaderButton(_("Cấp trên tiếp nhận xử lý"), url=reverse(take_up_url_name, args=[inquiry.pk]),
-                                    icon_name="arrow-up", priority=20))
+        buttons.append(
+            HeaderButton(
+                _("Cấp trên tiếp nhận xử lý"),
+                url=reverse(take_up_url_name, args=[inquiry.pk]),
+                icon_name="arrow-up",
+                priority=20,
+            )
+        )
     return buttons
 
 
@@ -510,31 +561,34 @@ class InquiryUsageView(InquiryObjectMixin, usage.UsageView):
 
 
 class TransferForm(forms.Form):
-    commune = forms.ModelChoiceField(label=_("Chuyển đến xã"), queryset=CommuneHomePage.objects.none(),
-                                     empty_label=_("— Chọn xã —"))
-    note = forms.CharField(label=_("Ghi chú"), required=False, max_length=1000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    commune = forms.ModelChoiceField(
+        label=_("Chuyển đến xã"), queryset=CommuneHomePage.objects.none(), empty_label=_("— Chọn xã —")
+    )
+    note = forms.CharField(
+        label=_("Ghi chú"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, communes, **kwargs):
         super().__init__(*args, **kwargs)
         communes = list(communes)
         parents = {
-            area.path: area.title
-            for area in AreaPage.objects.filter(path__in={c.path[:-c.steplen] for c in communes})
+            area.path: area.title for area in AreaPage.objects.filter(path__in={c.path[: -c.steplen] for c in communes})
         }
-        self.fields["commune"].queryset = (CommuneHomePage.objects.filter(pk__in=[c.pk for c in communes])
-                                           .order_by("path"))
-        self.fields["commune"].label_from_instance = (
-            lambda commune: f"{commune.title} ({parents[commune.path[:-commune.steplen]]})"
-            if commune.path[:-commune.steplen] in parents else commune.title
+        self.fields["commune"].queryset = CommuneHomePage.objects.filter(pk__in=[c.pk for c in communes]).order_by(
+            "path"
+        )
+        self.fields["commune"].label_from_instance = lambda commune: (
+            f"{commune.title} ({parents[commune.path[: -commune.steplen]]})"
+            if commune.path[: -commune.steplen] in parents
+            else commune.title
         )
 
 
 class TakeUpForm(forms.Form):
-    area = forms.ModelChoiceField(label=_("Đơn vị tiếp nhận xử lý"), queryset=AreaPage.objects.none(),
-                                  empty_label=None)
-    note = forms.CharField(label=_("Ghi chú"), required=False, max_length=1000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    area = forms.ModelChoiceField(label=_("Đơn vị tiếp nhận xử lý"), queryset=AreaPage.objects.none(), empty_label=None)
+    note = forms.CharField(
+        label=_("Ghi chú"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, areas, **kwargs):
         super().__init__(*args, **kwargs)
@@ -586,10 +640,14 @@ class InquiryActionView(InquiryObjectMixin, WagtailAdminTemplateMixin, View):
         return redirect(self.index_url_name)
 
     def render(self, form, confirming=False):
-        context = self.get_context_data(form=form, confirming=confirming, object=self.object,
-                                        confirmation=self.confirmation(form.cleaned_data) if confirming else "",
-                                        confirm_label=self.confirm_label,
-                                        cancel_url=reverse(self.edit_url_name, args=[self.object.pk]))
+        context = self.get_context_data(
+            form=form,
+            confirming=confirming,
+            object=self.object,
+            confirmation=self.confirmation(form.cleaned_data) if confirming else "",
+            confirm_label=self.confirm_label,
+            cancel_url=reverse(self.edit_url_name, args=[self.object.pk]),
+        )
         return TemplateResponse(self.request, self.template_name, context)
 
 
@@ -601,18 +659,25 @@ class TransferView(InquiryActionView):
         return TransferForm(data, communes=transfer_targets(self.request.user, self.object))
 
     def confirmation(self, data):
-        return _("Chuyển “%(title)s” từ %(old)s sang %(new)s? %(new)s sẽ xử lý và trả lời; cán bộ được giao "
-                 "hiện nay thôi phụ trách.") % {
-            "title": self.object.title, "old": self.object.commune.title, "new": data["commune"].title}
+        return _(
+            "Chuyển “%(title)s” từ %(old)s sang %(new)s? %(new)s sẽ xử lý và trả lời; cán bộ được giao "
+            "hiện nay thôi phụ trách."
+        ) % {"title": self.object.title, "old": self.object.commune.title, "new": data["commune"].title}
 
     def perform(self, data):
 
         old = self.object.commune
         transfer(self.object, data["commune"], self.request.user, data["note"])
-        log(instance=self.object, action=LOG_TRANSFER, user=self.request.user,
-            data={"from": old.title, "to": data["commune"].title, "note": data["note"]})
-        return _("Đã chuyển “%(title)s” sang %(commune)s.") % {"title": self.object.title,
-                                                               "commune": data["commune"].title}
+        log(
+            instance=self.object,
+            action=LOG_TRANSFER,
+            user=self.request.user,
+            data={"from": old.title, "to": data["commune"].title, "note": data["note"]},
+        )
+        return _("Đã chuyển “%(title)s” sang %(commune)s.") % {
+            "title": self.object.title,
+            "commune": data["commune"].title,
+        }
 
 
 class TakeUpView(InquiryActionView):
@@ -630,17 +695,21 @@ class TakeUpView(InquiryActionView):
         return TakeUpForm(data, areas=self.areas)
 
     def confirmation(self, data):
-        return _("%(area)s tiếp nhận xử lý “%(title)s” thay %(commune)s? Cán bộ %(commune)s vẫn xem được "
-                 "nhưng không sửa được nữa.") % {
-            "area": data["area"].title, "title": self.object.title, "commune": self.object.commune.title}
+        return _(
+            "%(area)s tiếp nhận xử lý “%(title)s” thay %(commune)s? Cán bộ %(commune)s vẫn xem được "
+            "nhưng không sửa được nữa."
+        ) % {"area": data["area"].title, "title": self.object.title, "commune": self.object.commune.title}
 
     def perform(self, data):
 
         take_up(self.object, data["area"], self.request.user, data["note"])
-        log(instance=self.object, action=LOG_TAKE_UP, user=self.request.user,
-            data={"area": data["area"].title, "note": data["note"]})
-        return _("%(area)s đã tiếp nhận xử lý “%(title)s”.") % {"area": data["area"].title,
-                                                               "title": self.object.title}
+        log(
+            instance=self.object,
+            action=LOG_TAKE_UP,
+            user=self.request.user,
+            data={"area": data["area"].title, "note": data["note"]},
+        )
+        return _("%(area)s đã tiếp nhận xử lý “%(title)s”.") % {"area": data["area"].title, "title": self.object.title}
 
 
 class PhotoView(InquiryObjectMixin, View):
@@ -698,8 +767,10 @@ class InquiryViewSet(ModelViewSet):
         FieldPanel("deadline"),
         FieldPanel("answer"),
         FieldPanel("is_public", heading=_("Công khai câu hỏi và trả lời")),
-        MultiFieldPanel([FieldPanel("public_title"), FieldPanel("public_body"), FieldPanel("publish_photos")],
-                        heading=_("Bản công khai (lược bỏ thông tin cá nhân)")),
+        MultiFieldPanel(
+            [FieldPanel("public_title"), FieldPanel("public_body"), FieldPanel("publish_photos")],
+            heading=_("Bản công khai (lược bỏ thông tin cá nhân)"),
+        ),
     ]
 
     def construct_view(self, view_class, **kwargs):
@@ -725,11 +796,13 @@ class InquiryViewSet(ModelViewSet):
         return super().get_inspect_view_kwargs(**self._action_urls(), **kwargs)
 
     def action_view(self, view_class):
-        return forbidden_as_403(view_class.as_view(
-            index_url_name=self.get_url_name("index"),
-            edit_url_name=self.get_url_name("edit"),
-            inspect_url_name=self.get_url_name("inspect"),
-        ))
+        return forbidden_as_403(
+            view_class.as_view(
+                index_url_name=self.get_url_name("index"),
+                edit_url_name=self.get_url_name("edit"),
+                inspect_url_name=self.get_url_name("inspect"),
+            )
+        )
 
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
@@ -743,13 +816,21 @@ class InquiryViewSet(ModelViewSet):
         open_query = urlencode([("status", s) for s in OPEN_STATUSES])
         return SubmenuMenuItem(
             label=self.menu_label,
-            menu=Menu(items=[
-                InquiryMenuItem(_("Tất cả"), index, name="hoi-dap-tat-ca", icon_name="list-ul", order=1),
-                InquiryMenuItem(_("Đang chờ xử lý"), f"{index}?{open_query}", name="hoi-dap-cho-xu-ly",
-                                icon_name="time", order=2),
-                InquiryMenuItem(_("Quá hạn"), f"{index}?overdue=1", name="hoi-dap-qua-han",
-                                icon_name="warning", order=3),
-            ]),
+            menu=Menu(
+                items=[
+                    InquiryMenuItem(_("Tất cả"), index, name="hoi-dap-tat-ca", icon_name="list-ul", order=1),
+                    InquiryMenuItem(
+                        _("Đang chờ xử lý"),
+                        f"{index}?{open_query}",
+                        name="hoi-dap-cho-xu-ly",
+                        icon_name="time",
+                        order=2,
+                    ),
+                    InquiryMenuItem(
+                        _("Quá hạn"), f"{index}?overdue=1", name="hoi-dap-qua-han", icon_name="warning", order=3
+                    ),
+                ]
+            ),
             name=self.menu_name,
             icon_name=self.icon,
             order=self.get_menu_item_order(order),
@@ -812,8 +893,13 @@ class InquiryDashboardPanel(Component):
 
         def with_urls(inquiries):
             return [
-                (inquiry, reverse("inquiries:edit" if can_change(request.user, inquiry) else "inquiries:inspect",
-                                  args=[inquiry.pk]))
+                (
+                    inquiry,
+                    reverse(
+                        "inquiries:edit" if can_change(request.user, inquiry) else "inquiries:inspect",
+                        args=[inquiry.pk],
+                    ),
+                )
                 for inquiry in inquiries
             ]
 

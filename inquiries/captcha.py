@@ -34,8 +34,9 @@ _MAX_TOKEN_LENGTH = 400
 
 MSG_INVALID = "Mã xác minh chống spam không hợp lệ, vui lòng tải lại trang."
 MSG_EXPIRED = "Mã xác minh chống spam đã hết hạn, vui lòng tải lại trang và gửi lại."
-MSG_INCOMPLETE = ("Chưa hoàn tất xác minh chống spam. Vui lòng chờ vài giây rồi gửi lại "
-                  "(trình duyệt cần bật JavaScript).")
+MSG_INCOMPLETE = (
+    "Chưa hoàn tất xác minh chống spam. Vui lòng chờ vài giây rồi gửi lại (trình duyệt cần bật JavaScript)."
+)
 MSG_USED = "Biểu mẫu này đã được gửi; vui lòng tải lại trang."
 
 
@@ -128,8 +129,11 @@ def verify(token, nonce, consume=True) -> None:
     ``consume(token)`` once the rest of the submission is accepted).
     """
     difficulty = _difficulty_of(token)
-    if (not isinstance(nonce, str) or not 0 < len(nonce) <= MAX_NONCE_LENGTH
-            or not (nonce.isascii() and nonce.isdigit())):
+    if (
+        not isinstance(nonce, str)
+        or not 0 < len(nonce) <= MAX_NONCE_LENGTH
+        or not (nonce.isascii() and nonce.isdigit())
+    ):
         raise CaptchaError(MSG_INCOMPLETE, "incomplete")
     if leading_zero_bits(work_digest(token, nonce)) < difficulty:
         raise CaptchaError(MSG_INCOMPLETE, "incomplete")

@@ -69,34 +69,64 @@ class PhotosField(forms.FileField):
 
 
 class InquiryForm(forms.Form):
-    kind = forms.ChoiceField(label="Bạn muốn", choices=[
-        (InquiryKind.QUESTION, "Hỏi về chính sách, thủ tục (hỏi đáp)"),
-        (InquiryKind.FEEDBACK, "Phản ánh, kiến nghị về việc thực hiện chính sách, pháp luật"),
-    ], widget=forms.RadioSelect, initial=InquiryKind.QUESTION)
+    kind = forms.ChoiceField(
+        label="Bạn muốn",
+        choices=[
+            (InquiryKind.QUESTION, "Hỏi về chính sách, thủ tục (hỏi đáp)"),
+            (InquiryKind.FEEDBACK, "Phản ánh, kiến nghị về việc thực hiện chính sách, pháp luật"),
+        ],
+        widget=forms.RadioSelect,
+        initial=InquiryKind.QUESTION,
+    )
     topic = forms.ChoiceField(label="Lĩnh vực", choices=[("", "— Chọn lĩnh vực —")] + list(Topic.choices))
-    title = forms.CharField(label="Tiêu đề", min_length=5, max_length=200,
-                            help_text="Tóm tắt trong một câu, ví dụ: Hỏi về thủ tục cấp đổi giấy chứng nhận đất.")
-    body = forms.CharField(label="Nội dung", min_length=20, max_length=5000, widget=forms.Textarea(attrs={"rows": 7}),
-                           help_text="Tối đa 5.000 ký tự. Không cần ghi số điện thoại vào đây.")
-    location = forms.CharField(label="Địa điểm (nếu phản ánh sự việc)", required=False, max_length=255,
-                               help_text="Ví dụ: ấp Xóm Giữa, gần cầu Ba Si.")
-    latitude = forms.DecimalField(required=False, min_value=-90, max_value=90, max_digits=9, decimal_places=6,
-                                  widget=forms.HiddenInput)
-    longitude = forms.DecimalField(required=False, min_value=-180, max_value=180, max_digits=9, decimal_places=6,
-                                   widget=forms.HiddenInput)
-    photos = PhotosField(label="Ảnh kèm theo (không bắt buộc)", required=False,
-                         help_text="Tối đa 3 ảnh JPEG, PNG hoặc WebP, mỗi ảnh đến 5 MB. "
-                                   "Thông tin vị trí trong ảnh sẽ được xoá.")
+    title = forms.CharField(
+        label="Tiêu đề",
+        min_length=5,
+        max_length=200,
+        help_text="Tóm tắt trong một câu, ví dụ: Hỏi về thủ tục cấp đổi giấy chứng nhận đất.",
+    )
+    body = forms.CharField(
+        label="Nội dung",
+        min_length=20,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 7}),
+        help_text="Tối đa 5.000 ký tự. Không cần ghi số điện thoại vào đây.",
+    )
+    location = forms.CharField(
+        label="Địa điểm (nếu phản ánh sự việc)",
+        required=False,
+        max_length=255,
+        help_text="Ví dụ: ấp Xóm Giữa, gần cầu Ba Si.",
+    )
+    latitude = forms.DecimalField(
+        required=False, min_value=-90, max_value=90, max_digits=9, decimal_places=6, widget=forms.HiddenInput
+    )
+    longitude = forms.DecimalField(
+        required=False, min_value=-180, max_value=180, max_digits=9, decimal_places=6, widget=forms.HiddenInput
+    )
+    photos = PhotosField(
+        label="Ảnh kèm theo (không bắt buộc)",
+        required=False,
+        help_text="Tối đa 3 ảnh JPEG, PNG hoặc WebP, mỗi ảnh đến 5 MB. Thông tin vị trí trong ảnh sẽ được xoá.",
+    )
     name = forms.CharField(label="Họ và tên", min_length=2, max_length=100)
     show_name = forms.BooleanField(label="Cho phép hiện họ tên khi câu hỏi và trả lời được công khai", required=False)
-    phone = forms.CharField(label="Số điện thoại", required=False, max_length=20,
-                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}))
-    email = forms.EmailField(label="Thư điện tử", required=False, max_length=254,
-                             widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-                             help_text="Nếu có, bạn sẽ nhận thư báo khi có trả lời.")
+    phone = forms.CharField(
+        label="Số điện thoại",
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.EmailField(
+        label="Thư điện tử",
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="Nếu có, bạn sẽ nhận thư báo khi có trả lời.",
+    )
     consent = forms.BooleanField(
         label="Tôi đồng ý cho Ủy ban nhân dân xã xử lý thông tin cá nhân trên để trả lời tôi, "
-              "theo Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân.",
+        "theo Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân.",
         error_messages={"required": "Vui lòng đồng ý với thông báo về xử lý dữ liệu cá nhân để gửi."},
     )
     # Anti-spam, all hidden: a field people never see (bots fill it), the proof of work
@@ -111,23 +141,28 @@ class InquiryForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("title", "body", "name"):
-            self.fields[name].error_messages.update({
-                "required": f"Vui lòng nhập {self.fields[name].label.lower()}.",
-                "min_length": f"{self.fields[name].label} quá ngắn (ít nhất %(limit_value)d ký tự).",
-                "max_length": f"{self.fields[name].label} quá dài (tối đa %(limit_value)d ký tự, "
-                              f"hiện có %(show_value)d).",
-            })
-        self.fields["topic"].error_messages.update({"required": "Vui lòng chọn lĩnh vực.",
-                                                    "invalid_choice": "Lĩnh vực không hợp lệ."})
+            self.fields[name].error_messages.update(
+                {
+                    "required": f"Vui lòng nhập {self.fields[name].label.lower()}.",
+                    "min_length": f"{self.fields[name].label} quá ngắn (ít nhất %(limit_value)d ký tự).",
+                    "max_length": f"{self.fields[name].label} quá dài (tối đa %(limit_value)d ký tự, "
+                    f"hiện có %(show_value)d).",
+                }
+            )
+        self.fields["topic"].error_messages.update(
+            {"required": "Vui lòng chọn lĩnh vực.", "invalid_choice": "Lĩnh vực không hợp lệ."}
+        )
         self.fields["kind"].error_messages.update({"invalid_choice": "Loại không hợp lệ."})
         self.fields["email"].error_messages.update({"invalid": "Địa chỉ thư điện tử không hợp lệ."})
         self.fields["location"].error_messages.update({"max_length": "Địa điểm quá dài (tối đa 255 ký tự)."})
         for name in ("pow_token", "submission_key"):
-            self.fields[name].error_messages.update({
-                "required": "Biểu mẫu không đầy đủ, vui lòng tải lại trang.",
-                "min_length": "Biểu mẫu không hợp lệ, vui lòng tải lại trang.",
-                "max_length": "Biểu mẫu không hợp lệ, vui lòng tải lại trang.",
-            })
+            self.fields[name].error_messages.update(
+                {
+                    "required": "Biểu mẫu không đầy đủ, vui lòng tải lại trang.",
+                    "min_length": "Biểu mẫu không hợp lệ, vui lòng tải lại trang.",
+                    "max_length": "Biểu mẫu không hợp lệ, vui lòng tải lại trang.",
+                }
+            )
 
     def clean_title(self):
         return clean_text(self.cleaned_data["title"]).replace("\n", " ")
@@ -171,11 +206,22 @@ class InquiryForm(forms.Form):
 
 
 class LookupForm(forms.Form):
-    ma = forms.CharField(label="Mã tra cứu", max_length=20,
-                         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
-                                                       "spellcheck": "false", "placeholder": "VD: 7KQ2M-XH4PA"}),
-                         error_messages={"required": "Vui lòng nhập mã tra cứu.",
-                                         "max_length": "Mã tra cứu gồm 10 ký tự, ví dụ 7KQ2M-XH4PA."})
+    ma = forms.CharField(
+        label="Mã tra cứu",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "placeholder": "VD: 7KQ2M-XH4PA",
+            }
+        ),
+        error_messages={
+            "required": "Vui lòng nhập mã tra cứu.",
+            "max_length": "Mã tra cứu gồm 10 ký tự, ví dụ 7KQ2M-XH4PA.",
+        },
+    )
 
     def clean_ma(self):
         code = normalise_code(self.cleaned_data["ma"])
@@ -186,13 +232,19 @@ class LookupForm(forms.Form):
 
 class RatingForm(forms.Form):
     rating = forms.TypedChoiceField(
-        label="Bạn hài lòng với câu trả lời ở mức nào?", coerce=int, widget=forms.RadioSelect,
+        label="Bạn hài lòng với câu trả lời ở mức nào?",
+        coerce=int,
+        widget=forms.RadioSelect,
         choices=[(5, "Rất hài lòng"), (4, "Hài lòng"), (3, "Bình thường"), (2, "Chưa hài lòng"), (1, "Không hài lòng")],
         error_messages={"required": "Vui lòng chọn một mức.", "invalid_choice": "Mức đánh giá không hợp lệ."},
     )
-    comment = forms.CharField(label="Góp ý thêm (không bắt buộc)", required=False, max_length=1000,
-                              widget=forms.Textarea(attrs={"rows": 3}),
-                              error_messages={"max_length": "Góp ý quá dài (tối đa 1.000 ký tự)."})
+    comment = forms.CharField(
+        label="Góp ý thêm (không bắt buộc)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "Góp ý quá dài (tối đa 1.000 ký tự)."},
+    )
 
     def clean_comment(self):
         return clean_text(self.cleaned_data["comment"])

@@ -64,13 +64,17 @@ def check_rate_limits(key, phone, now=None):
     now = now or timezone.now()
     recent = Inquiry.objects.filter(client_key=key)
     if recent.filter(received_at__gte=now - datetime.timedelta(hours=1)).count() >= settings.INQUIRY_RATE_PER_IP_HOUR:
-        raise Refused("Bạn đã gửi nhiều câu hỏi trong một giờ qua. Vui lòng thử lại sau một giờ, "
-                      "hoặc liên hệ trực tiếp Ủy ban nhân dân xã.")
+        raise Refused(
+            "Bạn đã gửi nhiều câu hỏi trong một giờ qua. Vui lòng thử lại sau một giờ, "
+            "hoặc liên hệ trực tiếp Ủy ban nhân dân xã."
+        )
     if recent.filter(received_at__gte=now - datetime.timedelta(days=1)).count() >= settings.INQUIRY_RATE_PER_IP_DAY:
         raise Refused("Bạn đã gửi nhiều câu hỏi trong hôm nay. Vui lòng thử lại vào ngày mai.")
-    if phone and Inquiry.objects.filter(
-        phone=phone, received_at__gte=now - datetime.timedelta(days=1)
-    ).count() >= settings.INQUIRY_RATE_PER_PHONE_DAY:
+    if (
+        phone
+        and Inquiry.objects.filter(phone=phone, received_at__gte=now - datetime.timedelta(days=1)).count()
+        >= settings.INQUIRY_RATE_PER_PHONE_DAY
+    ):
         raise Refused("Số điện thoại này đã gửi nhiều câu hỏi trong hôm nay. Vui lòng thử lại vào ngày mai.")
 
 
@@ -94,9 +98,23 @@ def submit(commune, data, photos, *, submission_key, key, now=None):
     if existing is not None:
         return existing, False
     now = now or timezone.now()
-    fields = {name: data[name] for name in (
-        "kind", "topic", "title", "body", "location", "latitude", "longitude", "name", "show_name", "phone", "email",
-    ) if name in data}
+    fields = {
+        name: data[name]
+        for name in (
+            "kind",
+            "topic",
+            "title",
+            "body",
+            "location",
+            "latitude",
+            "longitude",
+            "name",
+            "show_name",
+            "phone",
+            "email",
+        )
+        if name in data
+    }
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -105,9 +123,15 @@ def submit(commune, data, photos, *, submission_key, key, now=None):
                 _serialise(key, data.get("phone", ""))
                 check_rate_limits(key, data.get("phone", ""), now)
                 inquiry = Inquiry.objects.create(
-                    commune=commune, code=new_tracking_code(), submission_key=submission_key,
-                    consent_version=CONSENT_VERSION, consented_at=now, client_key=key,
-                    received_at=now, deadline=deadline_for(now), **fields,
+                    commune=commune,
+                    code=new_tracking_code(),
+                    submission_key=submission_key,
+                    consent_version=CONSENT_VERSION,
+                    consented_at=now,
+                    client_key=key,
+                    received_at=now,
+                    deadline=deadline_for(now),
+                    **fields,
                 )
                 for position, content in enumerate(photos):
                     width, height = _image_size(content)
@@ -170,7 +194,8 @@ def save_handling(inquiry, user, changed, previous):
         elif inquiry.status == Status.CLOSED:
             inquiry.log(EventAction.CLOSED, user)
         elif inquiry.status in (Status.RECEIVED, Status.ASSIGNED) and previous["status"] not in (
-            Status.RECEIVED, Status.ASSIGNED
+            Status.RECEIVED,
+            Status.ASSIGNED,
         ):
             inquiry.log(EventAction.REOPENED, user)
     if inquiry.status in (Status.CLOSED, Status.REJECTED) and inquiry.closed_at is None:
@@ -227,7 +252,8 @@ def rate(inquiry, rating, comment=""):
     now = timezone.now()
     with transaction.atomic():
         done = Inquiry.objects.filter(pk=inquiry.pk, rating__isnull=True).update(
-            rating=rating, rating_comment=comment, rated_at=now)
+            rating=rating, rating_comment=comment, rated_at=now
+        )
         if not done:
             return False
         inquiry.rating, inquiry.rating_comment, inquiry.rated_at = rating, comment, now
@@ -245,8 +271,11 @@ def _answering_unit(inquiry):
 
 def sync_public_page(inquiry, user=None):
     """Publish, refresh or withdraw the AnsweredQuestionPage of an inquiry."""
-    wanted = (inquiry.is_public and inquiry.status in (Status.ANSWERED, Status.CLOSED)
-              and bool(strip_tags(inquiry.answer or "").strip()))
+    wanted = (
+        inquiry.is_public
+        and inquiry.status in (Status.ANSWERED, Status.CLOSED)
+        and bool(strip_tags(inquiry.answer or "").strip())
+    )
     page = inquiry.public_page
     if not wanted:
         if page is not None and page.live:
@@ -317,17 +346,22 @@ def notify_received(inquiry_id):
     unit = inquiry.handling_unit
     groups = [g for g in (unit.editors_group_id, unit.moderators_group_id) if g]
 
-    recipients = sorted(set(
-        get_user_model().objects.filter(groups__in=groups, is_active=True).exclude(email="")
-        .values_list("email", flat=True)
-    ))
+    recipients = sorted(
+        set(
+            get_user_model()
+            .objects.filter(groups__in=groups, is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
     if not recipients:
         return 0
     context = {"inquiry": inquiry, "admin_url": f"{settings.WAGTAILADMIN_BASE_URL}/admin/hoi-dap/edit/{inquiry.pk}/"}
     send_mail(
         f"[{unit.title}] Câu hỏi, phản ánh mới: {inquiry.title}",
         render_to_string("inquiries/email/inquiry_received.txt", context),
-        None, recipients,
+        None,
+        recipients,
     )
     return len(recipients)
 
@@ -338,12 +372,16 @@ def notify_answered(inquiry_id):
     if inquiry is None or not inquiry.email or not strip_tags(inquiry.answer or "").strip():
         return 0
     index = QuestionIndexPage.objects.child_of(inquiry.commune).first()
-    lookup = f"{_site_url(inquiry)}{index.url_path[len(inquiry.commune.url_path) - 1:]}tra-cuu/?ma={inquiry.code}" \
-        if index else ""
+    lookup = (
+        f"{_site_url(inquiry)}{index.url_path[len(inquiry.commune.url_path) - 1 :]}tra-cuu/?ma={inquiry.code}"
+        if index
+        else ""
+    )
     context = {"inquiry": inquiry, "lookup_url": lookup, "answer_text": html.unescape(strip_tags(inquiry.answer))}
     send_mail(
         f"Đã có trả lời cho câu hỏi {inquiry.display_code} – {inquiry.commune.title}",
         render_to_string("inquiries/email/inquiry_answered.txt", context),
-        None, [inquiry.email],
+        None,
+        [inquiry.email],
     )
     return 1

@@ -124,11 +124,16 @@ class Inquiry(models.Model):
     code = models.CharField(_("mã tra cứu"), max_length=CODE_LENGTH, unique=True, editable=False)
     # One random key per rendered form: a double click or a resent POST finds the first record.
     submission_key = models.CharField(max_length=64, unique=True, editable=False)
-    commune = models.ForeignKey("areas.CommuneHomePage", verbose_name=_("xã tiếp nhận"),
-                                on_delete=models.PROTECT, related_name="inquiries")
+    commune = models.ForeignKey(
+        "areas.CommuneHomePage", verbose_name=_("xã tiếp nhận"), on_delete=models.PROTECT, related_name="inquiries"
+    )
     taken_up_by = models.ForeignKey(
-        "areas.AreaPage", verbose_name=_("cấp trên trực tiếp xử lý"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "areas.AreaPage",
+        verbose_name=_("cấp trên trực tiếp xử lý"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text=_("Khi huyện hoặc tỉnh tiếp nhận xử lý thay xã."),
     )
     kind = models.CharField(_("loại"), max_length=10, choices=InquiryKind.choices, default=InquiryKind.QUESTION)
@@ -147,33 +152,58 @@ class Inquiry(models.Model):
     consented_at = models.DateTimeField(editable=False)
     client_key = models.CharField(max_length=64, db_index=True, editable=False)  # keyed hash of the IP
     # Handling.
-    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.RECEIVED,
-                              db_index=True)
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
     reject_reason = models.TextField(_("lý do từ chối"), max_length=2000, blank=True)
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("cán bộ xử lý"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cán bộ xử lý"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     answer = RichTextField(_("trả lời"), blank=True, features=ANSWER_FEATURES)
     answered_at = models.DateTimeField(_("ngày trả lời"), null=True, blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+", editable=False)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     is_public = models.BooleanField(_("công khai câu hỏi và trả lời"), default=False)
     public_title = models.CharField(
-        _("tiêu đề công khai"), max_length=200, blank=True,
-        help_text=_("Để trống: dùng tiêu đề người dân gửi. Sửa ở đây để lược bỏ tên, số điện thoại, địa chỉ nhà…"))
+        _("tiêu đề công khai"),
+        max_length=200,
+        blank=True,
+        help_text=_("Để trống: dùng tiêu đề người dân gửi. Sửa ở đây để lược bỏ tên, số điện thoại, địa chỉ nhà…"),
+    )
     public_body = models.TextField(
-        _("nội dung công khai"), max_length=5000, blank=True,
-        help_text=_("Để trống: công khai nguyên văn. Bản sửa ở đây mới hiện trên trang; bản gốc của người dân giữ nguyên."))
+        _("nội dung công khai"),
+        max_length=5000,
+        blank=True,
+        help_text=_(
+            "Để trống: công khai nguyên văn. Bản sửa ở đây mới hiện trên trang; bản gốc của người dân giữ nguyên."
+        ),
+    )
     publish_photos = models.BooleanField(
-        _("công khai ảnh kèm theo"), default=True,
-        help_text=_("Bỏ chọn nếu ảnh có mặt người, biển số xe, giấy tờ cá nhân."))
-    public_page = models.OneToOneField("inquiries.AnsweredQuestionPage", null=True, blank=True,
-                                       on_delete=models.SET_NULL, related_name="inquiry", editable=False)
+        _("công khai ảnh kèm theo"),
+        default=True,
+        help_text=_("Bỏ chọn nếu ảnh có mặt người, biển số xe, giấy tờ cá nhân."),
+    )
+    public_page = models.OneToOneField(
+        "inquiries.AnsweredQuestionPage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inquiry",
+        editable=False,
+    )
     received_at = models.DateTimeField(_("ngày tiếp nhận"), default=timezone.now, db_index=True)
     deadline = models.DateField(_("hạn trả lời"), db_index=True)
     closed_at = models.DateTimeField(_("ngày đóng"), null=True, blank=True)
     # The citizen's rating of the answer.
-    rating = models.PositiveSmallIntegerField(_("mức hài lòng"), null=True, blank=True,
-                                              validators=[MinValueValidator(1), MaxValueValidator(5)])
+    rating = models.PositiveSmallIntegerField(
+        _("mức hài lòng"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     rating_comment = models.TextField(_("góp ý về câu trả lời"), max_length=1000, blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
 
@@ -253,8 +283,9 @@ class InquiryEvent(models.Model):
     inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=12, choices=EventAction.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.TextField(blank=True)
 
     class Meta:
@@ -265,7 +296,7 @@ class InquiryEvent(models.Model):
 
 
 class QuestionIndexPage(RoutablePageMixin, SectionPage):
-    """"Hỏi đáp" of a commune site: answered questions by topic, the form, the look-up by code.
+    """ "Hỏi đáp" of a commune site: answered questions by topic, the form, the look-up by code.
 
     Not page-cached: the form carries a CSRF token and a one-time anti-spam challenge."""
 
@@ -349,8 +380,12 @@ class AnsweredQuestionPage(VietnameseSlugMixin, CachedPageMixin, Page):
     subpage_types = []
     is_creatable = False
     content_panels = [
-        HelpPanel(content=_("Câu hỏi và trả lời được sửa trong mục “Hỏi đáp, phản ánh” của trang quản trị; "
-                            "trang này được cập nhật khi lưu ở đó.")),
+        HelpPanel(
+            content=_(
+                "Câu hỏi và trả lời được sửa trong mục “Hỏi đáp, phản ánh” của trang quản trị; "
+                "trang này được cập nhật khi lưu ở đó."
+            )
+        ),
         FieldPanel("title", read_only=True),
         FieldPanel("question", read_only=True),
         FieldPanel("answer", read_only=True),

@@ -89,14 +89,27 @@ def bar_chart(table, width=720, label_width=200, row_height=26, bar_height=16, t
             parts.append(f"{count} {label.lower()}")
             if count:
                 segment_width = count * scale
-                segments.append({"x": round(x, 2), "width": round(max(segment_width, 1), 2), "colour": colour,
-                                 "title": f"{commune.title}: {count} {label.lower()}"})
+                segments.append(
+                    {
+                        "x": round(x, 2),
+                        "width": round(max(segment_width, 1), 2),
+                        "colour": colour,
+                        "title": f"{commune.title}: {count} {label.lower()}",
+                    }
+                )
                 x += segment_width
         count_total = sum(getattr(figures, key) for key, _, _ in CHART_SERIES)
-        bars.append({
-            "name": commune.title, "y": y, "bar_y": y + (row_height - bar_height) / 2, "text_y": y + row_height / 2 + 4,
-            "segments": segments, "total": count_total, "total_x": round(x + 6, 2),
-        })
+        bars.append(
+            {
+                "name": commune.title,
+                "y": y,
+                "bar_y": y + (row_height - bar_height) / 2,
+                "text_y": y + row_height / 2 + 4,
+                "segments": segments,
+                "total": count_total,
+                "total_x": round(x + 6, 2),
+            }
+        )
         description.append(f"{commune.title}: " + ", ".join(parts))
     legend = []
     x = label_width
@@ -104,8 +117,13 @@ def bar_chart(table, width=720, label_width=200, row_height=26, bar_height=16, t
         legend.append({"x": x, "text_x": x + 18, "label": label, "colour": colour})
         x += 20 + 8 * len(label) + 24
     return {
-        "width": width, "height": top + len(table) * row_height + 8, "label_width": label_width,
-        "label_x": label_width - 8, "bar_height": bar_height, "bars": bars, "legend": legend,
+        "width": width,
+        "height": top + len(table) * row_height + 8,
+        "label_width": label_width,
+        "label_x": label_width - 8,
+        "bar_height": bar_height,
+        "bars": bars,
+        "legend": legend,
         "description": "; ".join(description) + ".",
     }
 
@@ -155,8 +173,12 @@ class InquiryStatsView(SpreadsheetExportMixin, WagtailAdminTemplateMixin, Templa
 
     def forbidden(self, message):
         context = {
-            "page_title": TITLE, "header_title": TITLE, "header_icon": self.header_icon, "message": message,
-            "breadcrumbs_items": self.get_breadcrumbs_items(), "header_buttons": [],
+            "page_title": TITLE,
+            "header_title": TITLE,
+            "header_icon": self.header_icon,
+            "message": message,
+            "breadcrumbs_items": self.get_breadcrumbs_items(),
+            "header_buttons": [],
         }
         return TemplateResponse(self.request, self.forbidden_template_name, context, status=403)
 
@@ -190,27 +212,34 @@ class InquiryStatsView(SpreadsheetExportMixin, WagtailAdminTemplateMixin, Templa
         rows = []
         for commune, figures in self.table:
             data = figures.as_dict()
-            rows.append({"name": commune.title, "code": commune.code,
-                         "cells": [stats.display(data[key], kind) for key, _, kind in stats.TABLE_COLUMNS]})
+            rows.append(
+                {
+                    "name": commune.title,
+                    "code": commune.code,
+                    "cells": [stats.display(data[key], kind) for key, _, kind in stats.TABLE_COLUMNS],
+                }
+            )
         total_data = self.total.as_dict()
-        context.update({
-            "units": self.units,
-            "unit": self.unit,
-            "period": self.period,
-            "period_error": self.period_error,
-            "period_groups": period_choices(self.today, self.period),
-            "unit_param": UNIT_PARAM,
-            "period_param": PERIOD_PARAM,
-            "headings": [heading for _, heading, _ in stats.TABLE_COLUMNS],
-            "rows": rows,
-            "total_cells": [stats.display(total_data[key], kind) for key, _, kind in stats.TABLE_COLUMNS],
-            "total_label": stats.TOTAL_LABEL,
-            "chart": bar_chart(self.table),
-            "csv_url": self.csv_export_url,
-            "xlsx_url": self.xlsx_export_url,
-            "today": self.today,
-            "cutoff": min(self.period.end, self.today),
-        })
+        context.update(
+            {
+                "units": self.units,
+                "unit": self.unit,
+                "period": self.period,
+                "period_error": self.period_error,
+                "period_groups": period_choices(self.today, self.period),
+                "unit_param": UNIT_PARAM,
+                "period_param": PERIOD_PARAM,
+                "headings": [heading for _, heading, _ in stats.TABLE_COLUMNS],
+                "rows": rows,
+                "total_cells": [stats.display(total_data[key], kind) for key, _, kind in stats.TABLE_COLUMNS],
+                "total_label": stats.TOTAL_LABEL,
+                "chart": bar_chart(self.table),
+                "csv_url": self.csv_export_url,
+                "xlsx_url": self.xlsx_export_url,
+                "today": self.today,
+                "cutoff": min(self.period.end, self.today),
+            }
+        )
         return context
 
 

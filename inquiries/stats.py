@@ -108,8 +108,14 @@ class Figures:
         return data
 
 
-DERIVED = ("answered_late", "avg_days_to_answer", "avg_working_days_to_answer", "avg_rating",
-           "satisfaction_rate", "on_time_rate")
+DERIVED = (
+    "answered_late",
+    "avg_days_to_answer",
+    "avg_working_days_to_answer",
+    "avg_rating",
+    "satisfaction_rate",
+    "on_time_rate",
+)
 
 # The columns read from the database: everything the figures need, nothing else.
 ROW_FIELDS = ("commune_id", "status", "received_at", "answered_at", "closed_at", "deadline", "rating", "rated_at")
@@ -174,8 +180,13 @@ def figures_from_rows(rows, period, today=None, holidays=None):
 def relevant_q(period):
     """A superset of the rows that can count for `period` (the rest count for nothing)."""
     start, end = period.bounds()
-    touched = (Q(received_at__gte=start) | Q(answered_at__gte=start) | Q(closed_at__gte=start)
-               | Q(rated_at__gte=start) | Q(answered_at__isnull=True, closed_at__isnull=True))
+    touched = (
+        Q(received_at__gte=start)
+        | Q(answered_at__gte=start)
+        | Q(closed_at__gte=start)
+        | Q(rated_at__gte=start)
+        | Q(answered_at__isnull=True, closed_at__isnull=True)
+    )
     return Q(status__in=OPEN_STATUSES) | (Q(received_at__lt=end) & touched)
 
 
@@ -192,7 +203,6 @@ def figures(inquiries, period, today=None, holidays=None):
 
 
 # --- Per unit ----------------------------------------------------------------------------------
-
 
 
 def communes_under(page):
@@ -221,8 +231,9 @@ def rows_for(page, period, today=None, holidays=None):
 
     communes = communes_under(page)
     subtree = CommuneHomePage.objects.descendant_of(page, inclusive=True).values("pk")
-    return rows_for_communes(communes, period, today=today, holidays=holidays,
-                             inquiries=Inquiry.objects.filter(commune__in=subtree))
+    return rows_for_communes(
+        communes, period, today=today, holidays=holidays, inquiries=Inquiry.objects.filter(commune__in=subtree)
+    )
 
 
 # --- Presentation shared by the admin report, the CSV and the command ---------------------------

@@ -27,8 +27,10 @@ MAX_SIDE = 2560
 JPEG_QUALITY = 85
 
 _ACCEPTED_TEXT = "JPEG, PNG hoặc WEBP"
-_HEIC_HINT = (" Trên iPhone, chọn Cài đặt › Camera › Định dạng › “Tương thích nhất”, "
-              "hoặc chụp màn hình ảnh rồi gửi ảnh chụp màn hình.")
+_HEIC_HINT = (
+    " Trên iPhone, chọn Cài đặt › Camera › Định dạng › “Tương thích nhất”, "
+    "hoặc chụp màn hình ảnh rồi gửi ảnh chụp màn hình."
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -56,7 +58,9 @@ def clean_photo(uploaded) -> ContentFile:
             if width * height > MAX_PIXELS:
                 raise ValidationError(
                     f"Ảnh “{name}” quá lớn ({_thousands(width)} × {_thousands(height)} điểm ảnh); "
-                    f"tối đa {MAX_PIXELS // 1_000_000} triệu điểm ảnh.", code="photo_too_many_pixels")
+                    f"tối đa {MAX_PIXELS // 1_000_000} triệu điểm ảnh.",
+                    code="photo_too_many_pixels",
+                )
             probe.verify()
         with Image.open(BytesIO(data), formats=ACCEPTED_FORMATS) as image:
             jpeg = _reencode(image)
@@ -66,9 +70,10 @@ def clean_photo(uploaded) -> ContentFile:
         raise _not_accepted(name, _sniff(data)) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # Pillow's own guard, for sizes far beyond ours (the warning only when made an error).
-        raise ValidationError(f"Ảnh “{name}” quá lớn; tối đa {MAX_PIXELS // 1_000_000} triệu điểm ảnh.",
-                              code="photo_too_many_pixels") from None
-    except Exception:  # truncated or corrupt data: Pillow raises OSError, SyntaxError, struct.error…
+        raise ValidationError(
+            f"Ảnh “{name}” quá lớn; tối đa {MAX_PIXELS // 1_000_000} triệu điểm ảnh.", code="photo_too_many_pixels"
+        ) from None
+    except Exception:  # noqa: BLE001 - truncated or corrupt data: Pillow raises OSError, SyntaxError, struct.error…
         raise _broken(name) from None
     return ContentFile(jpeg, name=f"{uuid.uuid4().hex}.jpg")
 
@@ -124,8 +129,7 @@ def _sniff(data):
         if brand in (b"avif", b"avis"):
             return "AVIF"
         return None
-    for magic, kind in ((b"GIF8", "GIF"), (b"%PDF", "PDF"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"),
-                        (b"BM", "BMP")):
+    for magic, kind in ((b"GIF8", "GIF"), (b"%PDF", "PDF"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"BM", "BMP")):
         if head.startswith(magic):
             return kind
     text = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -140,8 +144,9 @@ def _not_accepted(name, kind):
     if kind is None:
         return ValidationError(f"Tệp “{name}” không phải ảnh {_ACCEPTED_TEXT}.", code="photo_format")
     hint = _HEIC_HINT if kind == "HEIC" else ""
-    return ValidationError(f"Ảnh “{name}” có định dạng {kind}, không được nhận; chỉ nhận ảnh {_ACCEPTED_TEXT}.{hint}",
-                           code="photo_format")
+    return ValidationError(
+        f"Ảnh “{name}” có định dạng {kind}, không được nhận; chỉ nhận ảnh {_ACCEPTED_TEXT}.{hint}", code="photo_format"
+    )
 
 
 def _broken(name):
@@ -149,8 +154,9 @@ def _broken(name):
 
 
 def _too_large(name, size, max_bytes):
-    return ValidationError(f"Ảnh “{name}” quá lớn ({_megabytes(size, up=True)}); tối đa {_megabytes(max_bytes)}.",
-                           code="photo_too_large")
+    return ValidationError(
+        f"Ảnh “{name}” quá lớn ({_megabytes(size, up=True)}); tối đa {_megabytes(max_bytes)}.", code="photo_too_large"
+    )
 
 
 def _megabytes(n, up=False):

@@ -76,19 +76,29 @@ def _wait_for(submission_key, seconds=10.0):
 def ask(request, index):
     commune = index.commune
     if request.method not in ("GET", "HEAD", "POST"):
-        return _render(request, index, "inquiries/inquiry_form.html",
-                       {"commune": commune, **_fresh_form_context()}, status=405)
+        return _render(
+            request, index, "inquiries/inquiry_form.html", {"commune": commune, **_fresh_form_context()}, status=405
+        )
     if request.method != "POST":
         return _render(request, index, "inquiries/inquiry_form.html", {"commune": commune, **_fresh_form_context()})
 
     form = InquiryForm(request.POST, request.FILES)
     if form.is_spam:
-        return _render(request, index, "inquiries/inquiry_form.html", {
-            "commune": commune, "refusal": "Không gửi được biểu mẫu. Vui lòng tải lại trang và thử lại.",
-            **_fresh_form_context()}, status=400)
+        return _render(
+            request,
+            index,
+            "inquiries/inquiry_form.html",
+            {
+                "commune": commune,
+                "refusal": "Không gửi được biểu mẫu. Vui lòng tải lại trang và thử lại.",
+                **_fresh_form_context(),
+            },
+            status=400,
+        )
     if not form.is_valid():
-        return _render(request, index, "inquiries/inquiry_form.html",
-                       {"commune": commune, **_fresh_form_context(form)}, status=400)
+        return _render(
+            request, index, "inquiries/inquiry_form.html", {"commune": commune, **_fresh_form_context(form)}, status=400
+        )
     data = form.cleaned_data
     key = data["submission_key"]
     existing = Inquiry.objects.filter(submission_key=key).first()
@@ -97,8 +107,13 @@ def ask(request, index):
     try:
         captcha.verify(data["pow_token"], data["pow_nonce"], consume=False)
     except captcha.CaptchaError as exc:
-        return _render(request, index, "inquiries/inquiry_form.html", {
-            "commune": commune, "refusal": exc.message, **_fresh_form_context(form)}, status=400)
+        return _render(
+            request,
+            index,
+            "inquiries/inquiry_form.html",
+            {"commune": commune, "refusal": exc.message, **_fresh_form_context(form)},
+            status=400,
+        )
     # One challenge, one submission: the first request to claim it owns it. A second request of
     # the same form (double click) waits for the first one's record instead of failing.
     claim = "pow-owner:" + hashlib.sha256(data["pow_token"].encode()).hexdigest()
@@ -107,16 +122,30 @@ def ask(request, index):
             found = _wait_for(key)
             if found is not None:
                 return HttpResponseRedirect(_route(request, index, "receipt", found.code), status=303)
-        return _render(request, index, "inquiries/inquiry_form.html", {
-            "commune": commune, "refusal": "Biểu mẫu này đã được gửi; vui lòng kiểm tra mã tra cứu hoặc tải lại trang.",
-            **_fresh_form_context(form)}, status=400)
+        return _render(
+            request,
+            index,
+            "inquiries/inquiry_form.html",
+            {
+                "commune": commune,
+                "refusal": "Biểu mẫu này đã được gửi; vui lòng kiểm tra mã tra cứu hoặc tải lại trang.",
+                **_fresh_form_context(form),
+            },
+            status=400,
+        )
     try:
-        inquiry, _created = submit(commune, data, data.get("photos") or [], submission_key=key,
-                                   key=client_key(client_ip(request)))
+        inquiry, _created = submit(
+            commune, data, data.get("photos") or [], submission_key=key, key=client_key(client_ip(request))
+        )
     except Refused as exc:
         cache.delete(claim)
-        return _render(request, index, "inquiries/inquiry_form.html", {
-            "commune": commune, "refusal": exc.message, **_fresh_form_context(form)}, status=exc.status)
+        return _render(
+            request,
+            index,
+            "inquiries/inquiry_form.html",
+            {"commune": commune, "refusal": exc.message, **_fresh_form_context(form)},
+            status=exc.status,
+        )
     return HttpResponseRedirect(_route(request, index, "receipt", inquiry.code), status=303)
 
 
@@ -125,11 +154,19 @@ def receipt(request, index, code):
     if inquiry is None:  # a mistyped link: the look-up form with the code and a clear message
         form = LookupForm({"ma": code})
         form.is_valid()
-        return _render(request, index, "inquiries/inquiry_lookup.html", {
-            "commune": index.commune, "lookup_url": _route(request, index, "lookup"), "form": form,
-            "not_found": True}, status=404)
-    return _render(request, index, "inquiries/inquiry_receipt.html", {"inquiry": inquiry, "commune": index.commune,
-                                                                       "lookup_url": _route(request, index, "lookup")})
+        return _render(
+            request,
+            index,
+            "inquiries/inquiry_lookup.html",
+            {"commune": index.commune, "lookup_url": _route(request, index, "lookup"), "form": form, "not_found": True},
+            status=404,
+        )
+    return _render(
+        request,
+        index,
+        "inquiries/inquiry_receipt.html",
+        {"inquiry": inquiry, "commune": index.commune, "lookup_url": _route(request, index, "lookup")},
+    )
 
 
 @csrf_protect
@@ -143,8 +180,11 @@ def lookup(request, index):
     context["form"] = form
     if not form.is_valid():
         return _render(request, index, "inquiries/inquiry_lookup.html", context, status=400)
-    inquiry = (Inquiry.objects.select_related("commune", "taken_up_by", "public_page")
-               .filter(code=form.cleaned_data["ma"]).first())
+    inquiry = (
+        Inquiry.objects.select_related("commune", "taken_up_by", "public_page")
+        .filter(code=form.cleaned_data["ma"])
+        .first()
+    )
     if inquiry is None:
         context["not_found"] = True
         return _render(request, index, "inquiries/inquiry_lookup.html", context, status=404)
@@ -154,27 +194,37 @@ def lookup(request, index):
     if request.method == "POST":
         rating_form = RatingForm(request.POST)
         if not can_rate:
-            context["rating_error"] = ("Câu hỏi này đã được đánh giá." if inquiry.rating else
-                                       "Chỉ đánh giá được khi đã có trả lời.")
+            context["rating_error"] = (
+                "Câu hỏi này đã được đánh giá." if inquiry.rating else "Chỉ đánh giá được khi đã có trả lời."
+            )
             status = 400
         elif rating_form.is_valid():
             if rate(inquiry, rating_form.cleaned_data["rating"], rating_form.cleaned_data["comment"]):
-                return HttpResponseRedirect(f"{_route(request, index, 'lookup')}?ma={inquiry.code}&da_danh_gia=1",
-                                            status=303)
+                return HttpResponseRedirect(
+                    f"{_route(request, index, 'lookup')}?ma={inquiry.code}&da_danh_gia=1", status=303
+                )
             context["rating_error"] = "Câu hỏi này đã được đánh giá."  # another post got there first
             can_rate, status = False, 400
         else:
             status = 400
     elif can_rate:
         rating_form = RatingForm()
-    events = [(e.at, PUBLIC_EVENTS.get(e.action, e.get_action_display()))
-              for e in inquiry.events.all() if e.action in PUBLIC_EVENTS]
-    context.update({
-        "inquiry": inquiry, "events": events, "rating_form": rating_form if can_rate or status == 400 else None,
-        "can_rate": can_rate, "just_rated": request.GET.get("da_danh_gia") == "1" and inquiry.rating,
-        "public_url": inquiry.public_page.url if inquiry.public_page_id and inquiry.public_page.live else "",
-        "is_answered": inquiry.answered_at is not None and inquiry.status != Status.REJECTED,
-    })
+    events = [
+        (e.at, PUBLIC_EVENTS.get(e.action, e.get_action_display()))
+        for e in inquiry.events.all()
+        if e.action in PUBLIC_EVENTS
+    ]
+    context.update(
+        {
+            "inquiry": inquiry,
+            "events": events,
+            "rating_form": rating_form if can_rate or status == 400 else None,
+            "can_rate": can_rate,
+            "just_rated": request.GET.get("da_danh_gia") == "1" and inquiry.rating,
+            "public_url": inquiry.public_page.url if inquiry.public_page_id and inquiry.public_page.live else "",
+            "is_answered": inquiry.answered_at is not None and inquiry.status != Status.REJECTED,
+        }
+    )
     return _render(request, index, "inquiries/inquiry_lookup.html", context, status=status)
 
 
@@ -182,8 +232,13 @@ def public_photo(request, index, photo_id):
     """A photo of a question published under this index; anything else is a 404."""
     photo = InquiryPhoto.objects.select_related("inquiry__public_page").filter(pk=photo_id).first()
     page = photo.inquiry.public_page if photo else None
-    if (page is None or not page.live or not photo.inquiry.is_public or not photo.inquiry.publish_photos
-            or page.path[:-page.steplen] != index.path):
+    if (
+        page is None
+        or not page.live
+        or not photo.inquiry.is_public
+        or not photo.inquiry.publish_photos
+        or page.path[: -page.steplen] != index.path
+    ):
         raise Http404
     return photo_response(photo)
 

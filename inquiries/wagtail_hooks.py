@@ -3,8 +3,8 @@ its own permission policy), its log actions and dashboard panel, its figures (in
 registers its own URL and Reports menu item), and the communes' "Hỏi đáp" section."""
 
 from wagtail import hooks
-from wagtail.rich_text import get_text_for_indexing
 from wagtail.permissions import register_permission_policy
+from wagtail.rich_text import get_text_for_indexing
 
 from areas.provisioning import COMMUNE, EDITORS, MODERATORS, Section
 from inquiries import admin_views, report  # noqa: F401  (report registers its URL and menu item)
@@ -45,7 +45,10 @@ def queue_permissions():
 def question_search_kind():
     # The site search (search/engine.py, beside this app) finds published answers as "Hỏi đáp".
     def extract(page):
-        return {"title": page.title, "date": page.answered_on,
-                "body": f"{page.question}\n{get_text_for_indexing(page.answer or '')}"}
+        return {
+            "title": page.title,
+            "date": page.answered_on,
+            "body": f"{page.question}\n{get_text_for_indexing(page.answer or '')}",
+        }
 
     return [("question", "Hỏi đáp", ["inquiries.AnsweredQuestionPage"], extract)]

@@ -19,16 +19,23 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m player", description=f"{NAME} {VERSION}")
     parser.add_argument("--server", required=True, help="base URL, e.g. https://tinh.example.vn")
     parser.add_argument("--board", help="board id (default: asked of the server for this token, then remembered)")
-    parser.add_argument("--token", default=os.environ.get("TINCOSO_BOARD_TOKEN"),
-                        help="bearer token (or $TINCOSO_BOARD_TOKEN)")
+    parser.add_argument(
+        "--token", default=os.environ.get("TINCOSO_BOARD_TOKEN"), help="bearer token (or $TINCOSO_BOARD_TOKEN)"
+    )
     parser.add_argument("--cache", required=True, help="cache directory")
     parser.add_argument("--once", action="store_true", help="poll once, flush reports, exit 0 if a playlist is held")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--headless", action="store_true", help="log items, write DIR/current.png (default)")
-    mode.add_argument("--display", action="store_true",
-                      help="fullscreen via mpv/feh when installed; loudspeakers: sound via mpv/ffplay/mpg123")
-    parser.add_argument("--broadcast-now", action="store_true",
-                        help="loudspeakers, with --once: play the bulletins now as at a broadcast time (a test)")
+    mode.add_argument(
+        "--display",
+        action="store_true",
+        help="fullscreen via mpv/feh when installed; loudspeakers: sound via mpv/ffplay/mpg123",
+    )
+    parser.add_argument(
+        "--broadcast-now",
+        action="store_true",
+        help="loudspeakers, with --once: play the bulletins now as at a broadcast time (a test)",
+    )
     parser.add_argument("--log", help="also log to this file")
     parser.add_argument("--timeout", type=float, default=30.0, help="HTTP timeout in seconds")
     args = parser.parse_args(argv)

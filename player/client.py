@@ -81,14 +81,30 @@ def resolve_board(server, token, cache_dir, timeout=30.0) -> str:
     except (*NET_ERRORS, ValueError, KeyError, TypeError) as error:
         raise LookupError(f"server unreachable or not a tincoso server: {error!r}") from None
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
-    write_atomic(remembered, json.dumps({"server": server, "board": board,
-                                         "token_sha256": sha256(token.encode()).hexdigest()}).encode())
+    write_atomic(
+        remembered,
+        json.dumps({"server": server, "board": board, "token_sha256": sha256(token.encode()).hexdigest()}).encode(),
+    )
     return str(board)
 
 
 class Player:
-    def __init__(self, server, board, token, cache_dir, *, screen=None, timeout=30.0, rng=None,
-                 backoff_base=5.0, backoff_cap=300.0, outbox_cap=500, download_attempts=3, clock=utcnow):
+    def __init__(
+        self,
+        server,
+        board,
+        token,
+        cache_dir,
+        *,
+        screen=None,
+        timeout=30.0,
+        rng=None,
+        backoff_base=5.0,
+        backoff_cap=300.0,
+        outbox_cap=500,
+        download_attempts=3,
+        clock=utcnow,
+    ):
         self.server = server.rstrip("/")
         self.board = str(board)
         self.token = token
@@ -199,8 +215,12 @@ class Player:
         self.failures = 0
         if same:
             return "unchanged"
-        log.info("playlist version %s swapped in (%d items, %d downloaded)",
-                 playlist["version"], len(playlist["items"]), len(missing))
+        log.info(
+            "playlist version %s swapped in (%d items, %d downloaded)",
+            playlist["version"],
+            len(playlist["items"]),
+            len(missing),
+        )
         self.changed.set()
         removed = self.cache.prune(self.cache.referenced())
         if removed:
@@ -299,7 +319,12 @@ class Player:
     def record_play(self, item_id, started_at: datetime, duration_s: float) -> None:
         with self.lock:
             self.pending_plays.append(
-                {"item_id": item_id, "started_at": utc_iso(started_at, "milliseconds"), "duration_s": round(duration_s, 1)})
+                {
+                    "item_id": item_id,
+                    "started_at": utc_iso(started_at, "milliseconds"),
+                    "duration_s": round(duration_s, 1),
+                }
+            )
 
     def queue_reports(self, heartbeat=True) -> None:
         with self.lock:
@@ -312,8 +337,9 @@ class Player:
     def _post(self, endpoint, body) -> int:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         try:
-            response = self._open(self.api + endpoint, method="POST", data=data,
-                                  headers={"Content-Type": "application/json"})
+            response = self._open(
+                self.api + endpoint, method="POST", data=data, headers={"Content-Type": "application/json"}
+            )
             with response:
                 response.read()
                 return response.getcode()
@@ -494,14 +520,17 @@ class Player:
             return False
         self._broadcast_done(moment)
         bulletins = [i for i in playable(self._audio_items(), now) if i.get("priority") != "emergency"]
-        log.info("giờ phát %s: %d bản tin", moment.astimezone(broadcast_zone(playlist)).strftime("%H:%M"),
-                 len(bulletins))
+        log.info(
+            "giờ phát %s: %d bản tin", moment.astimezone(broadcast_zone(playlist)).strftime("%H:%M"), len(bulletins)
+        )
         played = False
         for item in bulletins:
             if self.stop.is_set() or self.emergencies_due():
                 break  # the emergency plays at the next turn, at once
-            if not any(i["id"] == item["id"] and i["sha256"] == item["sha256"]
-                       for i in playable(self._audio_items(), self.clock())):
+            if not any(
+                i["id"] == item["id"] and i["sha256"] == item["sha256"]
+                for i in playable(self._audio_items(), self.clock())
+            ):
                 continue  # withdrawn or expired meanwhile
             self.play_audio(item, preempt=lambda: bool(self.emergencies_due()))
             played = True
@@ -534,7 +563,9 @@ class Player:
         if self.audio_mode():
             if not self.audio_step(broadcast_now=broadcast_now):
                 upcoming = self.next_broadcast()
-                log.info("không có bản tin đến giờ phát%s", f"; giờ phát tới: {upcoming:%H:%M %d/%m}" if upcoming else "")
+                log.info(
+                    "không có bản tin đến giờ phát%s", f"; giờ phát tới: {upcoming:%H:%M %d/%m}" if upcoming else ""
+                )
         else:
             item = self.next_item()
             if item is not None:

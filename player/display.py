@@ -61,7 +61,9 @@ class Headless:
         self.frame_path = self.root / "current.png"
 
     def show(self, item, path: Path) -> None:
-        log.info("%s %s %s", datetime.now().astimezone().isoformat(timespec="seconds"), item["id"], item.get("title") or "")
+        log.info(
+            "%s %s %s", datetime.now().astimezone().isoformat(timespec="seconds"), item["id"], item.get("title") or ""
+        )
         data = frame_png(item, path)
         if data is None:
             return
@@ -117,8 +119,9 @@ class Display(Headless):
         super().play_audio(item, path)
         if self.audio is None:
             return None
-        return subprocess.Popen([*self.audio, str(path)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        return subprocess.Popen(
+            [*self.audio, str(path)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
 
     def stop_audio(self, process) -> None:
         self._stop(process)
@@ -126,14 +129,23 @@ class Display(Headless):
     def show(self, item, path: Path) -> None:
         super().show(item, path)
         if self.mpv:
-            command = [self.mpv, "--fs", "--no-terminal", "--no-osc", "--loop-file=inf",
-                       "--image-display-duration=inf", str(path)]
+            command = [
+                self.mpv,
+                "--fs",
+                "--no-terminal",
+                "--no-osc",
+                "--loop-file=inf",
+                "--image-display-duration=inf",
+                str(path),
+            ]
         elif self.feh and item["kind"] == "image":
             command = [self.feh, "--fullscreen", "--hide-pointer", "--auto-zoom", str(path)]
         else:
             return
-        previous, self.process = self.process, subprocess.Popen(command, stdin=subprocess.DEVNULL,
-                                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        previous, self.process = (
+            self.process,
+            subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+        )
         self._stop(previous)  # start the new one first so the screen never goes blank
 
     @staticmethod

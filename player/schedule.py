@@ -72,8 +72,11 @@ def is_audio_playlist(playlist) -> bool:
     if not playlist:
         return False
     board = playlist.get("board") if isinstance(playlist.get("board"), dict) else {}
-    return (board.get("kind") == "audio" or "broadcast_times" in playlist
-            or any(item.get("kind") == "audio" for item in playlist.get("items", [])))
+    return (
+        board.get("kind") == "audio"
+        or "broadcast_times" in playlist
+        or any(item.get("kind") == "audio" for item in playlist.get("items", []))
+    )
 
 
 def clock_times(values) -> list:

@@ -157,8 +157,9 @@ def parse_query(raw):
     words = words[:MAX_TOKENS]
     kept = set(words)
     pairs = [(code, word) for code, word in exact.items() if word in kept]
-    return ParsedQuery(text=text, words=tuple(words), exact=tuple(c for c, _w in pairs),
-                       marked=tuple(w for _c, w in pairs))
+    return ParsedQuery(
+        text=text, words=tuple(words), exact=tuple(c for c, _w in pairs), marked=tuple(w for _c, w in pairs)
+    )
 
 
 # --- Content kinds -----------------------------------------------------------------------------
@@ -251,8 +252,13 @@ def _announcement(page):
 
 
 def _document(page):
-    return IndexedText(page.title, page.issue_date, f"{page.summary}\n{page.signer}",
-                       number_symbol=page.number_symbol, issuer=page.issuer)
+    return IndexedText(
+        page.title,
+        page.issue_date,
+        f"{page.summary}\n{page.signer}",
+        number_symbol=page.number_symbol,
+        issuer=page.issuer,
+    )
 
 
 def _standard(page):
@@ -271,8 +277,12 @@ def _profile(page):
 register_kind("news", "Tin tức", ["cms_pages.NewsPage"], _news)
 register_kind("announcement", "Thông báo", ["cms_pages.AnnouncementPage"], _announcement)
 register_kind("document", "Văn bản", ["cms_pages.LegalDocumentPage"], _document)
-register_kind("page", "Trang giới thiệu", ["cms_pages.StandardPage", "cms_pages.ProfilePage"],
-              lambda page: _profile(page) if page._meta.model_name == "profilepage" else _standard(page))
+register_kind(
+    "page",
+    "Trang giới thiệu",
+    ["cms_pages.StandardPage", "cms_pages.ProfilePage"],
+    lambda page: _profile(page) if page._meta.model_name == "profilepage" else _standard(page),
+)
 
 
 # --- Indexing ------------------------------------------------------------------------------------
@@ -280,8 +290,7 @@ register_kind("page", "Trang giới thiệu", ["cms_pages.StandardPage", "cms_pa
 
 def _home_of(page):
 
-    home = (page.get_ancestors(inclusive=False).type(CommuneHomePage, PortalHomePage)
-            .order_by("-depth").first())
+    home = page.get_ancestors(inclusive=False).type(CommuneHomePage, PortalHomePage).order_by("-depth").first()
     return home
 
 
@@ -389,7 +398,6 @@ class Scope:
 
     def bounds(self):
 
-
         if self.root is None:
             return None, None
         return self.root.path, next_path(self.root.path, Page.alphabet)
@@ -481,7 +489,7 @@ class Results:
 
     def page_ids(self, number, per_page=PER_PAGE):
         start = (number - 1) * per_page
-        return self.ranked[start:start + per_page]
+        return self.ranked[start : start + per_page]
 
     def num_pages(self, per_page=PER_PAGE):
         return max(1, -(-len(self.ranked) // per_page))
@@ -514,7 +522,9 @@ class _Backend:
         where, params = self._where(match, filters)
         self.cursor.execute(
             f"SELECT e.page_id, COUNT(*) OVER () FROM {self._from()} WHERE {where} "
-            f"ORDER BY e.date DESC, e.page_id DESC LIMIT %s", [*params, limit])
+            f"ORDER BY e.date DESC, e.page_id DESC LIMIT %s",
+            [*params, limit],
+        )
         rows = self.cursor.fetchall()
         return [row[0] for row in rows], (rows[0][1] if rows else 0)
 
@@ -524,7 +534,7 @@ class _Backend:
             return set()
         found = set()
         for start in range(0, len(page_ids), 500):
-            chunk = list(page_ids[start:start + 500])
+            chunk = list(page_ids[start : start + 500])
             sql, params = self._within(match, chunk)
             self.cursor.execute(sql, params)
             found.update(row[0] for row in self.cursor.fetchall())
@@ -567,8 +577,9 @@ class _SQLite(_Backend):
         # match once and intersecting is far cheaper.
         if not page_ids:
             return set()
-        self.cursor.execute(f"SELECT rowid FROM {self.table}_fts WHERE {self.table}_fts MATCH %s",
-                            [self._expression(match)])
+        self.cursor.execute(
+            f"SELECT rowid FROM {self.table}_fts WHERE {self.table}_fts MATCH %s", [self._expression(match)]
+        )
         return set(page_ids).intersection(row[0] for row in self.cursor.fetchall())
 
 
@@ -586,7 +597,9 @@ class _PostgreSQL(_Backend):
         where, params = self._where(match, filters)
         self.cursor.execute(
             f"WITH m AS MATERIALIZED (SELECT e.page_id, e.date FROM {self._from()} WHERE {where}) "
-            f"SELECT page_id, COUNT(*) OVER () FROM m ORDER BY date DESC, page_id DESC LIMIT %s", [*params, limit])
+            f"SELECT page_id, COUNT(*) OVER () FROM m ORDER BY date DESC, page_id DESC LIMIT %s",
+            [*params, limit],
+        )
         rows = self.cursor.fetchall()
         return [row[0] for row in rows], (rows[0][1] if rows else 0)
 
@@ -660,7 +673,8 @@ def search(query, filters=None):
 
     # Only the narrow columns, which come before the body in the row.
     rows = SearchEntry.objects.filter(page_id__in=ids).values_list(
-        "page_id", "title", "title_folded", "number_key", "issuer", "date")
+        "page_id", "title", "title_folded", "number_key", "issuer", "date"
+    )
     word_seq = list(query.words)
     # A word typed with marks counts in the title only where the title has it with those marks.
     marked = dict(zip(query.marked, query.exact))
@@ -696,7 +710,6 @@ def search(query, filters=None):
 def hits(results, page_ids, request=None, full_urls=False):
     """Display data for some of the ranked page ids: titles, URLs, highlighted passages."""
 
-
     entries = {e.page_id: e for e in SearchEntry.objects.filter(page_id__in=page_ids)}
     pages = {p.pk: p for p in Page.objects.filter(pk__in=page_ids)}
     words = results.query.distinct
@@ -709,12 +722,21 @@ def hits(results, page_ids, request=None, full_urls=False):
         passage_source = entry.body
         if entry.kind == "document":
             passage_source = f"{entry.number_symbol} · {entry.issuer} · {entry.body}"
-        out.append(Hit(
-            page_id=page_id, title=entry.title, kind=entry.kind, date=entry.date, source_title=entry.source_title,
-            number_symbol=entry.number_symbol, body=entry.body, issuer=entry.issuer, url=url,
-            title_html=highlight(entry.title, words, width=None),
-            snippet_html=highlight(passage_source, words),
-        ))
+        out.append(
+            Hit(
+                page_id=page_id,
+                title=entry.title,
+                kind=entry.kind,
+                date=entry.date,
+                source_title=entry.source_title,
+                number_symbol=entry.number_symbol,
+                body=entry.body,
+                issuer=entry.issuer,
+                url=url,
+                title_html=highlight(entry.title, words, width=None),
+                snippet_html=highlight(passage_source, words),
+            )
+        )
     return out
 
 
@@ -746,8 +768,9 @@ def match_spans(text, words):
     if not words or not text:
         return []
     folded, origin = _folded_with_map(text)
-    pattern = re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-                         + r")(?![a-z0-9])")
+    pattern = re.compile(
+        r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?![a-z0-9])"
+    )
     spans = []
     for m in pattern.finditer(folded):
         start, end = origin[m.start()], origin[m.end() - 1] + 1
@@ -872,17 +895,19 @@ def search_page(request):
     results = search(query, filters)
     pages = results.num_pages()
     number = min(number, pages)
-    context.update({
-        "scope": scope.key,
-        "scope_label": scope.label,
-        "results": results,
-        "hits": hits(results, results.page_ids(number), request),
-        "page_number": number,
-        "hits_start": (number - 1) * PER_PAGE + 1,
-        "num_pages": pages,
-        "previous_page": number - 1 if number > 1 else None,
-        "next_page": number + 1 if number < pages else None,
-    })
+    context.update(
+        {
+            "scope": scope.key,
+            "scope_label": scope.label,
+            "results": results,
+            "hits": hits(results, results.page_ids(number), request),
+            "page_number": number,
+            "hits_start": (number - 1) * PER_PAGE + 1,
+            "num_pages": pages,
+            "previous_page": number - 1 if number > 1 else None,
+            "next_page": number + 1 if number < pages else None,
+        }
+    )
     return render(request, "search/search_page.html", context)
 
 
@@ -902,33 +927,47 @@ def search_api(request):
         return JsonResponse({"error": {"code": "method_not_allowed", "message": "Chỉ hỗ trợ GET."}}, status=405)
     try:
         query, scope, filters, number = _params(request, "page")
-        per_page = _int_param(request.GET.get("per_page"), "invalid_per_page",
-                              f"per_page phải từ 1 đến {API_MAX_PER_PAGE}.", 1, API_MAX_PER_PAGE) or PER_PAGE
+        per_page = (
+            _int_param(
+                request.GET.get("per_page"),
+                "invalid_per_page",
+                f"per_page phải từ 1 đến {API_MAX_PER_PAGE}.",
+                1,
+                API_MAX_PER_PAGE,
+            )
+            or PER_PAGE
+        )
     except QueryError as error:
         return JsonResponse({"error": {"code": error.code, "message": error.message}}, status=error.status)
     results = search(query, filters)
     items = hits(results, results.page_ids(number, per_page), request, full_urls=True)
-    response = JsonResponse({
-        "query": query.text,
-        "scope": scope.key,
-        "scope_label": scope.label,
-        "type": filters.kind,
-        "year": filters.year,
-        "page": number,
-        "per_page": per_page,
-        "pages": results.num_pages(per_page),
-        "total": results.total,
-        "results": [{
-            "title": hit.title,
-            "url": hit.url,
-            "date": hit.date.isoformat(),
-            "type": hit.kind,
-            "type_label": hit.kind_label,
-            "commune": hit.source_title,
-            "number_symbol": hit.number_symbol or None,
-            "snippet": hit.snippet_html,
-            "snippet_text": html.unescape(re.sub(r"</?mark>", "", hit.snippet_html)),
-        } for hit in items],
-    }, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        {
+            "query": query.text,
+            "scope": scope.key,
+            "scope_label": scope.label,
+            "type": filters.kind,
+            "year": filters.year,
+            "page": number,
+            "per_page": per_page,
+            "pages": results.num_pages(per_page),
+            "total": results.total,
+            "results": [
+                {
+                    "title": hit.title,
+                    "url": hit.url,
+                    "date": hit.date.isoformat(),
+                    "type": hit.kind,
+                    "type_label": hit.kind_label,
+                    "commune": hit.source_title,
+                    "number_symbol": hit.number_symbol or None,
+                    "snippet": hit.snippet_html,
+                    "snippet_text": html.unescape(re.sub(r"</?mark>", "", hit.snippet_html)),
+                }
+                for hit in items
+            ],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
     response["Access-Control-Allow-Origin"] = "*"
     return response

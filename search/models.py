@@ -18,8 +18,7 @@ class SearchEntry(models.Model):
     # Copy of the page's treebeard path: scopes are path ranges (see core/tree_queries.py).
     path = models.CharField(max_length=255, db_index=True)
     # The commune or portal home the page belongs to, and its title at indexing time.
-    home = models.ForeignKey("wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    home = models.ForeignKey("wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     source_title = models.CharField(max_length=255, blank=True)
     kind = models.CharField(max_length=20, db_index=True)  # a key of search.engine.kinds()
     date = models.DateField(db_index=True)

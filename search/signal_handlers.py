@@ -15,5 +15,8 @@ def register():
     page_unpublished.connect(engine.on_page_unpublished, dispatch_uid="tincoso_search_unpublished")
     post_page_move.connect(engine.on_page_moved, dispatch_uid="tincoso_search_move")
     for signal in (post_save, post_delete):
-        signal.connect(engine.on_view_restriction_changed, sender=PageViewRestriction,
-                       dispatch_uid=f"tincoso_search_restriction_{signal is post_save}")
+        signal.connect(
+            engine.on_view_restriction_changed,
+            sender=PageViewRestriction,
+            dispatch_uid=f"tincoso_search_restriction_{signal is post_save}",
+        )

@@ -42,8 +42,11 @@ def sections_for(user):
 
 class CapImportForm(forms.Form):
     file = forms.FileField(label=_("Tệp CAP 1.2 (XML)"), required=False)
-    text = forms.CharField(label=_("hoặc dán nội dung XML"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}))
+    text = forms.CharField(
+        label=_("hoặc dán nội dung XML"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+    )
     section = forms.ChoiceField(label=_("Đăng vào"))
     publish = forms.BooleanField(label=_("Xuất bản ngay (cảnh báo lên trang và bảng ngay)"), required=False)
 
@@ -96,15 +99,22 @@ class CapImportView(WagtailAdminTemplateMixin, FormView):
             for message in exc.messages:
                 form.add_error(None, message)
             return self.form_invalid(form)
-        labels = {"created": _("Đã tạo cảnh báo"), "updated": _("Đã cập nhật cảnh báo"),
-                  "withdrawn": _("Đã thu hồi cảnh báo"), "unchanged": _("Cảnh báo đã có, không thay đổi")}
+        labels = {
+            "created": _("Đã tạo cảnh báo"),
+            "updated": _("Đã cập nhật cảnh báo"),
+            "withdrawn": _("Đã thu hồi cảnh báo"),
+            "unchanged": _("Cảnh báo đã có, không thay đổi"),
+        }
         for page in result.pages:
             messages.success(self.request, f"{labels[result.action]}: {page.title}")
         for note in result.notes:
             messages.warning(self.request, note)
         page = result.pages[0]
-        return redirect(reverse(DELIVERY_URL, args=[page.pk]) if result.action == "withdrawn"
-                        else reverse("wagtailadmin_pages:edit", args=[page.pk]))
+        return redirect(
+            reverse(DELIVERY_URL, args=[page.pk])
+            if result.action == "withdrawn"
+            else reverse("wagtailadmin_pages:edit", args=[page.pk])
+        )
 
 
 # --- CAP feeds (ViewSet) ---------------------------------------------------------------------------
@@ -134,12 +144,17 @@ class CapFeedViewSet(ScopedViewSet):
             TitleColumn("name", label=_("Nguồn"), url_name=self.get_url_name("edit")),
             Column("owner", label=_("Địa bàn"), accessor=lambda f: f.owner.title),
             Column("url", label=_("Địa chỉ")),
-            Column("last_polled_at", label=_("Đọc lần cuối"),
-                   accessor=lambda f: timezone.localtime(f.last_polled_at).strftime("%H:%M %d/%m/%Y")
-                   if f.last_polled_at else "—"),
+            Column(
+                "last_polled_at",
+                label=_("Đọc lần cuối"),
+                accessor=lambda f: (
+                    timezone.localtime(f.last_polled_at).strftime("%H:%M %d/%m/%Y") if f.last_polled_at else "—"
+                ),
+            ),
             Column("last_error", label=_("Lỗi"), accessor=lambda f: f.last_error[:160] or "—"),
-            TitleColumn("poll", label=_("Đọc ngay"), accessor=lambda f: _("Đọc ngay"),
-                        url_name=self.get_url_name("poll")),
+            TitleColumn(
+                "poll", label=_("Đọc ngay"), accessor=lambda f: _("Đọc ngay"), url_name=self.get_url_name("poll")
+            ),
         ]
 
     def get_urlpatterns(self):
@@ -155,8 +170,11 @@ class CapFeedViewSet(ScopedViewSet):
             for error in errors[:5]:
                 messages.error(request, error)
         else:
-            messages.success(request, _("Đã đọc %(name)s: %(n)s bản tin mới hoặc thay đổi.")
-                             % {"name": feed.name, "n": sum(r.action != "unchanged" for r in imported)})
+            messages.success(
+                request,
+                _("Đã đọc %(name)s: %(n)s bản tin mới hoặc thay đổi.")
+                % {"name": feed.name, "n": sum(r.action != "unchanged" for r in imported)},
+            )
         return redirect(self.get_url_name("index"))
 
 

@@ -27,18 +27,47 @@ CONTENT_TYPE = "application/cap+xml; charset=utf-8"
 
 # (element, multiplicity): 1 required, "?" optional, "*" repeated text, "*pair" repeated
 # valueName/value, or "*<group>" repeated structure. The order is the schema's.
-RESOURCE = [("resourceDesc", 1), ("mimeType", 1), ("size", "?"), ("uri", "?"), ("derefUri", "?"),
-            ("digest", "?")]
-AREA = [("areaDesc", 1), ("polygon", "*"), ("circle", "*"), ("geocode", "*pair"), ("altitude", "?"),
-        ("ceiling", "?")]
-INFO = [("language", "?"), ("category", "*"), ("event", 1), ("responseType", "*"), ("urgency", 1),
-        ("severity", 1), ("certainty", 1), ("audience", "?"), ("eventCode", "*pair"), ("effective", "?"),
-        ("onset", "?"), ("expires", "?"), ("senderName", "?"), ("headline", "?"), ("description", "?"),
-        ("instruction", "?"), ("web", "?"), ("contact", "?"), ("parameter", "*pair"),
-        ("resource", "*resource"), ("area", "*area")]
-ALERT = [("identifier", 1), ("sender", 1), ("sent", 1), ("status", 1), ("msgType", 1), ("source", "?"),
-         ("scope", 1), ("restriction", "?"), ("addresses", "?"), ("code", "*"), ("note", "?"),
-         ("references", "?"), ("incidents", "?"), ("info", "*info")]
+RESOURCE = [("resourceDesc", 1), ("mimeType", 1), ("size", "?"), ("uri", "?"), ("derefUri", "?"), ("digest", "?")]
+AREA = [("areaDesc", 1), ("polygon", "*"), ("circle", "*"), ("geocode", "*pair"), ("altitude", "?"), ("ceiling", "?")]
+INFO = [
+    ("language", "?"),
+    ("category", "*"),
+    ("event", 1),
+    ("responseType", "*"),
+    ("urgency", 1),
+    ("severity", 1),
+    ("certainty", 1),
+    ("audience", "?"),
+    ("eventCode", "*pair"),
+    ("effective", "?"),
+    ("onset", "?"),
+    ("expires", "?"),
+    ("senderName", "?"),
+    ("headline", "?"),
+    ("description", "?"),
+    ("instruction", "?"),
+    ("web", "?"),
+    ("contact", "?"),
+    ("parameter", "*pair"),
+    ("resource", "*resource"),
+    ("area", "*area"),
+]
+ALERT = [
+    ("identifier", 1),
+    ("sender", 1),
+    ("sent", 1),
+    ("status", 1),
+    ("msgType", 1),
+    ("source", "?"),
+    ("scope", 1),
+    ("restriction", "?"),
+    ("addresses", "?"),
+    ("code", "*"),
+    ("note", "?"),
+    ("references", "?"),
+    ("incidents", "?"),
+    ("info", "*info"),
+]
 GROUPS = {"info": INFO, "resource": RESOURCE, "area": AREA}
 
 
@@ -70,8 +99,9 @@ def validate(data):
     except etree.XMLSyntaxError as exc:
         raise CapError(f"Không đọc được XML: {exc}") from None
     if root.tag != f"{{{NS}}}alert":
-        raise CapError(f"Không phải bản tin CAP 1.2: phần tử gốc là <{etree.QName(root).localname}> "
-                       f"(cần <alert xmlns=\"{NS}\">).")
+        raise CapError(
+            f'Không phải bản tin CAP 1.2: phần tử gốc là <{etree.QName(root).localname}> (cần <alert xmlns="{NS}">).'
+        )
     checker = schema()
     if not checker.validate(root):
         errors = [f"dòng {e.line}: {e.message}" for e in checker.error_log]
@@ -203,20 +233,33 @@ def alert_from_page(page):
     sent = alert.get("sent")
     if not sent or (page.cap_sent and not _same_time(sent, page.cap_sent)):
         sent = format_time(page.cap_sent or page.last_published_at or page.first_published_at or timezone.now())
-    alert.update({
-        "identifier": page.cap_identifier,
-        "sender": page.cap_sender or _default_sender(page),
-        "sent": sent,
-        "status": page.cap_status,
-        "msgType": page.cap_msg_type,
-        "scope": alert.get("scope", "Public"),
-    })
+    alert.update(
+        {
+            "identifier": page.cap_identifier,
+            "sender": page.cap_sender or _default_sender(page),
+            "sent": sent,
+            "status": page.cap_status,
+            "msgType": page.cap_msg_type,
+            "scope": alert.get("scope", "Public"),
+        }
+    )
     categories = [c for c in info.get("category", []) if c != page.category]
     info["category"] = [page.category, *categories]
-    info.update({"event": page.event, "urgency": page.urgency, "severity": page.severity,
-                 "certainty": page.certainty, "headline": page.title, "description": page.summary})
-    for key, value in (("instruction", page.instruction), ("senderName", page.get_sender_name()),
-                       ("contact", page.contact)):
+    info.update(
+        {
+            "event": page.event,
+            "urgency": page.urgency,
+            "severity": page.severity,
+            "certainty": page.certainty,
+            "headline": page.title,
+            "description": page.summary,
+        }
+    )
+    for key, value in (
+        ("instruction", page.instruction),
+        ("senderName", page.get_sender_name()),
+        ("contact", page.contact),
+    ):
         if value:
             info[key] = value
         else:
@@ -265,8 +308,11 @@ def page_fields(alert):
         "instruction": info.get("instruction", "")[:2000],
         "event": info["event"][:120],
         "category": info.get("category", ["Other"])[0],
-        "urgency": info["urgency"], "severity": info["severity"], "certainty": info["certainty"],
-        "valid_from": onset, "valid_until": expires,
+        "urgency": info["urgency"],
+        "severity": info["severity"],
+        "certainty": info["certainty"],
+        "valid_from": onset,
+        "valid_until": expires,
         "sender_name": info.get("senderName", "")[:200],
         "contact": info.get("contact", "")[:200],
         "area_desc": "; ".join(a["areaDesc"] for a in info.get("area", []))[:500],

@@ -127,7 +127,13 @@ def _withdraw(alert, here, user):
 
 
 def _fetch(url, feed=None, max_bytes=cap.MAX_BYTES):
-    request = urllib.request.Request(url, headers={"User-Agent": "tincoso-cap/1", "Accept": "application/cap+xml, application/atom+xml, application/xml;q=0.9"})
+    request = urllib.request.Request(
+        url,
+        headers={
+            "User-Agent": "tincoso-cap/1",
+            "Accept": "application/cap+xml, application/atom+xml, application/xml;q=0.9",
+        },
+    )
     if feed is not None and feed.url == url:
         if feed.etag:
             request.add_header("If-None-Match", feed.etag)
@@ -165,8 +171,11 @@ def _entry_links(data, base):
             if chosen:
                 links.append(urljoin(base, chosen))
     elif root.tag == "rss":
-        links = [urljoin(base, (item.findtext("link") or "").strip()) for item in root.iter("item")
-                 if (item.findtext("link") or "").strip()]
+        links = [
+            urljoin(base, (item.findtext("link") or "").strip())
+            for item in root.iter("item")
+            if (item.findtext("link") or "").strip()
+        ]
     else:
         raise cap.CapError(f"Nguồn tin không phải CAP, Atom hay RSS (<{etree.QName(root).localname}>).")
     return links[:FEED_MAX_ENTRIES]
@@ -219,7 +228,11 @@ def poll_feed(feed, now=None):
 
 def _message(exc):
     if isinstance(exc, ValidationError):
-        return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()) if hasattr(exc, "error_dict") else " ".join(exc.messages)
+        return (
+            "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+            if hasattr(exc, "error_dict")
+            else " ".join(exc.messages)
+        )
     return str(exc)
 
 

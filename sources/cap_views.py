@@ -20,13 +20,23 @@ def alert_cap_response(request, page):
 def alerts_atom_response(request, section):
 
     alerts = EmergencyAlertPage.objects.child_of(section).live().valid_at(timezone.now()).order_by("-valid_from")
-    feed = Atom1Feed(title=f"Cảnh báo khẩn cấp · {section.get_parent().title}",
-                     link=section.get_full_url(request), description="Cảnh báo khẩn cấp đang có hiệu lực (CAP 1.2)",
-                     language="vi", feed_url=request.build_absolute_uri())
+    feed = Atom1Feed(
+        title=f"Cảnh báo khẩn cấp · {section.get_parent().title}",
+        link=section.get_full_url(request),
+        description="Cảnh báo khẩn cấp đang có hiệu lực (CAP 1.2)",
+        language="vi",
+        feed_url=request.build_absolute_uri(),
+    )
     for alert in alerts:
         url = alert.get_full_url(request)
-        feed.add_item(title=alert.title, link=url + "cap/", description=alert.summary, unique_id=alert.cap_identifier,
-                      updateddate=alert.last_published_at or alert.valid_from, pubdate=alert.valid_from)
+        feed.add_item(
+            title=alert.title,
+            link=url + "cap/",
+            description=alert.summary,
+            unique_id=alert.cap_identifier,
+            updateddate=alert.last_published_at or alert.valid_from,
+            pubdate=alert.valid_from,
+        )
     response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
     feed.write(response, "utf-8")
     return response

@@ -77,8 +77,7 @@ class SourceIndexPage(CachedPageMixin, RoutablePageMixin, SectionPage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         now = timezone.now()
-        context["alerts"] = list(EmergencyAlertPage.objects.child_of(self).live().valid_at(now)
-                                 .order_by("-valid_from"))
+        context["alerts"] = list(EmergencyAlertPage.objects.child_of(self).live().valid_at(now).order_by("-valid_from"))
         context["items"] = paginate(request, self.listing())
         return context
 
@@ -136,14 +135,18 @@ class TargetedForm(WagtailAdminPageForm):
     def clean(self):
         data = super().clean()
         if self.area is None:
-            raise ValidationError(_("Chỉ đăng thông tin nguồn trong chuyên mục Thông tin nguồn của cổng tỉnh hoặc huyện."))
+            raise ValidationError(
+                _("Chỉ đăng thông tin nguồn trong chuyên mục Thông tin nguồn của cổng tỉnh hoặc huyện.")
+            )
         chosen = [data.get(name) for name in TARGET_FIELDS]
         if not any(values for values in chosen if values is not None):
             raise ValidationError(_("Chọn ít nhất một nơi nhận: cả địa bàn, một số xã, một số bảng hoặc nhóm bảng."))
         outside = targets_outside(self.area, **{name: data.get(name) or [] for name in TARGET_FIELDS})
         if outside:
-            raise ValidationError(_("Nơi nhận ngoài địa bàn %(area)s: %(names)s.")
-                                  % {"area": self.area.title, "names": ", ".join(outside)})
+            raise ValidationError(
+                _("Nơi nhận ngoài địa bàn %(area)s: %(names)s.")
+                % {"area": self.area.title, "names": ", ".join(outside)}
+            )
         return data
 
 
@@ -157,41 +160,58 @@ def targets_outside(area, target_areas=(), target_communes=(), target_boards=(),
     if owners:
         owner_paths = dict(Page.objects.filter(pk__in=owners).values_list("pk", "path"))
     outside = [p.title for p in [*target_areas, *target_communes] if not p.path.startswith(area.path)]
-    outside += [t.name for t in [*target_boards, *target_board_groups]
-                if not owner_paths.get(t.owner_id, "").startswith(area.path)]
+    outside += [
+        t.name
+        for t in [*target_boards, *target_board_groups]
+        if not owner_paths.get(t.owner_id, "").startswith(area.path)
+    ]
     return outside
 
 
 class TargetedPage(VietnameseSlugMixin, CachedPageMixin, ListenMixin, PrintableMixin, Page):
     """What source items and emergency alerts share: their targets and validity window."""
 
-    summary = models.TextField(_("tóm tắt"), max_length=800,
-                               help_text=_("Vài câu: hiện trên trang chủ xã, trên bảng điện tử và khi chia sẻ."))
+    summary = models.TextField(
+        _("tóm tắt"), max_length=800, help_text=_("Vài câu: hiện trên trang chủ xã, trên bảng điện tử và khi chia sẻ.")
+    )
     valid_from = models.DateTimeField(_("hiệu lực từ"), default=timezone.now)
     valid_until = models.DateTimeField(_("hiệu lực đến"), null=True, blank=True)
     show_on_boards = models.BooleanField(_("hiện trên bảng điện tử"), default=True)
     target_areas = ParentalManyToManyField(
-        "areas.AreaPage", verbose_name=_("cả địa bàn"), blank=True, related_name="+",
-        help_text=_("Mọi xã của địa bàn và các bảng của địa bàn."))
+        "areas.AreaPage",
+        verbose_name=_("cả địa bàn"),
+        blank=True,
+        related_name="+",
+        help_text=_("Mọi xã của địa bàn và các bảng của địa bàn."),
+    )
     target_communes = ParentalManyToManyField(
-        "areas.CommuneHomePage", verbose_name=_("các xã được chọn"), blank=True, related_name="+")
+        "areas.CommuneHomePage", verbose_name=_("các xã được chọn"), blank=True, related_name="+"
+    )
     target_boards = ParentalManyToManyField(
-        "boards.Board", verbose_name=_("các bảng được chọn"), blank=True, related_name="+",
-        help_text=_("Chỉ hiện trên các bảng này (không lên trang xã)."))
+        "boards.Board",
+        verbose_name=_("các bảng được chọn"),
+        blank=True,
+        related_name="+",
+        help_text=_("Chỉ hiện trên các bảng này (không lên trang xã)."),
+    )
     target_board_groups = ParentalManyToManyField(
-        "boards.BoardGroup", verbose_name=_("các nhóm bảng"), blank=True, related_name="+")
+        "boards.BoardGroup", verbose_name=_("các nhóm bảng"), blank=True, related_name="+"
+    )
 
     objects = PageManager.from_queryset(AnnouncementQuerySet)()
     base_form_class = TargetedForm
     parent_page_types = ["sources.SourceIndexPage"]
     subpage_types = []
 
-    targets_panel = MultiFieldPanel([
-        FieldPanel("target_areas", widget=forms.CheckboxSelectMultiple),
-        FieldPanel("target_communes", widget=forms.CheckboxSelectMultiple(attrs={"class": "target-list"})),
-        FieldPanel("target_boards", widget=forms.CheckboxSelectMultiple),
-        FieldPanel("target_board_groups", widget=forms.CheckboxSelectMultiple),
-    ], heading=_("Nơi nhận"))
+    targets_panel = MultiFieldPanel(
+        [
+            FieldPanel("target_areas", widget=forms.CheckboxSelectMultiple),
+            FieldPanel("target_communes", widget=forms.CheckboxSelectMultiple(attrs={"class": "target-list"})),
+            FieldPanel("target_boards", widget=forms.CheckboxSelectMultiple),
+            FieldPanel("target_board_groups", widget=forms.CheckboxSelectMultiple),
+        ],
+        heading=_("Nơi nhận"),
+    )
 
     class Meta:
         abstract = True
@@ -231,14 +251,17 @@ class TargetedPage(VietnameseSlugMixin, CachedPageMixin, ListenMixin, PrintableM
 def targeted_at_unit(queryset, unit):
     """Items of `queryset` shown on the site of `unit` (a commune home or a portal's area):
     targeted at it, or at a whole area it lies in."""
-    return queryset.filter(Q(target_communes__path=unit.path) | Q(target_areas__path__in=prefixes(unit.path))).distinct()
+    return queryset.filter(
+        Q(target_communes__path=unit.path) | Q(target_areas__path__in=prefixes(unit.path))
+    ).distinct()
 
 
 def targeted_at_board(queryset, board, owner_path):
     """Items of `queryset` that reach `board` (owned by the unit at `owner_path`)."""
     groups = [group.pk for group in board.groups.all()]
-    query = (Q(target_boards=board) | Q(target_communes__path=owner_path)
-             | Q(target_areas__path__in=prefixes(owner_path)))
+    query = (
+        Q(target_boards=board) | Q(target_communes__path=owner_path) | Q(target_areas__path__in=prefixes(owner_path))
+    )
     if groups:
         query |= Q(target_board_groups__in=groups)
     return queryset.filter(query).distinct()
@@ -255,12 +278,17 @@ class SourceItemPage(TargetedPage):
     print_kind = "announcement"
 
     date = models.DateField(_("ngày phát hành"), default=timezone.localdate)
-    image = models.ForeignKey("wagtailimages.Image", verbose_name=_("ảnh"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
+    image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("ảnh"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     body = StreamField(BodyBlock(), verbose_name=_("nội dung"), blank=True)
-    priority = models.CharField(_("mức ưu tiên"), max_length=10, choices=SourcePriority.choices,
-                                default=SourcePriority.NORMAL,
-                                help_text=_("Tin khẩn cấp: dùng \"Cảnh báo khẩn cấp\"."))
+    priority = models.CharField(
+        _("mức ưu tiên"),
+        max_length=10,
+        choices=SourcePriority.choices,
+        default=SourcePriority.NORMAL,
+        help_text=_('Tin khẩn cấp: dùng "Cảnh báo khẩn cấp".'),
+    )
     show_on_sites = models.BooleanField(_("hiện trên trang chủ các xã nhận"), default=True)
 
     content_panels = Page.content_panels + [
@@ -269,15 +297,21 @@ class SourceItemPage(TargetedPage):
         FieldPanel("image"),
         FieldPanel("body"),
         InlinePanel("attachments", label=_("tệp đính kèm")),
-        MultiFieldPanel([
-            FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")]),
-            FieldPanel("priority"),
-            FieldRowPanel([FieldPanel("show_on_sites"), FieldPanel("show_on_boards")]),
-        ], heading=_("Hiệu lực, mức ưu tiên")),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")]),
+                FieldPanel("priority"),
+                FieldRowPanel([FieldPanel("show_on_sites"), FieldPanel("show_on_boards")]),
+            ],
+            heading=_("Hiệu lực, mức ưu tiên"),
+        ),
         TargetedPage.targets_panel,
     ]
-    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body"),
-                                          index.FilterField("date")]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.FilterField("date"),
+    ]
 
     class Meta:
         verbose_name = _("thông tin nguồn")
@@ -358,29 +392,38 @@ class EmergencyAlertPage(TargetedPage):
 
     print_kind = "alert"
 
-    event = models.CharField(_("sự kiện"), max_length=120, help_text=_("Ví dụ: Bão số 3, Lũ quét, Dịch sốt xuất huyết."))
+    event = models.CharField(
+        _("sự kiện"), max_length=120, help_text=_("Ví dụ: Bão số 3, Lũ quét, Dịch sốt xuất huyết.")
+    )
     category = models.CharField(_("loại"), max_length=10, choices=CapCategory.choices, default=CapCategory.MET)
-    urgency = models.CharField(_("mức khẩn"), max_length=10, choices=CapUrgency.choices,
-                               default=CapUrgency.IMMEDIATE)
-    severity = models.CharField(_("mức nghiêm trọng"), max_length=10, choices=CapSeverity.choices,
-                                default=CapSeverity.SEVERE)
-    certainty = models.CharField(_("mức chắc chắn"), max_length=10, choices=CapCertainty.choices,
-                                 default=CapCertainty.LIKELY)
+    urgency = models.CharField(_("mức khẩn"), max_length=10, choices=CapUrgency.choices, default=CapUrgency.IMMEDIATE)
+    severity = models.CharField(
+        _("mức nghiêm trọng"), max_length=10, choices=CapSeverity.choices, default=CapSeverity.SEVERE
+    )
+    certainty = models.CharField(
+        _("mức chắc chắn"), max_length=10, choices=CapCertainty.choices, default=CapCertainty.LIKELY
+    )
     instruction = models.TextField(_("hướng dẫn người dân"), blank=True, max_length=2000)
-    sender_name = models.CharField(_("cơ quan phát cảnh báo"), max_length=200, blank=True,
-                                   help_text=_("Ví dụ: Ban Chỉ huy PCTT và TKCN tỉnh. Để trống: UBND của địa bàn."))
-    area_desc = models.CharField(_("mô tả vùng ảnh hưởng"), max_length=500, blank=True,
-                                 help_text=_("Để trống: tên các nơi nhận."))
+    sender_name = models.CharField(
+        _("cơ quan phát cảnh báo"),
+        max_length=200,
+        blank=True,
+        help_text=_("Ví dụ: Ban Chỉ huy PCTT và TKCN tỉnh. Để trống: UBND của địa bàn."),
+    )
+    area_desc = models.CharField(
+        _("mô tả vùng ảnh hưởng"), max_length=500, blank=True, help_text=_("Để trống: tên các nơi nhận.")
+    )
     contact = models.CharField(_("liên hệ"), max_length=200, blank=True)
     # CAP envelope, kept for import/export (sources/cap.py).
-    cap_identifier = models.CharField(_("mã cảnh báo CAP"), max_length=200, unique=True,
-                                      default=new_cap_identifier)
+    cap_identifier = models.CharField(_("mã cảnh báo CAP"), max_length=200, unique=True, default=new_cap_identifier)
     cap_sender = models.CharField(_("nơi gửi CAP"), max_length=200, blank=True)
     cap_sent = models.DateTimeField(_("thời điểm gửi CAP"), null=True, blank=True)
-    cap_status = models.CharField(_("trạng thái CAP"), max_length=10, choices=CapStatus.choices,
-                                  default=CapStatus.ACTUAL)
-    cap_msg_type = models.CharField(_("loại bản tin CAP"), max_length=10, choices=CapMsgType.choices,
-                                    default=CapMsgType.ALERT)
+    cap_status = models.CharField(
+        _("trạng thái CAP"), max_length=10, choices=CapStatus.choices, default=CapStatus.ACTUAL
+    )
+    cap_msg_type = models.CharField(
+        _("loại bản tin CAP"), max_length=10, choices=CapMsgType.choices, default=CapMsgType.ALERT
+    )
     cap_data = models.JSONField(_("dữ liệu CAP khác"), default=dict, blank=True, editable=False)
 
     content_panels = Page.content_panels + [
@@ -393,12 +436,17 @@ class EmergencyAlertPage(TargetedPage):
         FieldPanel("area_desc"),
         FieldPanel("show_on_boards"),
         TargetedPage.targets_panel,
-        MultiFieldPanel([FieldPanel("cap_status"), FieldPanel("cap_msg_type"), FieldPanel("cap_identifier",
-                                                                                          read_only=True)],
-                        heading=_("CAP 1.2"), classname="collapsed"),
+        MultiFieldPanel(
+            [FieldPanel("cap_status"), FieldPanel("cap_msg_type"), FieldPanel("cap_identifier", read_only=True)],
+            heading=_("CAP 1.2"),
+            classname="collapsed",
+        ),
     ]
-    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("instruction"),
-                                          index.SearchField("event")]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("instruction"),
+        index.SearchField("event"),
+    ]
 
     class Meta:
         verbose_name = _("cảnh báo khẩn cấp")
@@ -459,14 +507,20 @@ class CapFeed(models.Model):
     Atom/RSS feed whose entries link to alerts. What it brings lands in the owner's
     "Thông tin nguồn" section, as drafts for the moderators or published at once."""
 
-    owner = models.ForeignKey("areas.AreaPage", verbose_name=_("địa bàn nhận"), on_delete=models.CASCADE,
-                              related_name="+", help_text=_("Tỉnh hoặc huyện: cảnh báo vào chuyên mục Thông tin nguồn của cổng."))
-    name = models.CharField(_("tên nguồn"), max_length=120,
-                            help_text=_("Ví dụ: Đài Khí tượng Thuỷ văn tỉnh."))
+    owner = models.ForeignKey(
+        "areas.AreaPage",
+        verbose_name=_("địa bàn nhận"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Tỉnh hoặc huyện: cảnh báo vào chuyên mục Thông tin nguồn của cổng."),
+    )
+    name = models.CharField(_("tên nguồn"), max_length=120, help_text=_("Ví dụ: Đài Khí tượng Thuỷ văn tỉnh."))
     url = models.URLField(_("địa chỉ nguồn CAP"), max_length=500)
     auto_publish = models.BooleanField(
-        _("xuất bản ngay"), default=False,
-        help_text=_("Bật: cảnh báo lên trang và bảng ngay khi nhận. Tắt: thành bản nháp chờ kiểm duyệt."))
+        _("xuất bản ngay"),
+        default=False,
+        help_text=_("Bật: cảnh báo lên trang và bảng ngay khi nhận. Tắt: thành bản nháp chờ kiểm duyệt."),
+    )
     is_active = models.BooleanField(_("đang theo dõi"), default=True)
     last_polled_at = models.DateTimeField(_("lần đọc gần nhất"), null=True, blank=True, editable=False)
     last_ok_at = models.DateTimeField(_("lần đọc thành công gần nhất"), null=True, blank=True, editable=False)
@@ -474,8 +528,13 @@ class CapFeed(models.Model):
     etag = models.CharField(max_length=200, blank=True, editable=False)
     last_modified = models.CharField(max_length=100, blank=True, editable=False)
 
-    panels = [FieldPanel("owner"), FieldPanel("name"), FieldPanel("url"), FieldPanel("auto_publish"),
-              FieldPanel("is_active")]
+    panels = [
+        FieldPanel("owner"),
+        FieldPanel("name"),
+        FieldPanel("url"),
+        FieldPanel("auto_publish"),
+        FieldPanel("is_active"),
+    ]
 
     class Meta:
         verbose_name = _("nguồn cảnh báo CAP")

@@ -24,8 +24,9 @@ class UnitStaffItem(MenuItem):
 
     def is_shown(self, request):
         user = request.user
-        return user.is_superuser or any(getattr(u, "level", "") in ("province", "district")
-                                        for u in request_units(request))
+        return user.is_superuser or any(
+            getattr(u, "level", "") in ("province", "district") for u in request_units(request)
+        )
 
 
 @hooks.register("register_admin_viewset")
@@ -40,11 +41,21 @@ def register_source_urls():
 
 @hooks.register("register_admin_menu_item")
 def register_sources_menu():
-    return SubmenuMenuItem(_("Thông tin nguồn"), Menu(register_hook_name="register_sources_menu_item", items=[
-        UnitStaffItem(_("Nhập cảnh báo CAP"), reverse(admin_views.IMPORT_URL), icon_name="upload", order=200),
-        UnitStaffItem(_("Nguồn cảnh báo CAP"), reverse(CAP_FEEDS.get_url_name("index")), icon_name="warning",
-                      order=300),
-    ]), icon_name="site", name="thong-tin-nguon", order=260)
+    return SubmenuMenuItem(
+        _("Thông tin nguồn"),
+        Menu(
+            register_hook_name="register_sources_menu_item",
+            items=[
+                UnitStaffItem(_("Nhập cảnh báo CAP"), reverse(admin_views.IMPORT_URL), icon_name="upload", order=200),
+                UnitStaffItem(
+                    _("Nguồn cảnh báo CAP"), reverse(CAP_FEEDS.get_url_name("index")), icon_name="warning", order=300
+                ),
+            ],
+        ),
+        icon_name="site",
+        name="thong-tin-nguon",
+        order=260,
+    )
 
 
 @hooks.register("register_site_sections")

@@ -60,8 +60,9 @@ class Mp3Writer:
 
     def _open(self, rate):
         self.rate = rate if rate in MP3_RATES else FALLBACK_RATE
-        self.container = av.open(self.buffer, "w", format="mp3",
-                                 options={"id3v2_version": "0", "write_id3v1": "0", "fflags": "+bitexact"})
+        self.container = av.open(
+            self.buffer, "w", format="mp3", options={"id3v2_version": "0", "write_id3v1": "0", "fflags": "+bitexact"}
+        )
         self.stream = self.container.add_stream("libmp3lame", rate=self.rate, layout="mono")
         self.stream.bit_rate = self.bitrate
         self.stream.codec_context.flags |= av.codec.context.Flags.bitexact  # no encoder version in the header
@@ -78,8 +79,9 @@ class Mp3Writer:
         if sample_rate != self.rate:
             resampler = self.resamplers.get(sample_rate)
             if resampler is None:
-                resampler = self.resamplers[sample_rate] = av.AudioResampler(format="s16", layout="mono",
-                                                                           rate=self.rate)
+                resampler = self.resamplers[sample_rate] = av.AudioResampler(
+                    format="s16", layout="mono", rate=self.rate
+                )
             frames = resampler.resample(frame)
         for f in frames:
             f.pts = self.samples
@@ -122,9 +124,15 @@ def probe(mp3: bytes) -> dict:
         for frame in container.decode(stream):
             samples += frame.samples
         ctx = stream.codec_context
-        return {"codec": ctx.name, "format": container.format.name, "channels": ctx.channels,
-                "sample_rate": ctx.sample_rate, "samples": samples, "duration_s": samples / ctx.sample_rate,
-                "bit_rate": ctx.bit_rate}
+        return {
+            "codec": ctx.name,
+            "format": container.format.name,
+            "channels": ctx.channels,
+            "sample_rate": ctx.sample_rate,
+            "samples": samples,
+            "duration_s": samples / ctx.sample_rate,
+            "bit_rate": ctx.bit_rate,
+        }
 
 
 def duration_of(mp3: bytes) -> float:
@@ -163,8 +171,14 @@ def split_for_synthesis(words: str, max_chars: int = CHUNK_CHARS) -> list[str]:
     return chunks
 
 
-def bulletin_mp3(text: str, voice: str | None = None, engine: SpeechEngine | None = None, *,
-                 lead_silence_s: float = LEAD_SILENCE_S, bitrate: int = MP3_BITRATE) -> tuple[bytes, float]:
+def bulletin_mp3(
+    text: str,
+    voice: str | None = None,
+    engine: SpeechEngine | None = None,
+    *,
+    lead_silence_s: float = LEAD_SILENCE_S,
+    bitrate: int = MP3_BITRATE,
+) -> tuple[bytes, float]:
     """An announcement → (MP3 bytes, duration in seconds). voice: 'bac', 'trung' or 'nam'
     (default TTS_DEFAULT_VOICE); engine: default get_engine(). Raises EmptyText when there
     is nothing to read, SpeechUnavailable when the engine cannot run, ValueError for an

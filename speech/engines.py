@@ -71,8 +71,10 @@ DEFAULTS = {
 }
 COMMAND_TIMEOUT_S = 600  # one chunk of text; a stuck program must not hold a worker forever
 
-ESPEAK_INSTALL_HINT = ("Hãy cài gói Python espeakng-loader (pip install -r requirements.txt) "
-                       "hoặc gói hệ thống espeak-ng (apt-get install espeak-ng).")
+ESPEAK_INSTALL_HINT = (
+    "Hãy cài gói Python espeakng-loader (pip install -r requirements.txt) "
+    "hoặc gói hệ thống espeak-ng (apt-get install espeak-ng)."
+)
 
 
 class SpeechUnavailable(RuntimeError):
@@ -128,8 +130,11 @@ def get_engine(name: str | None = None) -> SpeechEngine:
     if name in ("espeak", "espeak-ng"):
         return EspeakEngine(rate=setting("TTS_RATE"), command=setting("TTS_ESPEAK_COMMAND") or None)
     if name == "piper":
-        return PiperEngine(model=setting("TTS_PIPER_MODEL") or None, command=setting("TTS_PIPER_COMMAND") or None,
-                           voice_models=setting("TTS_PIPER_VOICES") or None)
+        return PiperEngine(
+            model=setting("TTS_PIPER_MODEL") or None,
+            command=setting("TTS_PIPER_COMMAND") or None,
+            voice_models=setting("TTS_PIPER_VOICES") or None,
+        )
     raise SpeechUnavailable(f"Bộ đọc TTS_ENGINE={name!r} không được hỗ trợ. Chọn espeak hoặc piper.")
 
 
@@ -143,8 +148,8 @@ def read_wav(data: bytes) -> tuple[bytes, int]:
         raise SpeechFailed("Tệp âm thanh do bộ đọc tạo ra không phải WAV.")
     pos, fmt, pcm = 12, None, None
     while pos + 8 <= len(data):
-        chunk_id, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
-        body = data[pos + 8:pos + 8 + size]
+        chunk_id, size = data[pos : pos + 4], struct.unpack("<I", data[pos + 4 : pos + 8])[0]
+        body = data[pos + 8 : pos + 8 + size]
         if chunk_id == b"fmt ":
             fmt = struct.unpack("<HHIIHH", body[:16])
         elif chunk_id == b"data":
@@ -156,7 +161,7 @@ def read_wav(data: bytes) -> tuple[bytes, int]:
     audio_format, channels, rate, _, _, bits = fmt
     if audio_format not in (1, 0xFFFE) or bits != 16 or channels not in (1, 2):
         raise SpeechFailed(f"Bộ đọc tạo WAV {bits} bit, {channels} kênh: chỉ nhận PCM 16 bit, 1 hoặc 2 kênh.")
-    pcm = pcm[:len(pcm) - len(pcm) % (2 * channels)]
+    pcm = pcm[: len(pcm) - len(pcm) % (2 * channels)]
     if channels == 2:
         import numpy as np
 
@@ -167,7 +172,9 @@ def read_wav(data: bytes) -> tuple[bytes, int]:
 
 def _run(argv, text, output, what):
     try:
-        proc = subprocess.run(argv, input=text.encode("utf-8"), capture_output=True, timeout=COMMAND_TIMEOUT_S, check=False)
+        proc = subprocess.run(
+            argv, input=text.encode("utf-8"), capture_output=True, timeout=COMMAND_TIMEOUT_S, check=False
+        )
     except FileNotFoundError as exc:
         raise SpeechUnavailable(f"Không chạy được {what} ({argv[0]}): không tìm thấy chương trình.") from exc
     except PermissionError as exc:
@@ -251,8 +258,9 @@ class _EspeakLibrary:
         try:
             lib = ctypes.CDLL(self.library_path, mode=ctypes.RTLD_LOCAL)
         except OSError as exc:
-            raise SpeechUnavailable(f"Không nạp được thư viện espeak-ng ({self.library_path}): {exc}. "
-                                    + ESPEAK_INSTALL_HINT) from exc
+            raise SpeechUnavailable(
+                f"Không nạp được thư viện espeak-ng ({self.library_path}): {exc}. " + ESPEAK_INSTALL_HINT
+            ) from exc
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_SetSynthCallback.argtypes = [_SYNTH_CALLBACK]
@@ -261,8 +269,16 @@ class _EspeakLibrary:
         lib.espeak_SetVoiceByName.restype = ctypes.c_int
         lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
         lib.espeak_SetParameter.restype = ctypes.c_int
-        lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
-                                     ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+        lib.espeak_Synth.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ]
         lib.espeak_Synth.restype = ctypes.c_int
         lib.espeak_Synchronize.restype = ctypes.c_int
         lib.espeak_Terminate.restype = ctypes.c_int
@@ -271,8 +287,9 @@ class _EspeakLibrary:
         rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, self.data_path.encode(), 0)
         if rate <= 0:
             self._close(lib, terminate=False)
-            raise SpeechUnavailable(f"Không khởi động được espeak-ng với dữ liệu {self.data_path}. "
-                                    + ESPEAK_INSTALL_HINT)
+            raise SpeechUnavailable(
+                f"Không khởi động được espeak-ng với dữ liệu {self.data_path}. " + ESPEAK_INSTALL_HINT
+            )
         lib.espeak_SetSynthCallback(self._callback)
         return lib, rate
 
@@ -298,8 +315,9 @@ class _EspeakLibrary:
                 if lib.espeak_SetVoiceByName(voice_name.encode()) != 0:
                     raise SpeechUnavailable(f"espeak-ng không có giọng {voice_name!r}. " + ESPEAK_INSTALL_HINT)
                 lib.espeak_SetParameter(_espeakRATE, int(rate), 0)
-                err = lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _espeakCHARS_UTF8 | _espeakENDPAUSE,
-                                       None, None)
+                err = lib.espeak_Synth(
+                    data, len(data), 0, _POS_CHARACTER, 0, _espeakCHARS_UTF8 | _espeakENDPAUSE, None, None
+                )
                 lib.espeak_Synchronize()
                 pcm, self._chunks = b"".join(self._chunks), []
             finally:
@@ -328,8 +346,9 @@ class EspeakEngine:
         if self.command:
             argv = _resolve_command(self.command)
             if argv is None:
-                raise SpeechUnavailable(f"Không tìm thấy chương trình espeak-ng TTS_ESPEAK_COMMAND={self.command!r}. "
-                                        + ESPEAK_INSTALL_HINT)
+                raise SpeechUnavailable(
+                    f"Không tìm thấy chương trình espeak-ng TTS_ESPEAK_COMMAND={self.command!r}. " + ESPEAK_INSTALL_HINT
+                )
             return argv
         if _EspeakLibrary.get() is not None:
             return "library"
@@ -389,12 +408,16 @@ class PiperEngine:
         check_voice(voice)
         model = self.voice_models.get(voice) or self.model
         if not model:
-            raise SpeechUnavailable("Đã chọn bộ đọc Piper (TTS_ENGINE=piper) nhưng chưa đặt TTS_PIPER_MODEL: "
-                                    "hãy đặt đường dẫn tới tệp mô hình giọng đọc tiếng Việt (.onnx).")
+            raise SpeechUnavailable(
+                "Đã chọn bộ đọc Piper (TTS_ENGINE=piper) nhưng chưa đặt TTS_PIPER_MODEL: "
+                "hãy đặt đường dẫn tới tệp mô hình giọng đọc tiếng Việt (.onnx)."
+            )
         path = Path(model)
         if not path.is_file():
-            raise SpeechUnavailable(f"Không tìm thấy tệp mô hình giọng đọc Piper: {path}. Hãy chép mô hình tiếng Việt "
-                                    "(tệp .onnx và .onnx.json) lên máy chủ và đặt TTS_PIPER_MODEL trỏ tới nó.")
+            raise SpeechUnavailable(
+                f"Không tìm thấy tệp mô hình giọng đọc Piper: {path}. Hãy chép mô hình tiếng Việt "
+                "(tệp .onnx và .onnx.json) lên máy chủ và đặt TTS_PIPER_MODEL trỏ tới nó."
+            )
         config = Path(f"{path}.json")
         if not config.is_file():
             raise SpeechUnavailable(f"Thiếu tệp cấu hình của mô hình Piper: {config} (phải nằm cạnh tệp .onnx).")
@@ -405,16 +428,20 @@ class PiperEngine:
         if self.command:
             argv = _resolve_command(self.command)
             if argv is None:
-                raise SpeechUnavailable(f"Không tìm thấy chương trình Piper TTS_PIPER_COMMAND={self.command!r}: "
-                                        "hãy cài Piper hoặc sửa đường dẫn.")
+                raise SpeechUnavailable(
+                    f"Không tìm thấy chương trình Piper TTS_PIPER_COMMAND={self.command!r}: "
+                    "hãy cài Piper hoặc sửa đường dẫn."
+                )
             return argv
         try:
             import piper  # noqa: F401
         except ImportError:
             argv = _resolve_command("piper")
             if argv is None:
-                raise SpeechUnavailable("Không tìm thấy Piper: hãy cài gói piper-tts (pip install piper-tts) "
-                                        "hoặc đặt TTS_PIPER_COMMAND là đường dẫn chương trình piper.") from None
+                raise SpeechUnavailable(
+                    "Không tìm thấy Piper: hãy cài gói piper-tts (pip install piper-tts) "
+                    "hoặc đặt TTS_PIPER_COMMAND là đường dẫn chương trình piper."
+                ) from None
             return argv
         return "python"
 

@@ -108,51 +108,148 @@ ADDRESS_CONTEXT = ("tại", "ở", "thuộc", "địa chỉ")
 # Document numbers "35/KH-UBND", "12/2024/QĐ-UBND": the first code is the kind of document
 # (when it is one of these), the others its issuer.
 DOC_TYPES = {
-    "QĐ": "quyết định", "KH": "kế hoạch", "TB": "thông báo", "CV": "công văn", "NQ": "nghị quyết",
-    "CT": "chỉ thị", "BC": "báo cáo", "TTr": "tờ trình", "GM": "giấy mời", "NĐ": "nghị định",
-    "TT": "thông tư", "HD": "hướng dẫn", "CĐ": "công điện", "TTLT": "thông tư liên tịch",
-    "QC": "quy chế", "QyĐ": "quy định", "KL": "kết luận", "PA": "phương án", "CTr": "chương trình",
+    "QĐ": "quyết định",
+    "KH": "kế hoạch",
+    "TB": "thông báo",
+    "CV": "công văn",
+    "NQ": "nghị quyết",
+    "CT": "chỉ thị",
+    "BC": "báo cáo",
+    "TTr": "tờ trình",
+    "GM": "giấy mời",
+    "NĐ": "nghị định",
+    "TT": "thông tư",
+    "HD": "hướng dẫn",
+    "CĐ": "công điện",
+    "TTLT": "thông tư liên tịch",
+    "QC": "quy chế",
+    "QyĐ": "quy định",
+    "KL": "kết luận",
+    "PA": "phương án",
+    "CTr": "chương trình",
     "L": "luật",
 }
 ISSUERS = {
-    "CP": "Chính phủ", "TTg": "Thủ tướng Chính phủ", "VPCP": "Văn phòng Chính phủ",
-    "BTTTT": "Bộ Thông tin và Truyền thông", "BYT": "Bộ Y tế", "BCA": "Bộ Công an",
-    "BQP": "Bộ Quốc phòng", "BNV": "Bộ Nội vụ", "BTC": "Bộ Tài chính",
-    "BGDĐT": "Bộ Giáo dục và Đào tạo", "BNNPTNT": "Bộ Nông nghiệp và Phát triển nông thôn",
-    "SYT": "Sở Y tế", "STTTT": "Sở Thông tin và Truyền thông", "SNV": "Sở Nội vụ",
-    "TU": "Tỉnh uỷ", "HU": "Huyện uỷ", "ĐU": "Đảng uỷ", "BTV": "Ban thường vụ",
-    "VP": "văn phòng", "VX": "văn xã", "KT": "kinh tế", "NC": "nội chính", "TH": "tổng hợp",
+    "CP": "Chính phủ",
+    "TTg": "Thủ tướng Chính phủ",
+    "VPCP": "Văn phòng Chính phủ",
+    "BTTTT": "Bộ Thông tin và Truyền thông",
+    "BYT": "Bộ Y tế",
+    "BCA": "Bộ Công an",
+    "BQP": "Bộ Quốc phòng",
+    "BNV": "Bộ Nội vụ",
+    "BTC": "Bộ Tài chính",
+    "BGDĐT": "Bộ Giáo dục và Đào tạo",
+    "BNNPTNT": "Bộ Nông nghiệp và Phát triển nông thôn",
+    "SYT": "Sở Y tế",
+    "STTTT": "Sở Thông tin và Truyền thông",
+    "SNV": "Sở Nội vụ",
+    "TU": "Tỉnh uỷ",
+    "HU": "Huyện uỷ",
+    "ĐU": "Đảng uỷ",
+    "BTV": "Ban thường vụ",
+    "VP": "văn phòng",
+    "VX": "văn xã",
+    "KT": "kinh tế",
+    "NC": "nội chính",
+    "TH": "tổng hợp",
     "QH": "Quốc hội",
 }
 
 UNITS = {
-    "km/h": "ki lô mét trên giờ", "m/s": "mét trên giây", "m3/s": "mét khối trên giây",
-    "km²": "ki lô mét vuông", "km2": "ki lô mét vuông", "m²": "mét vuông", "m2": "mét vuông",
-    "m³": "mét khối", "m3": "mét khối", "km": "ki lô mét", "cm": "xen ti mét", "mm": "mi li mét",
-    "m": "mét", "ha": "héc ta", "kg": "ki lô gam", "g": "gam", "ml": "mi li lít", "l": "lít",
-    "kWh": "ki lô oát giờ", "kW": "ki lô oát", "MW": "mê ga oát", "°C": "độ xê", "ºC": "độ xê",
+    "km/h": "ki lô mét trên giờ",
+    "m/s": "mét trên giây",
+    "m3/s": "mét khối trên giây",
+    "km²": "ki lô mét vuông",
+    "km2": "ki lô mét vuông",
+    "m²": "mét vuông",
+    "m2": "mét vuông",
+    "m³": "mét khối",
+    "m3": "mét khối",
+    "km": "ki lô mét",
+    "cm": "xen ti mét",
+    "mm": "mi li mét",
+    "m": "mét",
+    "ha": "héc ta",
+    "kg": "ki lô gam",
+    "g": "gam",
+    "ml": "mi li lít",
+    "l": "lít",
+    "kWh": "ki lô oát giờ",
+    "kW": "ki lô oát",
+    "MW": "mê ga oát",
+    "°C": "độ xê",
+    "ºC": "độ xê",
     "°": "độ",
 }
-CURRENCIES = {"đ": "đồng", "đồng": "đồng", "VNĐ": "đồng", "VND": "đồng", "vnđ": "đồng", "vnd": "đồng",
-              "USD": "đô la Mỹ"}
+CURRENCIES = {
+    "đ": "đồng",
+    "đồng": "đồng",
+    "VNĐ": "đồng",
+    "VND": "đồng",
+    "vnđ": "đồng",
+    "vnd": "đồng",
+    "USD": "đô la Mỹ",
+}
 
 # Words after which "d/m" is a date (with one-digit parts, "1/6" would otherwise be a fraction).
-DATE_CONTEXT = ("sáng", "trưa", "chiều", "tối", "đêm", "hôm", "từ", "đến", "tới", "và",
-                "trước", "sau", "mùng", "vào", "hạn", "hết")
+DATE_CONTEXT = (
+    "sáng",
+    "trưa",
+    "chiều",
+    "tối",
+    "đêm",
+    "hôm",
+    "từ",
+    "đến",
+    "tới",
+    "và",
+    "trước",
+    "sau",
+    "mùng",
+    "vào",
+    "hạn",
+    "hết",
+)
 # Streets and places named after a date: "đường 30/4" → "đường ba mươi tháng tư" (no "ngày").
 NAMED_DATE_CONTEXT = ("đường", "phố", "cầu", "công viên", "quảng trường", "khu phố")
 # Words after which "12/3" is a house or alley number (read "mười hai trên ba").
 HOUSE_CONTEXT = ("số", "số nhà", "hẻm", "kiệt", "ngõ", "ngách", "nhà")
 # Words after which a run of digits is a phone number, read digit by digit.
-PHONE_CONTEXT = ("điện thoại", "ĐT", "SĐT", "hotline", "đường dây nóng", "gọi", "tổng đài", "gọi số",
-                 "liên hệ số", "Zalo")
+PHONE_CONTEXT = (
+    "điện thoại",
+    "ĐT",
+    "SĐT",
+    "hotline",
+    "đường dây nóng",
+    "gọi",
+    "tổng đài",
+    "gọi số",
+    "liên hệ số",
+    "Zalo",
+)
 # Of those, the ones after which a short number (113, 114, 115, 1022) is a number to call; after
 # the others a phone number needs eight digits or more.
 CALL_CONTEXT = ("hotline", "đường dây nóng", "gọi", "tổng đài", "gọi số")
 PHONE_CONTEXT_WORDS = {"ĐT": "điện thoại", "SĐT": "số điện thoại"}  # read out before a phone number
 # Words after which a Roman numeral is a number ("quý III", "khoá XV", "lần thứ IV").
-ROMAN_CONTEXT = ("quý", "khoá", "khóa", "cấp", "chương", "phần", "mục", "thế kỷ", "đại hội", "nhiệm kỳ",
-                 "giai đoạn", "lần thứ", "kỳ họp thứ", "hội nghị lần thứ", "phụ lục")
+ROMAN_CONTEXT = (
+    "quý",
+    "khoá",
+    "khóa",
+    "cấp",
+    "chương",
+    "phần",
+    "mục",
+    "thế kỷ",
+    "đại hội",
+    "nhiệm kỳ",
+    "giai đoạn",
+    "lần thứ",
+    "kỳ họp thứ",
+    "hội nghị lần thứ",
+    "phụ lục",
+)
 SYMBOLS = {"&": " và ", "@": " a còng ", "+": " cộng ", "=": " bằng "}
 
 # --- numbers ------------------------------------------------------------------------------
@@ -254,8 +351,17 @@ def roman_to_int(s: str) -> int | None:
 
 def _int_to_roman(n: int) -> str:
     out = ""
-    for value, letters in ((100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"),
-                           (4, "IV"), (1, "I")):
+    for value, letters in (
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ):
         while n >= value:
             out += letters
             n -= value
@@ -368,8 +474,10 @@ _DM_DM_RE = re.compile(
     rf"(?:/(?P<y>\d{{4}}))?{_E}"
 )
 _DD_M_RE = re.compile(rf"{_B}{_NGAY}(?P<d1>\d{{1,2}})\s*-\s*(?P<d2>\d{{1,2}})/(?P<m>\d{{1,2}})(?:/(?P<y>\d{{4}}))?{_E}")
-_DM_RE = re.compile(rf"(?P<before>(?:^|\W)(?P<ctx>{_alternation(DATE_CONTEXT + NAMED_DATE_CONTEXT, 'i')}\s+)?)"
-                    rf"(?P<ngay>(?i:ngày)\s+)?(?P<d>\d{{1,2}})/(?P<m>\d{{1,2}}){_E}(?!/)")
+_DM_RE = re.compile(
+    rf"(?P<before>(?:^|\W)(?P<ctx>{_alternation(DATE_CONTEXT + NAMED_DATE_CONTEXT, 'i')}\s+)?)"
+    rf"(?P<ngay>(?i:ngày)\s+)?(?P<d>\d{{1,2}})/(?P<m>\d{{1,2}}){_E}(?!/)"
+)
 _MY_RE = re.compile(rf"{_B}(?P<thang>(?i:tháng)\s+)?(?P<m>\d{{1,2}})/(?P<y>\d{{4}}){_E}")
 _HOUSE_RE = re.compile(rf"(?P<ctx>{_B}{_alternation(HOUSE_CONTEXT, 'i')}\s+)(?P<a>\d+)/(?P<b>\d+){_E}")
 
@@ -393,8 +501,7 @@ def _dates(text, zero_tens):
         y = int(m.group("y")) if m.group("y") else None
         if not (_valid_date(d1, m1) and _valid_date(d2, m2)):
             return m.group(0)
-        return (_date_words(d1, m1, None, m.group("ngay"), zero_tens) + " đến "
-                + _date_words(d2, m2, y, None, zero_tens))
+        return _date_words(d1, m1, None, m.group("ngay"), zero_tens) + " đến " + _date_words(d2, m2, y, None, zero_tens)
 
     def dd_m(m):
         d1, d2, mo = int(m.group("d1")), int(m.group("d2")), int(m.group("m"))
@@ -516,10 +623,16 @@ def _numbers(text, zero_tens):
 
     text = _GROUPED_RE.sub(lambda m: spaced(_grouped_words(m.group(0), zero_tens)), text)
     text = _COMMA_GROUPED_RE.sub(lambda m: spaced(read_number(int(m.group(0).replace(",", "")), zero_tens)), text)
-    text = _DECIMAL_RE.sub(lambda m: spaced(read_decimal(
-        m.group(1), m.group(3), DECIMAL_COMMA if m.group(2) == "," else DECIMAL_POINT, zero_tens)), text)
-    text = _FRACTION_RE.sub(lambda m: spaced(
-        f"{read_integer_text(m.group(1), zero_tens)} phần {read_integer_text(m.group(2), zero_tens)}"), text)
+    text = _DECIMAL_RE.sub(
+        lambda m: spaced(
+            read_decimal(m.group(1), m.group(3), DECIMAL_COMMA if m.group(2) == "," else DECIMAL_POINT, zero_tens)
+        ),
+        text,
+    )
+    text = _FRACTION_RE.sub(
+        lambda m: spaced(f"{read_integer_text(m.group(1), zero_tens)} phần {read_integer_text(m.group(2), zero_tens)}"),
+        text,
+    )
     return _DIGITS_RE.sub(lambda m: spaced(read_integer_text(m.group(0), zero_tens)), text)
 
 
@@ -572,8 +685,7 @@ def _lines(text):
     line follows ends with a full stop."""
     lines = [re.sub(r"^\s*[-–—+•●▪►*]+\s+", "", line).strip() for line in text.split("\n")]
     lines = [line for line in lines if line]
-    return " ".join(line if i == len(lines) - 1 or line[-1] in ".!?:;," else line + "."
-                    for i, line in enumerate(lines))
+    return " ".join(line if i == len(lines) - 1 or line[-1] in ".!?:;," else line + "." for i, line in enumerate(lines))
 
 
 def _tidy(text):

@@ -28,8 +28,11 @@ SHOW = (
 
 
 def _env(**extra):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "BASE_DOMAIN", "EMAIL_HOST", "MEDIA_ROOT")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "BASE_DOMAIN", "EMAIL_HOST", "MEDIA_ROOT")
+    }
     env.update(extra)
     return env
 

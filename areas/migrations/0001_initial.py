@@ -8,91 +8,299 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('wagtailcore', '0098_apitoken'),
-        ('wagtailimages', '0027_image_description'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("wagtailcore", "0098_apitoken"),
+        ("wagtailimages", "0027_image_description"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PortalHomePage',
+            name="PortalHomePage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='lời giới thiệu')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("intro", wagtail.fields.RichTextField(blank=True, verbose_name="lời giới thiệu")),
             ],
             options={
-                'verbose_name': 'trang chủ cổng thông tin',
-                'verbose_name_plural': 'trang chủ cổng thông tin',
+                "verbose_name": "trang chủ cổng thông tin",
+                "verbose_name_plural": "trang chủ cổng thông tin",
             },
-            bases=(core.page_cache.CachedPageMixin, 'wagtailcore.page'),
+            bases=(core.page_cache.CachedPageMixin, "wagtailcore.page"),
         ),
         migrations.CreateModel(
-            name='SiteIdentity',
+            name="SiteIdentity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('display_name', models.CharField(blank=True, help_text='Để trống: dùng tên đơn vị.', max_length=200, verbose_name='tên hiển thị')),
-                ('agency', models.CharField(blank=True, help_text='Ví dụ: Uỷ ban nhân dân xã An Trường', max_length=200, verbose_name='cơ quan chủ quản')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='địa chỉ')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='điện thoại')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='thư điện tử')),
-                ('responsible_person', models.CharField(blank=True, max_length=120, verbose_name='người chịu trách nhiệm nội dung')),
-                ('responsible_title', models.CharField(blank=True, max_length=120, verbose_name='chức vụ người chịu trách nhiệm')),
-                ('footer_text', models.TextField(blank=True, max_length=1000, verbose_name='chân trang')),
-                ('theme', models.CharField(default='default', max_length=40, verbose_name='giao diện')),
-                ('facebook_url', models.URLField(blank=True, verbose_name='Facebook')),
-                ('zalo_url', models.URLField(blank=True, verbose_name='Zalo')),
-                ('youtube_url', models.URLField(blank=True, verbose_name='YouTube')),
-                ('voice', models.CharField(blank=True, choices=[('', 'Tự động theo vùng của tỉnh'), ('bac', 'Giọng miền Bắc'), ('trung', 'Giọng miền Trung'), ('nam', 'Giọng miền Nam')], default='', help_text='Giọng đọc thông báo trên cụm loa truyền thanh và ở nút “Nghe thông báo”. Tự động: giọng vùng của tỉnh (miền Bắc, miền Trung hoặc miền Nam).', max_length=5, verbose_name='giọng đọc')),
-                ('logo', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image', verbose_name='logo')),
-                ('site', models.OneToOneField(editable=False, on_delete=django.db.models.deletion.CASCADE, to='wagtailcore.site')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "display_name",
+                    models.CharField(
+                        blank=True, help_text="Để trống: dùng tên đơn vị.", max_length=200, verbose_name="tên hiển thị"
+                    ),
+                ),
+                (
+                    "agency",
+                    models.CharField(
+                        blank=True,
+                        help_text="Ví dụ: Uỷ ban nhân dân xã An Trường",
+                        max_length=200,
+                        verbose_name="cơ quan chủ quản",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="địa chỉ")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="điện thoại")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="thư điện tử")),
+                (
+                    "responsible_person",
+                    models.CharField(blank=True, max_length=120, verbose_name="người chịu trách nhiệm nội dung"),
+                ),
+                (
+                    "responsible_title",
+                    models.CharField(blank=True, max_length=120, verbose_name="chức vụ người chịu trách nhiệm"),
+                ),
+                ("footer_text", models.TextField(blank=True, max_length=1000, verbose_name="chân trang")),
+                ("theme", models.CharField(default="default", max_length=40, verbose_name="giao diện")),
+                ("facebook_url", models.URLField(blank=True, verbose_name="Facebook")),
+                ("zalo_url", models.URLField(blank=True, verbose_name="Zalo")),
+                ("youtube_url", models.URLField(blank=True, verbose_name="YouTube")),
+                (
+                    "voice",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Tự động theo vùng của tỉnh"),
+                            ("bac", "Giọng miền Bắc"),
+                            ("trung", "Giọng miền Trung"),
+                            ("nam", "Giọng miền Nam"),
+                        ],
+                        default="",
+                        help_text="Giọng đọc thông báo trên cụm loa truyền thanh và ở nút “Nghe thông báo”. Tự động: giọng vùng của tỉnh (miền Bắc, miền Trung hoặc miền Nam).",
+                        max_length=5,
+                        verbose_name="giọng đọc",
+                    ),
+                ),
+                (
+                    "logo",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                        verbose_name="logo",
+                    ),
+                ),
+                (
+                    "site",
+                    models.OneToOneField(
+                        editable=False, on_delete=django.db.models.deletion.CASCADE, to="wagtailcore.site"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'thông tin trang web',
+                "verbose_name": "thông tin trang web",
             },
         ),
         migrations.CreateModel(
-            name='AreaPage',
+            name="AreaPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('structure', models.CharField(choices=[('2024', '3 cấp (tỉnh – huyện – xã, đến 30/6/2025)'), ('2025', '2 cấp (tỉnh – xã, từ 1/7/2025)')], max_length=4, verbose_name='cấu trúc')),
-                ('code', models.CharField(db_index=True, max_length=5, verbose_name='mã đơn vị hành chính')),
-                ('level', models.CharField(choices=[('province', 'Cấp tỉnh'), ('district', 'Cấp huyện'), ('commune', 'Cấp xã')], max_length=8, verbose_name='cấp')),
-                ('unit_type', models.CharField(choices=[('tinh', 'Tỉnh'), ('thanh_pho', 'Thành phố'), ('huyen', 'Huyện'), ('quan', 'Quận'), ('thi_xa', 'Thị xã'), ('xa', 'Xã'), ('phuong', 'Phường'), ('thi_tran', 'Thị trấn'), ('dac_khu', 'Đặc khu')], max_length=10, verbose_name='loại đơn vị')),
-                ('short_name', models.CharField(max_length=100, verbose_name='tên')),
-                ('collection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailcore.collection', verbose_name='thư mục ảnh và tài liệu')),
-                ('editors_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='auth.group', verbose_name='nhóm biên tập')),
-                ('moderators_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='auth.group', verbose_name='nhóm kiểm duyệt')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "structure",
+                    models.CharField(
+                        choices=[
+                            ("2024", "3 cấp (tỉnh – huyện – xã, đến 30/6/2025)"),
+                            ("2025", "2 cấp (tỉnh – xã, từ 1/7/2025)"),
+                        ],
+                        max_length=4,
+                        verbose_name="cấu trúc",
+                    ),
+                ),
+                ("code", models.CharField(db_index=True, max_length=5, verbose_name="mã đơn vị hành chính")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("province", "Cấp tỉnh"), ("district", "Cấp huyện"), ("commune", "Cấp xã")],
+                        max_length=8,
+                        verbose_name="cấp",
+                    ),
+                ),
+                (
+                    "unit_type",
+                    models.CharField(
+                        choices=[
+                            ("tinh", "Tỉnh"),
+                            ("thanh_pho", "Thành phố"),
+                            ("huyen", "Huyện"),
+                            ("quan", "Quận"),
+                            ("thi_xa", "Thị xã"),
+                            ("xa", "Xã"),
+                            ("phuong", "Phường"),
+                            ("thi_tran", "Thị trấn"),
+                            ("dac_khu", "Đặc khu"),
+                        ],
+                        max_length=10,
+                        verbose_name="loại đơn vị",
+                    ),
+                ),
+                ("short_name", models.CharField(max_length=100, verbose_name="tên")),
+                (
+                    "collection",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailcore.collection",
+                        verbose_name="thư mục ảnh và tài liệu",
+                    ),
+                ),
+                (
+                    "editors_group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="auth.group",
+                        verbose_name="nhóm biên tập",
+                    ),
+                ),
+                (
+                    "moderators_group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="auth.group",
+                        verbose_name="nhóm kiểm duyệt",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'đơn vị hành chính',
-                'verbose_name_plural': 'đơn vị hành chính',
-                'constraints': [models.UniqueConstraint(fields=('structure', 'level', 'code'), name='unique_area_code')],
+                "verbose_name": "đơn vị hành chính",
+                "verbose_name_plural": "đơn vị hành chính",
+                "constraints": [
+                    models.UniqueConstraint(fields=("structure", "level", "code"), name="unique_area_code")
+                ],
             },
-            bases=('wagtailcore.page', models.Model),
+            bases=("wagtailcore.page", models.Model),
         ),
         migrations.CreateModel(
-            name='CommuneHomePage',
+            name="CommuneHomePage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('structure', models.CharField(choices=[('2024', '3 cấp (tỉnh – huyện – xã, đến 30/6/2025)'), ('2025', '2 cấp (tỉnh – xã, từ 1/7/2025)')], max_length=4, verbose_name='cấu trúc')),
-                ('code', models.CharField(db_index=True, max_length=5, verbose_name='mã đơn vị hành chính')),
-                ('level', models.CharField(choices=[('province', 'Cấp tỉnh'), ('district', 'Cấp huyện'), ('commune', 'Cấp xã')], max_length=8, verbose_name='cấp')),
-                ('unit_type', models.CharField(choices=[('tinh', 'Tỉnh'), ('thanh_pho', 'Thành phố'), ('huyen', 'Huyện'), ('quan', 'Quận'), ('thi_xa', 'Thị xã'), ('xa', 'Xã'), ('phuong', 'Phường'), ('thi_tran', 'Thị trấn'), ('dac_khu', 'Đặc khu')], max_length=10, verbose_name='loại đơn vị')),
-                ('short_name', models.CharField(max_length=100, verbose_name='tên')),
-                ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='lời giới thiệu')),
-                ('collection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailcore.collection', verbose_name='thư mục ảnh và tài liệu')),
-                ('editors_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='auth.group', verbose_name='nhóm biên tập')),
-                ('moderators_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='auth.group', verbose_name='nhóm kiểm duyệt')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "structure",
+                    models.CharField(
+                        choices=[
+                            ("2024", "3 cấp (tỉnh – huyện – xã, đến 30/6/2025)"),
+                            ("2025", "2 cấp (tỉnh – xã, từ 1/7/2025)"),
+                        ],
+                        max_length=4,
+                        verbose_name="cấu trúc",
+                    ),
+                ),
+                ("code", models.CharField(db_index=True, max_length=5, verbose_name="mã đơn vị hành chính")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("province", "Cấp tỉnh"), ("district", "Cấp huyện"), ("commune", "Cấp xã")],
+                        max_length=8,
+                        verbose_name="cấp",
+                    ),
+                ),
+                (
+                    "unit_type",
+                    models.CharField(
+                        choices=[
+                            ("tinh", "Tỉnh"),
+                            ("thanh_pho", "Thành phố"),
+                            ("huyen", "Huyện"),
+                            ("quan", "Quận"),
+                            ("thi_xa", "Thị xã"),
+                            ("xa", "Xã"),
+                            ("phuong", "Phường"),
+                            ("thi_tran", "Thị trấn"),
+                            ("dac_khu", "Đặc khu"),
+                        ],
+                        max_length=10,
+                        verbose_name="loại đơn vị",
+                    ),
+                ),
+                ("short_name", models.CharField(max_length=100, verbose_name="tên")),
+                ("intro", wagtail.fields.RichTextField(blank=True, verbose_name="lời giới thiệu")),
+                (
+                    "collection",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailcore.collection",
+                        verbose_name="thư mục ảnh và tài liệu",
+                    ),
+                ),
+                (
+                    "editors_group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="auth.group",
+                        verbose_name="nhóm biên tập",
+                    ),
+                ),
+                (
+                    "moderators_group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="auth.group",
+                        verbose_name="nhóm kiểm duyệt",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'trang chủ xã',
-                'verbose_name_plural': 'trang chủ xã',
-                'constraints': [models.UniqueConstraint(fields=('structure', 'code'), name='unique_commune_code')],
+                "verbose_name": "trang chủ xã",
+                "verbose_name_plural": "trang chủ xã",
+                "constraints": [models.UniqueConstraint(fields=("structure", "code"), name="unique_commune_code")],
             },
-            bases=(core.page_cache.CachedPageMixin, 'wagtailcore.page', models.Model),
+            bases=(core.page_cache.CachedPageMixin, "wagtailcore.page", models.Model),
         ),
     ]

@@ -22,8 +22,12 @@ def theme_choices():
 # The regional voices of the speech engine (speech: VOICES, VOICE_LABELS), spelled out
 # here so that loading the models does not load the speech engine.
 VOICES = ("bac", "trung", "nam")
-VOICE_CHOICES = [("", _("Tự động theo vùng của tỉnh")), ("bac", _("Giọng miền Bắc")),
-                 ("trung", _("Giọng miền Trung")), ("nam", _("Giọng miền Nam"))]
+VOICE_CHOICES = [
+    ("", _("Tự động theo vùng của tỉnh")),
+    ("bac", _("Giọng miền Bắc")),
+    ("trung", _("Giọng miền Trung")),
+    ("nam", _("Giọng miền Nam")),
+]
 
 
 def region_voice(province_code):
@@ -46,12 +50,20 @@ def region_voice(province_code):
 
 @register_setting(icon="site")
 class SiteIdentity(BaseSiteSetting):
-    display_name = models.CharField(_("tên hiển thị"), max_length=200, blank=True,
-                                    help_text=_("Để trống: dùng tên đơn vị."))
-    logo = models.ForeignKey("wagtailimages.Image", verbose_name=_("logo"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="+")
-    agency = models.CharField(_("cơ quan chủ quản"), max_length=200, blank=True,
-                              help_text=_("Ví dụ: Uỷ ban nhân dân xã An Trường"))
+    display_name = models.CharField(
+        _("tên hiển thị"), max_length=200, blank=True, help_text=_("Để trống: dùng tên đơn vị.")
+    )
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    agency = models.CharField(
+        _("cơ quan chủ quản"), max_length=200, blank=True, help_text=_("Ví dụ: Uỷ ban nhân dân xã An Trường")
+    )
     address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
     phone = models.CharField(_("điện thoại"), max_length=30, blank=True)
     email = models.EmailField(_("thư điện tử"), blank=True)
@@ -63,22 +75,33 @@ class SiteIdentity(BaseSiteSetting):
     zalo_url = models.URLField(_("Zalo"), blank=True)
     youtube_url = models.URLField(_("YouTube"), blank=True)
     voice = models.CharField(
-        _("giọng đọc"), max_length=5, blank=True, default="", choices=VOICE_CHOICES,
-        help_text=_("Giọng đọc thông báo trên cụm loa truyền thanh và ở nút “Nghe thông báo”. Tự động: giọng "
-                    "vùng của tỉnh (miền Bắc, miền Trung hoặc miền Nam)."))
+        _("giọng đọc"),
+        max_length=5,
+        blank=True,
+        default="",
+        choices=VOICE_CHOICES,
+        help_text=_(
+            "Giọng đọc thông báo trên cụm loa truyền thanh và ở nút “Nghe thông báo”. Tự động: giọng "
+            "vùng của tỉnh (miền Bắc, miền Trung hoặc miền Nam)."
+        ),
+    )
 
     panels = [
         MultiFieldPanel([FieldPanel("display_name"), FieldPanel("logo"), FieldPanel("agency")], heading=_("Nhận diện")),
         MultiFieldPanel(
-            [FieldPanel("address"), FieldRowPanel([FieldPanel("phone"), FieldPanel("email")]),
-             FieldRowPanel([FieldPanel("responsible_person"), FieldPanel("responsible_title")]),
-             FieldPanel("footer_text")],
+            [
+                FieldPanel("address"),
+                FieldRowPanel([FieldPanel("phone"), FieldPanel("email")]),
+                FieldRowPanel([FieldPanel("responsible_person"), FieldPanel("responsible_title")]),
+                FieldPanel("footer_text"),
+            ],
             heading=_("Chân trang"),
         ),
         FieldPanel("theme", widget=forms.Select(choices=theme_choices)),
         FieldPanel("voice"),
-        MultiFieldPanel([FieldPanel("facebook_url"), FieldPanel("zalo_url"), FieldPanel("youtube_url")],
-                        heading=_("Mạng xã hội")),
+        MultiFieldPanel(
+            [FieldPanel("facebook_url"), FieldPanel("zalo_url"), FieldPanel("youtube_url")], heading=_("Mạng xã hội")
+        ),
     ]
 
     class Meta:
@@ -107,8 +130,12 @@ def province_code_of(page_id):
     page = Page.objects.filter(pk=page_id).only("path").first()
     if page is None:
         return None
-    return (AreaPage.objects.ancestor_of(page, inclusive=True).filter(level="province")
-            .values_list("code", flat=True).first())
+    return (
+        AreaPage.objects.ancestor_of(page, inclusive=True)
+        .filter(level="province")
+        .values_list("code", flat=True)
+        .first()
+    )
 
 
 def voice_for_site(site):

@@ -63,7 +63,11 @@ class AdminUnitMixin(models.Model):
         Group, verbose_name=_("nhóm kiểm duyệt"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     collection = models.ForeignKey(
-        Collection, verbose_name=_("thư mục ảnh và tài liệu"), null=True, blank=True, on_delete=models.SET_NULL,
+        Collection,
+        verbose_name=_("thư mục ảnh và tài liệu"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 

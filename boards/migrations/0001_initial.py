@@ -12,273 +12,583 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('wagtaildocs', '0014_alter_document_file_size'),
-        ('wagtailimages', '0027_image_description'),
+        ("wagtaildocs", "0014_alter_document_file_size"),
+        ("wagtailimages", "0027_image_description"),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Board',
+            name="Board",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='tên bảng')),
-                ('address', models.CharField(blank=True, max_length=255, verbose_name='địa chỉ')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(-90), django.core.validators.MaxValueValidator(90)], verbose_name='vĩ độ')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(-180), django.core.validators.MaxValueValidator(180)], verbose_name='kinh độ')),
-                ('kind', models.CharField(choices=[('led', 'LED'), ('lcd', 'LCD'), ('audio', 'Cụm loa truyền thanh')], default='lcd', max_length=5, verbose_name='loại')),
-                ('width', models.PositiveIntegerField(blank=True, help_text='Bỏ trống với cụm loa.', null=True, validators=[django.core.validators.MinValueValidator(64, 'Kích thước phải từ 64 đến 7680 điểm ảnh (ví dụ 192×96, 384×192, 1920×1080).'), django.core.validators.MaxValueValidator(7680, 'Kích thước phải từ 64 đến 7680 điểm ảnh (ví dụ 192×96, 384×192, 1920×1080).')], verbose_name='chiều rộng (điểm ảnh)')),
-                ('height', models.PositiveIntegerField(blank=True, help_text='Bỏ trống với cụm loa.', null=True, validators=[django.core.validators.MinValueValidator(64, 'Kích thước phải từ 64 đến 7680 điểm ảnh (ví dụ 192×96, 384×192, 1920×1080).'), django.core.validators.MaxValueValidator(7680, 'Kích thước phải từ 64 đến 7680 điểm ảnh (ví dụ 192×96, 384×192, 1920×1080).')], verbose_name='chiều cao (điểm ảnh)')),
-                ('large', models.BooleanField(default=False, help_text='Màn hình LED/LCD cỡ lớn nơi công cộng (từ 4 m² hoặc 65 inch): tính vào chỉ tiêu "huyện có bảng điện tử cỡ lớn".', verbose_name='bảng cỡ lớn')),
-                ('output', models.CharField(choices=[('images', 'Ảnh từng trang'), ('video', 'Video H.264 (MP4)'), ('both', 'Cả ảnh và video')], default='images', max_length=6, verbose_name='đầu ra')),
-                ('default_slide_seconds', models.PositiveSmallIntegerField(default=10, validators=[django.core.validators.MinValueValidator(3), django.core.validators.MaxValueValidator(600)], verbose_name='thời lượng mỗi trang (giây)')),
-                ('news_count', models.PositiveSmallIntegerField(default=5, validators=[django.core.validators.MaxValueValidator(50)], verbose_name='số tin mới nhất')),
-                ('theme', models.CharField(choices=areas.models.site_settings.theme_choices, default='default', help_text='Bố cục và màu của trang trình chiếu (themes/<giao diện>/boards/).', max_length=40, verbose_name='giao diện')),
-                ('refresh_seconds', models.PositiveIntegerField(default=300, validators=[django.core.validators.MinValueValidator(30), django.core.validators.MaxValueValidator(86400)], verbose_name='chu kỳ hỏi danh sách phát (giây)')),
-                ('broadcast_times', models.CharField(blank=True, default='06:00, 17:00', help_text='Cụm loa: giờ phát thông báo thường và ưu tiên mỗi ngày, ví dụ 6:00, 17:00 (giờ Việt Nam). Để trống: chỉ phát tin khẩn cấp.', max_length=200, validators=[boards.models.validate_broadcast_times], verbose_name='giờ phát bản tin')),
-                ('emergency_repeat_minutes', models.PositiveSmallIntegerField(default=15, help_text='Cụm loa: tin khẩn cấp phát ngay khi nhận, rồi nhắc lại sau mỗi chừng ấy phút đến khi hết hiệu lực. 0: chỉ phát một lần.', validators=[django.core.validators.MaxValueValidator(720)], verbose_name='nhắc lại tin khẩn cấp (phút)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='đang hoạt động')),
-                ('token_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('recompose_at', models.DateTimeField(blank=True, db_index=True, editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('owner', models.ForeignKey(help_text='Xã, huyện hoặc tỉnh có nội dung hiện trên bảng.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.WAGTAIL_PAGE_MODEL, verbose_name='đơn vị quản lý')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120, verbose_name="tên bảng")),
+                ("address", models.CharField(blank=True, max_length=255, verbose_name="địa chỉ")),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(-90),
+                            django.core.validators.MaxValueValidator(90),
+                        ],
+                        verbose_name="vĩ độ",
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(-180),
+                            django.core.validators.MaxValueValidator(180),
+                        ],
+                        verbose_name="kinh độ",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("led", "LED"), ("lcd", "LCD"), ("audio", "Cụm loa truyền thanh")],
+                        default="lcd",
+                        max_length=5,
+                        verbose_name="loại",
+                    ),
+                ),
+                (
+                    "width",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Bỏ trống với cụm loa.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                64, "Kích thước phải từ 64 đến 7680 điểm ảnh (ví dụ 192×96, 384×192, 1920×1080)."
+                            ),
+                            django.core.validators.MaxValueValidator(
+                                7680, "Kích thước phải từ 64 đến 7680 điểm ảnh (ví dụ 192×96, 384×192, 1920×1080)."
+                            ),
+                        ],
+                        verbose_name="chiều rộng (điểm ảnh)",
+                    ),
+                ),
+                (
+                    "height",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Bỏ trống với cụm loa.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                64, "Kích thước phải từ 64 đến 7680 điểm ảnh (ví dụ 192×96, 384×192, 1920×1080)."
+                            ),
+                            django.core.validators.MaxValueValidator(
+                                7680, "Kích thước phải từ 64 đến 7680 điểm ảnh (ví dụ 192×96, 384×192, 1920×1080)."
+                            ),
+                        ],
+                        verbose_name="chiều cao (điểm ảnh)",
+                    ),
+                ),
+                (
+                    "large",
+                    models.BooleanField(
+                        default=False,
+                        help_text='Màn hình LED/LCD cỡ lớn nơi công cộng (từ 4 m² hoặc 65 inch): tính vào chỉ tiêu "huyện có bảng điện tử cỡ lớn".',
+                        verbose_name="bảng cỡ lớn",
+                    ),
+                ),
+                (
+                    "output",
+                    models.CharField(
+                        choices=[
+                            ("images", "Ảnh từng trang"),
+                            ("video", "Video H.264 (MP4)"),
+                            ("both", "Cả ảnh và video"),
+                        ],
+                        default="images",
+                        max_length=6,
+                        verbose_name="đầu ra",
+                    ),
+                ),
+                (
+                    "default_slide_seconds",
+                    models.PositiveSmallIntegerField(
+                        default=10,
+                        validators=[
+                            django.core.validators.MinValueValidator(3),
+                            django.core.validators.MaxValueValidator(600),
+                        ],
+                        verbose_name="thời lượng mỗi trang (giây)",
+                    ),
+                ),
+                (
+                    "news_count",
+                    models.PositiveSmallIntegerField(
+                        default=5,
+                        validators=[django.core.validators.MaxValueValidator(50)],
+                        verbose_name="số tin mới nhất",
+                    ),
+                ),
+                (
+                    "theme",
+                    models.CharField(
+                        choices=areas.models.site_settings.theme_choices,
+                        default="default",
+                        help_text="Bố cục và màu của trang trình chiếu (themes/<giao diện>/boards/).",
+                        max_length=40,
+                        verbose_name="giao diện",
+                    ),
+                ),
+                (
+                    "refresh_seconds",
+                    models.PositiveIntegerField(
+                        default=300,
+                        validators=[
+                            django.core.validators.MinValueValidator(30),
+                            django.core.validators.MaxValueValidator(86400),
+                        ],
+                        verbose_name="chu kỳ hỏi danh sách phát (giây)",
+                    ),
+                ),
+                (
+                    "broadcast_times",
+                    models.CharField(
+                        blank=True,
+                        default="06:00, 17:00",
+                        help_text="Cụm loa: giờ phát thông báo thường và ưu tiên mỗi ngày, ví dụ 6:00, 17:00 (giờ Việt Nam). Để trống: chỉ phát tin khẩn cấp.",
+                        max_length=200,
+                        validators=[boards.models.validate_broadcast_times],
+                        verbose_name="giờ phát bản tin",
+                    ),
+                ),
+                (
+                    "emergency_repeat_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        help_text="Cụm loa: tin khẩn cấp phát ngay khi nhận, rồi nhắc lại sau mỗi chừng ấy phút đến khi hết hiệu lực. 0: chỉ phát một lần.",
+                        validators=[django.core.validators.MaxValueValidator(720)],
+                        verbose_name="nhắc lại tin khẩn cấp (phút)",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="đang hoạt động")),
+                ("token_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                ("recompose_at", models.DateTimeField(blank=True, db_index=True, editable=False, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        help_text="Xã, huyện hoặc tỉnh có nội dung hiện trên bảng.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                        verbose_name="đơn vị quản lý",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bảng điện tử',
-                'verbose_name_plural': 'bảng điện tử',
-                'ordering': ['owner__path', 'name'],
+                "verbose_name": "bảng điện tử",
+                "verbose_name_plural": "bảng điện tử",
+                "ordering": ["owner__path", "name"],
             },
         ),
         migrations.CreateModel(
-            name='RenderedFile',
+            name="RenderedFile",
             fields=[
-                ('sha256', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('kind', models.CharField(max_length=4)),
-                ('path', models.CharField(max_length=200)),
-                ('size', models.PositiveBigIntegerField()),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('duration_s', models.FloatField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("sha256", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("kind", models.CharField(max_length=4)),
+                ("path", models.CharField(max_length=200)),
+                ("size", models.PositiveBigIntegerField()),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("duration_s", models.FloatField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'tệp đã dựng',
-                'verbose_name_plural': 'tệp đã dựng',
+                "verbose_name": "tệp đã dựng",
+                "verbose_name_plural": "tệp đã dựng",
             },
         ),
         migrations.CreateModel(
-            name='BoardHealth',
+            name="BoardHealth",
             fields=[
-                ('board', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='health', serialize=False, to='boards.board')),
-                ('state', models.CharField(choices=[('never', 'chưa kết nối'), ('online', 'trực tuyến'), ('offline', 'ngoại tuyến')], default='never', max_length=7)),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('alerted_at', models.DateTimeField(blank=True, null=True)),
-                ('checked_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "board",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="health",
+                        serialize=False,
+                        to="boards.board",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("never", "chưa kết nối"), ("online", "trực tuyến"), ("offline", "ngoại tuyến")],
+                        default="never",
+                        max_length=7,
+                    ),
+                ),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("alerted_at", models.DateTimeField(blank=True, null=True)),
+                ("checked_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name': 'tình trạng kết nối bảng',
-                'verbose_name_plural': 'tình trạng kết nối bảng',
+                "verbose_name": "tình trạng kết nối bảng",
+                "verbose_name_plural": "tình trạng kết nối bảng",
             },
         ),
         migrations.CreateModel(
-            name='BoardStatus',
+            name="BoardStatus",
             fields=[
-                ('board', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='status', serialize=False, to='boards.board')),
-                ('last_seen_at', models.DateTimeField(db_index=True)),
-                ('version', models.PositiveIntegerField(blank=True, null=True)),
-                ('playing', models.CharField(blank=True, max_length=60)),
-                ('cache_bytes', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('free_bytes', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('uptime_s', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('player', models.CharField(blank=True, max_length=120)),
-                ('address', models.GenericIPAddressField(blank=True, null=True)),
-                ('screenshot', models.FileField(blank=True, max_length=200, upload_to='boards/screenshots/')),
-                ('screenshot_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "board",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="status",
+                        serialize=False,
+                        to="boards.board",
+                    ),
+                ),
+                ("last_seen_at", models.DateTimeField(db_index=True)),
+                ("version", models.PositiveIntegerField(blank=True, null=True)),
+                ("playing", models.CharField(blank=True, max_length=60)),
+                ("cache_bytes", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("free_bytes", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("uptime_s", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("player", models.CharField(blank=True, max_length=120)),
+                ("address", models.GenericIPAddressField(blank=True, null=True)),
+                ("screenshot", models.FileField(blank=True, max_length=200, upload_to="boards/screenshots/")),
+                ("screenshot_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': 'trạng thái bảng',
-                'verbose_name_plural': 'trạng thái bảng',
+                "verbose_name": "trạng thái bảng",
+                "verbose_name_plural": "trạng thái bảng",
             },
         ),
         migrations.CreateModel(
-            name='BoardGroup',
+            name="BoardGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='tên nhóm')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.WAGTAIL_PAGE_MODEL, verbose_name='đơn vị')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="tên nhóm")),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                        verbose_name="đơn vị",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'nhóm bảng',
-                'verbose_name_plural': 'nhóm bảng',
+                "verbose_name": "nhóm bảng",
+                "verbose_name_plural": "nhóm bảng",
             },
         ),
         migrations.AddField(
-            model_name='board',
-            name='groups',
-            field=modelcluster.fields.ParentalManyToManyField(blank=True, related_name='boards', to='boards.boardgroup', verbose_name='nhóm'),
+            model_name="board",
+            name="groups",
+            field=modelcluster.fields.ParentalManyToManyField(
+                blank=True, related_name="boards", to="boards.boardgroup", verbose_name="nhóm"
+            ),
         ),
         migrations.CreateModel(
-            name='Heartbeat',
+            name="Heartbeat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('version', models.PositiveIntegerField(blank=True, null=True)),
-                ('playing', models.CharField(blank=True, max_length=60)),
-                ('cache_bytes', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('free_bytes', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('uptime_s', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('player', models.CharField(blank=True, max_length=120)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='heartbeats', to='boards.board')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("version", models.PositiveIntegerField(blank=True, null=True)),
+                ("playing", models.CharField(blank=True, max_length=60)),
+                ("cache_bytes", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("free_bytes", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("uptime_s", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("errors", models.JSONField(blank=True, default=list)),
+                ("player", models.CharField(blank=True, max_length=120)),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="heartbeats", to="boards.board"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at'],
+                "ordering": ["-received_at"],
             },
         ),
         migrations.CreateModel(
-            name='MediaSlide',
+            name="MediaSlide",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='tiêu đề')),
-                ('duration_seconds', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(3), django.core.validators.MaxValueValidator(3600)], verbose_name='thời lượng (giây)')),
-                ('priority', models.CharField(choices=[('normal', 'Thường'), ('priority', 'Ưu tiên')], default='normal', max_length=10, verbose_name='mức ưu tiên')),
-                ('valid_from', models.DateTimeField(default=django.utils.timezone.now, verbose_name='hiện từ')),
-                ('valid_until', models.DateTimeField(blank=True, null=True, verbose_name='hiện đến')),
-                ('weekdays', models.CharField(blank=True, help_text='Bỏ trống: mọi ngày. Ví dụ 0,1,2,3,4 là thứ Hai đến thứ Sáu.', max_length=13, verbose_name='các thứ trong tuần')),
-                ('daily_start', models.TimeField(blank=True, null=True, verbose_name='trong ngày từ')),
-                ('daily_end', models.TimeField(blank=True, null=True, verbose_name='trong ngày đến')),
-                ('boards', modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='boards.board', verbose_name='chỉ trên các bảng')),
-                ('image', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='wagtailimages.image', verbose_name='ảnh')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.WAGTAIL_PAGE_MODEL, verbose_name='đơn vị')),
-                ('video', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='wagtaildocs.document', verbose_name='video (MP4)')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200, verbose_name="tiêu đề")),
+                (
+                    "duration_seconds",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(3),
+                            django.core.validators.MaxValueValidator(3600),
+                        ],
+                        verbose_name="thời lượng (giây)",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("normal", "Thường"), ("priority", "Ưu tiên")],
+                        default="normal",
+                        max_length=10,
+                        verbose_name="mức ưu tiên",
+                    ),
+                ),
+                ("valid_from", models.DateTimeField(default=django.utils.timezone.now, verbose_name="hiện từ")),
+                ("valid_until", models.DateTimeField(blank=True, null=True, verbose_name="hiện đến")),
+                (
+                    "weekdays",
+                    models.CharField(
+                        blank=True,
+                        help_text="Bỏ trống: mọi ngày. Ví dụ 0,1,2,3,4 là thứ Hai đến thứ Sáu.",
+                        max_length=13,
+                        verbose_name="các thứ trong tuần",
+                    ),
+                ),
+                ("daily_start", models.TimeField(blank=True, null=True, verbose_name="trong ngày từ")),
+                ("daily_end", models.TimeField(blank=True, null=True, verbose_name="trong ngày đến")),
+                (
+                    "boards",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True, related_name="+", to="boards.board", verbose_name="chỉ trên các bảng"
+                    ),
+                ),
+                (
+                    "image",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="wagtailimages.image",
+                        verbose_name="ảnh",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                        verbose_name="đơn vị",
+                    ),
+                ),
+                (
+                    "video",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="wagtaildocs.document",
+                        verbose_name="video (MP4)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'trang trình chiếu tải lên',
-                'verbose_name_plural': 'trang trình chiếu tải lên',
-                'ordering': ['-valid_from'],
+                "verbose_name": "trang trình chiếu tải lên",
+                "verbose_name_plural": "trang trình chiếu tải lên",
+                "ordering": ["-valid_from"],
             },
         ),
         migrations.CreateModel(
-            name='OnlineSample',
+            name="OnlineSample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True)),
-                ('online', models.PositiveIntegerField()),
-                ('total', models.PositiveIntegerField()),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.WAGTAIL_PAGE_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(db_index=True)),
+                ("online", models.PositiveIntegerField()),
+                ("total", models.PositiveIntegerField()),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.WAGTAIL_PAGE_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at'],
+                "ordering": ["at"],
             },
         ),
         migrations.CreateModel(
-            name='OperatingHours',
+            name="OperatingHours",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Thứ Hai'), (1, 'Thứ Ba'), (2, 'Thứ Tư'), (3, 'Thứ Năm'), (4, 'Thứ Sáu'), (5, 'Thứ Bảy'), (6, 'Chủ nhật')], verbose_name='thứ')),
-                ('start', models.TimeField(default=datetime.time(6, 0), verbose_name='từ')),
-                ('end', models.TimeField(default=datetime.time(22, 0), verbose_name='đến')),
-                ('board', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='hours', to='boards.board')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sort_order", models.IntegerField(blank=True, editable=False, null=True)),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Thứ Hai"),
+                            (1, "Thứ Ba"),
+                            (2, "Thứ Tư"),
+                            (3, "Thứ Năm"),
+                            (4, "Thứ Sáu"),
+                            (5, "Thứ Bảy"),
+                            (6, "Chủ nhật"),
+                        ],
+                        verbose_name="thứ",
+                    ),
+                ),
+                ("start", models.TimeField(default=datetime.time(6, 0), verbose_name="từ")),
+                ("end", models.TimeField(default=datetime.time(22, 0), verbose_name="đến")),
+                (
+                    "board",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="hours", to="boards.board"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'giờ hoạt động',
-                'ordering': ['sort_order'],
-                'abstract': False,
+                "verbose_name": "giờ hoạt động",
+                "ordering": ["sort_order"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='PlayRecord',
+            name="PlayRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item_id', models.CharField(max_length=60)),
-                ('started_at', models.DateTimeField()),
-                ('duration_s', models.FloatField()),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plays', to='boards.board')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("item_id", models.CharField(max_length=60)),
+                ("started_at", models.DateTimeField()),
+                ("duration_s", models.FloatField()),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="plays", to="boards.board"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='PlaylistVersion',
+            name="PlaylistVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('generated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('items', models.JSONField(default=list)),
-                ('fingerprint', models.CharField(max_length=64)),
-                ('emergency', models.BooleanField(default=False)),
-                ('schedule', models.JSONField(blank=True, default=dict)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='boards.board')),
-                ('video', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='boards.renderedfile')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField()),
+                ("generated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("items", models.JSONField(default=list)),
+                ("fingerprint", models.CharField(max_length=64)),
+                ("emergency", models.BooleanField(default=False)),
+                ("schedule", models.JSONField(blank=True, default=dict)),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="boards.board"
+                    ),
+                ),
+                (
+                    "video",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="boards.renderedfile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-number'],
+                "ordering": ["-number"],
             },
         ),
         migrations.CreateModel(
-            name='RenderProblem',
+            name="RenderProblem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item_key', models.CharField(max_length=60)),
-                ('title', models.CharField(blank=True, max_length=255)),
-                ('message', models.TextField()),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='problems', to='boards.board')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("item_key", models.CharField(max_length=60)),
+                ("title", models.CharField(blank=True, max_length=255)),
+                ("message", models.TextField()),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="problems", to="boards.board"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lỗi dựng trang',
-                'verbose_name_plural': 'lỗi dựng trang',
-                'ordering': ['-at'],
+                "verbose_name": "lỗi dựng trang",
+                "verbose_name_plural": "lỗi dựng trang",
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='SlideCache',
+            name="SlideCache",
             fields=[
-                ('key', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('file', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='boards.renderedfile')),
+                ("key", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                (
+                    "file",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="boards.renderedfile"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='BoardEvent',
+            name="BoardEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('kind', models.CharField(choices=[('went_offline', 'mất kết nối'), ('came_back', 'hoạt động trở lại')], max_length=12)),
-                ('note', models.CharField(blank=True, max_length=255)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='boards.board')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("went_offline", "mất kết nối"), ("came_back", "hoạt động trở lại")], max_length=12
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=255)),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="boards.board"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sự kiện kết nối bảng',
-                'verbose_name_plural': 'sự kiện kết nối bảng',
-                'ordering': ['-at'],
-                'indexes': [models.Index(fields=['board', '-at'], name='board_event_recent')],
+                "verbose_name": "sự kiện kết nối bảng",
+                "verbose_name_plural": "sự kiện kết nối bảng",
+                "ordering": ["-at"],
+                "indexes": [models.Index(fields=["board", "-at"], name="board_event_recent")],
             },
         ),
         migrations.AddConstraint(
-            model_name='boardgroup',
-            constraint=models.UniqueConstraint(fields=('owner', 'name'), name='unique_board_group_name'),
+            model_name="boardgroup",
+            constraint=models.UniqueConstraint(fields=("owner", "name"), name="unique_board_group_name"),
         ),
         migrations.AddIndex(
-            model_name='heartbeat',
-            index=models.Index(fields=['board', '-received_at'], name='heartbeat_board_recent'),
+            model_name="heartbeat",
+            index=models.Index(fields=["board", "-received_at"], name="heartbeat_board_recent"),
         ),
         migrations.AddIndex(
-            model_name='onlinesample',
-            index=models.Index(fields=['unit', 'at'], name='online_sample_unit_at'),
+            model_name="onlinesample",
+            index=models.Index(fields=["unit", "at"], name="online_sample_unit_at"),
         ),
         migrations.AddConstraint(
-            model_name='playrecord',
-            constraint=models.UniqueConstraint(fields=('board', 'item_id', 'started_at'), name='unique_play_record'),
+            model_name="playrecord",
+            constraint=models.UniqueConstraint(fields=("board", "item_id", "started_at"), name="unique_play_record"),
         ),
         migrations.AddConstraint(
-            model_name='playlistversion',
-            constraint=models.UniqueConstraint(fields=('board', 'number'), name='unique_playlist_version'),
+            model_name="playlistversion",
+            constraint=models.UniqueConstraint(fields=("board", "number"), name="unique_playlist_version"),
         ),
     ]

@@ -13,249 +13,727 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0098_apitoken'),
-        ('wagtaildocs', '0014_alter_document_file_size'),
-        ('wagtailimages', '0027_image_description'),
+        ("wagtailcore", "0098_apitoken"),
+        ("wagtaildocs", "0014_alter_document_file_size"),
+        ("wagtailimages", "0027_image_description"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AnnouncementIndexPage',
+            name="AnnouncementIndexPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='lời giới thiệu')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("intro", wagtail.fields.RichTextField(blank=True, verbose_name="lời giới thiệu")),
             ],
             options={
-                'verbose_name': 'chuyên mục thông báo',
-                'verbose_name_plural': 'chuyên mục thông báo',
+                "verbose_name": "chuyên mục thông báo",
+                "verbose_name_plural": "chuyên mục thông báo",
             },
-            bases=(core.page_cache.CachedPageMixin, wagtail.contrib.routable_page.models.RoutablePageMixin, 'wagtailcore.page'),
+            bases=(
+                core.page_cache.CachedPageMixin,
+                wagtail.contrib.routable_page.models.RoutablePageMixin,
+                "wagtailcore.page",
+            ),
         ),
         migrations.CreateModel(
-            name='AnnouncementPage',
+            name="AnnouncementPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('date', models.DateField(default=django.utils.timezone.localdate, verbose_name='ngày thông báo')),
-                ('summary', models.TextField(max_length=500, verbose_name='tóm tắt')),
-                ('body', wagtail.fields.StreamField([('heading', 0), ('paragraph', 1), ('image', 5), ('quote', 6), ('document', 7)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'form_classname': 'title', 'icon': 'title', 'label': 'tiêu đề mục', 'template': 'cms_pages/blocks/heading.html'}), 1: ('wagtail.blocks.RichTextBlock', (), {'features': ['h2', 'h3', 'bold', 'italic', 'ol', 'ul', 'link', 'document-link', 'hr', 'blockquote'], 'label': 'đoạn văn'}), 2: ('wagtail.images.blocks.ImageChooserBlock', (), {'label': 'ảnh'}), 3: ('wagtail.blocks.CharBlock', (), {'label': 'chú thích', 'max_length': 250, 'required': False}), 4: ('wagtail.blocks.CharBlock', (), {'help_text': 'Để trống thì dùng chú thích hoặc tên ảnh.', 'label': 'mô tả ảnh cho người khiếm thị', 'max_length': 250, 'required': False}), 5: ('wagtail.blocks.StructBlock', [[('image', 2), ('caption', 3), ('alt', 4)]], {'label': 'ảnh'}), 6: ('wagtail.blocks.BlockQuoteBlock', (), {'label': 'trích dẫn'}), 7: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'tài liệu đính kèm', 'template': 'cms_pages/blocks/document.html'})}, verbose_name='nội dung')),
-                ('valid_from', models.DateTimeField(default=django.utils.timezone.now, verbose_name='hiệu lực từ')),
-                ('valid_until', models.DateTimeField(blank=True, help_text='Hết hạn thì thông báo tự rời trang chủ, danh sách và bảng điện tử. Để trống: đến khi gỡ.', null=True, verbose_name='hiệu lực đến')),
-                ('priority', models.CharField(choices=[('normal', 'Thường'), ('priority', 'Ưu tiên'), ('emergency', 'Khẩn cấp')], default='normal', max_length=10, verbose_name='mức ưu tiên')),
-                ('show_on_boards', models.BooleanField(default=True, verbose_name='hiện trên bảng điện tử')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("date", models.DateField(default=django.utils.timezone.localdate, verbose_name="ngày thông báo")),
+                ("summary", models.TextField(max_length=500, verbose_name="tóm tắt")),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [("heading", 0), ("paragraph", 1), ("image", 5), ("quote", 6), ("document", 7)],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "form_classname": "title",
+                                    "icon": "title",
+                                    "label": "tiêu đề mục",
+                                    "template": "cms_pages/blocks/heading.html",
+                                },
+                            ),
+                            1: (
+                                "wagtail.blocks.RichTextBlock",
+                                (),
+                                {
+                                    "features": [
+                                        "h2",
+                                        "h3",
+                                        "bold",
+                                        "italic",
+                                        "ol",
+                                        "ul",
+                                        "link",
+                                        "document-link",
+                                        "hr",
+                                        "blockquote",
+                                    ],
+                                    "label": "đoạn văn",
+                                },
+                            ),
+                            2: ("wagtail.images.blocks.ImageChooserBlock", (), {"label": "ảnh"}),
+                            3: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "chú thích", "max_length": 250, "required": False},
+                            ),
+                            4: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Để trống thì dùng chú thích hoặc tên ảnh.",
+                                    "label": "mô tả ảnh cho người khiếm thị",
+                                    "max_length": 250,
+                                    "required": False,
+                                },
+                            ),
+                            5: (
+                                "wagtail.blocks.StructBlock",
+                                [[("image", 2), ("caption", 3), ("alt", 4)]],
+                                {"label": "ảnh"},
+                            ),
+                            6: ("wagtail.blocks.BlockQuoteBlock", (), {"label": "trích dẫn"}),
+                            7: (
+                                "wagtail.documents.blocks.DocumentChooserBlock",
+                                (),
+                                {"label": "tài liệu đính kèm", "template": "cms_pages/blocks/document.html"},
+                            ),
+                        },
+                        verbose_name="nội dung",
+                    ),
+                ),
+                ("valid_from", models.DateTimeField(default=django.utils.timezone.now, verbose_name="hiệu lực từ")),
+                (
+                    "valid_until",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Hết hạn thì thông báo tự rời trang chủ, danh sách và bảng điện tử. Để trống: đến khi gỡ.",
+                        null=True,
+                        verbose_name="hiệu lực đến",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("normal", "Thường"), ("priority", "Ưu tiên"), ("emergency", "Khẩn cấp")],
+                        default="normal",
+                        max_length=10,
+                        verbose_name="mức ưu tiên",
+                    ),
+                ),
+                ("show_on_boards", models.BooleanField(default=True, verbose_name="hiện trên bảng điện tử")),
             ],
             options={
-                'verbose_name': 'thông báo',
-                'verbose_name_plural': 'thông báo',
+                "verbose_name": "thông báo",
+                "verbose_name_plural": "thông báo",
             },
-            bases=(cms_pages.models.content.VietnameseSlugMixin, core.page_cache.CachedPageMixin, cms_pages.listen.ListenMixin, cms_pages.models.content.PrintableMixin, 'wagtailcore.page'),
+            bases=(
+                cms_pages.models.content.VietnameseSlugMixin,
+                core.page_cache.CachedPageMixin,
+                cms_pages.listen.ListenMixin,
+                cms_pages.models.content.PrintableMixin,
+                "wagtailcore.page",
+            ),
         ),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True, verbose_name='tên')),
-                ('slug', models.SlugField(max_length=80, unique=True, verbose_name='đường dẫn')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=80, unique=True, verbose_name="tên")),
+                ("slug", models.SlugField(max_length=80, unique=True, verbose_name="đường dẫn")),
             ],
             options={
-                'verbose_name': 'chuyên mục tin',
-                'verbose_name_plural': 'chuyên mục tin',
-                'ordering': ['name'],
-            },
-        ),
-        migrations.CreateModel(
-            name='ContactPage',
-            fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='lời giới thiệu')),
-                ('office_name', models.CharField(blank=True, max_length=200, verbose_name='cơ quan')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='địa chỉ')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='điện thoại')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='thư điện tử')),
-                ('working_hours', models.CharField(blank=True, max_length=200, verbose_name='giờ làm việc')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='vĩ độ')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='kinh độ')),
-            ],
-            options={
-                'verbose_name': 'trang liên hệ',
-                'verbose_name_plural': 'trang liên hệ',
-            },
-            bases=(core.page_cache.CachedPageMixin, 'wagtailcore.page'),
-        ),
-        migrations.CreateModel(
-            name='DocumentIndexPage',
-            fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='lời giới thiệu')),
-            ],
-            options={
-                'verbose_name': 'chuyên mục văn bản',
-                'verbose_name_plural': 'chuyên mục văn bản',
-            },
-            bases=(core.page_cache.CachedPageMixin, 'wagtailcore.page'),
-        ),
-        migrations.CreateModel(
-            name='NewsIndexPage',
-            fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='lời giới thiệu')),
-            ],
-            options={
-                'verbose_name': 'chuyên mục tin tức',
-                'verbose_name_plural': 'chuyên mục tin tức',
-            },
-            bases=(core.page_cache.CachedPageMixin, 'wagtailcore.page'),
-        ),
-        migrations.CreateModel(
-            name='StandardPage',
-            fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('body', wagtail.fields.StreamField([('heading', 0), ('paragraph', 1), ('image', 5), ('quote', 6), ('document', 7)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'form_classname': 'title', 'icon': 'title', 'label': 'tiêu đề mục', 'template': 'cms_pages/blocks/heading.html'}), 1: ('wagtail.blocks.RichTextBlock', (), {'features': ['h2', 'h3', 'bold', 'italic', 'ol', 'ul', 'link', 'document-link', 'hr', 'blockquote'], 'label': 'đoạn văn'}), 2: ('wagtail.images.blocks.ImageChooserBlock', (), {'label': 'ảnh'}), 3: ('wagtail.blocks.CharBlock', (), {'label': 'chú thích', 'max_length': 250, 'required': False}), 4: ('wagtail.blocks.CharBlock', (), {'help_text': 'Để trống thì dùng chú thích hoặc tên ảnh.', 'label': 'mô tả ảnh cho người khiếm thị', 'max_length': 250, 'required': False}), 5: ('wagtail.blocks.StructBlock', [[('image', 2), ('caption', 3), ('alt', 4)]], {'label': 'ảnh'}), 6: ('wagtail.blocks.BlockQuoteBlock', (), {'label': 'trích dẫn'}), 7: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'tài liệu đính kèm', 'template': 'cms_pages/blocks/document.html'})}, verbose_name='nội dung')),
-            ],
-            options={
-                'verbose_name': 'trang nội dung',
-                'verbose_name_plural': 'trang nội dung',
-            },
-            bases=(cms_pages.models.content.VietnameseSlugMixin, core.page_cache.CachedPageMixin, 'wagtailcore.page'),
-        ),
-        migrations.CreateModel(
-            name='AnnouncementAttachment',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='wagtaildocs.document', verbose_name='tệp')),
-                ('page', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='cms_pages.announcementpage')),
-            ],
-            options={
-                'ordering': ['sort_order'],
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='ContactEntry',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('department', models.CharField(max_length=200, verbose_name='bộ phận')),
-                ('person', models.CharField(blank=True, max_length=120, verbose_name='người phụ trách')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='điện thoại')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='thư điện tử')),
-                ('page', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='cms_pages.contactpage')),
-            ],
-            options={
-                'ordering': ['sort_order'],
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='LegalDocumentPage',
-            fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('number_symbol', models.CharField(help_text='Ví dụ: 35/KH-UBND, 12/2024/QĐ-UBND', max_length=60, validators=[cms_pages.models.content.validate_number_symbol], verbose_name='số, ký hiệu')),
-                ('doc_type', models.CharField(choices=[('quyet_dinh', 'Quyết định'), ('nghi_quyet', 'Nghị quyết'), ('ke_hoach', 'Kế hoạch'), ('thong_bao', 'Thông báo'), ('cong_van', 'Công văn'), ('chi_thi', 'Chỉ thị'), ('bao_cao', 'Báo cáo'), ('to_trinh', 'Tờ trình'), ('huong_dan', 'Hướng dẫn'), ('chuong_trinh', 'Chương trình'), ('khac', 'Khác')], max_length=20, verbose_name='loại văn bản')),
-                ('issuer', models.CharField(max_length=200, verbose_name='cơ quan ban hành')),
-                ('signer', models.CharField(max_length=120, verbose_name='người ký')),
-                ('issue_date', models.DateField(verbose_name='ngày ban hành')),
-                ('effective_date', models.DateField(blank=True, null=True, verbose_name='ngày hiệu lực')),
-                ('summary', models.TextField(max_length=1000, verbose_name='trích yếu')),
-                ('status', models.CharField(choices=[('in_force', 'Còn hiệu lực'), ('expired', 'Hết hiệu lực'), ('replaced', 'Bị thay thế')], default='in_force', max_length=10, verbose_name='tình trạng hiệu lực')),
-                ('number_key', models.CharField(db_index=True, default='', editable=False, max_length=60)),
-                ('replaced_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replaces', to='cms_pages.legaldocumentpage', verbose_name='được thay thế bởi')),
-            ],
-            options={
-                'verbose_name': 'văn bản',
-                'verbose_name_plural': 'văn bản',
-            },
-            bases=(cms_pages.models.content.VietnameseSlugMixin, core.page_cache.CachedPageMixin, cms_pages.models.content.PrintableMixin, 'wagtailcore.page'),
-        ),
-        migrations.CreateModel(
-            name='LegalDocumentFile',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='wagtaildocs.document', verbose_name='tệp')),
-                ('page', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='cms_pages.legaldocumentpage')),
-            ],
-            options={
-                'ordering': ['sort_order'],
-                'abstract': False,
+                "verbose_name": "chuyên mục tin",
+                "verbose_name_plural": "chuyên mục tin",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='NewsPage',
+            name="ContactPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('date', models.DateField(default=django.utils.timezone.localdate, verbose_name='ngày đăng')),
-                ('summary', models.TextField(help_text='Một hai câu, hiện ở danh sách tin, khi chia sẻ và trên bảng điện tử.', max_length=500, verbose_name='tóm tắt')),
-                ('body', wagtail.fields.StreamField([('heading', 0), ('paragraph', 1), ('image', 5), ('quote', 6), ('document', 7)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'form_classname': 'title', 'icon': 'title', 'label': 'tiêu đề mục', 'template': 'cms_pages/blocks/heading.html'}), 1: ('wagtail.blocks.RichTextBlock', (), {'features': ['h2', 'h3', 'bold', 'italic', 'ol', 'ul', 'link', 'document-link', 'hr', 'blockquote'], 'label': 'đoạn văn'}), 2: ('wagtail.images.blocks.ImageChooserBlock', (), {'label': 'ảnh'}), 3: ('wagtail.blocks.CharBlock', (), {'label': 'chú thích', 'max_length': 250, 'required': False}), 4: ('wagtail.blocks.CharBlock', (), {'help_text': 'Để trống thì dùng chú thích hoặc tên ảnh.', 'label': 'mô tả ảnh cho người khiếm thị', 'max_length': 250, 'required': False}), 5: ('wagtail.blocks.StructBlock', [[('image', 2), ('caption', 3), ('alt', 4)]], {'label': 'ảnh'}), 6: ('wagtail.blocks.BlockQuoteBlock', (), {'label': 'trích dẫn'}), 7: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'tài liệu đính kèm', 'template': 'cms_pages/blocks/document.html'})}, verbose_name='nội dung')),
-                ('event_start', models.DateTimeField(blank=True, null=True, verbose_name='sự kiện bắt đầu')),
-                ('event_end', models.DateTimeField(blank=True, null=True, verbose_name='sự kiện kết thúc')),
-                ('event_location', models.CharField(blank=True, max_length=200, verbose_name='địa điểm sự kiện')),
-                ('show_on_boards', models.BooleanField(default=True, verbose_name='hiện trên bảng điện tử')),
-                ('categories', modelcluster.fields.ParentalManyToManyField(blank=True, to='cms_pages.category', verbose_name='chuyên mục')),
-                ('featured_image', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image', verbose_name='ảnh đại diện')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("intro", wagtail.fields.RichTextField(blank=True, verbose_name="lời giới thiệu")),
+                ("office_name", models.CharField(blank=True, max_length=200, verbose_name="cơ quan")),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="địa chỉ")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="điện thoại")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="thư điện tử")),
+                ("working_hours", models.CharField(blank=True, max_length=200, verbose_name="giờ làm việc")),
+                (
+                    "latitude",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="vĩ độ"),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="kinh độ"),
+                ),
             ],
             options={
-                'verbose_name': 'tin tức, sự kiện',
-                'verbose_name_plural': 'tin tức, sự kiện',
+                "verbose_name": "trang liên hệ",
+                "verbose_name_plural": "trang liên hệ",
             },
-            bases=(cms_pages.models.content.VietnameseSlugMixin, core.page_cache.CachedPageMixin, cms_pages.models.content.PrintableMixin, 'wagtailcore.page'),
+            bases=(core.page_cache.CachedPageMixin, "wagtailcore.page"),
         ),
         migrations.CreateModel(
-            name='ProcedureLink',
+            name="DocumentIndexPage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('title', models.CharField(max_length=250, verbose_name='tên thủ tục')),
-                ('url', models.URLField(max_length=500, verbose_name='đường dẫn dịch vụ công')),
-                ('field', models.CharField(blank=True, max_length=120, verbose_name='lĩnh vực')),
-                ('page', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='procedures', to='cms_pages.contactpage')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("intro", wagtail.fields.RichTextField(blank=True, verbose_name="lời giới thiệu")),
             ],
             options={
-                'ordering': ['sort_order'],
-                'abstract': False,
+                "verbose_name": "chuyên mục văn bản",
+                "verbose_name_plural": "chuyên mục văn bản",
+            },
+            bases=(core.page_cache.CachedPageMixin, "wagtailcore.page"),
+        ),
+        migrations.CreateModel(
+            name="NewsIndexPage",
+            fields=[
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("intro", wagtail.fields.RichTextField(blank=True, verbose_name="lời giới thiệu")),
+            ],
+            options={
+                "verbose_name": "chuyên mục tin tức",
+                "verbose_name_plural": "chuyên mục tin tức",
+            },
+            bases=(core.page_cache.CachedPageMixin, "wagtailcore.page"),
+        ),
+        migrations.CreateModel(
+            name="StandardPage",
+            fields=[
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [("heading", 0), ("paragraph", 1), ("image", 5), ("quote", 6), ("document", 7)],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "form_classname": "title",
+                                    "icon": "title",
+                                    "label": "tiêu đề mục",
+                                    "template": "cms_pages/blocks/heading.html",
+                                },
+                            ),
+                            1: (
+                                "wagtail.blocks.RichTextBlock",
+                                (),
+                                {
+                                    "features": [
+                                        "h2",
+                                        "h3",
+                                        "bold",
+                                        "italic",
+                                        "ol",
+                                        "ul",
+                                        "link",
+                                        "document-link",
+                                        "hr",
+                                        "blockquote",
+                                    ],
+                                    "label": "đoạn văn",
+                                },
+                            ),
+                            2: ("wagtail.images.blocks.ImageChooserBlock", (), {"label": "ảnh"}),
+                            3: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "chú thích", "max_length": 250, "required": False},
+                            ),
+                            4: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Để trống thì dùng chú thích hoặc tên ảnh.",
+                                    "label": "mô tả ảnh cho người khiếm thị",
+                                    "max_length": 250,
+                                    "required": False,
+                                },
+                            ),
+                            5: (
+                                "wagtail.blocks.StructBlock",
+                                [[("image", 2), ("caption", 3), ("alt", 4)]],
+                                {"label": "ảnh"},
+                            ),
+                            6: ("wagtail.blocks.BlockQuoteBlock", (), {"label": "trích dẫn"}),
+                            7: (
+                                "wagtail.documents.blocks.DocumentChooserBlock",
+                                (),
+                                {"label": "tài liệu đính kèm", "template": "cms_pages/blocks/document.html"},
+                            ),
+                        },
+                        verbose_name="nội dung",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "trang nội dung",
+                "verbose_name_plural": "trang nội dung",
+            },
+            bases=(cms_pages.models.content.VietnameseSlugMixin, core.page_cache.CachedPageMixin, "wagtailcore.page"),
+        ),
+        migrations.CreateModel(
+            name="AnnouncementAttachment",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sort_order", models.IntegerField(blank=True, editable=False, null=True)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="wagtaildocs.document",
+                        verbose_name="tệp",
+                    ),
+                ),
+                (
+                    "page",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="cms_pages.announcementpage",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["sort_order"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ProfilePage',
+            name="ContactEntry",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='lời giới thiệu')),
-                ('natural_conditions', wagtail.fields.RichTextField(blank=True, help_text='Vị trí địa lý, diện tích, dân số, ranh giới, địa hình, khí hậu.', verbose_name='điều kiện tự nhiên')),
-                ('economy_society', wagtail.fields.RichTextField(blank=True, verbose_name='kinh tế – xã hội')),
-                ('history_culture', wagtail.fields.RichTextField(blank=True, verbose_name='lịch sử, văn hoá')),
-                ('relics_landscapes', wagtail.fields.RichTextField(blank=True, verbose_name='di tích, danh thắng')),
-                ('apparatus', wagtail.fields.RichTextField(blank=True, help_text='Đảng uỷ, HĐND, UBND, UBMTTQ và các đoàn thể; chức năng, nhiệm vụ.', verbose_name='cơ cấu tổ chức bộ máy')),
-                ('boundary_map', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image', verbose_name='bản đồ địa giới')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sort_order", models.IntegerField(blank=True, editable=False, null=True)),
+                ("department", models.CharField(max_length=200, verbose_name="bộ phận")),
+                ("person", models.CharField(blank=True, max_length=120, verbose_name="người phụ trách")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="điện thoại")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="thư điện tử")),
+                (
+                    "page",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="contacts", to="cms_pages.contactpage"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'trang giới thiệu',
-                'verbose_name_plural': 'trang giới thiệu',
+                "ordering": ["sort_order"],
+                "abstract": False,
             },
-            bases=(core.page_cache.CachedPageMixin, 'wagtailcore.page'),
         ),
         migrations.CreateModel(
-            name='Leader',
+            name="LegalDocumentPage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('name', models.CharField(max_length=120, verbose_name='họ và tên')),
-                ('title', models.CharField(max_length=200, verbose_name='chức vụ')),
-                ('duties', models.TextField(blank=True, verbose_name='nhiệm vụ được phân công')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='điện thoại')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='thư điện tử')),
-                ('biography', models.TextField(blank=True, verbose_name='tiểu sử tóm tắt')),
-                ('photo', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image', verbose_name='ảnh')),
-                ('page', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='leaders', to='cms_pages.profilepage')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "number_symbol",
+                    models.CharField(
+                        help_text="Ví dụ: 35/KH-UBND, 12/2024/QĐ-UBND",
+                        max_length=60,
+                        validators=[cms_pages.models.content.validate_number_symbol],
+                        verbose_name="số, ký hiệu",
+                    ),
+                ),
+                (
+                    "doc_type",
+                    models.CharField(
+                        choices=[
+                            ("quyet_dinh", "Quyết định"),
+                            ("nghi_quyet", "Nghị quyết"),
+                            ("ke_hoach", "Kế hoạch"),
+                            ("thong_bao", "Thông báo"),
+                            ("cong_van", "Công văn"),
+                            ("chi_thi", "Chỉ thị"),
+                            ("bao_cao", "Báo cáo"),
+                            ("to_trinh", "Tờ trình"),
+                            ("huong_dan", "Hướng dẫn"),
+                            ("chuong_trinh", "Chương trình"),
+                            ("khac", "Khác"),
+                        ],
+                        max_length=20,
+                        verbose_name="loại văn bản",
+                    ),
+                ),
+                ("issuer", models.CharField(max_length=200, verbose_name="cơ quan ban hành")),
+                ("signer", models.CharField(max_length=120, verbose_name="người ký")),
+                ("issue_date", models.DateField(verbose_name="ngày ban hành")),
+                ("effective_date", models.DateField(blank=True, null=True, verbose_name="ngày hiệu lực")),
+                ("summary", models.TextField(max_length=1000, verbose_name="trích yếu")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("in_force", "Còn hiệu lực"),
+                            ("expired", "Hết hiệu lực"),
+                            ("replaced", "Bị thay thế"),
+                        ],
+                        default="in_force",
+                        max_length=10,
+                        verbose_name="tình trạng hiệu lực",
+                    ),
+                ),
+                ("number_key", models.CharField(db_index=True, default="", editable=False, max_length=60)),
+                (
+                    "replaced_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="replaces",
+                        to="cms_pages.legaldocumentpage",
+                        verbose_name="được thay thế bởi",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lãnh đạo',
-                'verbose_name_plural': 'lãnh đạo',
-                'ordering': ['sort_order'],
-                'abstract': False,
+                "verbose_name": "văn bản",
+                "verbose_name_plural": "văn bản",
+            },
+            bases=(
+                cms_pages.models.content.VietnameseSlugMixin,
+                core.page_cache.CachedPageMixin,
+                cms_pages.models.content.PrintableMixin,
+                "wagtailcore.page",
+            ),
+        ),
+        migrations.CreateModel(
+            name="LegalDocumentFile",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sort_order", models.IntegerField(blank=True, editable=False, null=True)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="wagtaildocs.document",
+                        verbose_name="tệp",
+                    ),
+                ),
+                (
+                    "page",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="files",
+                        to="cms_pages.legaldocumentpage",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["sort_order"],
+                "abstract": False,
+            },
+        ),
+        migrations.CreateModel(
+            name="NewsPage",
+            fields=[
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("date", models.DateField(default=django.utils.timezone.localdate, verbose_name="ngày đăng")),
+                (
+                    "summary",
+                    models.TextField(
+                        help_text="Một hai câu, hiện ở danh sách tin, khi chia sẻ và trên bảng điện tử.",
+                        max_length=500,
+                        verbose_name="tóm tắt",
+                    ),
+                ),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [("heading", 0), ("paragraph", 1), ("image", 5), ("quote", 6), ("document", 7)],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "form_classname": "title",
+                                    "icon": "title",
+                                    "label": "tiêu đề mục",
+                                    "template": "cms_pages/blocks/heading.html",
+                                },
+                            ),
+                            1: (
+                                "wagtail.blocks.RichTextBlock",
+                                (),
+                                {
+                                    "features": [
+                                        "h2",
+                                        "h3",
+                                        "bold",
+                                        "italic",
+                                        "ol",
+                                        "ul",
+                                        "link",
+                                        "document-link",
+                                        "hr",
+                                        "blockquote",
+                                    ],
+                                    "label": "đoạn văn",
+                                },
+                            ),
+                            2: ("wagtail.images.blocks.ImageChooserBlock", (), {"label": "ảnh"}),
+                            3: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "chú thích", "max_length": 250, "required": False},
+                            ),
+                            4: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Để trống thì dùng chú thích hoặc tên ảnh.",
+                                    "label": "mô tả ảnh cho người khiếm thị",
+                                    "max_length": 250,
+                                    "required": False,
+                                },
+                            ),
+                            5: (
+                                "wagtail.blocks.StructBlock",
+                                [[("image", 2), ("caption", 3), ("alt", 4)]],
+                                {"label": "ảnh"},
+                            ),
+                            6: ("wagtail.blocks.BlockQuoteBlock", (), {"label": "trích dẫn"}),
+                            7: (
+                                "wagtail.documents.blocks.DocumentChooserBlock",
+                                (),
+                                {"label": "tài liệu đính kèm", "template": "cms_pages/blocks/document.html"},
+                            ),
+                        },
+                        verbose_name="nội dung",
+                    ),
+                ),
+                ("event_start", models.DateTimeField(blank=True, null=True, verbose_name="sự kiện bắt đầu")),
+                ("event_end", models.DateTimeField(blank=True, null=True, verbose_name="sự kiện kết thúc")),
+                ("event_location", models.CharField(blank=True, max_length=200, verbose_name="địa điểm sự kiện")),
+                ("show_on_boards", models.BooleanField(default=True, verbose_name="hiện trên bảng điện tử")),
+                (
+                    "categories",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True, to="cms_pages.category", verbose_name="chuyên mục"
+                    ),
+                ),
+                (
+                    "featured_image",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                        verbose_name="ảnh đại diện",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "tin tức, sự kiện",
+                "verbose_name_plural": "tin tức, sự kiện",
+            },
+            bases=(
+                cms_pages.models.content.VietnameseSlugMixin,
+                core.page_cache.CachedPageMixin,
+                cms_pages.models.content.PrintableMixin,
+                "wagtailcore.page",
+            ),
+        ),
+        migrations.CreateModel(
+            name="ProcedureLink",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sort_order", models.IntegerField(blank=True, editable=False, null=True)),
+                ("title", models.CharField(max_length=250, verbose_name="tên thủ tục")),
+                ("url", models.URLField(max_length=500, verbose_name="đường dẫn dịch vụ công")),
+                ("field", models.CharField(blank=True, max_length=120, verbose_name="lĩnh vực")),
+                (
+                    "page",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="procedures",
+                        to="cms_pages.contactpage",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["sort_order"],
+                "abstract": False,
+            },
+        ),
+        migrations.CreateModel(
+            name="ProfilePage",
+            fields=[
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("intro", wagtail.fields.RichTextField(blank=True, verbose_name="lời giới thiệu")),
+                (
+                    "natural_conditions",
+                    wagtail.fields.RichTextField(
+                        blank=True,
+                        help_text="Vị trí địa lý, diện tích, dân số, ranh giới, địa hình, khí hậu.",
+                        verbose_name="điều kiện tự nhiên",
+                    ),
+                ),
+                ("economy_society", wagtail.fields.RichTextField(blank=True, verbose_name="kinh tế – xã hội")),
+                ("history_culture", wagtail.fields.RichTextField(blank=True, verbose_name="lịch sử, văn hoá")),
+                ("relics_landscapes", wagtail.fields.RichTextField(blank=True, verbose_name="di tích, danh thắng")),
+                (
+                    "apparatus",
+                    wagtail.fields.RichTextField(
+                        blank=True,
+                        help_text="Đảng uỷ, HĐND, UBND, UBMTTQ và các đoàn thể; chức năng, nhiệm vụ.",
+                        verbose_name="cơ cấu tổ chức bộ máy",
+                    ),
+                ),
+                (
+                    "boundary_map",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                        verbose_name="bản đồ địa giới",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "trang giới thiệu",
+                "verbose_name_plural": "trang giới thiệu",
+            },
+            bases=(core.page_cache.CachedPageMixin, "wagtailcore.page"),
+        ),
+        migrations.CreateModel(
+            name="Leader",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sort_order", models.IntegerField(blank=True, editable=False, null=True)),
+                ("name", models.CharField(max_length=120, verbose_name="họ và tên")),
+                ("title", models.CharField(max_length=200, verbose_name="chức vụ")),
+                ("duties", models.TextField(blank=True, verbose_name="nhiệm vụ được phân công")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="điện thoại")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="thư điện tử")),
+                ("biography", models.TextField(blank=True, verbose_name="tiểu sử tóm tắt")),
+                (
+                    "photo",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                        verbose_name="ảnh",
+                    ),
+                ),
+                (
+                    "page",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="leaders", to="cms_pages.profilepage"
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "lãnh đạo",
+                "verbose_name_plural": "lãnh đạo",
+                "ordering": ["sort_order"],
+                "abstract": False,
             },
         ),
     ]

@@ -38,7 +38,9 @@ class CaptionedImageBlock(blocks.StructBlock):
     image = ImageChooserBlock(label=_("ảnh"))
     caption = blocks.CharBlock(label=_("chú thích"), required=False, max_length=250)
     alt = blocks.CharBlock(
-        label=_("mô tả ảnh cho người khiếm thị"), required=False, max_length=250,
+        label=_("mô tả ảnh cho người khiếm thị"),
+        required=False,
+        max_length=250,
         help_text=_("Để trống thì dùng chú thích hoặc tên ảnh."),
     )
 
@@ -48,8 +50,9 @@ class CaptionedImageBlock(blocks.StructBlock):
 
 
 class BodyBlock(blocks.StreamBlock):
-    heading = blocks.CharBlock(label=_("tiêu đề mục"), form_classname="title", icon="title",
-                               template="cms_pages/blocks/heading.html")
+    heading = blocks.CharBlock(
+        label=_("tiêu đề mục"), form_classname="title", icon="title", template="cms_pages/blocks/heading.html"
+    )
     paragraph = blocks.RichTextBlock(label=_("đoạn văn"), features=RICH_FEATURES)
     image = CaptionedImageBlock(label=_("ảnh"))
     quote = blocks.BlockQuoteBlock(label=_("trích dẫn"))
@@ -174,7 +177,9 @@ class AnnouncementIndexPage(CachedPageMixin, RoutablePageMixin, SectionPage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["expired"] = (
-            AnnouncementPage.objects.child_of(self).live().filter(valid_until__lte=timezone.now())
+            AnnouncementPage.objects.child_of(self)
+            .live()
+            .filter(valid_until__lte=timezone.now())
             .order_by("-valid_until")[:10]
         )
         return context
@@ -247,11 +252,18 @@ class NewsPage(VietnameseSlugMixin, CachedPageMixin, PrintableMixin, Page):
     print_kind = "news"
 
     date = models.DateField(_("ngày đăng"), default=timezone.localdate)
-    summary = models.TextField(_("tóm tắt"), max_length=500,
-                               help_text=_("Một hai câu, hiện ở danh sách tin, khi chia sẻ và trên bảng điện tử."))
+    summary = models.TextField(
+        _("tóm tắt"),
+        max_length=500,
+        help_text=_("Một hai câu, hiện ở danh sách tin, khi chia sẻ và trên bảng điện tử."),
+    )
     featured_image = models.ForeignKey(
-        "wagtailimages.Image", verbose_name=_("ảnh đại diện"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "wagtailimages.Image",
+        verbose_name=_("ảnh đại diện"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     body = StreamField(BodyBlock(), verbose_name=_("nội dung"), blank=True)
     categories = ParentalManyToManyField(Category, verbose_name=_("chuyên mục"), blank=True)
@@ -334,7 +346,9 @@ class AnnouncementPage(VietnameseSlugMixin, CachedPageMixin, ListenMixin, Printa
     body = StreamField(BodyBlock(), verbose_name=_("nội dung"), blank=True)
     valid_from = models.DateTimeField(_("hiệu lực từ"), default=timezone.now)
     valid_until = models.DateTimeField(
-        _("hiệu lực đến"), null=True, blank=True,
+        _("hiệu lực đến"),
+        null=True,
+        blank=True,
         help_text=_("Hết hạn thì thông báo tự rời trang chủ, danh sách và bảng điện tử. Để trống: đến khi gỡ."),
     )
     priority = models.CharField(_("mức ưu tiên"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
@@ -349,14 +363,20 @@ class AnnouncementPage(VietnameseSlugMixin, CachedPageMixin, ListenMixin, Printa
         FieldPanel("summary"),
         FieldPanel("body"),
         MultiFieldPanel(
-            [FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")]),
-             FieldPanel("priority"), FieldPanel("show_on_boards")],
+            [
+                FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")]),
+                FieldPanel("priority"),
+                FieldPanel("show_on_boards"),
+            ],
             heading=_("Hiệu lực và mức ưu tiên"),
         ),
         InlinePanel("attachments", label=_("tệp đính kèm")),
     ]
-    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body"),
-                                          index.FilterField("date")]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.FilterField("date"),
+    ]
 
     class Meta:
         verbose_name = _("thông báo")
@@ -384,8 +404,9 @@ class AnnouncementPage(VietnameseSlugMixin, CachedPageMixin, ListenMixin, Printa
 class Attachment(Orderable):
     """A file attached to a page (its `page` ParentalKey, related_name "attachments", is the subclass's)."""
 
-    document = models.ForeignKey("wagtaildocs.Document", verbose_name=_("tệp"), on_delete=models.CASCADE,
-                                 related_name="+")
+    document = models.ForeignKey(
+        "wagtaildocs.Document", verbose_name=_("tệp"), on_delete=models.CASCADE, related_name="+"
+    )
     panels = [FieldPanel("document")]
 
     class Meta(Orderable.Meta):
@@ -433,18 +454,29 @@ def validate_number_symbol(value):
 class LegalDocumentPage(VietnameseSlugMixin, CachedPageMixin, PrintableMixin, Page):
     print_kind = "document"
 
-    number_symbol = models.CharField(_("số, ký hiệu"), max_length=60, validators=[validate_number_symbol],
-                                     help_text=_("Ví dụ: 35/KH-UBND, 12/2024/QĐ-UBND"))
+    number_symbol = models.CharField(
+        _("số, ký hiệu"),
+        max_length=60,
+        validators=[validate_number_symbol],
+        help_text=_("Ví dụ: 35/KH-UBND, 12/2024/QĐ-UBND"),
+    )
     doc_type = models.CharField(_("loại văn bản"), max_length=20, choices=DocumentType.choices)
     issuer = models.CharField(_("cơ quan ban hành"), max_length=200)
     signer = models.CharField(_("người ký"), max_length=120)
     issue_date = models.DateField(_("ngày ban hành"))
     effective_date = models.DateField(_("ngày hiệu lực"), null=True, blank=True)
     summary = models.TextField(_("trích yếu"), max_length=1000)
-    status = models.CharField(_("tình trạng hiệu lực"), max_length=10, choices=DocumentStatus.choices,
-                              default=DocumentStatus.IN_FORCE)
-    replaced_by = models.ForeignKey("self", verbose_name=_("được thay thế bởi"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="replaces")
+    status = models.CharField(
+        _("tình trạng hiệu lực"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.IN_FORCE
+    )
+    replaced_by = models.ForeignKey(
+        "self",
+        verbose_name=_("được thay thế bởi"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
+    )
     number_key = models.CharField(max_length=60, editable=False, db_index=True, default="")
 
     parent_page_types = ["cms_pages.DocumentIndexPage"]
@@ -505,8 +537,9 @@ def number_key(number_symbol):
 
 class LegalDocumentFile(Orderable):
     page = ParentalKey(LegalDocumentPage, related_name="files", on_delete=models.CASCADE)
-    document = models.ForeignKey("wagtaildocs.Document", verbose_name=_("tệp"), on_delete=models.CASCADE,
-                                 related_name="+")
+    document = models.ForeignKey(
+        "wagtaildocs.Document", verbose_name=_("tệp"), on_delete=models.CASCADE, related_name="+"
+    )
     panels = [FieldPanel("document")]
 
 

@@ -25,15 +25,29 @@ PROFILE_SECTIONS = [
 class ProfilePage(CachedPageMixin, SectionPage):
     """Giới thiệu: one page with the parts of the profile and the leaders."""
 
-    natural_conditions = RichTextField(_("điều kiện tự nhiên"), blank=True, features=RICH_FEATURES,
-                                       help_text=_("Vị trí địa lý, diện tích, dân số, ranh giới, địa hình, khí hậu."))
+    natural_conditions = RichTextField(
+        _("điều kiện tự nhiên"),
+        blank=True,
+        features=RICH_FEATURES,
+        help_text=_("Vị trí địa lý, diện tích, dân số, ranh giới, địa hình, khí hậu."),
+    )
     economy_society = RichTextField(_("kinh tế – xã hội"), blank=True, features=RICH_FEATURES)
     history_culture = RichTextField(_("lịch sử, văn hoá"), blank=True, features=RICH_FEATURES)
     relics_landscapes = RichTextField(_("di tích, danh thắng"), blank=True, features=RICH_FEATURES)
-    apparatus = RichTextField(_("cơ cấu tổ chức bộ máy"), blank=True, features=RICH_FEATURES,
-                              help_text=_("Đảng uỷ, HĐND, UBND, UBMTTQ và các đoàn thể; chức năng, nhiệm vụ."))
-    boundary_map = models.ForeignKey("wagtailimages.Image", verbose_name=_("bản đồ địa giới"), null=True,
-                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    apparatus = RichTextField(
+        _("cơ cấu tổ chức bộ máy"),
+        blank=True,
+        features=RICH_FEATURES,
+        help_text=_("Đảng uỷ, HĐND, UBND, UBMTTQ và các đoàn thể; chức năng, nhiệm vụ."),
+    )
+    boundary_map = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("bản đồ địa giới"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     parent_page_types = ["areas.CommuneHomePage"]
     subpage_types = ["cms_pages.StandardPage"]
@@ -59,8 +73,9 @@ class Leader(Orderable):
     page = ParentalKey(ProfilePage, related_name="leaders", on_delete=models.CASCADE)
     name = models.CharField(_("họ và tên"), max_length=120)
     title = models.CharField(_("chức vụ"), max_length=200)
-    photo = models.ForeignKey("wagtailimages.Image", verbose_name=_("ảnh"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
+    photo = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("ảnh"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     duties = models.TextField(_("nhiệm vụ được phân công"), blank=True)
     phone = models.CharField(_("điện thoại"), max_length=30, blank=True)
     email = models.EmailField(_("thư điện tử"), blank=True)
@@ -94,9 +109,13 @@ class ContactPage(CachedPageMixin, SectionPage):
     subpage_types = []
     content_panels = SectionPage.content_panels + [
         MultiFieldPanel(
-            [FieldPanel("office_name"), FieldPanel("address"),
-             FieldRowPanel([FieldPanel("phone"), FieldPanel("email")]), FieldPanel("working_hours"),
-             FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")])],
+            [
+                FieldPanel("office_name"),
+                FieldPanel("address"),
+                FieldRowPanel([FieldPanel("phone"), FieldPanel("email")]),
+                FieldPanel("working_hours"),
+                FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
+            ],
             heading=_("Trụ sở"),
         ),
         InlinePanel("contacts", label=_("đầu mối liên hệ")),
@@ -118,8 +137,7 @@ class ContactEntry(Orderable):
     phone = models.CharField(_("điện thoại"), max_length=30, blank=True)
     email = models.EmailField(_("thư điện tử"), blank=True)
 
-    panels = [FieldPanel("department"), FieldPanel("person"),
-              FieldRowPanel([FieldPanel("phone"), FieldPanel("email")])]
+    panels = [FieldPanel("department"), FieldPanel("person"), FieldRowPanel([FieldPanel("phone"), FieldPanel("email")])]
 
 
 class ProcedureLink(Orderable):

@@ -6,39 +6,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0098_apitoken'),
+        ("wagtailcore", "0098_apitoken"),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SearchEntry',
+            name="SearchEntry",
             fields=[
-                ('page', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('path', models.CharField(db_index=True, max_length=255)),
-                ('source_title', models.CharField(blank=True, max_length=255)),
-                ('kind', models.CharField(db_index=True, max_length=20)),
-                ('date', models.DateField(db_index=True)),
-                ('year', models.PositiveSmallIntegerField(db_index=True)),
-                ('title', models.CharField(max_length=255)),
-                ('number_symbol', models.CharField(blank=True, max_length=60)),
-                ('issuer', models.CharField(blank=True, max_length=200)),
-                ('title_folded', models.TextField()),
-                ('number_key', models.TextField(blank=True)),
-                ('body', models.TextField(blank=True)),
-                ('body_folded', models.TextField(blank=True)),
-                ('exact_terms', models.TextField(blank=True)),
-                ('indexed_at', models.DateTimeField(auto_now=True)),
-                ('home', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.WAGTAIL_PAGE_MODEL)),
+                (
+                    "page",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("path", models.CharField(db_index=True, max_length=255)),
+                ("source_title", models.CharField(blank=True, max_length=255)),
+                ("kind", models.CharField(db_index=True, max_length=20)),
+                ("date", models.DateField(db_index=True)),
+                ("year", models.PositiveSmallIntegerField(db_index=True)),
+                ("title", models.CharField(max_length=255)),
+                ("number_symbol", models.CharField(blank=True, max_length=60)),
+                ("issuer", models.CharField(blank=True, max_length=200)),
+                ("title_folded", models.TextField()),
+                ("number_key", models.TextField(blank=True)),
+                ("body", models.TextField(blank=True)),
+                ("body_folded", models.TextField(blank=True)),
+                ("exact_terms", models.TextField(blank=True)),
+                ("indexed_at", models.DateTimeField(auto_now=True)),
+                (
+                    "home",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mục chỉ mục tìm kiếm',
-                'verbose_name_plural': 'chỉ mục tìm kiếm',
-                'indexes': [models.Index(fields=['page', 'date', 'path', 'kind', 'year'], name='cms_search_cover')],
+                "verbose_name": "mục chỉ mục tìm kiếm",
+                "verbose_name_plural": "chỉ mục tìm kiếm",
+                "indexes": [models.Index(fields=["page", "date", "path", "kind", "year"], name="cms_search_cover")],
             },
         ),
     ]

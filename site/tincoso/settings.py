@@ -71,8 +71,7 @@ SITE_PORT = env_int("SITE_PORT", 8000 if DEBUG else 443)
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS",
-    [BASE_DOMAIN, "." + BASE_DOMAIN]
-    + (["localhost", ".localhost", "127.0.0.1", "testserver"] if DEBUG else []),
+    [BASE_DOMAIN, "." + BASE_DOMAIN] + (["localhost", ".localhost", "127.0.0.1", "testserver"] if DEBUG else []),
 )
 CSRF_TRUSTED_ORIGINS = env_list(
     "CSRF_TRUSTED_ORIGINS",
@@ -289,9 +288,7 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"tincoso@{BASE_DOMAIN}")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)

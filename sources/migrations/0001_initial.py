@@ -14,131 +14,504 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('areas', '0001_initial'),
-        ('boards', '0001_initial'),
-        ('wagtailcore', '0098_apitoken'),
-        ('wagtaildocs', '0014_alter_document_file_size'),
-        ('wagtailimages', '0027_image_description'),
+        ("areas", "0001_initial"),
+        ("boards", "0001_initial"),
+        ("wagtailcore", "0098_apitoken"),
+        ("wagtaildocs", "0014_alter_document_file_size"),
+        ("wagtailimages", "0027_image_description"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SourceIndexPage',
+            name="SourceIndexPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='lời giới thiệu')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("intro", wagtail.fields.RichTextField(blank=True, verbose_name="lời giới thiệu")),
             ],
             options={
-                'verbose_name': 'chuyên mục thông tin nguồn',
-                'verbose_name_plural': 'chuyên mục thông tin nguồn',
+                "verbose_name": "chuyên mục thông tin nguồn",
+                "verbose_name_plural": "chuyên mục thông tin nguồn",
             },
-            bases=(core.page_cache.CachedPageMixin, wagtail.contrib.routable_page.models.RoutablePageMixin, 'wagtailcore.page'),
+            bases=(
+                core.page_cache.CachedPageMixin,
+                wagtail.contrib.routable_page.models.RoutablePageMixin,
+                "wagtailcore.page",
+            ),
         ),
         migrations.CreateModel(
-            name='CapFeed',
+            name="CapFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='Ví dụ: Đài Khí tượng Thuỷ văn tỉnh.', max_length=120, verbose_name='tên nguồn')),
-                ('url', models.URLField(max_length=500, verbose_name='địa chỉ nguồn CAP')),
-                ('auto_publish', models.BooleanField(default=False, help_text='Bật: cảnh báo lên trang và bảng ngay khi nhận. Tắt: thành bản nháp chờ kiểm duyệt.', verbose_name='xuất bản ngay')),
-                ('is_active', models.BooleanField(default=True, verbose_name='đang theo dõi')),
-                ('last_polled_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='lần đọc gần nhất')),
-                ('last_ok_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='lần đọc thành công gần nhất')),
-                ('last_error', models.TextField(blank=True, editable=False, verbose_name='lỗi gần nhất')),
-                ('etag', models.CharField(blank=True, editable=False, max_length=200)),
-                ('last_modified', models.CharField(blank=True, editable=False, max_length=100)),
-                ('owner', models.ForeignKey(help_text='Tỉnh hoặc huyện: cảnh báo vào chuyên mục Thông tin nguồn của cổng.', on_delete=django.db.models.deletion.CASCADE, related_name='+', to='areas.areapage', verbose_name='địa bàn nhận')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Ví dụ: Đài Khí tượng Thuỷ văn tỉnh.", max_length=120, verbose_name="tên nguồn"
+                    ),
+                ),
+                ("url", models.URLField(max_length=500, verbose_name="địa chỉ nguồn CAP")),
+                (
+                    "auto_publish",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Bật: cảnh báo lên trang và bảng ngay khi nhận. Tắt: thành bản nháp chờ kiểm duyệt.",
+                        verbose_name="xuất bản ngay",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="đang theo dõi")),
+                (
+                    "last_polled_at",
+                    models.DateTimeField(blank=True, editable=False, null=True, verbose_name="lần đọc gần nhất"),
+                ),
+                (
+                    "last_ok_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="lần đọc thành công gần nhất"
+                    ),
+                ),
+                ("last_error", models.TextField(blank=True, editable=False, verbose_name="lỗi gần nhất")),
+                ("etag", models.CharField(blank=True, editable=False, max_length=200)),
+                ("last_modified", models.CharField(blank=True, editable=False, max_length=100)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        help_text="Tỉnh hoặc huyện: cảnh báo vào chuyên mục Thông tin nguồn của cổng.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="areas.areapage",
+                        verbose_name="địa bàn nhận",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'nguồn cảnh báo CAP',
-                'verbose_name_plural': 'nguồn cảnh báo CAP',
-            },
-        ),
-        migrations.CreateModel(
-            name='EmergencyAlertPage',
-            fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('summary', models.TextField(help_text='Vài câu: hiện trên trang chủ xã, trên bảng điện tử và khi chia sẻ.', max_length=800, verbose_name='tóm tắt')),
-                ('valid_from', models.DateTimeField(default=django.utils.timezone.now, verbose_name='hiệu lực từ')),
-                ('valid_until', models.DateTimeField(blank=True, null=True, verbose_name='hiệu lực đến')),
-                ('show_on_boards', models.BooleanField(default=True, verbose_name='hiện trên bảng điện tử')),
-                ('event', models.CharField(help_text='Ví dụ: Bão số 3, Lũ quét, Dịch sốt xuất huyết.', max_length=120, verbose_name='sự kiện')),
-                ('category', models.CharField(choices=[('Met', 'Khí tượng, thuỷ văn (bão, lũ, mưa lớn)'), ('Geo', 'Địa chất (động đất, sạt lở)'), ('Health', 'Y tế (dịch bệnh)'), ('Safety', 'An toàn chung'), ('Security', 'An ninh'), ('Rescue', 'Cứu nạn'), ('Fire', 'Cháy, nổ'), ('Env', 'Môi trường'), ('Transport', 'Giao thông'), ('Infra', 'Hạ tầng (điện, nước, viễn thông)'), ('CBRNE', 'Hoá chất, sinh học, phóng xạ'), ('Other', 'Khác')], default='Met', max_length=10, verbose_name='loại')),
-                ('urgency', models.CharField(choices=[('Immediate', 'Ngay lập tức'), ('Expected', 'Sắp xảy ra (trong vòng 1 giờ)'), ('Future', 'Sẽ xảy ra'), ('Past', 'Đã qua'), ('Unknown', 'Chưa rõ')], default='Immediate', max_length=10, verbose_name='mức khẩn')),
-                ('severity', models.CharField(choices=[('Extreme', 'Đặc biệt nghiêm trọng'), ('Severe', 'Nghiêm trọng'), ('Moderate', 'Trung bình'), ('Minor', 'Nhẹ'), ('Unknown', 'Chưa rõ')], default='Severe', max_length=10, verbose_name='mức nghiêm trọng')),
-                ('certainty', models.CharField(choices=[('Observed', 'Đã xảy ra'), ('Likely', 'Nhiều khả năng (trên 50%)'), ('Possible', 'Có thể'), ('Unlikely', 'Ít khả năng'), ('Unknown', 'Chưa rõ')], default='Likely', max_length=10, verbose_name='mức chắc chắn')),
-                ('instruction', models.TextField(blank=True, max_length=2000, verbose_name='hướng dẫn người dân')),
-                ('sender_name', models.CharField(blank=True, help_text='Ví dụ: Ban Chỉ huy PCTT và TKCN tỉnh. Để trống: UBND của địa bàn.', max_length=200, verbose_name='cơ quan phát cảnh báo')),
-                ('area_desc', models.CharField(blank=True, help_text='Để trống: tên các nơi nhận.', max_length=500, verbose_name='mô tả vùng ảnh hưởng')),
-                ('contact', models.CharField(blank=True, max_length=200, verbose_name='liên hệ')),
-                ('cap_identifier', models.CharField(default=sources.models.new_cap_identifier, max_length=200, unique=True, verbose_name='mã cảnh báo CAP')),
-                ('cap_sender', models.CharField(blank=True, max_length=200, verbose_name='nơi gửi CAP')),
-                ('cap_sent', models.DateTimeField(blank=True, null=True, verbose_name='thời điểm gửi CAP')),
-                ('cap_status', models.CharField(choices=[('Actual', 'Thật'), ('Exercise', 'Diễn tập'), ('System', 'Hệ thống'), ('Test', 'Thử nghiệm'), ('Draft', 'Nháp')], default='Actual', max_length=10, verbose_name='trạng thái CAP')),
-                ('cap_msg_type', models.CharField(choices=[('Alert', 'Cảnh báo mới'), ('Update', 'Cập nhật'), ('Cancel', 'Huỷ'), ('Ack', 'Xác nhận'), ('Error', 'Báo lỗi')], default='Alert', max_length=10, verbose_name='loại bản tin CAP')),
-                ('cap_data', models.JSONField(blank=True, default=dict, editable=False, verbose_name='dữ liệu CAP khác')),
-                ('target_areas', modelcluster.fields.ParentalManyToManyField(blank=True, help_text='Mọi xã của địa bàn và các bảng của địa bàn.', related_name='+', to='areas.areapage', verbose_name='cả địa bàn')),
-                ('target_board_groups', modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='boards.boardgroup', verbose_name='các nhóm bảng')),
-                ('target_boards', modelcluster.fields.ParentalManyToManyField(blank=True, help_text='Chỉ hiện trên các bảng này (không lên trang xã).', related_name='+', to='boards.board', verbose_name='các bảng được chọn')),
-                ('target_communes', modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='areas.communehomepage', verbose_name='các xã được chọn')),
-            ],
-            options={
-                'verbose_name': 'cảnh báo khẩn cấp',
-                'verbose_name_plural': 'cảnh báo khẩn cấp',
-            },
-            bases=(cms_pages.models.content.VietnameseSlugMixin, core.page_cache.CachedPageMixin, cms_pages.listen.ListenMixin, cms_pages.models.content.PrintableMixin, 'wagtailcore.page'),
-        ),
-        migrations.CreateModel(
-            name='SourceItemPage',
-            fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('summary', models.TextField(help_text='Vài câu: hiện trên trang chủ xã, trên bảng điện tử và khi chia sẻ.', max_length=800, verbose_name='tóm tắt')),
-                ('valid_from', models.DateTimeField(default=django.utils.timezone.now, verbose_name='hiệu lực từ')),
-                ('valid_until', models.DateTimeField(blank=True, null=True, verbose_name='hiệu lực đến')),
-                ('show_on_boards', models.BooleanField(default=True, verbose_name='hiện trên bảng điện tử')),
-                ('date', models.DateField(default=django.utils.timezone.localdate, verbose_name='ngày phát hành')),
-                ('body', wagtail.fields.StreamField([('heading', 0), ('paragraph', 1), ('image', 5), ('quote', 6), ('document', 7)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'form_classname': 'title', 'icon': 'title', 'label': 'tiêu đề mục', 'template': 'cms_pages/blocks/heading.html'}), 1: ('wagtail.blocks.RichTextBlock', (), {'features': ['h2', 'h3', 'bold', 'italic', 'ol', 'ul', 'link', 'document-link', 'hr', 'blockquote'], 'label': 'đoạn văn'}), 2: ('wagtail.images.blocks.ImageChooserBlock', (), {'label': 'ảnh'}), 3: ('wagtail.blocks.CharBlock', (), {'label': 'chú thích', 'max_length': 250, 'required': False}), 4: ('wagtail.blocks.CharBlock', (), {'help_text': 'Để trống thì dùng chú thích hoặc tên ảnh.', 'label': 'mô tả ảnh cho người khiếm thị', 'max_length': 250, 'required': False}), 5: ('wagtail.blocks.StructBlock', [[('image', 2), ('caption', 3), ('alt', 4)]], {'label': 'ảnh'}), 6: ('wagtail.blocks.BlockQuoteBlock', (), {'label': 'trích dẫn'}), 7: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'tài liệu đính kèm', 'template': 'cms_pages/blocks/document.html'})}, verbose_name='nội dung')),
-                ('priority', models.CharField(choices=[('normal', 'Thường'), ('priority', 'Ưu tiên')], default='normal', help_text='Tin khẩn cấp: dùng "Cảnh báo khẩn cấp".', max_length=10, verbose_name='mức ưu tiên')),
-                ('show_on_sites', models.BooleanField(default=True, verbose_name='hiện trên trang chủ các xã nhận')),
-                ('image', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image', verbose_name='ảnh')),
-                ('target_areas', modelcluster.fields.ParentalManyToManyField(blank=True, help_text='Mọi xã của địa bàn và các bảng của địa bàn.', related_name='+', to='areas.areapage', verbose_name='cả địa bàn')),
-                ('target_board_groups', modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='boards.boardgroup', verbose_name='các nhóm bảng')),
-                ('target_boards', modelcluster.fields.ParentalManyToManyField(blank=True, help_text='Chỉ hiện trên các bảng này (không lên trang xã).', related_name='+', to='boards.board', verbose_name='các bảng được chọn')),
-                ('target_communes', modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='areas.communehomepage', verbose_name='các xã được chọn')),
-            ],
-            options={
-                'verbose_name': 'thông tin nguồn',
-                'verbose_name_plural': 'thông tin nguồn',
-            },
-            bases=(cms_pages.models.content.VietnameseSlugMixin, core.page_cache.CachedPageMixin, cms_pages.listen.ListenMixin, cms_pages.models.content.PrintableMixin, 'wagtailcore.page'),
-        ),
-        migrations.CreateModel(
-            name='SourceAttachment',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='wagtaildocs.document', verbose_name='tệp')),
-                ('page', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='sources.sourceitempage')),
-            ],
-            options={
-                'ordering': ['sort_order'],
-                'abstract': False,
+                "verbose_name": "nguồn cảnh báo CAP",
+                "verbose_name_plural": "nguồn cảnh báo CAP",
             },
         ),
         migrations.CreateModel(
-            name='CapFeedEntry',
+            name="EmergencyAlertPage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=500)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('feed', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='sources.capfeed')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        help_text="Vài câu: hiện trên trang chủ xã, trên bảng điện tử và khi chia sẻ.",
+                        max_length=800,
+                        verbose_name="tóm tắt",
+                    ),
+                ),
+                ("valid_from", models.DateTimeField(default=django.utils.timezone.now, verbose_name="hiệu lực từ")),
+                ("valid_until", models.DateTimeField(blank=True, null=True, verbose_name="hiệu lực đến")),
+                ("show_on_boards", models.BooleanField(default=True, verbose_name="hiện trên bảng điện tử")),
+                (
+                    "event",
+                    models.CharField(
+                        help_text="Ví dụ: Bão số 3, Lũ quét, Dịch sốt xuất huyết.",
+                        max_length=120,
+                        verbose_name="sự kiện",
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("Met", "Khí tượng, thuỷ văn (bão, lũ, mưa lớn)"),
+                            ("Geo", "Địa chất (động đất, sạt lở)"),
+                            ("Health", "Y tế (dịch bệnh)"),
+                            ("Safety", "An toàn chung"),
+                            ("Security", "An ninh"),
+                            ("Rescue", "Cứu nạn"),
+                            ("Fire", "Cháy, nổ"),
+                            ("Env", "Môi trường"),
+                            ("Transport", "Giao thông"),
+                            ("Infra", "Hạ tầng (điện, nước, viễn thông)"),
+                            ("CBRNE", "Hoá chất, sinh học, phóng xạ"),
+                            ("Other", "Khác"),
+                        ],
+                        default="Met",
+                        max_length=10,
+                        verbose_name="loại",
+                    ),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        choices=[
+                            ("Immediate", "Ngay lập tức"),
+                            ("Expected", "Sắp xảy ra (trong vòng 1 giờ)"),
+                            ("Future", "Sẽ xảy ra"),
+                            ("Past", "Đã qua"),
+                            ("Unknown", "Chưa rõ"),
+                        ],
+                        default="Immediate",
+                        max_length=10,
+                        verbose_name="mức khẩn",
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("Extreme", "Đặc biệt nghiêm trọng"),
+                            ("Severe", "Nghiêm trọng"),
+                            ("Moderate", "Trung bình"),
+                            ("Minor", "Nhẹ"),
+                            ("Unknown", "Chưa rõ"),
+                        ],
+                        default="Severe",
+                        max_length=10,
+                        verbose_name="mức nghiêm trọng",
+                    ),
+                ),
+                (
+                    "certainty",
+                    models.CharField(
+                        choices=[
+                            ("Observed", "Đã xảy ra"),
+                            ("Likely", "Nhiều khả năng (trên 50%)"),
+                            ("Possible", "Có thể"),
+                            ("Unlikely", "Ít khả năng"),
+                            ("Unknown", "Chưa rõ"),
+                        ],
+                        default="Likely",
+                        max_length=10,
+                        verbose_name="mức chắc chắn",
+                    ),
+                ),
+                ("instruction", models.TextField(blank=True, max_length=2000, verbose_name="hướng dẫn người dân")),
+                (
+                    "sender_name",
+                    models.CharField(
+                        blank=True,
+                        help_text="Ví dụ: Ban Chỉ huy PCTT và TKCN tỉnh. Để trống: UBND của địa bàn.",
+                        max_length=200,
+                        verbose_name="cơ quan phát cảnh báo",
+                    ),
+                ),
+                (
+                    "area_desc",
+                    models.CharField(
+                        blank=True,
+                        help_text="Để trống: tên các nơi nhận.",
+                        max_length=500,
+                        verbose_name="mô tả vùng ảnh hưởng",
+                    ),
+                ),
+                ("contact", models.CharField(blank=True, max_length=200, verbose_name="liên hệ")),
+                (
+                    "cap_identifier",
+                    models.CharField(
+                        default=sources.models.new_cap_identifier,
+                        max_length=200,
+                        unique=True,
+                        verbose_name="mã cảnh báo CAP",
+                    ),
+                ),
+                ("cap_sender", models.CharField(blank=True, max_length=200, verbose_name="nơi gửi CAP")),
+                ("cap_sent", models.DateTimeField(blank=True, null=True, verbose_name="thời điểm gửi CAP")),
+                (
+                    "cap_status",
+                    models.CharField(
+                        choices=[
+                            ("Actual", "Thật"),
+                            ("Exercise", "Diễn tập"),
+                            ("System", "Hệ thống"),
+                            ("Test", "Thử nghiệm"),
+                            ("Draft", "Nháp"),
+                        ],
+                        default="Actual",
+                        max_length=10,
+                        verbose_name="trạng thái CAP",
+                    ),
+                ),
+                (
+                    "cap_msg_type",
+                    models.CharField(
+                        choices=[
+                            ("Alert", "Cảnh báo mới"),
+                            ("Update", "Cập nhật"),
+                            ("Cancel", "Huỷ"),
+                            ("Ack", "Xác nhận"),
+                            ("Error", "Báo lỗi"),
+                        ],
+                        default="Alert",
+                        max_length=10,
+                        verbose_name="loại bản tin CAP",
+                    ),
+                ),
+                (
+                    "cap_data",
+                    models.JSONField(blank=True, default=dict, editable=False, verbose_name="dữ liệu CAP khác"),
+                ),
+                (
+                    "target_areas",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True,
+                        help_text="Mọi xã của địa bàn và các bảng của địa bàn.",
+                        related_name="+",
+                        to="areas.areapage",
+                        verbose_name="cả địa bàn",
+                    ),
+                ),
+                (
+                    "target_board_groups",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True, related_name="+", to="boards.boardgroup", verbose_name="các nhóm bảng"
+                    ),
+                ),
+                (
+                    "target_boards",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True,
+                        help_text="Chỉ hiện trên các bảng này (không lên trang xã).",
+                        related_name="+",
+                        to="boards.board",
+                        verbose_name="các bảng được chọn",
+                    ),
+                ),
+                (
+                    "target_communes",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True, related_name="+", to="areas.communehomepage", verbose_name="các xã được chọn"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('feed', 'url'), name='unique_cap_feed_entry')],
+                "verbose_name": "cảnh báo khẩn cấp",
+                "verbose_name_plural": "cảnh báo khẩn cấp",
+            },
+            bases=(
+                cms_pages.models.content.VietnameseSlugMixin,
+                core.page_cache.CachedPageMixin,
+                cms_pages.listen.ListenMixin,
+                cms_pages.models.content.PrintableMixin,
+                "wagtailcore.page",
+            ),
+        ),
+        migrations.CreateModel(
+            name="SourceItemPage",
+            fields=[
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        help_text="Vài câu: hiện trên trang chủ xã, trên bảng điện tử và khi chia sẻ.",
+                        max_length=800,
+                        verbose_name="tóm tắt",
+                    ),
+                ),
+                ("valid_from", models.DateTimeField(default=django.utils.timezone.now, verbose_name="hiệu lực từ")),
+                ("valid_until", models.DateTimeField(blank=True, null=True, verbose_name="hiệu lực đến")),
+                ("show_on_boards", models.BooleanField(default=True, verbose_name="hiện trên bảng điện tử")),
+                ("date", models.DateField(default=django.utils.timezone.localdate, verbose_name="ngày phát hành")),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [("heading", 0), ("paragraph", 1), ("image", 5), ("quote", 6), ("document", 7)],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "form_classname": "title",
+                                    "icon": "title",
+                                    "label": "tiêu đề mục",
+                                    "template": "cms_pages/blocks/heading.html",
+                                },
+                            ),
+                            1: (
+                                "wagtail.blocks.RichTextBlock",
+                                (),
+                                {
+                                    "features": [
+                                        "h2",
+                                        "h3",
+                                        "bold",
+                                        "italic",
+                                        "ol",
+                                        "ul",
+                                        "link",
+                                        "document-link",
+                                        "hr",
+                                        "blockquote",
+                                    ],
+                                    "label": "đoạn văn",
+                                },
+                            ),
+                            2: ("wagtail.images.blocks.ImageChooserBlock", (), {"label": "ảnh"}),
+                            3: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "chú thích", "max_length": 250, "required": False},
+                            ),
+                            4: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Để trống thì dùng chú thích hoặc tên ảnh.",
+                                    "label": "mô tả ảnh cho người khiếm thị",
+                                    "max_length": 250,
+                                    "required": False,
+                                },
+                            ),
+                            5: (
+                                "wagtail.blocks.StructBlock",
+                                [[("image", 2), ("caption", 3), ("alt", 4)]],
+                                {"label": "ảnh"},
+                            ),
+                            6: ("wagtail.blocks.BlockQuoteBlock", (), {"label": "trích dẫn"}),
+                            7: (
+                                "wagtail.documents.blocks.DocumentChooserBlock",
+                                (),
+                                {"label": "tài liệu đính kèm", "template": "cms_pages/blocks/document.html"},
+                            ),
+                        },
+                        verbose_name="nội dung",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("normal", "Thường"), ("priority", "Ưu tiên")],
+                        default="normal",
+                        help_text='Tin khẩn cấp: dùng "Cảnh báo khẩn cấp".',
+                        max_length=10,
+                        verbose_name="mức ưu tiên",
+                    ),
+                ),
+                ("show_on_sites", models.BooleanField(default=True, verbose_name="hiện trên trang chủ các xã nhận")),
+                (
+                    "image",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                        verbose_name="ảnh",
+                    ),
+                ),
+                (
+                    "target_areas",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True,
+                        help_text="Mọi xã của địa bàn và các bảng của địa bàn.",
+                        related_name="+",
+                        to="areas.areapage",
+                        verbose_name="cả địa bàn",
+                    ),
+                ),
+                (
+                    "target_board_groups",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True, related_name="+", to="boards.boardgroup", verbose_name="các nhóm bảng"
+                    ),
+                ),
+                (
+                    "target_boards",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True,
+                        help_text="Chỉ hiện trên các bảng này (không lên trang xã).",
+                        related_name="+",
+                        to="boards.board",
+                        verbose_name="các bảng được chọn",
+                    ),
+                ),
+                (
+                    "target_communes",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True, related_name="+", to="areas.communehomepage", verbose_name="các xã được chọn"
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "thông tin nguồn",
+                "verbose_name_plural": "thông tin nguồn",
+            },
+            bases=(
+                cms_pages.models.content.VietnameseSlugMixin,
+                core.page_cache.CachedPageMixin,
+                cms_pages.listen.ListenMixin,
+                cms_pages.models.content.PrintableMixin,
+                "wagtailcore.page",
+            ),
+        ),
+        migrations.CreateModel(
+            name="SourceAttachment",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sort_order", models.IntegerField(blank=True, editable=False, null=True)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="wagtaildocs.document",
+                        verbose_name="tệp",
+                    ),
+                ),
+                (
+                    "page",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="sources.sourceitempage",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["sort_order"],
+                "abstract": False,
+            },
+        ),
+        migrations.CreateModel(
+            name="CapFeedEntry",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("url", models.URLField(max_length=500)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "feed",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="entries", to="sources.capfeed"
+                    ),
+                ),
+            ],
+            options={
+                "constraints": [models.UniqueConstraint(fields=("feed", "url"), name="unique_cap_feed_entry")],
             },
         ),
     ]

@@ -90,8 +90,9 @@ def test_same_name_same_district_gets_type_then_code(country_2024):
     assert slugs == {"Thị trấn Yên Viên": "thi-tran-yen-vien", "Xã Yên Viên": "xa-yen-vien"}
 
 
-@pytest.mark.parametrize("query", ["Trà Vinh", "tra vinh", "TRA VINH", "Tỉnh Trà Vinh", "tinh tra vinh", "84",
-                                   "Tra\u0300 Vinh"])
+@pytest.mark.parametrize(
+    "query", ["Trà Vinh", "tra vinh", "TRA VINH", "Tỉnh Trà Vinh", "tinh tra vinh", "84", "Tra\u0300 Vinh"]
+)
 def test_find_province_with_or_without_diacritics(country_2024, query):
     assert country_2024.find_province(query).code == "84"
 

@@ -37,8 +37,14 @@ def _expected(structure, province_code):
         districts = []
     areas = 1 + len(districts)
     sites = areas + len(communes)
-    return {"areas": areas, "portals": areas, "communes": len(communes), "sites": sites,
-            "groups": 2 * sites, "collections": sites}
+    return {
+        "areas": areas,
+        "portals": areas,
+        "communes": len(communes),
+        "sites": sites,
+        "groups": 2 * sites,
+        "collections": sites,
+    }
 
 
 def _counts(structure, province_code):
@@ -72,9 +78,18 @@ def _snapshot():
 @pytest.mark.django_db
 def test_2024_province_gives_exactly_what_the_data_implies():
     # Trà Vinh was provisioned by the session fixture, as `make run` does.
-    assert _counts("2024", "84") == _expected("2024", "84") == {
-        "areas": 10, "portals": 10, "communes": 104, "sites": 114, "groups": 228, "collections": 114,
-    }
+    assert (
+        _counts("2024", "84")
+        == _expected("2024", "84")
+        == {
+            "areas": 10,
+            "portals": 10,
+            "communes": 104,
+            "sites": 114,
+            "groups": 228,
+            "collections": 114,
+        }
+    )
     # The database holds nothing else.
     assert Site.objects.count() == 114
     assert CommuneHomePage.objects.count() == 104
@@ -146,8 +161,9 @@ def _data_copy(tmp_path):
 def test_renamed_unit_is_renamed_not_duplicated(tmp_path):
     data = _data_copy(tmp_path)
     path = data / "vn_admin_units_2024.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace(",29275,An Trường,xã", ",29275,An Trường Mới,xã"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(",29275,An Trường,xã", ",29275,An Trường Mới,xã"), encoding="utf-8"
+    )
     home = CommuneHomePage.objects.get(structure="2024", code="29275")
     output = provision(structure="2024", province=["84"], data_dir=str(data))
     assert "Cập nhật" in output
@@ -189,8 +205,12 @@ def test_malformed_row_creates_nothing(tmp_path):
 def test_failure_inside_a_province_rolls_the_whole_province_back():
     # A hostname already taken by someone else's Site stops the run half-way through Lai Châu.
     tv = Site.objects.get(hostname="tra-vinh.localhost")
-    Site.objects.create(hostname="khoen-on.lai-chau.localhost", port=settings.SITE_PORT,
-                        root_page=tv.root_page.get_children().first(), site_name="Chiếm chỗ")
+    Site.objects.create(
+        hostname="khoen-on.lai-chau.localhost",
+        port=settings.SITE_PORT,
+        root_page=tv.root_page.get_children().first(),
+        site_name="Chiếm chỗ",
+    )
     before = _snapshot()
     with pytest.raises(CommandError) as exc:
         provision(structure="2025", province=["Lai Châu"])
@@ -211,8 +231,9 @@ def test_a_province_stays_in_its_structure():
 def _run_manage(*args):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
     env["DATABASE_URL"] = "sqlite:////nonexistent-dir/never-opened.sqlite3"
-    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
 
 
 def test_command_exits_non_zero_with_a_clear_message():

@@ -73,24 +73,29 @@ def test_index_follows_a_new_site_root(commune):
 def test_relevant_walks_ancestors_most_specific_first():
     from wagtail.models.sites import SiteRootPath
 
-    index = site_roots.SiteRootIndex.build([
-        SiteRootPath(3, "/a/b/c/", "http://c", "vi"),
-        SiteRootPath(2, "/a/b/", "http://b", "vi"),
-        SiteRootPath(1, "/", "http://root", "vi"),
-    ])
+    index = site_roots.SiteRootIndex.build(
+        [
+            SiteRootPath(3, "/a/b/c/", "http://c", "vi"),
+            SiteRootPath(2, "/a/b/", "http://b", "vi"),
+            SiteRootPath(1, "/", "http://root", "vi"),
+        ]
+    )
     assert [s.site_id for s in index.relevant("/a/b/c/d/")] == [3, 2, 1]
     assert [s.site_id for s in index.relevant("/a/bb/")] == [1]
     assert index.site_count == 3
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("host, port", [
-    ("an-truong.cang-long.tra-vinh.localhost", 8000),   # exact
-    ("an-truong.cang-long.tra-vinh.localhost", 80),     # hostname only, other port
-    ("tra-vinh.localhost", 8000),                       # the default site itself
-    ("khong-co.tra-vinh.localhost", 8000),              # unknown: the default site
-    ("127.0.0.1", 8000),
-])
+@pytest.mark.parametrize(
+    "host, port",
+    [
+        ("an-truong.cang-long.tra-vinh.localhost", 8000),  # exact
+        ("an-truong.cang-long.tra-vinh.localhost", 80),  # hostname only, other port
+        ("tra-vinh.localhost", 8000),  # the default site itself
+        ("khong-co.tra-vinh.localhost", 8000),  # unknown: the default site
+        ("127.0.0.1", 8000),
+    ],
+)
 def test_site_of_a_request_is_the_one_wagtail_finds(host, port):
     request = RequestFactory().get("/", HTTP_HOST=f"{host}:{port}", SERVER_PORT=str(port))
     ours = site_roots.find_site(request)

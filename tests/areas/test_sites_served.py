@@ -38,8 +38,13 @@ def test_commune_site_and_its_sections(client):
     assert "Trang thông tin điện tử xã An Trường" in html
     assert 'href="http://cang-long.tra-vinh.localhost:8000/">Cổng thông tin điện tử huyện Càng Long</a>' in html
     assert 'href="http://tra-vinh.localhost:8000/">Cổng thông tin điện tử tỉnh Trà Vinh</a>' in html
-    for path, title in [("/tin-tuc/", "Tin tức"), ("/thong-bao/", "Thông báo"), ("/van-ban/", "Văn bản"),
-                        ("/gioi-thieu/", "Giới thiệu"), ("/lien-he/", "Liên hệ")]:
+    for path, title in [
+        ("/tin-tuc/", "Tin tức"),
+        ("/thong-bao/", "Thông báo"),
+        ("/van-ban/", "Văn bản"),
+        ("/gioi-thieu/", "Giới thiệu"),
+        ("/lien-he/", "Liên hệ"),
+    ]:
         response = _get(client, "an-truong.cang-long.tra-vinh.localhost", path)
         assert response.status_code == 200, path
         assert f"<h1>{title}</h1>" in response.content.decode()

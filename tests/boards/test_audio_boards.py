@@ -88,17 +88,33 @@ def district(commune):
 
 def test_bulletin_text_names_the_unit_and_the_priority():
     assert bulletin_text("Lịch tiêm chủng tháng 12", "Tiêm vắc xin sởi cho trẻ", "UBND xã An Trường") == (
-        "Thông báo của UBND xã An Trường. Lịch tiêm chủng tháng 12. Tiêm vắc xin sởi cho trẻ.")
+        "Thông báo của UBND xã An Trường. Lịch tiêm chủng tháng 12. Tiêm vắc xin sởi cho trẻ."
+    )
     assert bulletin_text("Bão số 9", "Sơ tán ngay!", "UBND huyện Càng Long", "emergency").startswith(
-        "Thông báo khẩn cấp của UBND huyện Càng Long. Bão số 9. Sơ tán ngay!")
+        "Thông báo khẩn cấp của UBND huyện Càng Long. Bão số 9. Sơ tán ngay!"
+    )
     assert bulletin_text("Họp dân", "", "", "priority") == "Thông báo quan trọng. Họp dân."
     assert bulletin_text("Ra quân làm đường", "Tóm tắt", "UBND xã An Trường", kind="news").startswith("Tin tức của")
     assert normalise("Thông báo của UBND xã An Trường.") == "Thông báo của Uỷ ban nhân dân xã An Trường."
 
 
-@pytest.mark.parametrize("code,voice", [("01", "bac"), ("37", "bac"), ("38", "trung"), ("48", "trung"),
-                                        ("68", "trung"), ("79", "nam"), ("84", "nam"), ("96", "nam"),
-                                        ("", None), (None, None), ("xx", None), ("00", None)])
+@pytest.mark.parametrize(
+    "code,voice",
+    [
+        ("01", "bac"),
+        ("37", "bac"),
+        ("38", "trung"),
+        ("48", "trung"),
+        ("68", "trung"),
+        ("79", "nam"),
+        ("84", "nam"),
+        ("96", "nam"),
+        ("", None),
+        (None, None),
+        ("xx", None),
+        ("00", None),
+    ],
+)
 def test_region_voice_by_province_code(code, voice):
     assert region_voice(code) == voice
 
@@ -146,17 +162,33 @@ def test_an_audio_board_needs_no_size_and_screens_still_do(commune):
 @pytest.mark.django_db
 def test_rebuild_reads_each_item_once_as_a_decodable_mp3_of_plausible_length(commune, tmp_path):
     board = speakers(commune, news_count=1)
-    notes = [announcement(commune, "Lịch tiêm chủng mở rộng tháng 12",
-                          summary="Trạm y tế xã tiêm vắc xin sởi cho trẻ từ 9 tháng đến 2 tuổi, từ 7h30 ngày 5/12."),
-             announcement(commune, "Họp dân ấp Đầu Giồng", priority="priority",
-                          summary="Mời bà con dự họp lúc 19h tại nhà văn hoá ấp.")]
+    notes = [
+        announcement(
+            commune,
+            "Lịch tiêm chủng mở rộng tháng 12",
+            summary="Trạm y tế xã tiêm vắc xin sởi cho trẻ từ 9 tháng đến 2 tuổi, từ 7h30 ngày 5/12.",
+        ),
+        announcement(
+            commune,
+            "Họp dân ấp Đầu Giồng",
+            priority="priority",
+            summary="Mời bà con dự họp lúc 19h tại nhà văn hoá ấp.",
+        ),
+    ]
     article = news(commune, "Ra quân làm đường giao thông nông thôn")
     version, created, rendered, problems = rebuild(board)
     assert created and not problems and rendered == 3
-    assert [i["id"] for i in version.items] == [f"announcement:{notes[1].pk}", f"news:{article.pk}",
-                                               f"announcement:{notes[0].pk}"]
-    assert version.schedule == {"broadcast_times": ["06:00", "17:00"], "emergency_repeat_s": 900,
-                                "timezone": "Asia/Ho_Chi_Minh", "utc_offset": "+07:00"}
+    assert [i["id"] for i in version.items] == [
+        f"announcement:{notes[1].pk}",
+        f"news:{article.pk}",
+        f"announcement:{notes[0].pk}",
+    ]
+    assert version.schedule == {
+        "broadcast_times": ["06:00", "17:00"],
+        "emergency_repeat_s": 900,
+        "timezone": "Asia/Ho_Chi_Minh",
+        "utc_offset": "+07:00",
+    }
     for item in version.items:
         assert item["kind"] == "audio" and item["url"].endswith(".mp3") and item["sha256"] in item["url"]
         data = open(on_disk(item), "rb").read()
@@ -205,8 +237,12 @@ def test_an_alert_pre_empts_the_speakers_at_once(commune, district, django_captu
     notice = announcement(commune, "Thông báo thu gom rác", summary="Thu gom rác vào thứ Bảy.")
     assert [i["id"] for i in rebuild(board)[0].items] == [f"announcement:{notice.pk}"]
     with django_capture_on_commit_callbacks(execute=True):
-        alert = push(district, "Bão số 9 đổ bộ", model=EmergencyAlertPage,
-                     instruction="Người dân vùng ven sông di dời đến nơi an toàn trước 17 giờ.")
+        alert = push(
+            district,
+            "Bão số 9 đổ bộ",
+            model=EmergencyAlertPage,
+            instruction="Người dân vùng ven sông di dời đến nơi an toàn trước 17 giờ.",
+        )
     version = board.current_version  # rebuilt by the publish task, not by hand
     assert version.emergency and [i["id"] for i in version.items] == [f"pushed:{alert.pk}"]
     item = version.items[0]
@@ -241,8 +277,9 @@ def test_a_failing_item_is_skipped_and_recorded_never_blanking_the_board(commune
 
 
 @pytest.mark.django_db
-def test_piper_without_a_model_skips_every_item_with_a_clear_message_in_the_preview(client, commune, settings,
-                                                                                     monkeypatch):
+def test_piper_without_a_model_skips_every_item_with_a_clear_message_in_the_preview(
+    client, commune, settings, monkeypatch
+):
     settings.TTS_ENGINE = "piper"
     settings.TTS_PIPER_MODEL = ""
     board = speakers(commune)
@@ -300,8 +337,11 @@ def test_the_player_api_serves_audio_items_schedule_smil_and_m3u(client, commune
     classes = {c.get("id"): c for c in document.findall("body/excl/priorityClass")}
     assert set(classes) == {"priority", "normal"}
     begin = classes["normal"].find("seq").get("begin")
-    assert re.fullmatch(r"wallclock\(R/\d{4}-\d\d-\d\dT06:00:00\+07:00/P1D\); "
-                        r"wallclock\(R/\d{4}-\d\d-\d\dT17:00:00\+07:00/P1D\)", begin)
+    assert re.fullmatch(
+        r"wallclock\(R/\d{4}-\d\d-\d\dT06:00:00\+07:00/P1D\); "
+        r"wallclock\(R/\d{4}-\d\d-\d\dT17:00:00\+07:00/P1D\)",
+        begin,
+    )
     assert classes["normal"].find("seq/audio").get("src").endswith(".mp3")
     m3u = client.get(f"{API}/{board.pk}/playlist.m3u", **auth).content.decode()
     assert m3u.count(".mp3\n") == 2 and "image-duration" not in m3u
@@ -317,8 +357,16 @@ def test_smil_for_an_emergency_repeats_every_round_and_validates():
     from boards.smil import build_smil
 
     schema = etree.XMLSchema(etree.parse(XSD))
-    items = [{"kind": "audio", "url": "http://x/a.mp3", "duration_s": 31.5, "priority": "emergency",
-              "valid_from": "2026-11-23T09:00:00+07:00", "valid_to": "2026-11-23T21:00:00+07:00"}]
+    items = [
+        {
+            "kind": "audio",
+            "url": "http://x/a.mp3",
+            "duration_s": 31.5,
+            "priority": "emergency",
+            "valid_from": "2026-11-23T09:00:00+07:00",
+            "valid_to": "2026-11-23T21:00:00+07:00",
+        }
+    ]
     repeated = etree.fromstring(build_smil(None, None, 60, items, schedule={"emergency_repeat_s": 900}))
     assert schema.validate(repeated), schema.error_log
     seq = repeated.find("body/excl/priorityClass/seq")
@@ -326,7 +374,9 @@ def test_smil_for_an_emergency_repeats_every_round_and_validates():
     assert seq.find("audio").get("end") == "wallclock(2026-11-23T14:00:00Z)"
     once = etree.fromstring(build_smil(None, None, 60, items, schedule={"emergency_repeat_s": 0}))
     assert schema.validate(once) and once.find("body/excl/priorityClass/seq").attrib == {"begin": "0"}
-    assert not schema.validate(etree.fromstring(build_smil(None, None, 60, items).replace(b"<audio", b"<audio region=\"main\"")))
+    assert not schema.validate(
+        etree.fromstring(build_smil(None, None, 60, items).replace(b"<audio", b'<audio region="main"'))
+    )
 
 
 # --- Admin ------------------------------------------------------------------------------------
@@ -334,11 +384,26 @@ def test_smil_for_an_emergency_repeats_every_round_and_validates():
 
 def _form(owner, **overrides):
     data = {
-        "owner": owner.pk, "name": "Cụm loa ấp Đầu Giồng", "address": "Ấp Đầu Giồng", "latitude": "",
-        "longitude": "", "kind": "audio", "width": "", "height": "", "output": "images",
-        "default_slide_seconds": "10", "news_count": "2", "theme": "default", "refresh_seconds": "300",
-        "broadcast_times": "6h, 17h30", "emergency_repeat_minutes": "20", "is_active": "on",
-        "hours-TOTAL_FORMS": "0", "hours-INITIAL_FORMS": "0", "hours-MIN_NUM_FORMS": "0", "hours-MAX_NUM_FORMS": "1000",
+        "owner": owner.pk,
+        "name": "Cụm loa ấp Đầu Giồng",
+        "address": "Ấp Đầu Giồng",
+        "latitude": "",
+        "longitude": "",
+        "kind": "audio",
+        "width": "",
+        "height": "",
+        "output": "images",
+        "default_slide_seconds": "10",
+        "news_count": "2",
+        "theme": "default",
+        "refresh_seconds": "300",
+        "broadcast_times": "6h, 17h30",
+        "emergency_repeat_minutes": "20",
+        "is_active": "on",
+        "hours-TOTAL_FORMS": "0",
+        "hours-INITIAL_FORMS": "0",
+        "hours-MIN_NUM_FORMS": "0",
+        "hours-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return data
@@ -404,7 +469,10 @@ def test_the_listen_button_plays_the_announcement(client, commune):
     codec, channels, seconds = decode(data)
     assert codec.startswith("mp3") and channels == 1
     assert plausible(seconds, page_text(notice)), seconds
-    assert page_text(notice) == "Thông báo của UBND xã An Trường. Thông báo lịch cắt nước. Cắt nước từ 8h đến 16h ngày 12/12/2026."
+    assert (
+        page_text(notice)
+        == "Thông báo của UBND xã An Trường. Thông báo lịch cắt nước. Cắt nước từ 8h đến 16h ngày 12/12/2026."
+    )
     etag = response["ETag"]
     # Cached: the same file, 304 to a revalidation, byte ranges for Safari.
     assert client.get(f"{path}nghe/", HTTP_HOST=host, HTTP_IF_NONE_MATCH=etag).status_code == 304
@@ -425,8 +493,13 @@ def test_the_listen_button_plays_the_announcement(client, commune):
 @pytest.mark.django_db
 def test_source_items_and_alerts_have_the_listen_button_too(client, commune, district):
     item = push(district, "Lịch nghỉ Tết Nguyên đán", summary="Cán bộ nghỉ Tết từ ngày 14/2 đến 22/2.")
-    alert = push(district, "Lũ quét ở vùng trũng", model=EmergencyAlertPage, summary="Mưa lớn gây lũ quét.",
-                 instruction="Không qua ngầm, tràn khi nước chảy xiết.")
+    alert = push(
+        district,
+        "Lũ quét ở vùng trũng",
+        model=EmergencyAlertPage,
+        summary="Mưa lớn gây lũ quét.",
+        instruction="Không qua ngầm, tràn khi nước chảy xiết.",
+    )
     for page in (item, alert):
         host, path = host_and_path(page)
         html = client.get(path, HTTP_HOST=host).content.decode()

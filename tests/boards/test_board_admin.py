@@ -37,12 +37,29 @@ def _board(owner, name, width=1920, height=1080):
 
 def _form(owner, **overrides):
     data = {
-        "owner": owner.pk, "name": "Bảng chợ An Trường", "address": "Chợ An Trường", "latitude": "9.95",
-        "longitude": "106.2", "kind": "led", "width": "384", "height": "192", "output": "images",
-        "default_slide_seconds": "10", "news_count": "5", "theme": "default", "refresh_seconds": "300",
-        "is_active": "on", "hours-TOTAL_FORMS": "1", "hours-INITIAL_FORMS": "0", "hours-MIN_NUM_FORMS": "0",
-        "hours-MAX_NUM_FORMS": "1000", "hours-0-weekday": "0", "hours-0-start": "06:00", "hours-0-end": "21:00",
-        "hours-0-ORDER": "1", "hours-0-DELETE": "",
+        "owner": owner.pk,
+        "name": "Bảng chợ An Trường",
+        "address": "Chợ An Trường",
+        "latitude": "9.95",
+        "longitude": "106.2",
+        "kind": "led",
+        "width": "384",
+        "height": "192",
+        "output": "images",
+        "default_slide_seconds": "10",
+        "news_count": "5",
+        "theme": "default",
+        "refresh_seconds": "300",
+        "is_active": "on",
+        "hours-TOTAL_FORMS": "1",
+        "hours-INITIAL_FORMS": "0",
+        "hours-MIN_NUM_FORMS": "0",
+        "hours-MAX_NUM_FORMS": "1000",
+        "hours-0-weekday": "0",
+        "hours-0-start": "06:00",
+        "hours-0-end": "21:00",
+        "hours-0-ORDER": "1",
+        "hours-0-DELETE": "",
     }
     data.update(overrides)
     return data
@@ -55,8 +72,12 @@ def test_commune_editor_sees_and_manages_only_their_boards(client, editor, commu
     listing = client.get("/admin/bang-dien-tu/").content.decode()
     assert "Bảng UBND An Trường" in listing and "Bảng UBND Đông Hải" not in listing
     assert client.get(f"/admin/bang-dien-tu/edit/{mine.pk}/").status_code == 200
-    for url in (f"/admin/bang-dien-tu/edit/{theirs.pk}/", f"/admin/bang-dien-tu/delete/{theirs.pk}/",
-                f"/admin/bang-dien-tu/preview/{theirs.pk}/", f"/admin/bang-dien-tu/history/{theirs.pk}/"):
+    for url in (
+        f"/admin/bang-dien-tu/edit/{theirs.pk}/",
+        f"/admin/bang-dien-tu/delete/{theirs.pk}/",
+        f"/admin/bang-dien-tu/preview/{theirs.pk}/",
+        f"/admin/bang-dien-tu/history/{theirs.pk}/",
+    ):
         assert client.get(url).status_code == 404, url
     # The owner can only be their commune; another commune's id is refused.
     form = client.get("/admin/bang-dien-tu/new/").content.decode()
@@ -80,12 +101,15 @@ def test_district_editor_sees_its_communes_boards(client, district_editor, commu
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("width,height,message", [
-    ("0", "192", "Kích thước phải từ 64 đến 7680 điểm ảnh"),
-    ("8000", "1080", "Kích thước phải từ 64 đến 7680 điểm ảnh"),
-    ("7680", "64", "Tỷ lệ khung hình quá lệch"),
-    ("abc", "192", "Nhập một số"),
-])
+@pytest.mark.parametrize(
+    "width,height,message",
+    [
+        ("0", "192", "Kích thước phải từ 64 đến 7680 điểm ảnh"),
+        ("8000", "1080", "Kích thước phải từ 64 đến 7680 điểm ảnh"),
+        ("7680", "64", "Tỷ lệ khung hình quá lệch"),
+        ("abc", "192", "Nhập một số"),
+    ],
+)
 def test_absurd_board_sizes_are_refused_with_a_message(client, editor, commune, width, height, message):
     client.force_login(editor)
     response = client.post("/admin/bang-dien-tu/new/", _form(commune, width=width, height=height))

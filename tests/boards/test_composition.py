@@ -44,20 +44,33 @@ def test_validity_window_start_inclusive_end_exclusive():
 
 def test_priority_class_then_newest_first_then_limited_news():
     items = [
-        news("old", at(-5)), news("new", at(-1)), news("mid", at(-3)),
-        ann("normal-new", date=at(-1)), ann("prio-old", "priority", date=at(-9)), ann("normal-old", date=at(-8)),
+        news("old", at(-5)),
+        news("new", at(-1)),
+        news("mid", at(-3)),
+        ann("normal-new", date=at(-1)),
+        ann("prio-old", "priority", date=at(-9)),
+        ann("normal-old", date=at(-8)),
     ]
     result = compose(items, NOW, Rules(news_count=2))
-    assert result.keys == ["announcement:prio-old", "announcement:normal-new", "news:new", "news:mid",
-                           "announcement:normal-old"]
+    assert result.keys == [
+        "announcement:prio-old",
+        "announcement:normal-new",
+        "news:new",
+        "news:mid",
+        "announcement:normal-old",
+    ]
     assert not result.emergency
     # The input's order never matters.
     assert compose(list(reversed(items)), NOW, Rules(news_count=2)).keys == result.keys
 
 
 def test_an_emergency_pre_empts_everything_until_it_expires():
-    items = [ann("a", "priority"), news("n", at(-1)), ann("storm", "emergency", valid_until=at(hours=2)),
-             ann("flood", "emergency", date=at(-2), valid_until=at(hours=5))]
+    items = [
+        ann("a", "priority"),
+        news("n", at(-1)),
+        ann("storm", "emergency", valid_until=at(hours=2)),
+        ann("flood", "emergency", date=at(-2), valid_until=at(hours=5)),
+    ]
     now = compose(items, NOW)
     assert now.emergency and now.keys == ["announcement:storm", "announcement:flood"]
     later = compose(items, at(hours=3))
@@ -70,8 +83,11 @@ def test_dayparts_by_weekday_and_time_of_day():
     morning_weekdays = Daypart(frozenset(range(5)), datetime.time(6), datetime.time(11))
     evenings = Daypart(frozenset(range(7)), datetime.time(18), datetime.time(0))
     overnight_sat = Daypart(frozenset({5}), datetime.time(22), datetime.time(2))
-    items = [ann("m", dayparts=(morning_weekdays,)), ann("e", dayparts=(evenings,)),
-             ann("o", dayparts=(overnight_sat,))]
+    items = [
+        ann("m", dayparts=(morning_weekdays,)),
+        ann("e", dayparts=(evenings,)),
+        ann("o", dayparts=(overnight_sat,)),
+    ]
     assert compose(items, NOW).keys == ["announcement:m"]  # Monday 09:30
     assert compose(items, at(hours=10)).keys == ["announcement:e"]  # Monday 19:30
     sunday_1am = datetime.datetime(2026, 11, 29, 1, 0, tzinfo=VN)
@@ -87,8 +103,11 @@ def test_durations_default_and_own():
 
 
 def test_next_change_is_the_first_expiry_start_or_daypart_edge():
-    items = [ann(1, valid_until=at(hours=5)), ann(2, valid_from=at(hours=3)),
-             ann(3, dayparts=(Daypart(frozenset(range(7)), datetime.time(11), datetime.time(12)),))]
+    items = [
+        ann(1, valid_until=at(hours=5)),
+        ann(2, valid_from=at(hours=3)),
+        ann(3, dayparts=(Daypart(frozenset(range(7)), datetime.time(11), datetime.time(12)),)),
+    ]
     assert next_change(items, NOW) == datetime.datetime(2026, 11, 23, 11, 0, tzinfo=VN)
     assert compose(items, NOW).next_change == datetime.datetime(2026, 11, 23, 11, 0, tzinfo=VN)
     assert next_change([ann(9)], NOW) is None
@@ -118,8 +137,14 @@ def times_of(plan):
 
 
 def test_speakers_read_announcements_news_and_pushed_items_at_the_broadcast_times():
-    items = [ann("n", date=at(-2)), ann("p", "priority", date=at(-3)), news("old", at(-5)), news("new", at(-1)),
-             media("poster"), pushed("district", date=at(-4))]
+    items = [
+        ann("n", date=at(-2)),
+        ann("p", "priority", date=at(-3)),
+        news("old", at(-5)),
+        news("new", at(-1)),
+        media("poster"),
+        pushed("district", date=at(-4)),
+    ]
     plan = compose_audio(items, NOW, SPEAKERS)  # Monday 09:30
     # What it holds: no picture (nothing to read), one news (the board's limit), priority first.
     assert plan.keys == ["announcement:p", "news:new", "announcement:n", "pushed:district"]
@@ -135,15 +160,21 @@ def test_speakers_read_announcements_news_and_pushed_items_at_the_broadcast_time
 
 
 def test_each_broadcast_reads_what_is_valid_at_its_time():
-    items = [ann("until-noon", valid_until=at(hours=3)), ann("from-4pm", valid_from=at(hours=6, minutes=30)),
-             ann("tomorrow-only", valid_from=at(days=1, hours=-4), valid_until=at(days=1, hours=-2))]
+    items = [
+        ann("until-noon", valid_until=at(hours=3)),
+        ann("from-4pm", valid_from=at(hours=6, minutes=30)),
+        ann("tomorrow-only", valid_from=at(days=1, hours=-4), valid_until=at(days=1, hours=-2)),
+    ]
     plan = compose_audio(items, NOW, SPEAKERS)
     assert plan.keys == ["announcement:until-noon"]  # held now; the board recomposes at the next change
     assert plan.next_change == at(hours=3)
     assert times_of(plan) == [
         (datetime.datetime(2026, 11, 23, 17, 0, tzinfo=VN), ("announcement:from-4pm",), False),
-        (datetime.datetime(2026, 11, 24, 6, 0, tzinfo=VN), ("announcement:from-4pm", "announcement:tomorrow-only"),
-         False),
+        (
+            datetime.datetime(2026, 11, 24, 6, 0, tzinfo=VN),
+            ("announcement:from-4pm", "announcement:tomorrow-only"),
+            False,
+        ),
     ]
 
 
@@ -167,8 +198,10 @@ def test_an_emergency_starting_later_airs_when_it_starts_and_once_when_repeat_is
     once = AudioRules(broadcast_times=(FIVE_PM,), emergency_repeat_s=0)
     plan = compose_audio([ann("n"), flood], NOW, once)
     assert not plan.emergency and plan.keys == ["announcement:n"]
-    assert times_of(plan) == [(at(hours=2), ("announcement:flood",), True),
-                              (datetime.datetime(2026, 11, 23, 17, 0, tzinfo=VN), ("announcement:n",), False)]
+    assert times_of(plan) == [
+        (at(hours=2), ("announcement:flood",), True),
+        (datetime.datetime(2026, 11, 23, 17, 0, tzinfo=VN), ("announcement:n",), False),
+    ]
     assert plan.next_change == at(hours=2)  # the board recomposes when the flood warning starts
 
 
@@ -176,8 +209,12 @@ def test_two_emergencies_keep_their_own_clocks_and_merge_when_due_together():
     a = ann("a", "emergency", date=at(-1), valid_until=at(hours=1))
     b = ann("b", "emergency", date=at(-2), valid_from=at(minutes=5), valid_until=at(hours=1))
     plan = compose_audio([a, b], NOW, AudioRules(broadcast_times=(), emergency_repeat_s=30 * 60))
-    assert times_of(plan) == [(NOW, ("announcement:a",), True), (at(minutes=5), ("announcement:b",), True),
-                              (at(minutes=30), ("announcement:a",), True), (at(minutes=35), ("announcement:b",), True)]
+    assert times_of(plan) == [
+        (NOW, ("announcement:a",), True),
+        (at(minutes=5), ("announcement:b",), True),
+        (at(minutes=30), ("announcement:a",), True),
+        (at(minutes=35), ("announcement:b",), True),
+    ]
 
 
 def test_no_broadcast_times_only_emergencies_air():
@@ -188,21 +225,28 @@ def test_no_broadcast_times_only_emergencies_air():
 def test_broadcast_moments_are_local_clock_times_across_midnight():
     late = datetime.datetime(2026, 11, 23, 23, 0, tzinfo=VN)
     moments = broadcast_moments((SIX, FIVE_PM), late, late + datetime.timedelta(hours=24))
-    assert moments == [datetime.datetime(2026, 11, 24, 6, 0, tzinfo=VN), datetime.datetime(2026, 11, 24, 17, 0, tzinfo=VN)]
+    assert moments == [
+        datetime.datetime(2026, 11, 24, 6, 0, tzinfo=VN),
+        datetime.datetime(2026, 11, 24, 17, 0, tzinfo=VN),
+    ]
     assert broadcast_moments((SIX,), at(days=1, hours=-3, minutes=-30), at(days=1, hours=-3, minutes=-29)) == [
-        datetime.datetime(2026, 11, 24, 6, 0, tzinfo=VN)]  # start inclusive
+        datetime.datetime(2026, 11, 24, 6, 0, tzinfo=VN)
+    ]  # start inclusive
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("6:00, 17:00", "06:00, 17:00"),
-    ("17h, 6h", "06:00, 17:00"),
-    ("6h30; 17h30", "06:30, 17:30"),
-    ("06:00\n11:15\n17:00", "06:00, 11:15, 17:00"),
-    ("6:00, 6:00, 06:00", "06:00"),
-    ("0:00, 23:59", "00:00, 23:59"),
-    ("", ""),
-    ("  ", ""),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("6:00, 17:00", "06:00, 17:00"),
+        ("17h, 6h", "06:00, 17:00"),
+        ("6h30; 17h30", "06:30, 17:30"),
+        ("06:00\n11:15\n17:00", "06:00, 11:15, 17:00"),
+        ("6:00, 6:00, 06:00", "06:00"),
+        ("0:00, 23:59", "00:00, 23:59"),
+        ("", ""),
+        ("  ", ""),
+    ],
+)
 def test_broadcast_times_are_read_leniently_and_written_plainly(text, expected):
     assert format_broadcast_times(parse_broadcast_times(text)) == expected
 

@@ -23,8 +23,9 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def editor(commune):
-    user = get_user_model().objects.create_user("bt_giam_sat", email="bientap@antruong.example",
-                                                password="x-Strong-pass-123")
+    user = get_user_model().objects.create_user(
+        "bt_giam_sat", email="bientap@antruong.example", password="x-Strong-pass-123"
+    )
     user.groups.add(commune.editors_group)
     return user
 
@@ -80,7 +81,9 @@ def test_outage_in_hours_one_alert_then_recovery_with_downtime(commune, editor):
     seen(board, back)
     check_boards(back + datetime.timedelta(seconds=20))
     assert [e.kind for e in BoardEvent.objects.filter(board=board).order_by("at")] == [
-        BoardEvent.WENT_OFFLINE, BoardEvent.CAME_BACK]
+        BoardEvent.WENT_OFFLINE,
+        BoardEvent.CAME_BACK,
+    ]
     assert len(mail.outbox) == 2
     assert "hoạt động trở lại" in mail.outbox[1].subject and "1 giờ 30 phút" in mail.outbox[1].body
     check_boards(back + datetime.timedelta(minutes=1))
@@ -113,7 +116,9 @@ def test_recovery_of_an_unalerted_outage_sends_nothing(commune, editor):
     seen(board, night + datetime.timedelta(hours=2))
     check_boards(night + datetime.timedelta(hours=2, minutes=1))
     assert [e.kind for e in BoardEvent.objects.filter(board=board).order_by("at")] == [
-        BoardEvent.WENT_OFFLINE, BoardEvent.CAME_BACK]
+        BoardEvent.WENT_OFFLINE,
+        BoardEvent.CAME_BACK,
+    ]
     assert not mail.outbox
 
 
@@ -155,14 +160,16 @@ def test_commune_editor_sees_only_their_boards_counts_and_chart(client, editor, 
     assert "Giám sát bảng điện tử" in html
     assert "Bảng UBND An Trường" in html and "Bảng chợ An Trường" in html and "Bảng UBND Đông Hải" not in html
     assert "chậm phiên bản" in html and "tincoso-player 1.0" in html
-    offline_since = timezone.localtime(BoardStatus.objects.get(board=down).last_seen_at + datetime.timedelta(seconds=450))
+    offline_since = timezone.localtime(
+        BoardStatus.objects.get(board=down).last_seen_at + datetime.timedelta(seconds=450)
+    )
     assert f"Ngoại tuyến</span> từ {offline_since:%H:%M %d/%m}" in html
     areas = response.context["areas"]
     assert len(areas) == 1 and areas[0]["name"] == commune.get_parent().title
     assert (areas[0]["online"], areas[0]["offline"], areas[0]["never"], areas[0]["total"]) == (1, 1, 1, 3)
     chart = response.context["chart"]
-    assert chart["count"] == 2 and 'role="img"' in html and "<title id=\"chart-title\">" in html
-    assert "tincoso-line-online" in html and "<desc id=\"chart-desc\">" in html
+    assert chart["count"] == 2 and 'role="img"' in html and '<title id="chart-title">' in html
+    assert "tincoso-line-online" in html and '<desc id="chart-desc">' in html
     assert "1/3 bảng trực tuyến" in chart["description"]  # the other commune's board not counted
 
 
@@ -188,6 +195,8 @@ def test_history_is_pruned_daily(commune):
     for days in (1, 399, 401):
         Heartbeat.objects.create(board=board, received_at=now - datetime.timedelta(days=days))
     for days in (10, 91):
-        RenderProblem.objects.create(board=board, item_key="news:1", message="x", at=now - datetime.timedelta(days=days))
+        RenderProblem.objects.create(
+            board=board, item_key="news:1", message="x", at=now - datetime.timedelta(days=days)
+        )
     assert prune_history(now) == {"heartbeats": 1, "problems": 1, "samples": 0}
     assert sorted((now - h.received_at).days for h in Heartbeat.objects.all()) == [1, 399]

@@ -37,8 +37,9 @@ def png_bytes(size=(64, 32), colour=(200, 30, 30), kind="PNG"):
 
 
 def make_board(owner, **fields):
-    board = Board.objects.create(owner=owner, name=fields.pop("name", "Bảng chợ An Trường"), width=384,
-                                 height=192, **fields)
+    board = Board.objects.create(
+        owner=owner, name=fields.pop("name", "Bảng chợ An Trường"), width=384, height=192, **fields
+    )
     token = issue_token(board)
     return board, token
 
@@ -48,16 +49,30 @@ def publish(board, items_spec, number=None):
     items = []
     for n, (priority, valid_from, valid_to) in enumerate(items_spec):
         file = store_file(png_bytes(colour=(n * 20 % 255, 80, 120 + number_or(number, board))), "png", 384, 192)
-        items.append({"id": f"media:{n}", "kind": "image", "url": file_url(file), "sha256": file.sha256,
-                      "bytes": file.size, "duration_s": 10, "priority": priority, "title": f"Thông báo số {n}",
-                      "valid_from": valid_from.isoformat() if valid_from else None,
-                      "valid_to": valid_to.isoformat() if valid_to else None})
+        items.append(
+            {
+                "id": f"media:{n}",
+                "kind": "image",
+                "url": file_url(file),
+                "sha256": file.sha256,
+                "bytes": file.size,
+                "duration_s": 10,
+                "priority": priority,
+                "title": f"Thông báo số {n}",
+                "valid_from": valid_from.isoformat() if valid_from else None,
+                "valid_to": valid_to.isoformat() if valid_to else None,
+            }
+        )
     current = board.current_version
     number = number or ((current.number + 1) if current else 1)
     return PlaylistVersion.objects.create(
-        board=board, number=number, items=items, fingerprint=f"{board.pk:08d}{number:056d}",
+        board=board,
+        number=number,
+        items=items,
+        fingerprint=f"{board.pk:08d}{number:056d}",
         generated_at=timezone.now().replace(microsecond=0) - datetime.timedelta(minutes=10 - number),
-        emergency=any(p == "emergency" for p, *_ in items_spec))
+        emergency=any(p == "emergency" for p, *_ in items_spec),
+    )
 
 
 def number_or(number, board):
@@ -76,9 +91,14 @@ def err(response):
 def live(commune):
     board, token = make_board(commune)
     now = timezone.now()
-    version = publish(board, [("normal", None, None), ("priority", now - datetime.timedelta(hours=1),
-                                                        now + datetime.timedelta(days=2)),
-                              ("emergency", now - datetime.timedelta(minutes=5), now + datetime.timedelta(hours=3))])
+    version = publish(
+        board,
+        [
+            ("normal", None, None),
+            ("priority", now - datetime.timedelta(hours=1), now + datetime.timedelta(days=2)),
+            ("emergency", now - datetime.timedelta(minutes=5), now + datetime.timedelta(hours=3)),
+        ],
+    )
     return board, token, version
 
 
@@ -109,8 +129,9 @@ def test_playlist_json_with_validators_and_absolute_media_urls(client, live):
 def test_304_by_etag_answers_from_at_most_two_queries(client, live, header):
     board, token, version = live
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(f"{API}/{board.pk}/playlist.smil", HTTP_IF_NONE_MATCH=header.format(fp=version.fingerprint),
-                              **auth(token))
+        response = client.get(
+            f"{API}/{board.pk}/playlist.smil", HTTP_IF_NONE_MATCH=header.format(fp=version.fingerprint), **auth(token)
+        )
     assert response.status_code == 304 and response.content == b""
     assert response["ETag"] == f'"{version.fingerprint}"' and "Last-Modified" in response
     ours = [q["sql"] for q in queries.captured_queries]
@@ -130,8 +151,12 @@ def test_304_by_if_modified_since_and_etag_wins(client, live):
     assert client.get(url, HTTP_IF_MODIFIED_SINCE=http_date(stamp - 60), **auth(token)).status_code == 200
     assert client.get(url, HTTP_IF_MODIFIED_SINCE="nonsense", **auth(token)).status_code == 200
     # If-None-Match present and not matching: 200 whatever If-Modified-Since says.
-    assert client.get(url, HTTP_IF_NONE_MATCH='"old"', HTTP_IF_MODIFIED_SINCE=http_date(stamp + 60),
-                      **auth(token)).status_code == 200
+    assert (
+        client.get(
+            url, HTTP_IF_NONE_MATCH='"old"', HTTP_IF_MODIFIED_SINCE=http_date(stamp + 60), **auth(token)
+        ).status_code
+        == 200
+    )
 
 
 @pytest.mark.django_db
@@ -180,11 +205,24 @@ def test_smil_validates_and_orders_priority_classes_with_wallclock_windows(clien
 
 def test_smil_schema_rejects_what_we_do_not_emit():
     schema = etree.XMLSchema(etree.parse(str(XSD)))
-    good = build_smil(192, 96, 60, [{"kind": "video", "url": "http://x/a.mp4", "duration_s": 12.5,
-                                     "priority": "normal", "valid_from": None, "valid_to": None}])
+    good = build_smil(
+        192,
+        96,
+        60,
+        [
+            {
+                "kind": "video",
+                "url": "http://x/a.mp4",
+                "duration_s": 12.5,
+                "priority": "normal",
+                "valid_from": None,
+                "valid_to": None,
+            }
+        ],
+    )
     assert schema.validate(etree.fromstring(good)), schema.error_log
     assert b'<video src="http://x/a.mp4" region="main" dur="12.500s"' in good
-    bad = good.replace(b'<excl>', b'<excl><par/>')
+    bad = good.replace(b"<excl>", b"<excl><par/>")
     assert not schema.validate(etree.fromstring(bad))
 
 
@@ -197,8 +235,10 @@ def test_m3u_lists_every_item(client, live):
     assert text.count("#EXTINF:10,Thông báo số") == 3
     for item in version.items:
         assert f"http://testserver{API}/media/{item['sha256']}.png\n" in text
-    assert "#EXTINF:7,a，b" in build_m3u("x", [{"url": "http://x/v.mp4", "kind": "video", "duration_s": 7,
-                                                  "title": "a,b"}]).decode()
+    assert (
+        "#EXTINF:7,a，b"
+        in build_m3u("x", [{"url": "http://x/v.mp4", "kind": "video", "duration_s": 7, "title": "a,b"}]).decode()
+    )
 
 
 # --- Errors ----------------------------------------------------------------------------------
@@ -307,10 +347,18 @@ def test_conditional_helpers():
 @pytest.mark.django_db
 def test_heartbeat_is_stored_and_answers_the_current_version(client, live):
     board, token, version = live
-    body = {"version": version.number, "playing": "media:1", "cache_bytes": 123456, "free_bytes": 9_000_000_000,
-            "uptime_s": 3600, "errors": ["tải tệp lỗi: hết thời gian"], "player": {"name": "tincoso-player", "version": "1.0"}}
-    response = client.post(f"{API}/{board.pk}/heartbeat", json.dumps(body), content_type="application/json",
-                           **auth(token))
+    body = {
+        "version": version.number,
+        "playing": "media:1",
+        "cache_bytes": 123456,
+        "free_bytes": 9_000_000_000,
+        "uptime_s": 3600,
+        "errors": ["tải tệp lỗi: hết thời gian"],
+        "player": {"name": "tincoso-player", "version": "1.0"},
+    }
+    response = client.post(
+        f"{API}/{board.pk}/heartbeat", json.dumps(body), content_type="application/json", **auth(token)
+    )
     assert response.status_code == 200
     assert response.json() == {"ok": True, "version": version.number, "refresh_seconds": 300, "jitter_seconds": 30}
     beat = Heartbeat.objects.get(board=board)
@@ -328,14 +376,27 @@ def test_heartbeat_is_stored_and_answers_the_current_version(client, live):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("body", [
-    "{not json", "[]", '"x"', json.dumps({"version": "3"}), json.dumps({"cache_bytes": -1}),
-    json.dumps({"uptime_s": True}), json.dumps({"errors": ["x"] * 21}), json.dumps({"errors": ["x" * 501]}),
-    json.dumps({"errors": "boom"}), json.dumps({"player": "vlc"}), json.dumps({"playing": "x" * 61}),
-    json.dumps({"errors": ["x" * 400] * 20, "pad": "y" * 10000}), b"\xff\xfe",
-    json.dumps({"playing": "a\u0000b"}), json.dumps({"errors": ["nul \u0000 byte"]}),
-    json.dumps({"player": {"name": "\u0000"}}),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{not json",
+        "[]",
+        '"x"',
+        json.dumps({"version": "3"}),
+        json.dumps({"cache_bytes": -1}),
+        json.dumps({"uptime_s": True}),
+        json.dumps({"errors": ["x"] * 21}),
+        json.dumps({"errors": ["x" * 501]}),
+        json.dumps({"errors": "boom"}),
+        json.dumps({"player": "vlc"}),
+        json.dumps({"playing": "x" * 61}),
+        json.dumps({"errors": ["x" * 400] * 20, "pad": "y" * 10000}),
+        b"\xff\xfe",
+        json.dumps({"playing": "a\u0000b"}),
+        json.dumps({"errors": ["nul \u0000 byte"]}),
+        json.dumps({"player": {"name": "\u0000"}}),
+    ],
+)
 def test_bad_heartbeats_are_400_and_store_nothing(client, live, body):
     board, token, _version = live
     response = client.post(f"{API}/{board.pk}/heartbeat", body, content_type="application/json", **auth(token))
@@ -348,8 +409,10 @@ def test_reports_need_the_boards_token(client, live, commune):
     board, _token, _version = live
     _other, other_token = make_board(commune, name="Bảng khác")
     assert client.post(f"{API}/{board.pk}/heartbeat", "{}", content_type="application/json").status_code == 401
-    assert client.post(f"{API}/{board.pk}/plays", "[]", content_type="application/json",
-                       **auth(other_token)).status_code == 403
+    assert (
+        client.post(f"{API}/{board.pk}/plays", "[]", content_type="application/json", **auth(other_token)).status_code
+        == 403
+    )
     assert not Heartbeat.objects.exists()
 
 
@@ -357,40 +420,55 @@ def test_reports_need_the_boards_token(client, live, commune):
 def test_plays_are_idempotent(client, live):
     board, token, _version = live
     start = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=1)
-    plays = [{"item_id": "media:0", "started_at": (start + datetime.timedelta(seconds=10 * n)).isoformat(),
-              "duration_s": 10} for n in range(5)]
+    plays = [
+        {"item_id": "media:0", "started_at": (start + datetime.timedelta(seconds=10 * n)).isoformat(), "duration_s": 10}
+        for n in range(5)
+    ]
     url = f"{API}/{board.pk}/plays"
     first = client.post(url, json.dumps(plays), content_type="application/json", **auth(token))
     assert first.status_code == 200 and first.json() == {"accepted": 5, "duplicates": 0}
     # The same moment written in another offset is the same play.
-    again = plays[:2] + [{**plays[2], "started_at": (start + datetime.timedelta(seconds=20)).astimezone(
-        datetime.timezone(datetime.timedelta(hours=7))).isoformat()}]
+    again = plays[:2] + [
+        {
+            **plays[2],
+            "started_at": (start + datetime.timedelta(seconds=20))
+            .astimezone(datetime.timezone(datetime.timedelta(hours=7)))
+            .isoformat(),
+        }
+    ]
     again.append({"item_id": "media:1", "started_at": start.isoformat(), "duration_s": 9.5})
     second = client.post(url, json.dumps(again), content_type="application/json", **auth(token))
     assert second.json() == {"accepted": 1, "duplicates": 3}
     assert PlayRecord.objects.filter(board=board).count() == 6
-    assert client.post(url, "[]", content_type="application/json", **auth(token)).json() == {"accepted": 0, "duplicates": 0}
+    assert client.post(url, "[]", content_type="application/json", **auth(token)).json() == {
+        "accepted": 0,
+        "duplicates": 0,
+    }
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("entry", [
-    {"item_id": "media:0", "started_at": "2026-01-01T10:00:00", "duration_s": 10},  # no timezone
-    {"item_id": "media:0", "started_at": "hôm qua", "duration_s": 10},
-    {"item_id": "media:0", "started_at": "2999-01-01T10:00:00+07:00", "duration_s": 10},  # far future
-    {"item_id": "media:0", "started_at": "0001-01-01T00:00:00+07:00", "duration_s": 10},  # overflows in UTC
-    {"item_id": "media:0", "started_at": "1970-01-01T00:00:00Z", "duration_s": 10},  # a clock never set
-    {"item_id": "media\u00000", "started_at": "2026-01-01T10:00:00Z", "duration_s": 10},  # NUL
-    {"item_id": "", "started_at": "2026-01-01T10:00:00Z", "duration_s": 10},
-    {"item_id": 7, "started_at": "2026-01-01T10:00:00Z", "duration_s": 10},
-    {"item_id": "media:0", "started_at": "2026-01-01T10:00:00Z", "duration_s": "10"},
-    {"item_id": "media:0", "started_at": "2026-01-01T10:00:00Z", "duration_s": -1},
-    "not an object",
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"item_id": "media:0", "started_at": "2026-01-01T10:00:00", "duration_s": 10},  # no timezone
+        {"item_id": "media:0", "started_at": "hôm qua", "duration_s": 10},
+        {"item_id": "media:0", "started_at": "2999-01-01T10:00:00+07:00", "duration_s": 10},  # far future
+        {"item_id": "media:0", "started_at": "0001-01-01T00:00:00+07:00", "duration_s": 10},  # overflows in UTC
+        {"item_id": "media:0", "started_at": "1970-01-01T00:00:00Z", "duration_s": 10},  # a clock never set
+        {"item_id": "media\u00000", "started_at": "2026-01-01T10:00:00Z", "duration_s": 10},  # NUL
+        {"item_id": "", "started_at": "2026-01-01T10:00:00Z", "duration_s": 10},
+        {"item_id": 7, "started_at": "2026-01-01T10:00:00Z", "duration_s": 10},
+        {"item_id": "media:0", "started_at": "2026-01-01T10:00:00Z", "duration_s": "10"},
+        {"item_id": "media:0", "started_at": "2026-01-01T10:00:00Z", "duration_s": -1},
+        "not an object",
+    ],
+)
 def test_bad_plays_are_400_and_store_nothing(client, live, entry):
     board, token, _version = live
     good = {"item_id": "media:0", "started_at": "2026-01-01T09:00:00Z", "duration_s": 10}
-    response = client.post(f"{API}/{board.pk}/plays", json.dumps([good, entry]), content_type="application/json",
-                           **auth(token))
+    response = client.post(
+        f"{API}/{board.pk}/plays", json.dumps([good, entry]), content_type="application/json", **auth(token)
+    )
     assert response.status_code == 400 and "error" in response.json()
     assert not PlayRecord.objects.exists()
 
@@ -399,9 +477,14 @@ def test_bad_plays_are_400_and_store_nothing(client, live, entry):
 def test_plays_limits(client, live):
     board, token, _version = live
     url = f"{API}/{board.pk}/plays"
-    many = [{"item_id": "m", "started_at": f"2026-01-01T09:00:{n % 60:02d}.{n:06d}Z", "duration_s": 1} for n in range(501)]
+    many = [
+        {"item_id": "m", "started_at": f"2026-01-01T09:00:{n % 60:02d}.{n:06d}Z", "duration_s": 1} for n in range(501)
+    ]
     assert err(client.post(url, json.dumps(many), content_type="application/json", **auth(token))) == "too_many"
-    assert err(client.post(url, json.dumps({"plays": []}), content_type="application/json", **auth(token))) == "invalid_body"
+    assert (
+        err(client.post(url, json.dumps({"plays": []}), content_type="application/json", **auth(token)))
+        == "invalid_body"
+    )
     huge = "[" + " " * (300 * 1024) + "]"
     assert err(client.post(url, huge, content_type="application/json", **auth(token))) == "too_large"
     assert not PlayRecord.objects.exists()
@@ -421,8 +504,12 @@ def test_screenshots_are_checked(client, live):
         response = send(fake)
         assert response.status_code == 400 and err(response) == "bad_image"
     assert err(client.post(url, {}, **auth(token))) == "missing_file"
-    broken = client.post(url, b"--x\r\nContent-Disposition: form-data; name=\"screenshot\"; filename=\"a.png\"\r\n",
-                         content_type="multipart/form-data", **auth(token))  # no boundary: unparseable
+    broken = client.post(
+        url,
+        b'--x\r\nContent-Disposition: form-data; name="screenshot"; filename="a.png"\r\n',
+        content_type="multipart/form-data",
+        **auth(token),
+    )  # no boundary: unparseable
     assert broken.status_code == 400 and err(broken) == "invalid_body"
     noise = Image.frombytes("RGB", (700, 700), __import__("os").urandom(700 * 700 * 3))
     buffer = io.BytesIO()
@@ -460,12 +547,15 @@ def test_pairing_shows_the_token_once_with_a_qr_code(rf, live, django_user_model
         return response
 
     shown = call("get")
-    assert shown.status_code == 200 and b"pairing-qr\"" not in shown.content and token.encode() not in shown.content
+    assert shown.status_code == 200 and b'pairing-qr"' not in shown.content and token.encode() not in shown.content
     rotated = call("post", {"action": "rotate"})
     html = rotated.content.decode()
     assert rotated["Cache-Control"] == "private, no-store" and "<svg" in html.split("pairing-qr", 1)[1]
     new = html.split('id="pairing-token">', 1)[1].split("<", 1)[0]
-    assert new != token and Board.objects.get(pk=board.pk).token_hash == __import__("hashlib").sha256(new.encode()).hexdigest()
+    assert (
+        new != token
+        and Board.objects.get(pk=board.pk).token_hash == __import__("hashlib").sha256(new.encode()).hexdigest()
+    )
     assert f"&quot;board&quot;:{board.pk}" in html and "&quot;server&quot;:&quot;http://testserver&quot;" in html
     revoked = call("post", {"action": "revoke"})
     assert "Đã thu hồi" in revoked.content.decode() and Board.objects.get(pk=board.pk).token_hash == ""

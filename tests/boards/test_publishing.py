@@ -27,8 +27,9 @@ def _media(settings, tmp_path):
 
 
 def board(owner, width=1920, height=1080, **fields):
-    return Board.objects.create(owner=owner, name=f"Bảng {owner.title} {width}×{height}", width=width,
-                                height=height, **fields)
+    return Board.objects.create(
+        owner=owner, name=f"Bảng {owner.title} {width}×{height}", width=width, height=height, **fields
+    )
 
 
 def picture(title="Ảnh cánh đồng"):
@@ -46,8 +47,9 @@ def publish_in_commit(capture, function, *args, **kwargs):
 def test_publishing_recomposes_only_the_boards_it_reaches(commune, other_commune, django_capture_on_commit_callbacks):
     ours, theirs = board(commune), board(other_commune, 384, 192)
     notice = publish_in_commit(django_capture_on_commit_callbacks, announcement, commune, "Lịch tiêm chủng tháng 12")
-    item = publish_in_commit(django_capture_on_commit_callbacks, news, commune, "Ra quân làm đường giao thông",
-                             featured_image=picture())
+    item = publish_in_commit(
+        django_capture_on_commit_callbacks, news, commune, "Ra quân làm đường giao thông", featured_image=picture()
+    )
     version = ours.current_version
     assert version is not None and version.number == 2  # one per publish
     # Same priority class: newest first (the news was published now, the notice valid since an hour ago).
@@ -80,8 +82,9 @@ def test_an_emergency_pre_empts_and_expiry_recomposes_by_the_clock(commune):
     ours = board(commune)
     announcement(commune, "Thông báo thu gom rác")
     now = timezone.now()
-    storm = announcement(commune, "Khẩn cấp: bão số 9 đổ bộ", priority="emergency",
-                         valid_until=now + datetime.timedelta(hours=2))
+    storm = announcement(
+        commune, "Khẩn cấp: bão số 9 đổ bộ", priority="emergency", valid_until=now + datetime.timedelta(hours=2)
+    )
     version, *_ = rebuild(ours)
     assert version.emergency and [i["id"] for i in version.items] == [f"announcement:{storm.pk}"]
     ours.refresh_from_db()
@@ -154,9 +157,14 @@ def test_an_uploaded_picture_plays_in_its_daypart_only(commune):
     ours = board(commune, 1080, 1920)
     monday_morning = datetime.datetime(2026, 11, 23, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
     poster = MediaSlide.objects.create(
-        owner=commune, title="Áp phích ngày hội đại đoàn kết", image=picture("Áp phích"),
-        valid_from=monday_morning - datetime.timedelta(days=1), weekdays="0,1,2,3,4",
-        daily_start=datetime.time(6), daily_end=datetime.time(11), duration_seconds=15,
+        owner=commune,
+        title="Áp phích ngày hội đại đoàn kết",
+        image=picture("Áp phích"),
+        valid_from=monday_morning - datetime.timedelta(days=1),
+        weekdays="0,1,2,3,4",
+        daily_start=datetime.time(6),
+        daily_end=datetime.time(11),
+        duration_seconds=15,
     )
     morning, *_ = rebuild(ours, now=monday_morning)
     assert [(i["id"], i["duration_s"]) for i in morning.items] == [(f"media:{poster.pk}", 15.0)]
@@ -197,8 +205,9 @@ def _mp4v_clip(path):
 
 
 @pytest.mark.django_db
-def test_an_uploaded_video_clip_is_checked_by_content_and_plays_as_it_is(commune, tmp_path,
-                                                                         django_capture_on_commit_callbacks):
+def test_an_uploaded_video_clip_is_checked_by_content_and_plays_as_it_is(
+    commune, tmp_path, django_capture_on_commit_callbacks
+):
     import hashlib
 
     from django.core.exceptions import ValidationError
@@ -210,16 +219,23 @@ def test_an_uploaded_video_clip_is_checked_by_content_and_plays_as_it_is(commune
     ours = board(commune, 384, 192)
     clip = encode_playlist_video([(PILImage.new("RGB", (384, 192), (200, 30, 30)), 4.0)], 384, 192)
     with django_capture_on_commit_callbacks(execute=True):  # saving a slide recomposes the unit's boards
-        slide = MediaSlide(owner=commune, title="Phim tuyên truyền an toàn giao thông",
-                           video=_document("Phim ATGT", clip, "atgt.mp4"))
+        slide = MediaSlide(
+            owner=commune, title="Phim tuyên truyền an toàn giao thông", video=_document("Phim ATGT", clip, "atgt.mp4")
+        )
         slide.full_clean()
         slide.save()
     assert slide.duration_seconds == 4  # read from the clip
     item = ours.current_version.items[0]
-    assert (item["id"], item["kind"], item["sha256"]) == (f"media:{slide.pk}", "video", hashlib.sha256(clip).hexdigest())
+    assert (item["id"], item["kind"], item["sha256"]) == (
+        f"media:{slide.pk}",
+        "video",
+        hashlib.sha256(clip).hexdigest(),
+    )
     # Not a video, or a video the boards cannot play: refused by content, whatever the name.
-    for data, name, message in ((b"MZ\x90\x00 not a video at all" * 100, "virus.mp4", "Không đọc được video"),
-                                (_mp4v_clip(tmp_path / "cu.mp4"), "cu.mp4", "H.264")):
+    for data, name, message in (
+        (b"MZ\x90\x00 not a video at all" * 100, "virus.mp4", "Không đọc được video"),
+        (_mp4v_clip(tmp_path / "cu.mp4"), "cu.mp4", "H.264"),
+    ):
         bad = MediaSlide(owner=commune, title="Tệp hỏng", video=_document("Tệp hỏng", data, name))
         with pytest.raises(ValidationError) as raised:
             bad.full_clean()
@@ -233,9 +249,14 @@ def test_an_uploaded_video_clip_is_checked_by_content_and_plays_as_it_is(commune
 @pytest.mark.django_db
 def test_text_that_cannot_fit_plays_cut_and_the_editor_is_told(commune):
     tiny = board(commune, 192, 96)
-    announcement(commune, ("Thông báo về việc tổ chức lấy ý kiến nhân dân đối với dự thảo quy hoạch sử dụng đất "
-                           "giai đoạn 2026–2030 của xã và kế hoạch sử dụng đất hằng năm trên địa bàn toàn xã, "
-                           "các thôn, ấp và khu dân cư có liên quan")[:250])
+    announcement(
+        commune,
+        (
+            "Thông báo về việc tổ chức lấy ý kiến nhân dân đối với dự thảo quy hoạch sử dụng đất "
+            "giai đoạn 2026–2030 của xã và kế hoạch sử dụng đất hằng năm trên địa bàn toàn xã, "
+            "các thôn, ấp và khu dân cư có liên quan"
+        )[:250],
+    )
     version, _created, _rendered, problems = rebuild(tiny)
     assert len(version.items) == 1  # it still plays
     assert any("bị cắt bớt" in message and "192×96" in message for _c, message in problems)

@@ -41,15 +41,17 @@ BOLD = str(REPO / "themes/default/fonts/NotoSans-Bold.ttf")
 REGULAR = str(REPO / "themes/default/fonts/NotoSans-Regular.ttf")
 
 STACKED = "Thông báo khẩn: Lũ quét ở xã Mường Tè, Ủy ban nhân dân đề nghị ỨNG PHÓ NGAY — Ệ Ở Ữ"
-SUMMARY = ("Do ảnh hưởng của mưa lớn kéo dài, nguy cơ lũ quét và sạt lở đất tại các bản ven suối rất cao. "
-           "Đề nghị nhân dân di chuyển người và tài sản đến nơi an toàn.")
+SUMMARY = (
+    "Do ảnh hưởng của mưa lớn kéo dài, nguy cơ lũ quét và sạt lở đất tại các bản ven suối rất cao. "
+    "Đề nghị nhân dân di chuyển người và tài sản đến nơi an toàn."
+)
 URL = "https://an-truong.cang-long.tra-vinh.gov.vn/tin-tuc/lu-quet-o-muong-te/"
 SIZES = [(192, 96), (384, 192), (1920, 1080), (1080, 1920), (1366, 768), (64, 64)]
 BIG = [(1920, 1080), (1080, 1920), (1366, 768), (2560, 1080)]
 
 
 def rgb(hex_colour):
-    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
 
 
 def decode(png):
@@ -69,8 +71,15 @@ def photo(tmp_path_factory):
 
 
 def content(**fields):
-    base = dict(kind="announcement", title=STACKED, summary=SUMMARY, qr_url=URL, header="UBND xã Mường Tè",
-                date_label="Thứ Hai, 23/11/2026", footer="muong-te.lai-chau.gov.vn")
+    base = dict(
+        kind="announcement",
+        title=STACKED,
+        summary=SUMMARY,
+        qr_url=URL,
+        header="UBND xã Mường Tè",
+        date_label="Thứ Hai, 23/11/2026",
+        footer="muong-te.lai-chau.gov.vn",
+    )
     return SlideContent(**{**base, **fields})
 
 
@@ -91,8 +100,8 @@ def test_png_has_no_metadata_chunks(photo):
     png = render_slide(content(kind="news", image_path=photo), 1920, 1080)
     chunks, at = [], 8
     while at < len(png):
-        length = struct.unpack(">I", png[at:at + 4])[0]
-        chunks.append(png[at + 4:at + 8])
+        length = struct.unpack(">I", png[at : at + 4])[0]
+        chunks.append(png[at + 4 : at + 8])
         at += 12 + length
     assert set(chunks) == {b"IHDR", b"IDAT", b"IEND"}
 
@@ -165,7 +174,7 @@ def test_no_title_pixels_outside_the_title_box(size):
     x0, y0, x1, y1 = title.box
     # The title's own fitted size puts marks above capitals: Ỗ-type marks within the box.
     above_top = max(0, y0 - max(4, title.fitted.size // 3))
-    bands = [image[above_top:y0, x0:x1], image[y1:min(size[1], y1 + max(4, title.fitted.size // 3)), x0:x1]]
+    bands = [image[above_top:y0, x0:x1], image[y1 : min(size[1], y1 + max(4, title.fitted.size // 3)), x0:x1]]
     bg = np.array(plan.background)
     for band in bands:
         if band.size:
@@ -335,8 +344,11 @@ def test_cache_key_ignores_a_picture_the_slide_does_not_show(tmp_path, photo):
 
 def test_cache_key_covers_layout_fonts_and_version(monkeypatch):
     digests = dict(load_theme("default").file_digests)
-    assert set(digests) == {"default/boards/layouts.json", "default/fonts/NotoSans-Bold.ttf",
-                            "default/fonts/NotoSans-Regular.ttf"}
+    assert set(digests) == {
+        "default/boards/layouts.json",
+        "default/fonts/NotoSans-Bold.ttf",
+        "default/fonts/NotoSans-Regular.ttf",
+    }
     key = cache_key(content(), 1920, 1080)
     monkeypatch.setattr(rendering, "RENDERER_VERSION", rendering.RENDERER_VERSION + "-next")
     assert cache_key(content(), 1920, 1080) != key
@@ -345,8 +357,22 @@ def test_cache_key_covers_layout_fonts_and_version(monkeypatch):
 # --- errors -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size", [(63, 100), (100, 63), (7681, 1080), (1080, 7681), (1024, 127), (100, 801),
-                                  (0, 0), (-192, 96), (192.0, 96), ("1920", 1080)], ids=str)
+@pytest.mark.parametrize(
+    "size",
+    [
+        (63, 100),
+        (100, 63),
+        (7681, 1080),
+        (1080, 7681),
+        (1024, 127),
+        (100, 801),
+        (0, 0),
+        (-192, 96),
+        (192.0, 96),
+        ("1920", 1080),
+    ],
+    ids=str,
+)
 def test_bad_sizes(size):
     with pytest.raises(ValueError, match=r"Kích thước bảng .* không hợp lệ"):
         render_slide(content(), *size)
@@ -390,10 +416,16 @@ def _bad_picture(tmp_path, which):
     return str(path)
 
 
-@pytest.mark.parametrize("which, words", [
-    ("text", "không phải là ảnh"), ("thin", "tỉ lệ bất thường"), ("truncated", "bị hỏng"),
-    ("huge", "quá lớn"), ("missing", "Không đọc được"),
-])
+@pytest.mark.parametrize(
+    "which, words",
+    [
+        ("text", "không phải là ảnh"),
+        ("thin", "tỉ lệ bất thường"),
+        ("truncated", "bị hỏng"),
+        ("huge", "quá lớn"),
+        ("missing", "Không đọc được"),
+    ],
+)
 @pytest.mark.parametrize("kind", ["news", "image"])
 def test_bad_pictures_raise_slide_error(tmp_path, which, words, kind):
     slide = content(kind=kind, image_path=_bad_picture(tmp_path, which))
@@ -529,11 +561,16 @@ def test_a_theme_changes_colours_and_type_without_code(tmp_path, monkeypatch):
     shutil.copytree(REPO / "themes/default/boards", themes / "default/boards")
     shutil.copytree(REPO / "themes/default/fonts", themes / "default/fonts")
     (themes / "tuong-phan/boards").mkdir(parents=True)
-    (themes / "tuong-phan/boards/layouts.json").write_text(json.dumps({
-        "extends": "default",
-        "colours": {"header_background": "#000000", "background": "#FFFFAA"},
-        "shapes": {"landscape": {"title": {"max": 0.05}}, "tiny": {"crisp_text": True}},
-    }), encoding="utf-8")
+    (themes / "tuong-phan/boards/layouts.json").write_text(
+        json.dumps(
+            {
+                "extends": "default",
+                "colours": {"header_background": "#000000", "background": "#FFFFAA"},
+                "shapes": {"landscape": {"title": {"max": 0.05}}, "tiny": {"crisp_text": True}},
+            }
+        ),
+        encoding="utf-8",
+    )
     (themes / "khong-bo-cuc").mkdir()  # a theme without boards/: the default layouts
     monkeypatch.setattr(rendering, "THEMES_DIR", themes)
     rendering.clear_caches()
@@ -560,7 +597,7 @@ def test_text_boxes_do_not_overlap_each_other_or_the_picture_or_qr(photo):
         plan = plan_slide(content(kind="news", image_path=photo, priority="emergency"), *size)
         boxes = [t.box for t in plan.texts]
         for i, a in enumerate(boxes):
-            for b in boxes[i + 1:]:
+            for b in boxes[i + 1 :]:
                 assert not overlap(a, b), (size, a, b)
             if plan.picture:
                 assert not overlap(a, plan.picture), (size, a)

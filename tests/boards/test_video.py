@@ -54,8 +54,7 @@ def decode(data, keep=None):
     finally:
         av.logging.set_level(None)
     bad = [
-        line for line in logs
-        if line[0] <= av.logging.WARNING or "gap" in line[2].lower() or "error" in line[2].lower()
+        line for line in logs if line[0] <= av.logging.WARNING or "gap" in line[2].lower() or "error" in line[2].lower()
     ]
     return frames, bad
 
@@ -188,6 +187,7 @@ def test_copy_frames_decode_to_the_exact_picture_without_decoder_complaints():
 def test_x264_codes_only_the_start_of_each_still_part_and_the_fades(monkeypatch):
     coded, checks = [], []
     real_encode, real_check = video._Writer.encode, video._check_copy_frame
+
     def encode(self, frame, index, *args, **kwargs):
         coded.append(index)
         return real_encode(self, frame, index, *args, **kwargs)
@@ -217,8 +217,10 @@ def test_the_decoder_check_would_notice_a_wrong_frame_num(monkeypatch):
 def test_slide_lengths_around_the_settle_and_fade_boundaries():
     settle = video.SETTLE_FRAMES
     durations = [1 / FPS, (settle + 1) / FPS, 1.0, 2 * settle / FPS, 0.04, 3.0, 1 / FPS]
-    slides = [(noisy(c, 192, 96, seed=i), d) for i, (c, d) in
-              enumerate(zip([RED, GREEN, BLUE, WHITE, RED, GREEN, BLUE], durations))]
+    slides = [
+        (noisy(c, 192, 96, seed=i), d)
+        for i, (c, d) in enumerate(zip([RED, GREEN, BLUE, WHITE, RED, GREEN, BLUE], durations))
+    ]
     spans = timeline(durations)
     data = encode_playlist_video(slides, 192, 96)
     info = probe(data, decode=True)
@@ -319,24 +321,29 @@ def test_same_slides_give_the_same_bytes():
     assert hashlib.sha256(first).hexdigest() == hashlib.sha256(second).hexdigest()
 
 
-@pytest.mark.parametrize("call, words", [
-    (lambda: encode_playlist_video([], 192, 96), "trống"),
-    (lambda: encode_playlist_video([(slide(RED, 200, 96), 1)], 192, 96), "kích thước 200×96"),
-    (lambda: encode_playlist_video([(np.zeros((96, 100, 3), np.uint8), 1)], 192, 96), "kích thước 100×96"),
-    (lambda: encode_playlist_video([(np.zeros((96, 192, 4), np.uint8), 1)], 192, 96), "RGB 8 bit"),
-    (lambda: encode_playlist_video([(np.zeros((96, 192, 3), np.float32), 1)], 192, 96), "RGB 8 bit"),
-    (lambda: encode_playlist_video([("slide.png", 1)], 192, 96), "ảnh PIL"),
-    (lambda: encode_playlist_video([(slide(RED, 192, 96), 0)], 192, 96), "Thời lượng"),
-    (lambda: encode_playlist_video([(slide(RED, 192, 96), 1), (slide(RED, 192, 96), -2)], 192, 96),
-     "trang chiếu 2"),
-    (lambda: encode_playlist_video([(slide(RED, 192, 96), float("nan"))], 192, 96), "Thời lượng"),
-    (lambda: encode_playlist_video([slide(RED, 192, 96)], 192, 96), "một cặp"),
-    (lambda: encode_playlist_video([(slide(RED, 63, 96), 1)], 63, 96), "từ 64 đến 7680"),
-    (lambda: encode_playlist_video([(slide(RED, 192, 96), 1)], 192, 7681), "từ 64 đến 7680"),
-    (lambda: encode_playlist_video([(slide(RED, 192, 96), 1)], 192.0, 96), "từ 64 đến 7680"),
-    (lambda: encode_playlist_video([(slide(RED, 192, 96), 1)], 192, 96, fps=0), "Tốc độ khung hình"),
-    (lambda: encode_playlist_video([(slide(RED, 192, 96), 1)], 192, 96, fade_seconds=-1), "chuyển cảnh"),
-])
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: encode_playlist_video([], 192, 96), "trống"),
+        (lambda: encode_playlist_video([(slide(RED, 200, 96), 1)], 192, 96), "kích thước 200×96"),
+        (lambda: encode_playlist_video([(np.zeros((96, 100, 3), np.uint8), 1)], 192, 96), "kích thước 100×96"),
+        (lambda: encode_playlist_video([(np.zeros((96, 192, 4), np.uint8), 1)], 192, 96), "RGB 8 bit"),
+        (lambda: encode_playlist_video([(np.zeros((96, 192, 3), np.float32), 1)], 192, 96), "RGB 8 bit"),
+        (lambda: encode_playlist_video([("slide.png", 1)], 192, 96), "ảnh PIL"),
+        (lambda: encode_playlist_video([(slide(RED, 192, 96), 0)], 192, 96), "Thời lượng"),
+        (
+            lambda: encode_playlist_video([(slide(RED, 192, 96), 1), (slide(RED, 192, 96), -2)], 192, 96),
+            "trang chiếu 2",
+        ),
+        (lambda: encode_playlist_video([(slide(RED, 192, 96), float("nan"))], 192, 96), "Thời lượng"),
+        (lambda: encode_playlist_video([slide(RED, 192, 96)], 192, 96), "một cặp"),
+        (lambda: encode_playlist_video([(slide(RED, 63, 96), 1)], 63, 96), "từ 64 đến 7680"),
+        (lambda: encode_playlist_video([(slide(RED, 192, 96), 1)], 192, 7681), "từ 64 đến 7680"),
+        (lambda: encode_playlist_video([(slide(RED, 192, 96), 1)], 192.0, 96), "từ 64 đến 7680"),
+        (lambda: encode_playlist_video([(slide(RED, 192, 96), 1)], 192, 96, fps=0), "Tốc độ khung hình"),
+        (lambda: encode_playlist_video([(slide(RED, 192, 96), 1)], 192, 96, fade_seconds=-1), "chuyển cảnh"),
+    ],
+)
 def test_bad_input_raises_value_error_in_vietnamese(call, words):
     with pytest.raises(ValueError) as info:
         call()

@@ -50,8 +50,15 @@ class LiveSite:
         return f"http://{hostname}:{self.port}{path}"
 
     def manage(self, *args, check=True):
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=check,
-                              capture_output=True, text=True, timeout=600)
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            check=check,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -59,18 +66,31 @@ def live_site(tmp_path_factory):
     tmp_dir = tmp_path_factory.mktemp("e2e")
     port = _free_port()
     db_url, pg = _database_url(tmp_dir)
-    env = {**os.environ, "DATABASE_URL": db_url, "SITE_PORT": str(port), "MEDIA_ROOT": str(tmp_dir / "media"),
-           "DEBUG": "1", "PYTHONUNBUFFERED": "1", "PRIVATE_MEDIA_ROOT": str(tmp_dir / "private"),
-           # The load test sends 200 questions from this one address; the limits per address
-           # are tested in tests/inquiries/test_inquiries_public.py.
-           "INQUIRY_RATE_PER_IP_HOUR": "10000", "INQUIRY_RATE_PER_IP_DAY": "10000"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "SITE_PORT": str(port),
+        "MEDIA_ROOT": str(tmp_dir / "media"),
+        "DEBUG": "1",
+        "PYTHONUNBUFFERED": "1",
+        "PRIVATE_MEDIA_ROOT": str(tmp_dir / "private"),
+        # The load test sends 200 questions from this one address; the limits per address
+        # are tested in tests/inquiries/test_inquiries_public.py.
+        "INQUIRY_RATE_PER_IP_HOUR": "10000",
+        "INQUIRY_RATE_PER_IP_DAY": "10000",
+    }
     env.pop("SECRET_KEY", None)
     site = LiveSite(port, env)
     site.manage("migrate", "--noinput")
     site.manage("provision", "--structure", "2024", "--province", "Trà Vinh", "--no-progress")
     log = open(tmp_dir / "server.log", "w")
-    server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.time() + 60
         while True:
@@ -102,8 +122,15 @@ def browser():
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -111,8 +138,7 @@ def browser():
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                  locale="vi-VN")
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="vi-VN")
     page = context.new_page()
     yield page
     context.close()

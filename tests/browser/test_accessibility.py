@@ -111,8 +111,11 @@ def seed_commune(hostname, theme="default"):
         return Image.objects.create(title=name, file=ImageFile(buffer, name=f"lanh-dao-{seed}.jpg"))
 
     def category(slug, name):
-        return (Category.objects.filter(slug=slug).first() or Category.objects.filter(name=name).first()
-                or Category.objects.create(slug=slug, name=name))
+        return (
+            Category.objects.filter(slug=slug).first()
+            or Category.objects.filter(name=name).first()
+            or Category.objects.create(slug=slug, name=name)
+        )
 
     farming, society = category("nong-nghiep", "Nông nghiệp"), category("van-hoa-xa-hoi", "Văn hoá – xã hội")
     pictures = [
@@ -121,90 +124,238 @@ def seed_commune(hostname, theme="default"):
         picture("Ngày hội đại đoàn kết toàn dân tộc", (110, 160, 210), (70, 130, 90), 2),
     ]
     news = [
-        ("ra-quan-lam-duong-giao-thong-nong-thon", "Ra quân làm đường giao thông nông thôn ở ấp Chợ", pictures[0],
-         "Hơn 200 đoàn viên, hội viên và người dân cùng ra quân nâng cấp 1,2 km đường liên ấp.", [society]),
-        ("thu-hoach-lua-he-thu", "Nông dân thu hoạch lúa hè thu được mùa, được giá", pictures[1],
-         "Năng suất bình quân đạt 6,5 tấn/ha, cao hơn vụ trước 0,4 tấn; giá lúa tươi ổn định.", [farming]),
-        ("ngay-hoi-dai-doan-ket", "Ngày hội Đại đoàn kết toàn dân tộc năm 2025", pictures[2],
-         "Các khu dân cư tổ chức ngày hội, biểu dương gia đình văn hoá tiêu biểu.", [society]),
-        ("tap-huan-chuyen-doi-so", "Tập huấn kỹ năng chuyển đổi số cho tổ công nghệ số cộng đồng", None,
-         "Tổ công nghệ số cộng đồng được hướng dẫn cài đặt VNeID, thanh toán không dùng tiền mặt.", [society]),
-        ("phong-chong-dich-benh-tren-dan-vat-nuoi", "Tăng cường phòng, chống dịch bệnh trên đàn vật nuôi", None,
-         "Tiêm phòng vắc xin lở mồm long móng đợt 2 cho đàn bò, heo trên địa bàn.", [farming]),
-        ("khai-giang-lop-day-nghe", "Khai giảng lớp dạy nghề trồng nấm rơm cho lao động nông thôn", None,
-         "35 học viên tham gia lớp học 3 tháng do Trung tâm Giáo dục nghề nghiệp huyện tổ chức.", [farming]),
+        (
+            "ra-quan-lam-duong-giao-thong-nong-thon",
+            "Ra quân làm đường giao thông nông thôn ở ấp Chợ",
+            pictures[0],
+            "Hơn 200 đoàn viên, hội viên và người dân cùng ra quân nâng cấp 1,2 km đường liên ấp.",
+            [society],
+        ),
+        (
+            "thu-hoach-lua-he-thu",
+            "Nông dân thu hoạch lúa hè thu được mùa, được giá",
+            pictures[1],
+            "Năng suất bình quân đạt 6,5 tấn/ha, cao hơn vụ trước 0,4 tấn; giá lúa tươi ổn định.",
+            [farming],
+        ),
+        (
+            "ngay-hoi-dai-doan-ket",
+            "Ngày hội Đại đoàn kết toàn dân tộc năm 2025",
+            pictures[2],
+            "Các khu dân cư tổ chức ngày hội, biểu dương gia đình văn hoá tiêu biểu.",
+            [society],
+        ),
+        (
+            "tap-huan-chuyen-doi-so",
+            "Tập huấn kỹ năng chuyển đổi số cho tổ công nghệ số cộng đồng",
+            None,
+            "Tổ công nghệ số cộng đồng được hướng dẫn cài đặt VNeID, thanh toán không dùng tiền mặt.",
+            [society],
+        ),
+        (
+            "phong-chong-dich-benh-tren-dan-vat-nuoi",
+            "Tăng cường phòng, chống dịch bệnh trên đàn vật nuôi",
+            None,
+            "Tiêm phòng vắc xin lở mồm long móng đợt 2 cho đàn bò, heo trên địa bàn.",
+            [farming],
+        ),
+        (
+            "khai-giang-lop-day-nghe",
+            "Khai giảng lớp dạy nghề trồng nấm rơm cho lao động nông thôn",
+            None,
+            "35 học viên tham gia lớp học 3 tháng do Trung tâm Giáo dục nghề nghiệp huyện tổ chức.",
+            [farming],
+        ),
     ]
     for days, (slug, title, image, summary, categories) in enumerate(news):
         body = [
-            ("paragraph", RichText(f"<p>{summary} Hoạt động được Uỷ ban nhân dân xã chỉ đạo thực hiện theo "
-                                   "kế hoạch xây dựng nông thôn mới nâng cao năm 2025.</p>")),
+            (
+                "paragraph",
+                RichText(
+                    f"<p>{summary} Hoạt động được Uỷ ban nhân dân xã chỉ đạo thực hiện theo "
+                    "kế hoạch xây dựng nông thôn mới nâng cao năm 2025.</p>"
+                ),
+            ),
             ("heading", "Kết quả đạt được"),
-            ("paragraph", RichText("<ul><li>Huy động nhân dân đóng góp ngày công lao động.</li>"
-                                   "<li>Hoàn thành trước thời hạn 15 ngày.</li></ul>")),
+            (
+                "paragraph",
+                RichText(
+                    "<ul><li>Huy động nhân dân đóng góp ngày công lao động.</li>"
+                    "<li>Hoàn thành trước thời hạn 15 ngày.</li></ul>"
+                ),
+            ),
             ("quote", "Đường sá sạch đẹp thì bà con đi lại, chở lúa ra chợ thuận tiện hơn nhiều."),
         ]
         if image:
-            body.append(("image", {"image": image, "caption": f"{title} (ảnh: Đài truyền thanh xã)",
-                                   "alt": f"Người dân tham gia: {title.lower()}"}))
-        page = NewsPage(title=title, slug=slug, date=today - datetime.timedelta(days=days), summary=summary,
-                        featured_image=image, body=body, first_published_at=now - datetime.timedelta(days=days))
+            body.append(
+                (
+                    "image",
+                    {
+                        "image": image,
+                        "caption": f"{title} (ảnh: Đài truyền thanh xã)",
+                        "alt": f"Người dân tham gia: {title.lower()}",
+                    },
+                )
+            )
+        page = NewsPage(
+            title=title,
+            slug=slug,
+            date=today - datetime.timedelta(days=days),
+            summary=summary,
+            featured_image=image,
+            body=body,
+            first_published_at=now - datetime.timedelta(days=days),
+        )
         news_index.add_child(instance=page)
         page.categories.set(categories)
         page.save()
 
     announcements = AnnouncementIndexPage.objects.child_of(home).get()
     for slug, title, priority, summary, hours in [
-        ("ung-pho-trieu-cuong-vuot-bao-dong-3", "Ứng phó triều cường vượt báo động 3", "emergency",
-         "Người dân ven sông Cổ Chiên chằng chống nhà cửa, gia cố bờ bao trước 17 giờ hôm nay.", 48),
-        ("lich-tiem-vac-xin-soi", "Lịch tiêm vắc xin sởi cho trẻ từ 1 đến 5 tuổi", "priority",
-         "Trạm Y tế xã tiêm từ 7 giờ 30 đến 16 giờ, thứ Bảy và Chủ nhật tuần này.", 24 * 5),
-        ("lich-tiep-cong-dan", "Lịch tiếp công dân định kỳ của Chủ tịch Uỷ ban nhân dân xã", "normal",
-         "Tiếp công dân vào sáng thứ Năm hằng tuần tại Bộ phận một cửa.", 24 * 30),
-        ("thu-hoc-phi-nam-hoc-moi", "Thông báo miễn học phí năm học 2025–2026", "normal",
-         "Học sinh mầm non và phổ thông công lập được miễn học phí từ tháng 9.", None),
-        ("cat-dien-ngay-chu-nhat", "Tạm ngưng cung cấp điện để bảo trì lưới điện", "normal",
-         "Khu vực ấp Chợ và ấp Rạch Bàng ngưng cấp điện từ 7 giờ đến 11 giờ.", -2),
+        (
+            "ung-pho-trieu-cuong-vuot-bao-dong-3",
+            "Ứng phó triều cường vượt báo động 3",
+            "emergency",
+            "Người dân ven sông Cổ Chiên chằng chống nhà cửa, gia cố bờ bao trước 17 giờ hôm nay.",
+            48,
+        ),
+        (
+            "lich-tiem-vac-xin-soi",
+            "Lịch tiêm vắc xin sởi cho trẻ từ 1 đến 5 tuổi",
+            "priority",
+            "Trạm Y tế xã tiêm từ 7 giờ 30 đến 16 giờ, thứ Bảy và Chủ nhật tuần này.",
+            24 * 5,
+        ),
+        (
+            "lich-tiep-cong-dan",
+            "Lịch tiếp công dân định kỳ của Chủ tịch Uỷ ban nhân dân xã",
+            "normal",
+            "Tiếp công dân vào sáng thứ Năm hằng tuần tại Bộ phận một cửa.",
+            24 * 30,
+        ),
+        (
+            "thu-hoc-phi-nam-hoc-moi",
+            "Thông báo miễn học phí năm học 2025–2026",
+            "normal",
+            "Học sinh mầm non và phổ thông công lập được miễn học phí từ tháng 9.",
+            None,
+        ),
+        (
+            "cat-dien-ngay-chu-nhat",
+            "Tạm ngưng cung cấp điện để bảo trì lưới điện",
+            "normal",
+            "Khu vực ấp Chợ và ấp Rạch Bàng ngưng cấp điện từ 7 giờ đến 11 giờ.",
+            -2,
+        ),
     ]:
         valid_until = now + datetime.timedelta(hours=hours) if hours else None
         valid_from = now - datetime.timedelta(days=3)
-        announcements.add_child(instance=AnnouncementPage(
-            title=title, slug=slug, priority=priority, summary=summary, date=today,
-            valid_from=valid_from, valid_until=valid_until, first_published_at=valid_from,
-            body=[("paragraph", RichText(f"<p>{summary}</p><p>Mọi thắc mắc liên hệ Văn phòng Uỷ ban nhân dân xã.</p>"))],
-        ))
+        announcements.add_child(
+            instance=AnnouncementPage(
+                title=title,
+                slug=slug,
+                priority=priority,
+                summary=summary,
+                date=today,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                first_published_at=valid_from,
+                body=[
+                    (
+                        "paragraph",
+                        RichText(f"<p>{summary}</p><p>Mọi thắc mắc liên hệ Văn phòng Uỷ ban nhân dân xã.</p>"),
+                    )
+                ],
+            )
+        )
 
     documents = DocumentIndexPage.objects.child_of(home).get()
     for number, doc_type, issuer, signer, day, summary, status in [
-        ("35/KH-UBND", "ke_hoach", "Uỷ ban nhân dân xã", "Nguyễn Văn An", 3,
-         "Kế hoạch thực hiện chuyển đổi số năm 2025 trên địa bàn xã", "in_force"),
-        ("12/2025/QĐ-UBND", "quyet_dinh", "Uỷ ban nhân dân xã", "Nguyễn Văn An", 20,
-         "Quyết định ban hành quy chế tiếp công dân của Uỷ ban nhân dân xã", "in_force"),
-        ("05/NQ-HĐND", "nghi_quyet", "Hội đồng nhân dân xã", "Trần Thị Bình", 45,
-         "Nghị quyết về nhiệm vụ phát triển kinh tế – xã hội sáu tháng cuối năm", "in_force"),
-        ("102/TB-UBND", "thong_bao", "Uỷ ban nhân dân xã", "Lê Văn Cường", 60,
-         "Thông báo kết luận của Chủ tịch tại cuộc họp giao ban tháng 5", "expired"),
-        ("88/BC-UBND", "bao_cao", "Uỷ ban nhân dân xã", "Lê Văn Cường", 90,
-         "Báo cáo tình hình thực hiện chương trình mục tiêu quốc gia xây dựng nông thôn mới", "in_force"),
+        (
+            "35/KH-UBND",
+            "ke_hoach",
+            "Uỷ ban nhân dân xã",
+            "Nguyễn Văn An",
+            3,
+            "Kế hoạch thực hiện chuyển đổi số năm 2025 trên địa bàn xã",
+            "in_force",
+        ),
+        (
+            "12/2025/QĐ-UBND",
+            "quyet_dinh",
+            "Uỷ ban nhân dân xã",
+            "Nguyễn Văn An",
+            20,
+            "Quyết định ban hành quy chế tiếp công dân của Uỷ ban nhân dân xã",
+            "in_force",
+        ),
+        (
+            "05/NQ-HĐND",
+            "nghi_quyet",
+            "Hội đồng nhân dân xã",
+            "Trần Thị Bình",
+            45,
+            "Nghị quyết về nhiệm vụ phát triển kinh tế – xã hội sáu tháng cuối năm",
+            "in_force",
+        ),
+        (
+            "102/TB-UBND",
+            "thong_bao",
+            "Uỷ ban nhân dân xã",
+            "Lê Văn Cường",
+            60,
+            "Thông báo kết luận của Chủ tịch tại cuộc họp giao ban tháng 5",
+            "expired",
+        ),
+        (
+            "88/BC-UBND",
+            "bao_cao",
+            "Uỷ ban nhân dân xã",
+            "Lê Văn Cường",
+            90,
+            "Báo cáo tình hình thực hiện chương trình mục tiêu quốc gia xây dựng nông thôn mới",
+            "in_force",
+        ),
     ]:
         issued = today - datetime.timedelta(days=day)
-        documents.add_child(instance=LegalDocumentPage(
-            title=f"{number} {summary}", slug="vb-" + number.lower().replace("/", "-").replace("đ", "d"),
-            number_symbol=number, doc_type=doc_type, issuer=issuer, signer=signer, issue_date=issued,
-            effective_date=issued, summary=summary, status=status,
-        ))
+        documents.add_child(
+            instance=LegalDocumentPage(
+                title=f"{number} {summary}",
+                slug="vb-" + number.lower().replace("/", "-").replace("đ", "d"),
+                number_symbol=number,
+                doc_type=doc_type,
+                issuer=issuer,
+                signer=signer,
+                issue_date=issued,
+                effective_date=issued,
+                summary=summary,
+                status=status,
+            )
+        )
 
     profile = ProfilePage.objects.child_of(home).get()
-    profile.natural_conditions = ("<p>Xã có diện tích tự nhiên 2.650 ha, dân số 14.200 người, gồm 9 ấp; "
-                                  "phía bắc giáp sông Cổ Chiên.</p>")
+    profile.natural_conditions = (
+        "<p>Xã có diện tích tự nhiên 2.650 ha, dân số 14.200 người, gồm 9 ấp; phía bắc giáp sông Cổ Chiên.</p>"
+    )
     profile.economy_society = "<p>Kinh tế chủ yếu là trồng lúa, cây ăn trái và nuôi trồng thuỷ sản.</p>"
     profile.history_culture = "<p>Vùng đất có truyền thống cách mạng, nhiều di tích lịch sử được công nhận.</p>"
-    for order, (name, title, duties) in enumerate([
-        ("Nguyễn Văn An", "Chủ tịch Uỷ ban nhân dân xã", "Phụ trách chung; lĩnh vực nội chính, tài chính."),
-        ("Trần Thị Bình", "Phó Chủ tịch Uỷ ban nhân dân xã", "Phụ trách văn hoá – xã hội, giáo dục, y tế."),
-        ("Lê Văn Cường", "Phó Chủ tịch Uỷ ban nhân dân xã", "Phụ trách kinh tế, nông nghiệp, xây dựng."),
-    ]):
-        profile.leaders.add(Leader(name=name, title=title, duties=duties, phone=f"0294 3882 10{order}",
-                                   photo=portrait(name, order), sort_order=order))
+    for order, (name, title, duties) in enumerate(
+        [
+            ("Nguyễn Văn An", "Chủ tịch Uỷ ban nhân dân xã", "Phụ trách chung; lĩnh vực nội chính, tài chính."),
+            ("Trần Thị Bình", "Phó Chủ tịch Uỷ ban nhân dân xã", "Phụ trách văn hoá – xã hội, giáo dục, y tế."),
+            ("Lê Văn Cường", "Phó Chủ tịch Uỷ ban nhân dân xã", "Phụ trách kinh tế, nông nghiệp, xây dựng."),
+        ]
+    ):
+        profile.leaders.add(
+            Leader(
+                name=name,
+                title=title,
+                duties=duties,
+                phone=f"0294 3882 10{order}",
+                photo=portrait(name, order),
+                sort_order=order,
+            )
+        )
     profile.save()
 
     contact = ContactPage.objects.child_of(home).get()
@@ -214,15 +365,24 @@ def seed_commune(hostname, theme="default"):
     contact.email = identity.email
     contact.working_hours = "Sáng 7 giờ – 11 giờ, chiều 13 giờ – 17 giờ, thứ Hai đến thứ Sáu"
     contact.contacts.add(ContactEntry(department="Bộ phận một cửa", person="Phạm Thị Dung", phone="0294 3882 200"))
-    contact.contacts.add(ContactEntry(department="Văn phòng – Thống kê", person="Võ Văn Em", phone="0294 3882 201",
-                                      email="vanphong@example.gov.vn"))
+    contact.contacts.add(
+        ContactEntry(
+            department="Văn phòng – Thống kê",
+            person="Võ Văn Em",
+            phone="0294 3882 201",
+            email="vanphong@example.gov.vn",
+        )
+    )
     contact.procedures.add(ProcedureLink(title="Đăng ký khai sinh", url="https://dichvucong.gov.vn/", field="Hộ tịch"))
-    contact.procedures.add(ProcedureLink(title="Chứng thực bản sao từ bản chính", url="https://dichvucong.gov.vn/",
-                                         field="Chứng thực"))
+    contact.procedures.add(
+        ProcedureLink(title="Chứng thực bản sao từ bản chính", url="https://dichvucong.gov.vn/", field="Chứng thực")
+    )
     contact.save()
 
-    home.intro = ("<p>Chào mừng bạn đến với trang thông tin điện tử của xã: tin tức, thông báo, "
-                  "văn bản và thủ tục hành chính.</p>")
+    home.intro = (
+        "<p>Chào mừng bạn đến với trang thông tin điện tử của xã: tin tức, thông báo, "
+        "văn bản và thủ tục hành chính.</p>"
+    )
     home.save()
 
 
@@ -238,10 +398,13 @@ def themed_sites(live_site):
 def _axe(page):
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options={
-        "resultTypes": ["violations"],
-        "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
-    })
+    results = Axe().run(
+        page,
+        options={
+            "resultTypes": ["violations"],
+            "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+        },
+    )
     return results.response["violations"]
 
 
@@ -327,8 +490,11 @@ def test_home_page_weighs_under_200_kb_before_images(themed_sites, phone):
     phone.on("response", lambda response: responses.append(response))
     phone.goto(url)
     phone.wait_for_load_state("networkidle")
-    counted = {r.url: len(r.body()) for r in responses
-               if urlsplit(r.url).netloc == origin and r.request.resource_type in ("document", "stylesheet", "script")}
+    counted = {
+        r.url: len(r.body())
+        for r in responses
+        if urlsplit(r.url).netloc == origin and r.request.resource_type in ("document", "stylesheet", "script")
+    }
     assert any(u.endswith("/css/site.css") for u in counted), counted
     total = sum(counted.values())
     print(f"home page: {total} bytes of HTML+CSS+JS: {counted}")

@@ -58,9 +58,17 @@ print(alert.pk)
 
 
 def _version_items(live_site, board):
-    return _shell(live_site, (
-        f"from boards.models import PlaylistVersion; v = PlaylistVersion.objects.filter(board_id={board})"
-        ".order_by('-number').first(); print('ids=' + ','.join(i['id'] for i in v.items))")).removeprefix("ids=").split(",")
+    return (
+        _shell(
+            live_site,
+            (
+                f"from boards.models import PlaylistVersion; v = PlaylistVersion.objects.filter(board_id={board})"
+                ".order_by('-number').first(); print('ids=' + ','.join(i['id'] for i in v.items))"
+            ),
+        )
+        .removeprefix("ids=")
+        .split(",")
+    )
 
 
 def test_an_alert_preempts_the_board_and_the_site_until_withdrawn(live_site, browser, tmp_path, artifacts_dir):
@@ -69,12 +77,29 @@ def test_an_alert_preempts_the_board_and_the_site_until_withdrawn(live_site, bro
     cache = tmp_path / "player"
     logs = open(tmp_path / "processes.log", "w")
     server = _serve(live_site, port, logs)
-    worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=live_site.env,
-                              stdout=logs, stderr=subprocess.STDOUT)
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=live_site.env, stdout=logs, stderr=subprocess.STDOUT
+    )
     player = subprocess.Popen(
-        [sys.executable, "-m", "player", "--server", f"http://127.0.0.1:{port}", "--board", ours,
-         "--token", token, "--cache", str(cache), "--timeout", "5"],
-        cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "player",
+            "--server",
+            f"http://127.0.0.1:{port}",
+            "--board",
+            ours,
+            "--token",
+            token,
+            "--cache",
+            str(cache),
+            "--timeout",
+            "5",
+        ],
+        cwd=ROOT,
+        stdout=logs,
+        stderr=subprocess.STDOUT,
+    )
     try:
         assert _wait(lambda: _items(cache), 30), "the player never held a playlist"
         assert [i["id"].split(":")[0] for i in _items(cache)] == ["news"]
@@ -101,18 +126,34 @@ def test_an_alert_preempts_the_board_and_the_site_until_withdrawn(live_site, bro
         assert page.get_by_role("alert").count() == 0
 
         # Plays of the alert reach the server (the source's "Nơi nhận" counts them).
-        assert _wait(lambda: int(_shell(live_site, (
-            f"from boards.models import PlayRecord; print(PlayRecord.objects.filter(board_id={ours}, item_id='{key}').count())"
-        ))) > 0, REFRESH * 4), "no proof of play for the alert"
+        assert _wait(
+            lambda: (
+                int(
+                    _shell(
+                        live_site,
+                        (
+                            f"from boards.models import PlayRecord; print(PlayRecord.objects.filter(board_id={ours}, item_id='{key}').count())"
+                        ),
+                    )
+                )
+                > 0
+            ),
+            REFRESH * 4,
+        ), "no proof of play for the alert"
 
         # Withdrawn: the board goes back to its own content, the banner goes.
-        _shell(live_site, f"from sources.models import EmergencyAlertPage; EmergencyAlertPage.objects.get(pk={alert}).unpublish(); print('ok')")
-        assert _wait(lambda: key not in [i["id"] for i in _items(cache)] and _items(cache), REFRESH * 3 + 30), \
+        _shell(
+            live_site,
+            f"from sources.models import EmergencyAlertPage; EmergencyAlertPage.objects.get(pk={alert}).unpublish(); print('ok')",
+        )
+        assert _wait(lambda: key not in [i["id"] for i in _items(cache)] and _items(cache), REFRESH * 3 + 30), (
             "the player kept the withdrawn alert"
+        )
         # Without a shared cache (SQLite runs) the server's page cache lives to the end of the minute.
         home = urllib.request.Request(live_site.url("127.0.0.1", "/"), headers={"Host": f"{HOST}:{live_site.port}"})
-        assert _wait(lambda: "emergency-banner" not in urllib.request.urlopen(home, timeout=10).read().decode(),
-                     65, step=1), "the banner stayed"
+        assert _wait(
+            lambda: "emergency-banner" not in urllib.request.urlopen(home, timeout=10).read().decode(), 65, step=1
+        ), "the banner stayed"
         page.context.close()
     finally:
         _stop(player, worker, server)

@@ -55,8 +55,9 @@ def _decode(data):
 def test_loudspeakers_and_the_listen_button_end_to_end(live_site, tmp_path, browser):
     board, token, path = _shell(live_site, SETUP).split()
     server = f"http://127.0.0.1:{live_site.port}"
-    request = urllib.request.Request(f"{server}/api/boards/v1/{board}/playlist.json",
-                                     headers={"Authorization": f"Bearer {token}"})
+    request = urllib.request.Request(
+        f"{server}/api/boards/v1/{board}/playlist.json", headers={"Authorization": f"Bearer {token}"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         playlist = json.loads(response.read())
     assert playlist["board"]["kind"] == "audio" and playlist["broadcast_times"] == ["06:00", "17:00"]
@@ -72,15 +73,40 @@ def test_loudspeakers_and_the_listen_button_end_to_end(live_site, tmp_path, brow
     # The reference player, headless: plays it (as at a broadcast time), logs it, reports the play.
     log = tmp_path / "player.log"
     result = subprocess.run(
-        [sys.executable, "-m", "player", "--server", server, "--board", board, "--token", token,
-         "--cache", str(tmp_path / "player"), "--once", "--broadcast-now", "--log", str(log), "--timeout", "20"],
-        cwd=ROOT, capture_output=True, text=True, timeout=180)
+        [
+            sys.executable,
+            "-m",
+            "player",
+            "--server",
+            server,
+            "--board",
+            board,
+            "--token",
+            token,
+            "--cache",
+            str(tmp_path / "player"),
+            "--once",
+            "--broadcast-now",
+            "--log",
+            str(log),
+            "--timeout",
+            "20",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     logged = log.read_text("utf-8")
     assert re.search(rf"phát âm thanh: {TITLE} \(\d+\.\d s\)", logged), logged
-    plays = _shell(live_site, (
-        f"from boards.models import PlayRecord; print([(p.item_id, round(p.duration_s)) for p in "
-        f"PlayRecord.objects.filter(board_id={board})])"))
+    plays = _shell(
+        live_site,
+        (
+            f"from boards.models import PlayRecord; print([(p.item_id, round(p.duration_s)) for p in "
+            f"PlayRecord.objects.filter(board_id={board})])"
+        ),
+    )
     assert plays == f"[('{item['id']}', {round(item['duration_s'])})]"
 
     # A citizen's phone: the listen button, and the audio the browser decodes.
@@ -94,10 +120,13 @@ def test_loudspeakers_and_the_listen_button_end_to_end(live_site, tmp_path, brow
         assert audio.get_attribute("controls") is not None and audio.get_attribute("preload") == "none"
         src = audio.get_attribute("src")
         assert src.endswith("/nghe/")
-        fetched = phone.evaluate("""async (src) => {
+        fetched = phone.evaluate(
+            """async (src) => {
             const r = await fetch(src);
             return [r.status, r.headers.get('content-type'), r.headers.get('etag')];
-        }""", src)
+        }""",
+            src,
+        )
         assert fetched == [200, "audio/mpeg", f'"{item["sha256"]}"']  # the loudspeakers' own file
         duration = phone.evaluate("""() => new Promise((resolve, reject) => {
             const a = document.querySelector('audio.listen-player');

@@ -46,7 +46,9 @@ def test_editor_previews_the_board_playlist(live_site, browser, artifacts_dir):
     thumb = page.locator("img.board-thumb").first
     thumb.wait_for()
     page.wait_for_function("[...document.querySelectorAll('img.board-thumb')].every(i => i.complete && i.naturalWidth)")
-    natural = page.evaluate("[...document.querySelectorAll('img.board-thumb')].map(i => [i.naturalWidth, i.naturalHeight])")
+    natural = page.evaluate(
+        "[...document.querySelectorAll('img.board-thumb')].map(i => [i.naturalWidth, i.naturalHeight])"
+    )
     assert natural and all(size == [1080, 1920] for size in natural)
     box = thumb.bounding_box()
     assert abs(box["height"] / box["width"] - 1920 / 1080) < 0.02  # the board's true aspect

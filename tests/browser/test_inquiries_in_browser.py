@@ -52,14 +52,16 @@ def test_citizen_asks_editor_answers_answer_is_public(live_site, browser, phone,
     phone.wait_for_url(re.compile(r"/hoi-dap/gui/$"))
     phone.get_by_label("Lĩnh vực").select_option("dat_dai")
     phone.get_by_label("Tiêu đề").fill(TITLE)
-    phone.get_by_label("Nội dung").fill("Sổ đỏ nhà tôi cấp năm 2003 đã rách, mờ. Tôi cần giấy tờ gì để đổi sổ mới "
-                                        "<script>alert('x')</script>?")
+    phone.get_by_label("Nội dung").fill(
+        "Sổ đỏ nhà tôi cấp năm 2003 đã rách, mờ. Tôi cần giấy tờ gì để đổi sổ mới <script>alert('x')</script>?"
+    )
     phone.get_by_label("Họ và tên").fill("Trần Thị Mai")
     phone.get_by_label("Số điện thoại").fill("0987 654 321")
     phone.get_by_label(re.compile("Tôi đồng ý")).check()
     # The proof of work finishes by itself (16 bits at the default difficulty).
-    phone.wait_for_function("document.querySelector('[data-pow-status]').textContent.includes('Đã xác minh')",
-                            timeout=60_000)
+    phone.wait_for_function(
+        "document.querySelector('[data-pow-status]').textContent.includes('Đã xác minh')", timeout=60_000
+    )
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.screenshot(path=str(artifacts_dir / "inquiry-form-phone.png"), full_page=True)
     phone.get_by_role("button", name="Gửi").click()
@@ -101,8 +103,10 @@ def test_citizen_asks_editor_answers_answer_is_public(live_site, browser, phone,
     desk.get_by_role("button", name=re.compile(r"^Lưu")).first.click()
     desk.wait_for_load_state()
     desk.screenshot(path=str(artifacts_dir / "inquiry-admin-saved.png"))
-    assert "answered True" in _shell(live_site, f"from inquiries.models import Inquiry; "
-                                                f"i = Inquiry.objects.get(code='{code}'); print(i.status, i.is_public)")
+    assert "answered True" in _shell(
+        live_site,
+        f"from inquiries.models import Inquiry; i = Inquiry.objects.get(code='{code}'); print(i.status, i.is_public)",
+    )
     desk.context.close()
 
     # 4. The answer is public on the commune site, and the status page says so.

@@ -40,8 +40,11 @@ def _client():
 
 
 def _request(port, path, data=None):
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data,
-                                     headers={"Host": f"{HOST}:{port}", "Referer": f"http://{HOST}:{port}{path}"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=data,
+        headers={"Host": f"{HOST}:{port}", "Referer": f"http://{HOST}:{port}{path}"},
+    )
     return request
 
 
@@ -50,12 +53,20 @@ def _one(port, client_no, n):
     html = opener.open(_request(port, "/hoi-dap/gui/"), timeout=60).read().decode()
     fields = dict(re.findall(r'name="(csrfmiddlewaretoken|pow_token|submission_key)" value="([^"]*)"', html))
     difficulty = int(re.search(r'data-pow-difficulty="(\d+)"', html).group(1))
-    data = urllib.parse.urlencode({
-        **fields, "pow_nonce": captcha.solve(fields["pow_token"], difficulty),
-        "kind": "hoi_dap", "topic": "khac", "title": f"{MARK} {client_no}-{n}",
-        "body": f"Câu hỏi số {n} của người dùng thử {client_no}, gửi đồng thời với các người khác.",
-        "name": f"Người thử {client_no}", "phone": f"09{client_no:02d}{n:06d}", "consent": "on", "website": "",
-    }).encode()
+    data = urllib.parse.urlencode(
+        {
+            **fields,
+            "pow_nonce": captcha.solve(fields["pow_token"], difficulty),
+            "kind": "hoi_dap",
+            "topic": "khac",
+            "title": f"{MARK} {client_no}-{n}",
+            "body": f"Câu hỏi số {n} của người dùng thử {client_no}, gửi đồng thời với các người khác.",
+            "name": f"Người thử {client_no}",
+            "phone": f"09{client_no:02d}{n:06d}",
+            "consent": "on",
+            "website": "",
+        }
+    ).encode()
 
     def post(_):
         try:
@@ -79,9 +90,23 @@ def gunicorn(live_site, tmp_path_factory):
     env = {**live_site.env, "SITE_PORT": str(port)}
     with open(log_path, "w") as log:
         server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "tincoso.wsgi", "-b", f"127.0.0.1:{port}", "--workers", "2", "--threads", "8",
-             "--chdir", str(ROOT / "site")],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "tincoso.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--threads",
+                "8",
+                "--chdir",
+                str(ROOT / "site"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             deadline = time.time() + 60
             while True:
@@ -103,11 +128,16 @@ def test_200_submissions_from_20_parallel_clients_make_200_records(live_site, gu
     with concurrent.futures.ThreadPoolExecutor(max_workers=CLIENTS) as pool:
         codes = list(pool.map(lambda job: _one(gunicorn, *job), jobs))
     assert len(codes) == 200 and len(set(codes)) == 200
-    counted = live_site.manage("shell", "--no-imports", "-c", (
-        "from inquiries.models import Inquiry; "
-        f"q = Inquiry.objects.filter(title__startswith='{MARK}'); "
-        "print(q.count(), q.values('code').distinct().count(), q.values('commune').distinct().count())"
-    )).stdout.split()
+    counted = live_site.manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        (
+            "from inquiries.models import Inquiry; "
+            f"q = Inquiry.objects.filter(title__startswith='{MARK}'); "
+            "print(q.count(), q.values('code').distinct().count(), q.values('commune').distinct().count())"
+        ),
+    ).stdout.split()
     assert counted == ["200", "200", "1"]
 
 
@@ -121,11 +151,20 @@ def test_a_parallel_burst_from_one_phone_stops_at_its_daily_limit(live_site, gun
         html = opener.open(_request(gunicorn, "/hoi-dap/gui/"), timeout=60).read().decode()
         fields = dict(re.findall(r'name="(csrfmiddlewaretoken|pow_token|submission_key)" value="([^"]*)"', html))
         difficulty = int(re.search(r'data-pow-difficulty="(\d+)"', html).group(1))
-        data = urllib.parse.urlencode({
-            **fields, "pow_nonce": captcha.solve(fields["pow_token"], difficulty), "kind": "phan_anh",
-            "topic": "khac", "title": f"Cùng số điện thoại {n}", "body": "Phản ánh gửi cùng lúc từ một số điện thoại.",
-            "name": "Người thử giới hạn", "phone": phone, "consent": "on", "website": "",
-        }).encode()
+        data = urllib.parse.urlencode(
+            {
+                **fields,
+                "pow_nonce": captcha.solve(fields["pow_token"], difficulty),
+                "kind": "phan_anh",
+                "topic": "khac",
+                "title": f"Cùng số điện thoại {n}",
+                "body": "Phản ánh gửi cùng lúc từ một số điện thoại.",
+                "name": "Người thử giới hạn",
+                "phone": phone,
+                "consent": "on",
+                "website": "",
+            }
+        ).encode()
         return data, opener
 
     prepared = [ask(n) for n in range(8)]
@@ -143,7 +182,10 @@ def test_a_parallel_burst_from_one_phone_stops_at_its_daily_limit(live_site, gun
     refused = [a for a in answers if isinstance(a, tuple) and a[0] == 429]
     assert len(accepted) == 3 and len(refused) == 5, [a[0] if isinstance(a, tuple) else 200 for a in answers]
     assert all("Số điện thoại này đã gửi nhiều câu hỏi" in body for _code, body in refused)
-    stored = live_site.manage("shell", "--no-imports", "-c", (
-        "from inquiries.models import Inquiry; "
-        "print(Inquiry.objects.filter(phone='0912777888').count())")).stdout.split()[-1]
+    stored = live_site.manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        ("from inquiries.models import Inquiry; print(Inquiry.objects.filter(phone='0912777888').count())"),
+    ).stdout.split()[-1]
     assert stored == "3"

@@ -37,9 +37,26 @@ def _shell(live_site, code):
 def _player(live_site, board, token, cache):
     """The player as an operator starts it; with board=None, the token alone (the issue's command line)."""
     return subprocess.run(
-        [sys.executable, "-m", "player", "--server", f"http://127.0.0.1:{live_site.port}",
-         *(["--board", board] if board else []), "--token", token, "--cache", str(cache), "--once", "--timeout", "20"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "player",
+            "--server",
+            f"http://127.0.0.1:{live_site.port}",
+            *(["--board", board] if board else []),
+            "--token",
+            token,
+            "--cache",
+            str(cache),
+            "--once",
+            "--timeout",
+            "20",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_reference_player_against_the_real_server(live_site, tmp_path):
@@ -51,11 +68,16 @@ def test_reference_player_against_the_real_server(live_site, tmp_path):
     held = json.loads((cache / "playlist.json").read_text())
     assert [i["title"] for i in held["items"]] == ["Thông báo cho đầu phát"]
     assert all((cache / "files" / i["sha256"]).stat().st_size == i["bytes"] for i in held["items"])
-    seen = _shell(live_site, f"from boards.models import BoardStatus; s = BoardStatus.objects.filter(board_id={board}).first(); print(bool(s and s.last_seen_at))")
+    seen = _shell(
+        live_site,
+        f"from boards.models import BoardStatus; s = BoardStatus.objects.filter(board_id={board}).first(); print(bool(s and s.last_seen_at))",
+    )
     assert seen == "True"
 
     # A new announcement: the board is rebuilt and the next poll brings it.
-    _shell(live_site, f"""
+    _shell(
+        live_site,
+        f"""
 from cms_pages.models import AnnouncementIndexPage, AnnouncementPage
 from areas.models import CommuneHomePage
 from boards.models import Board
@@ -67,14 +89,18 @@ index.add_child(instance=page)
 page.save_revision().publish()
 rebuild(Board.objects.get(pk={board}))
 print("ok")
-""")
+""",
+    )
     second = _player(live_site, board, token, cache)
     assert second.returncode == 0, second.stdout + second.stderr
     titles = [i["title"] for i in json.loads((cache / "playlist.json").read_text())["items"]]
     assert "Thông báo mới nhất cho đầu phát" in titles
 
     # Revoked: the player still holds its playlist (exit 0) and says why it could not refresh.
-    _shell(live_site, f"from boards.models import Board; from boards.api import revoke_token; revoke_token(Board.objects.get(pk={board})); print('ok')")
+    _shell(
+        live_site,
+        f"from boards.models import Board; from boards.api import revoke_token; revoke_token(Board.objects.get(pk={board})); print('ok')",
+    )
     third = _player(live_site, board, token, cache)
     assert third.returncode == 0
     assert "token" in (third.stdout + third.stderr).lower()
@@ -85,9 +111,13 @@ def test_a_corrupted_download_is_refused_and_fetched_again(live_site, tmp_path):
     from pathlib import Path
 
     board, token = _shell(live_site, SETUP).split()
-    path = _shell(live_site, (
-        f"from boards.models import PlaylistVersion, RenderedFile; v = PlaylistVersion.objects.filter(board_id={board})"
-        ".order_by('-number').first(); print(RenderedFile.objects.get(sha256=v.items[0]['sha256']).path)"))
+    path = _shell(
+        live_site,
+        (
+            f"from boards.models import PlaylistVersion, RenderedFile; v = PlaylistVersion.objects.filter(board_id={board})"
+            ".order_by('-number').first(); print(RenderedFile.objects.get(sha256=v.items[0]['sha256']).path)"
+        ),
+    )
     on_disk = Path(live_site.env["MEDIA_ROOT"]) / path
     good = on_disk.read_bytes()
     cache = tmp_path / "fresh-player"

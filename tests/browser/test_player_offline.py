@@ -53,9 +53,13 @@ def _shell(live_site, code):
 
 
 def _serve(live_site, port, log):
-    server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-                              cwd=ROOT, env={**live_site.env, "SITE_PORT": str(port)}, stdout=log,
-                              stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env={**live_site.env, "SITE_PORT": str(port)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.time() + 60
     while True:
         try:
@@ -101,22 +105,50 @@ def test_player_follows_publishing_and_survives_the_server_going_away(live_site,
     cache = tmp_path / "player"
     logs = open(tmp_path / "processes.log", "w")
     server = _serve(live_site, port, logs)
-    worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=live_site.env,
-                              stdout=logs, stderr=subprocess.STDOUT)
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=live_site.env, stdout=logs, stderr=subprocess.STDOUT
+    )
     player = subprocess.Popen(
-        [sys.executable, "-m", "player", "--server", f"http://127.0.0.1:{port}", "--board", board,
-         "--token", token, "--cache", str(cache), "--timeout", "5"],
-        cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "player",
+            "--server",
+            f"http://127.0.0.1:{port}",
+            "--board",
+            board,
+            "--token",
+            token,
+            "--cache",
+            str(cache),
+            "--timeout",
+            "5",
+        ],
+        cwd=ROOT,
+        stdout=logs,
+        stderr=subprocess.STDOUT,
+    )
     try:
         assert _wait(lambda: _items(cache), 30), "the player never held a playlist"
 
         # Publish: the worker builds a new version; the player holds it within one refresh interval.
         page_id = _shell(live_site, PUBLISH)
         key = f"announcement:{page_id}"
-        version_at = _wait(lambda: _shell(live_site, (
-            f"from boards.models import PlaylistVersion; v = PlaylistVersion.objects.filter(board_id={board})"
-            ".order_by('-number').first(); print(any(i['id'] == '" + key + "' for i in v.items))")) == "True"
-            and time.monotonic(), 60, step=0.5)
+        version_at = _wait(
+            lambda: (
+                _shell(
+                    live_site,
+                    (
+                        f"from boards.models import PlaylistVersion; v = PlaylistVersion.objects.filter(board_id={board})"
+                        ".order_by('-number').first(); print(any(i['id'] == '" + key + "' for i in v.items))"
+                    ),
+                )
+                == "True"
+                and time.monotonic()
+            ),
+            60,
+            step=0.5,
+        )
         assert version_at, "the worker did not rebuild the board"
         held_at = _wait(lambda: any(i["id"] == key for i in _items(cache)) and time.monotonic(), REFRESH * 3)
         assert held_at, "the player did not pick up the new version"
@@ -131,12 +163,22 @@ def test_player_follows_publishing_and_survives_the_server_going_away(live_site,
         assert (cache / "current.png").exists()
         outbox = cache / "outbox"
         assert _wait(lambda: outbox.exists() and any(outbox.iterdir()), REFRESH * 2), "nothing was buffered"
-        plays_before = int(_shell(live_site, f"from boards.models import PlayRecord; print(PlayRecord.objects.filter(board_id={board}).count())"))
+        plays_before = int(
+            _shell(
+                live_site,
+                f"from boards.models import PlayRecord; print(PlayRecord.objects.filter(board_id={board}).count())",
+            )
+        )
 
         # Back again: the outbox is delivered.
         server = _serve(live_site, port, logs)
         assert _wait(lambda: not any(outbox.iterdir()), REFRESH * 4), "the outbox was not delivered"
-        plays_after = int(_shell(live_site, f"from boards.models import PlayRecord; print(PlayRecord.objects.filter(board_id={board}).count())"))
+        plays_after = int(
+            _shell(
+                live_site,
+                f"from boards.models import PlayRecord; print(PlayRecord.objects.filter(board_id={board}).count())",
+            )
+        )
         assert plays_after > plays_before
     finally:
         _stop(player, worker, server)

@@ -40,8 +40,10 @@ def form_page(browser):
                 posts.append(request.post_data)
                 route.fulfill(body="<!doctype html><p>Đã nhận</p>", content_type="text/html; charset=utf-8")
             else:
-                route.fulfill(body=FORM_PAGE.format(token=challenge.token, difficulty=difficulty),
-                              content_type="text/html; charset=utf-8")
+                route.fulfill(
+                    body=FORM_PAGE.format(token=challenge.token, difficulty=difficulty),
+                    content_type="text/html; charset=utf-8",
+                )
 
         page.route("http://xa.test/**", handle)
         page.goto("http://xa.test/hoi-dap/gui/")
@@ -76,9 +78,11 @@ def test_browser_fills_the_nonce_and_reports_done(form_page):
 def test_browser_submit_before_the_work_waits_then_sends(form_page):
     page, open_form, posts = form_page
     # Hold the work back until the click has been made, whatever the machine's speed.
-    page.add_init_script("window.__realMC = window.MessageChannel; window.MessageChannel = undefined;"
-                         "window.__realST = window.setTimeout; window.__queue = [];"
-                         "window.setTimeout = (fn, ms) => window.__queue.push(fn);")
+    page.add_init_script(
+        "window.__realMC = window.MessageChannel; window.MessageChannel = undefined;"
+        "window.__realST = window.setTimeout; window.__queue = [];"
+        "window.setTimeout = (fn, ms) => window.__queue.push(fn);"
+    )
     challenge = open_form(8)
     assert page.text_content("[data-pow-status]") == "Đang xác minh chống spam… (chỉ vài giây)"
     page.click("button")

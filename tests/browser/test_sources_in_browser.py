@@ -36,8 +36,10 @@ def test_a_district_pushes_an_item_to_chosen_communes(live_site, browser, phone,
 
     desk.goto(live_site.url(host, f"/admin/pages/add/sources/sourceitempage/{section}/"))
     communes = desk.locator("input[name=target_communes]")
-    offered = [desk.locator(f"label[for={communes.nth(i).get_attribute('id')}]").inner_text().strip()
-               for i in range(communes.count())]
+    offered = [
+        desk.locator(f"label[for={communes.nth(i).get_attribute('id')}]").inner_text().strip()
+        for i in range(communes.count())
+    ]
     assert "Xã Mỹ Cẩm" in offered and "Xã Đông Hải" not in offered  # only Càng Long's communes
     desk.locator("#id_title").fill(TITLE)
     desk.locator("#id_summary").fill("Trạm y tế xã tiêm vắc xin sởi – rubella cho trẻ dưới 5 tuổi vào thứ Bảy.")
@@ -47,9 +49,19 @@ def test_a_district_pushes_an_item_to_chosen_communes(live_site, browser, phone,
     # Publish (in the footer's action menu; the district's moderator may publish).
     desk.locator("button[name=action-publish]").dispatch_event("click")
     desk.wait_for_url(re.compile(r"/admin/pages/\d+/"))
-    page_id = live_site.manage("shell", "--no-imports", "-c", (
-        f"from sources.models import SourceItemPage; p = SourceItemPage.objects.get(title='{TITLE}'); "
-        "print(p.pk if p.live else 'draft')")).stdout.strip().splitlines()[-1]
+    page_id = (
+        live_site.manage(
+            "shell",
+            "--no-imports",
+            "-c",
+            (
+                f"from sources.models import SourceItemPage; p = SourceItemPage.objects.get(title='{TITLE}'); "
+                "print(p.pk if p.live else 'draft')"
+            ),
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     assert page_id.isdigit(), "the item was not published"
 
     phone.goto(live_site.url("my-cam.cang-long.tra-vinh.localhost", "/"))

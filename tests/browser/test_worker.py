@@ -46,14 +46,19 @@ def test_worker_publishes_and_expires_on_schedule(live_site):
     assert result.returncode == 0, result.stderr
     scheduled_path, expiring_path = result.stdout.split()[-2:]
     home_path = "/tra-vinh/cang-long/an-truong/"
-    scheduled_url = live_site.url(HOST, "/" + scheduled_path[len(home_path):])
-    expiring_url = live_site.url(HOST, "/" + expiring_path[len(home_path):])
+    scheduled_url = live_site.url(HOST, "/" + scheduled_path[len(home_path) :])
+    expiring_url = live_site.url(HOST, "/" + expiring_path[len(home_path) :])
     assert _status(scheduled_url) == 404
     assert _status(expiring_url) == 200
     time.sleep(3)
 
-    worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=live_site.env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=live_site.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 120
         while time.time() < deadline:

@@ -53,8 +53,10 @@ def test_validity_end_before_start_is_refused_with_a_message(client, moderator, 
     page = AnnouncementPage.objects.get(slug="lich-tiem-chung")
     assert page.live
     edit = reverse("wagtailadmin_pages:edit", args=[page.pk])
-    response = client.post(edit, _announcement_data(title="Sửa sai", valid_until="2026-11-01 00:00",
-                                                    **{"action-publish": "action-publish"}))
+    response = client.post(
+        edit,
+        _announcement_data(title="Sửa sai", valid_until="2026-11-01 00:00", **{"action-publish": "action-publish"}),
+    )
     assert response.status_code == 200
     assert "Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực." in response.content.decode()
     page.refresh_from_db()
@@ -65,11 +67,22 @@ def test_validity_end_before_start_is_refused_with_a_message(client, moderator, 
 def test_legal_document_requires_its_official_metadata(client, moderator, commune):
     index = DocumentIndexPage.objects.child_of(commune).get()
     url = reverse("wagtailadmin_pages:add", args=["cms_pages", "legaldocumentpage", index.pk])
-    data = nested_form_data({
-        "title": "Kế hoạch", "slug": "ke-hoach", "number_symbol": "ba mươi lăm", "doc_type": "ke_hoach",
-        "issuer": "", "signer": "", "issue_date": "2026-03-10", "effective_date": "2026-03-01",
-        "summary": "", "status": "in_force", "files": inline_formset([]), "action-publish": "action-publish",
-    })
+    data = nested_form_data(
+        {
+            "title": "Kế hoạch",
+            "slug": "ke-hoach",
+            "number_symbol": "ba mươi lăm",
+            "doc_type": "ke_hoach",
+            "issuer": "",
+            "signer": "",
+            "issue_date": "2026-03-10",
+            "effective_date": "2026-03-01",
+            "summary": "",
+            "status": "in_force",
+            "files": inline_formset([]),
+            "action-publish": "action-publish",
+        }
+    )
     # Wagtail lets a draft be saved with required fields empty; publishing enforces them.
     html = client.post(url, data).content.decode()
     assert "không đúng dạng" in html  # number and symbol
@@ -101,7 +114,8 @@ def test_uploads_are_checked_by_content(client, moderator, commune):
 def test_oversized_upload_is_refused(client, moderator, commune, settings):
     settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE = 1000
     big = SimpleUploadedFile("lon.png", _png(400, 400) + b"\0" * 2000, content_type="image/png")
-    response = client.post(reverse("wagtailimages:add"), {"title": "Lớn", "file": big,
-                                                          "collection": commune.collection_id})
+    response = client.post(
+        reverse("wagtailimages:add"), {"title": "Lớn", "file": big, "collection": commune.collection_id}
+    )
     assert response.status_code == 200
     assert not Image.objects.filter(title="Lớn").exists()

@@ -23,8 +23,11 @@ def test_each_content_type_renders_on_its_commune_host(client, commune):
     n = news(commune, "Ra quân làm giao thông nông thôn", body=[("paragraph", "<p>Bà con góp ngày công.</p>")])
     a = announcement(commune, "Lịch tiêm chủng tháng 12")
     d = legal_document(commune, "35/KH-UBND", effective_date=datetime.date(2026, 3, 20))
-    for page, expected in [(n, "Bà con góp ngày công."), (a, "Lịch tiêm chủng tháng 12"),
-                           (d, "Kế hoạch số 35/KH-UBND")]:
+    for page, expected in [
+        (n, "Bà con góp ngày công."),
+        (a, "Lịch tiêm chủng tháng 12"),
+        (d, "Kế hoạch số 35/KH-UBND"),
+    ]:
         url = page.get_url()
         assert url.startswith("http://an-truong.cang-long.tra-vinh.localhost:8000/")
         response = get(client, url.split(":8000", 1)[1])
@@ -38,15 +41,21 @@ def test_each_content_type_renders_on_its_commune_host(client, commune):
 @pytest.mark.django_db
 def test_commune_home_shows_valid_announcements_first_then_news(client, commune):
     now = timezone.now()
-    announcement(commune, "Thông báo đã hết hạn", valid_from=now - datetime.timedelta(days=5),
-                 valid_until=now - datetime.timedelta(days=1))
+    announcement(
+        commune,
+        "Thông báo đã hết hạn",
+        valid_from=now - datetime.timedelta(days=5),
+        valid_until=now - datetime.timedelta(days=1),
+    )
     announcement(commune, "Thông báo sắp tới", valid_from=now + datetime.timedelta(days=2))
     announcement(commune, "Thông báo thường lệ")
     announcement(commune, "Cảnh báo triều cường", priority="emergency")
     news(commune, "Tin mới nhất ở An Trường")
     html = get(client).content.decode()
     assert "Thông báo đã hết hạn" not in html and "Thông báo sắp tới" not in html
-    assert html.index("Cảnh báo triều cường") < html.index("Thông báo thường lệ") < html.index("Tin mới nhất ở An Trường")
+    assert (
+        html.index("Cảnh báo triều cường") < html.index("Thông báo thường lệ") < html.index("Tin mới nhất ở An Trường")
+    )
 
 
 @pytest.mark.django_db
@@ -72,9 +81,17 @@ def test_validity_end_before_start_is_refused(commune):
 
 @pytest.mark.django_db
 def test_document_metadata_is_checked():
-    bad = LegalDocumentPage(title="x", number_symbol="không số", doc_type="ke_hoach", issuer="UBND", signer="A",
-                            issue_date=datetime.date(2026, 1, 10), effective_date=datetime.date(2026, 1, 1),
-                            summary="x", status="replaced")
+    bad = LegalDocumentPage(
+        title="x",
+        number_symbol="không số",
+        doc_type="ke_hoach",
+        issuer="UBND",
+        signer="A",
+        issue_date=datetime.date(2026, 1, 10),
+        effective_date=datetime.date(2026, 1, 1),
+        summary="x",
+        status="replaced",
+    )
     with pytest.raises(ValidationError) as exc:
         bad.full_clean(exclude=["path", "depth", "slug", "content_type", "draft_title"])
     errors = exc.value.message_dict
@@ -93,8 +110,13 @@ def test_real_document_numbers_are_accepted(number):
 def test_document_listing_filters_by_type_year_issuer_and_number(client, commune):
     legal_document(commune, "35/KH-UBND", doc_type="ke_hoach", issue_date=datetime.date(2026, 3, 1))
     legal_document(commune, "12/QĐ-UBND", doc_type="quyet_dinh", issue_date=datetime.date(2025, 6, 1))
-    legal_document(commune, "8/TB-UBMTTQ", doc_type="thong_bao", issue_date=datetime.date(2026, 1, 5),
-                   issuer="Uỷ ban MTTQ xã An Trường")
+    legal_document(
+        commune,
+        "8/TB-UBMTTQ",
+        doc_type="thong_bao",
+        issue_date=datetime.date(2026, 1, 5),
+        issuer="Uỷ ban MTTQ xã An Trường",
+    )
 
     def numbers(**params):
         html = get(client, "/van-ban/", **params).content.decode()
@@ -184,5 +206,8 @@ def test_worker_schedule_runs_publish_scheduled_every_minute():
 @pytest.mark.django_db
 def test_sites_are_independent(client, commune, other_commune):
     news(commune, "Chỉ có ở An Trường")
-    assert "Chỉ có ở An Trường" not in get(client, host="dong-hai.huyen-duyen-hai.tra-vinh.localhost:8000").content.decode()
+    assert (
+        "Chỉ có ở An Trường"
+        not in get(client, host="dong-hai.huyen-duyen-hai.tra-vinh.localhost:8000").content.decode()
+    )
     assert Site.objects.get(root_page=other_commune)

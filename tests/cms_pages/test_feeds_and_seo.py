@@ -84,8 +84,12 @@ def test_commune_feed_holds_its_own_news_and_announcements_in_force(client, comm
     own = news(commune, "Ra quân làm đường giao thông nông thôn", days_ago=1)
     news(other_commune, "Tin của xã Đông Hải")
     announcement(commune, "Lịch tiếp công dân tháng này")
-    announcement(commune, "Thông báo đã hết hạn", valid_from=now - datetime.timedelta(days=10),
-                 valid_until=now - datetime.timedelta(days=1))
+    announcement(
+        commune,
+        "Thông báo đã hết hạn",
+        valid_from=now - datetime.timedelta(days=10),
+        valid_until=now - datetime.timedelta(days=1),
+    )
     announcement(commune, "Thông báo chưa tới ngày", valid_from=now + datetime.timedelta(days=2))
     legal_document(commune, "35/KH-UBND")
 
@@ -101,7 +105,8 @@ def test_commune_feed_holds_its_own_news_and_announcements_in_force(client, comm
     assert item.summary == own.summary
     assert item.id == f"tag:localhost,2025:trang/{own.pk}"
     assert parsedate_to_datetime(item.published) == timezone.make_aware(
-        datetime.datetime.combine(own.date, datetime.time.min))  # backdated: the start of its date
+        datetime.datetime.combine(own.date, datetime.time.min)
+    )  # backdated: the start of its date
     # The newest first.
     assert next(e.title for e in parsed.entries) == "Lịch tiếp công dân tháng này"
 
@@ -165,8 +170,7 @@ def test_portal_feed_federates_the_news_of_its_communes(client, commune, other_c
         assert links["Tin của huyện Càng Long"] == f"http://{DISTRICT}/tin-tuc/{own_portal_news.slug}/"
 
     everything = feed(client, DISTRICT, "/rss/")
-    assert titles(everything) == sorted(
-        ["Tin của huyện Càng Long", "Tin của xã An Trường", "Thông báo của huyện"])
+    assert titles(everything) == sorted(["Tin của huyện Càng Long", "Tin của xã An Trường", "Thông báo của huyện"])
     by_title = {e.title: e for e in everything.entries}
     assert by_title["Tin của xã An Trường"].author == "Xã An Trường"
     # Announcements stay the portal's own.
@@ -299,8 +303,13 @@ def test_html_sitemap_shows_the_site_tree(client, commune, other_commune):
     html = response.content.decode()
     assert "<h1>Sơ đồ trang</h1>" in html
     assert "Trang thông tin điện tử xã An Trường" in html  # the site's own header (base.html)
-    for path, title in [("/tin-tuc/", "Tin tức"), ("/thong-bao/", "Thông báo"), ("/van-ban/", "Văn bản"),
-                        ("/gioi-thieu/", "Giới thiệu"), ("/lien-he/", "Liên hệ")]:
+    for path, title in [
+        ("/tin-tuc/", "Tin tức"),
+        ("/thong-bao/", "Thông báo"),
+        ("/van-ban/", "Văn bản"),
+        ("/gioi-thieu/", "Giới thiệu"),
+        ("/lien-he/", "Liên hệ"),
+    ]:
         assert f'<a href="{path}">{title}</a>' in html
     # The latest ten news items, and a link to all of them.
     assert f'href="/tin-tuc/{items[0].slug}/"' in html
@@ -325,8 +334,13 @@ def test_page_tree_nests_by_path_and_skips_orphans():
         def __init__(self, path, title):
             self.path, self.title = path, title
 
-    pages = [P("0001", "home"), P("00010001", "a"), P("000100010001", "a1"), P("000100020001", "orphan"),
-             P("00010003", "c")]
+    pages = [
+        P("0001", "home"),
+        P("00010001", "a"),
+        P("000100010001", "a1"),
+        P("000100020001", "orphan"),
+        P("00010003", "c"),
+    ]
     tree = page_tree(pages, lambda p: "/" + p.title + "/")
     assert [n.page.title for n in tree.children] == ["a", "c"]
     assert [n.page.title for n in tree.children[0].children] == ["a1"]
@@ -345,8 +359,9 @@ def picture(settings, tmp_path):
 
 @pytest.mark.django_db
 def test_news_page_has_open_graph_and_canonical_on_its_own_host(client, commune, picture):
-    item = news(commune, "Ra quân ngày chủ nhật xanh", featured_image=picture,
-                summary="Hơn 300 đoàn viên ra quân dọn vệ sinh.")
+    item = news(
+        commune, "Ra quân ngày chủ nhật xanh", featured_image=picture, summary="Hơn 300 đoàn viên ra quân dọn vệ sinh."
+    )
     response = get(client, COMMUNE, f"/tin-tuc/{item.slug}/")
     assert response.status_code == 200
     meta = Meta(response.content.decode())
@@ -393,8 +408,7 @@ def test_homes_and_sections_are_websites_with_their_canonical(client, commune):
     meta = Meta(get(client, COMMUNE, "/tin-tuc/?trang=2").content.decode())
     assert meta.link("canonical") == [f"http://{COMMUNE}/tin-tuc/"]
     assert meta.meta["og:type"] == "website"
-    assert meta.link("alternate", "application/rss+xml") == [f"http://{COMMUNE}/rss/",
-                                                              f"http://{COMMUNE}/rss/tin-tuc/"]
+    assert meta.link("alternate", "application/rss+xml") == [f"http://{COMMUNE}/rss/", f"http://{COMMUNE}/rss/tin-tuc/"]
 
 
 @pytest.mark.django_db

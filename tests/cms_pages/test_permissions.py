@@ -71,7 +71,9 @@ def test_commune_staff_refused_on_every_admin_page_of_another_commune(who, reque
     client.force_login(user)
     for name, url in _page_urls(other_commune, news, page).items():
         response = client.get(url)
-        assert _refused(response, client, page.title), f"{who} reached {name} of another commune: {url} → {response.status_code}"
+        assert _refused(response, client, page.title), (
+            f"{who} reached {name} of another commune: {url} → {response.status_code}"
+        )
 
     # Writes are refused and change nothing.
     edit_url = reverse("wagtailadmin_pages:edit", args=[page.pk])
@@ -90,8 +92,15 @@ def test_commune_staff_succeed_on_own_commune(who, request, client, commune):
     user = request.getfixturevalue(who)
     news, page = _admin_pages(commune)
     client.force_login(user)
-    for name in ["explore home", "explore section", "edit home", "edit page", "add subpage",
-                 "add standard page", "history"]:
+    for name in [
+        "explore home",
+        "explore section",
+        "edit home",
+        "edit page",
+        "add subpage",
+        "add standard page",
+        "history",
+    ]:
         url = _page_urls(commune, news, page)[name]
         response = client.get(url)
         assert response.status_code == 200, f"{who} refused on own {name}: {url} → {response.status_code}"
@@ -112,9 +121,14 @@ def test_explorer_of_commune_editor_starts_at_own_commune(client, editor, commun
 @pytest.mark.django_db
 def test_editor_sees_only_own_collection_images_and_documents(client, editor, commune, other_commune):
     own = Image.objects.create(title="Ảnh của An Trường", file=get_test_image_file(), collection=commune.collection)
-    foreign = Image.objects.create(title="Ảnh của Đông Hải", file=get_test_image_file(), collection=other_commune.collection)
-    foreign_doc = Document.objects.create(title="Tài liệu Đông Hải", collection=other_commune.collection,
-                                          file=ContentFile(b"%PDF-1.4 test", name="dong-hai.pdf"))
+    foreign = Image.objects.create(
+        title="Ảnh của Đông Hải", file=get_test_image_file(), collection=other_commune.collection
+    )
+    foreign_doc = Document.objects.create(
+        title="Tài liệu Đông Hải",
+        collection=other_commune.collection,
+        file=ContentFile(b"%PDF-1.4 test", name="dong-hai.pdf"),
+    )
     client.force_login(editor)
     listing = client.get(reverse("wagtailimages:index")).content.decode()
     assert own.title in listing and foreign.title not in listing
@@ -135,7 +149,9 @@ def test_editor_cannot_reach_sites_users_or_settings(client, editor):
 @pytest.mark.django_db
 def test_admin_is_in_vietnamese_whatever_the_browser_asks(client, editor):
     client.force_login(editor)
-    html = client.get(reverse("wagtailadmin_explore_root"), follow=True, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    html = client.get(
+        reverse("wagtailadmin_explore_root"), follow=True, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"
+    ).content.decode()
     assert 'lang="vi"' in html
     assert "Tìm kiếm" in html
     assert "Exploring" not in html and ">Images<" not in html

@@ -120,49 +120,63 @@ def assert_pdf_response(response, filename_re):
 @pytest.fixture
 def news_page(commune):
     section = NewsIndexPage.objects.child_of(commune).get()
-    return _publish(section, NewsPage(
-        title="Hội nghị triển khai nhiệm vụ năm 2026: giữ vững an ninh ở ấp Phú Thịnh",
-        slug="hoi-nghi-trien-khai-nhiem-vu-2026",
-        date=date(2026, 11, 12),
-        summary="Ủy ban nhân dân xã tổ chức hội nghị triển khai nhiệm vụ phát triển kinh tế - xã hội.",
-        body=[
-            ("heading", "Những nội dung chính"),
-            ("paragraph", RichText("<p>Hội nghị thống nhất <b>năm nhóm giải pháp</b> trọng tâm, "
-                                   "ưu tiên nâng cấp đường giao thông nông thôn.</p>")),
-            ("quote", "Mỗi người dân là một chiến sĩ giữ gìn trật tự."),
-        ],
-    ))
+    return _publish(
+        section,
+        NewsPage(
+            title="Hội nghị triển khai nhiệm vụ năm 2026: giữ vững an ninh ở ấp Phú Thịnh",
+            slug="hoi-nghi-trien-khai-nhiem-vu-2026",
+            date=date(2026, 11, 12),
+            summary="Ủy ban nhân dân xã tổ chức hội nghị triển khai nhiệm vụ phát triển kinh tế - xã hội.",
+            body=[
+                ("heading", "Những nội dung chính"),
+                (
+                    "paragraph",
+                    RichText(
+                        "<p>Hội nghị thống nhất <b>năm nhóm giải pháp</b> trọng tâm, "
+                        "ưu tiên nâng cấp đường giao thông nông thôn.</p>"
+                    ),
+                ),
+                ("quote", "Mỗi người dân là một chiến sĩ giữ gìn trật tự."),
+            ],
+        ),
+    )
 
 
 @pytest.fixture
 def announcement_page(commune):
     section = AnnouncementIndexPage.objects.child_of(commune).get()
-    return _publish(section, AnnouncementPage(
-        title="Thông báo lịch tiêm phòng bệnh dại cho chó, mèo đợt II năm 2026",
-        slug="lich-tiem-phong-benh-dai-dot-2",
-        date=date(2026, 11, 10),
-        summary="Các hộ nuôi chó, mèo đưa vật nuôi đến điểm tiêm tại nhà văn hoá các ấp.",
-        body=[("paragraph", RichText("<p>Thời gian tiêm: từ 7 giờ đến 11 giờ các ngày thứ Bảy.</p>"))],
-        valid_from=_aware(2026, 11, 10, 7, 0),
-        valid_until=_aware(2030, 11, 30, 17, 0),
-        priority="priority",
-    ))
+    return _publish(
+        section,
+        AnnouncementPage(
+            title="Thông báo lịch tiêm phòng bệnh dại cho chó, mèo đợt II năm 2026",
+            slug="lich-tiem-phong-benh-dai-dot-2",
+            date=date(2026, 11, 10),
+            summary="Các hộ nuôi chó, mèo đưa vật nuôi đến điểm tiêm tại nhà văn hoá các ấp.",
+            body=[("paragraph", RichText("<p>Thời gian tiêm: từ 7 giờ đến 11 giờ các ngày thứ Bảy.</p>"))],
+            valid_from=_aware(2026, 11, 10, 7, 0),
+            valid_until=_aware(2030, 11, 30, 17, 0),
+            priority="priority",
+        ),
+    )
 
 
 @pytest.fixture
 def document_page(commune):
     section = DocumentIndexPage.objects.child_of(commune).get()
-    return _publish(section, LegalDocumentPage(
-        title="Kế hoạch tổ chức Ngày hội Đại đoàn kết toàn dân tộc năm 2026",
-        slug="ke-hoach-ngay-hoi-dai-doan-ket-2026",
-        number_symbol="35/KH-UBND",
-        doc_type="ke_hoach",
-        issuer="Uỷ ban nhân dân xã An Trường",
-        signer="Trần Thị Thuỷ",
-        issue_date=date(2026, 11, 2),
-        effective_date=date(2026, 11, 5),
-        summary="Về việc tổ chức Ngày hội Đại đoàn kết toàn dân tộc ở các ấp, giữ gìn truyền thống.",
-    ))
+    return _publish(
+        section,
+        LegalDocumentPage(
+            title="Kế hoạch tổ chức Ngày hội Đại đoàn kết toàn dân tộc năm 2026",
+            slug="ke-hoach-ngay-hoi-dai-doan-ket-2026",
+            number_symbol="35/KH-UBND",
+            doc_type="ke_hoach",
+            issuer="Uỷ ban nhân dân xã An Trường",
+            signer="Trần Thị Thuỷ",
+            issue_date=date(2026, 11, 2),
+            effective_date=date(2026, 11, 5),
+            summary="Về việc tổ chức Ngày hội Đại đoàn kết toàn dân tộc ở các ấp, giữ gìn truyền thống.",
+        ),
+    )
 
 
 # --- One page -------------------------------------------------------------------------------
@@ -251,11 +265,18 @@ def test_document_files_and_body_attachments_are_listed(client, commune, documen
 @pytest.mark.django_db
 def test_document_of_another_issuer_has_no_number_under_the_commune(client, commune):
     section = DocumentIndexPage.objects.child_of(commune).get()
-    page = _publish(section, LegalDocumentPage(
-        title="Quyết định ban hành quy chế", number_symbol="12/2026/QĐ-UBND", doc_type="quyet_dinh",
-        issuer="Uỷ ban nhân dân tỉnh Trà Vinh", signer="Lê Văn Ân", issue_date=date(2026, 3, 1),
-        summary="Ban hành quy chế phối hợp.",
-    ))
+    page = _publish(
+        section,
+        LegalDocumentPage(
+            title="Quyết định ban hành quy chế",
+            number_symbol="12/2026/QĐ-UBND",
+            doc_type="quyet_dinh",
+            issuer="Uỷ ban nhân dân tỉnh Trà Vinh",
+            signer="Lê Văn Ân",
+            issue_date=date(2026, 3, 1),
+            summary="Ban hành quy chế phối hợp.",
+        ),
+    )
     text = pdf_text(_get(client, _path(page) + "in/").content)
     assert "Số: 12/2026/QĐ-UBND" not in text
     assert "Số, ký hiệu 12/2026/QĐ-UBND" in text
@@ -270,10 +291,14 @@ def test_body_images_come_from_the_media_storage_not_the_network(client, commune
     settings.MEDIA_ROOT = str(tmp_path)
     image = Image.objects.create(title="Cầu Phú Thịnh", file=get_test_image_file(colour="red"))
     section = NewsIndexPage.objects.child_of(commune).get()
-    page = _publish(section, NewsPage(
-        title="Khánh thành cầu Phú Thịnh", summary="Cầu mới nối hai ấp.",
-        body=[("image", {"image": image, "caption": "Cầu mới ở ấp Phú Thịnh", "alt": ""})],
-    ))
+    page = _publish(
+        section,
+        NewsPage(
+            title="Khánh thành cầu Phú Thịnh",
+            summary="Cầu mới nối hai ấp.",
+            body=[("image", {"image": image, "caption": "Cầu mới ở ấp Phú Thịnh", "alt": ""})],
+        ),
+    )
     response = _get(client, _path(page) + "in/")
     assert response.status_code == 200
     assert "Cầu mới ở ấp Phú Thịnh" in pdf_text(response.content)
@@ -325,8 +350,15 @@ def week_47(commune):
     section = AnnouncementIndexPage.objects.child_of(commune).get()
 
     def add(slug, title, valid_from, valid_until, priority="normal", live=True):
-        page = AnnouncementPage(title=title, slug=slug, summary=f"Tóm tắt: {title.lower()}.",
-                                valid_from=valid_from, valid_until=valid_until, priority=priority, live=live)
+        page = AnnouncementPage(
+            title=title,
+            slug=slug,
+            summary=f"Tóm tắt: {title.lower()}.",
+            valid_from=valid_from,
+            valid_until=valid_until,
+            priority=priority,
+            live=live,
+        )
         section.add_child(instance=page)
         revision = page.save_revision()
         if live:
@@ -335,20 +367,33 @@ def week_47(commune):
         return page
 
     return section, {
-        "normal_overlapping_start": add("hop-to-dan-pho", "Họp tổ nhân dân tự quản ấp Tân Thịnh",
-                                        _aware(2026, 11, 10, 8), _aware(2026, 11, 17, 8)),
-        "emergency": add("bao-lu", "Khẩn cấp: nước lũ dâng cao ở ấp Phú Thịnh, di dời người dân",
-                         _aware(2026, 11, 20, 6), None, "emergency"),
-        "priority": add("cat-dien", "Lịch cắt điện để sửa chữa lưới điện trung thế",
-                        _aware(2026, 11, 18, 7), _aware(2026, 11, 19, 17), "priority"),
-        "whole_month": add("thu-thue", "Thu thuế sử dụng đất phi nông nghiệp năm 2026",
-                           _aware(2026, 11, 1), _aware(2026, 12, 31)),
-        "expired": add("da-het-han", "Thông báo đã hết hạn trước tuần này",
-                       _aware(2026, 11, 1), _aware(2026, 11, 16, 0, 0)),
-        "future": add("tuan-sau", "Thông báo cho tuần sau",
-                      _aware(2026, 11, 23, 0, 0), _aware(2026, 11, 30)),
-        "draft": add("ban-nhap", "Bản nháp thông báo trong tuần",
-                     _aware(2026, 11, 17), _aware(2026, 11, 18), live=False),
+        "normal_overlapping_start": add(
+            "hop-to-dan-pho", "Họp tổ nhân dân tự quản ấp Tân Thịnh", _aware(2026, 11, 10, 8), _aware(2026, 11, 17, 8)
+        ),
+        "emergency": add(
+            "bao-lu",
+            "Khẩn cấp: nước lũ dâng cao ở ấp Phú Thịnh, di dời người dân",
+            _aware(2026, 11, 20, 6),
+            None,
+            "emergency",
+        ),
+        "priority": add(
+            "cat-dien",
+            "Lịch cắt điện để sửa chữa lưới điện trung thế",
+            _aware(2026, 11, 18, 7),
+            _aware(2026, 11, 19, 17),
+            "priority",
+        ),
+        "whole_month": add(
+            "thu-thue", "Thu thuế sử dụng đất phi nông nghiệp năm 2026", _aware(2026, 11, 1), _aware(2026, 12, 31)
+        ),
+        "expired": add(
+            "da-het-han", "Thông báo đã hết hạn trước tuần này", _aware(2026, 11, 1), _aware(2026, 11, 16, 0, 0)
+        ),
+        "future": add("tuan-sau", "Thông báo cho tuần sau", _aware(2026, 11, 23, 0, 0), _aware(2026, 11, 30)),
+        "draft": add(
+            "ban-nhap", "Bản nháp thông báo trong tuần", _aware(2026, 11, 17), _aware(2026, 11, 18), live=False
+        ),
     }
 
 
@@ -401,8 +446,21 @@ def test_weekly_bulletin_defaults_to_this_week(client, commune):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("value", ["abc", "2026-47", "2026-W54", "2026-W00", "2025-W53", "0000-W01",
-                                   "2026-W4x", "99999-W01", "2026-W47'; --", "２０２６-W47"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "abc",
+        "2026-47",
+        "2026-W54",
+        "2026-W00",
+        "2025-W53",
+        "0000-W01",
+        "2026-W4x",
+        "99999-W01",
+        "2026-W47'; --",
+        "２０２６-W47",
+    ],
+)
 def test_weekly_bulletin_bad_week_is_a_400_in_vietnamese(client, commune, value):
     section = AnnouncementIndexPage.objects.child_of(commune).get()
     response = client.get(_path(section) + "ban-tin-tuan/", {"tuan": value}, HTTP_HOST=HOST)

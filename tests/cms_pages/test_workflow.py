@@ -17,12 +17,21 @@ def _user(name, group):
 
 
 def _data(**extra):
-    return nested_form_data({
-        "title": "Thông báo họp dân ấp Chợ", "slug": "hop-dan-ap-cho", "date": "2026-11-23",
-        "summary": "Họp dân bàn kế hoạch làm đường.", "body": streamfield([]),
-        "valid_from": "2026-11-23 08:00", "valid_until": "2026-12-30 17:00", "priority": "normal",
-        "show_on_boards": "on", "attachments": inline_formset([]), **extra,
-    })
+    return nested_form_data(
+        {
+            "title": "Thông báo họp dân ấp Chợ",
+            "slug": "hop-dan-ap-cho",
+            "date": "2026-11-23",
+            "summary": "Họp dân bàn kế hoạch làm đường.",
+            "body": streamfield([]),
+            "valid_from": "2026-11-23 08:00",
+            "valid_until": "2026-12-30 17:00",
+            "priority": "normal",
+            "show_on_boards": "on",
+            "attachments": inline_formset([]),
+            **extra,
+        }
+    )
 
 
 @pytest.mark.django_db
@@ -50,8 +59,9 @@ def test_editor_submits_own_moderator_publishes_other_moderators_cannot(client, 
     response = client.post(add, _data(**{"action-publish": "action-publish"}))
     page = AnnouncementPage.objects.get(slug="hop-dan-ap-cho")
     assert not page.live
-    response = client.post(reverse("wagtailadmin_pages:edit", args=[page.pk]),
-                           _data(**{"action-submit": "action-submit"}))
+    response = client.post(
+        reverse("wagtailadmin_pages:edit", args=[page.pk]), _data(**{"action-submit": "action-submit"})
+    )
     assert response.status_code == 302
     page.refresh_from_db()
     state = page.current_workflow_state

@@ -101,8 +101,13 @@ def test_queries_per_page_do_not_grow_with_items(client, commune, path, host):
         announcement(commune, f"Thông báo ít {i}")
     few = _queries_for(client, path, host)
     for i in range(8):
-        news(commune, f"Tin nhiều {i}", featured_image=Image.objects.create(
-            title=f"Ảnh {i}", file=get_test_image_file(), collection=commune.collection))
+        news(
+            commune,
+            f"Tin nhiều {i}",
+            featured_image=Image.objects.create(
+                title=f"Ảnh {i}", file=get_test_image_file(), collection=commune.collection
+            ),
+        )
         announcement(commune, f"Thông báo nhiều {i}")
     many = _queries_for(client, path, host)
     assert many == few, f"{path} on {host}: {few} queries with 2 items, {many} with 10"

@@ -29,6 +29,7 @@ def table_rows():
 
 # --- the table --------------------------------------------------------------------------
 
+
 def test_table_is_well_formed():
     with CSV_PATH.open(encoding="utf-8", newline="") as f:
         assert f.readline() == "date,name,note\n"
@@ -51,11 +52,15 @@ def test_table_has_the_fixed_holidays_of_every_year():
             assert D(year, month, day) in days, (year, month, day)
 
 
-@pytest.mark.parametrize("year, new_year", [(2024, D(2024, 2, 10)), (2025, D(2025, 1, 29)),
-                                            (2026, D(2026, 2, 17)), (2027, D(2027, 2, 6))])
+@pytest.mark.parametrize(
+    "year, new_year", [(2024, D(2024, 2, 10)), (2025, D(2025, 1, 29)), (2026, D(2026, 2, 17)), (2027, D(2027, 2, 6))]
+)
 def test_table_has_tet_every_year(year, new_year):
-    tet = [date.fromisoformat(r["date"]) for r in table_rows() if r["name"].startswith("Tết Nguyên đán")
-           and r["date"].startswith(str(year))]
+    tet = [
+        date.fromisoformat(r["date"])
+        for r in table_rows()
+        if r["name"].startswith("Tết Nguyên đán") and r["date"].startswith(str(year))
+    ]
     assert new_year in tet  # mùng 1 Tết
     assert sum(d.weekday() < 5 for d in tet) >= 5  # five days off, made up when they fall on a weekend
 
@@ -81,6 +86,7 @@ def test_unannounced_arrangements_are_marked_as_expected():
 
 # --- load_holidays ----------------------------------------------------------------------
 
+
 def test_load_holidays_reads_the_project_table_once():
     days = load_holidays()
     assert isinstance(days, frozenset)
@@ -92,8 +98,9 @@ def test_load_holidays_reads_the_project_table_once():
 
 def test_default_table_is_found_under_base_dir(settings, tmp_path):
     (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "vn_public_holidays.csv").write_text("date,name,note\n2030-01-01,Tết Dương lịch,\n",
-                                                              encoding="utf-8")
+    (tmp_path / "data" / "vn_public_holidays.csv").write_text(
+        "date,name,note\n2030-01-01,Tết Dương lịch,\n", encoding="utf-8"
+    )
     settings.BASE_DIR = tmp_path
     assert load_holidays() == frozenset({D(2030, 1, 1)})
 
@@ -109,16 +116,19 @@ def test_load_holidays_of_another_file(tmp_path):
     assert load_holidays(path) == frozenset({D(2030, 1, 1), D(2030, 1, 5)})
 
 
-@pytest.mark.parametrize("text, line, words", [
-    ("date,name,note\n2030-01-01,A,\n2030-13-01,B,\n", 3, "not a date"),
-    ("date,name,note\n01/01/2030,A,\n", 2, "not a date"),
-    ("date,name,note\n2030-01-01,A,\n2030-01-02,B\n", 3, "2 fields"),
-    ("date,name,note\n2030-01-01,A,,extra\n", 2, "4 fields"),
-    ("date,name,note\n2030-01-01,A,\n2030-01-01,B,\n", 3, "already listed on line 2"),
-    ("date,name,note\n2030-01-01, ,\n", 2, "no name"),
-    ("ngay,ten\n2030-01-01,A\n", 1, "header"),
-    ("", 1, "header"),
-])
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        ("date,name,note\n2030-01-01,A,\n2030-13-01,B,\n", 3, "not a date"),
+        ("date,name,note\n01/01/2030,A,\n", 2, "not a date"),
+        ("date,name,note\n2030-01-01,A,\n2030-01-02,B\n", 3, "2 fields"),
+        ("date,name,note\n2030-01-01,A,,extra\n", 2, "4 fields"),
+        ("date,name,note\n2030-01-01,A,\n2030-01-01,B,\n", 3, "already listed on line 2"),
+        ("date,name,note\n2030-01-01, ,\n", 2, "no name"),
+        ("ngay,ten\n2030-01-01,A\n", 1, "header"),
+        ("", 1, "header"),
+    ],
+)
 def test_malformed_table_names_file_and_line(tmp_path, text, line, words):
     path = write(tmp_path, text)
     with pytest.raises(ValueError) as info:
@@ -129,17 +139,21 @@ def test_malformed_table_names_file_and_line(tmp_path, text, line, words):
 
 # --- is_working_day ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("day, working", [
-    (D(2026, 11, 23), True),    # Monday
-    (D(2026, 11, 27), True),    # Friday
-    (D(2026, 11, 28), False),   # Saturday
-    (D(2026, 11, 29), False),   # Sunday
-    (D(2026, 2, 16), False),    # Tết
-    (D(2026, 2, 23), True),     # back after Tết
-    (D(2026, 4, 27), False),    # Monday off for Giỗ Tổ on a Sunday
-    (D(2026, 1, 2), False),     # Friday swapped for Saturday 10/01
-    (D(2025, 9, 1), False),     # the day next to Quốc khánh
-])
+
+@pytest.mark.parametrize(
+    "day, working",
+    [
+        (D(2026, 11, 23), True),  # Monday
+        (D(2026, 11, 27), True),  # Friday
+        (D(2026, 11, 28), False),  # Saturday
+        (D(2026, 11, 29), False),  # Sunday
+        (D(2026, 2, 16), False),  # Tết
+        (D(2026, 2, 23), True),  # back after Tết
+        (D(2026, 4, 27), False),  # Monday off for Giỗ Tổ on a Sunday
+        (D(2026, 1, 2), False),  # Friday swapped for Saturday 10/01
+        (D(2025, 9, 1), False),  # the day next to Quốc khánh
+    ],
+)
 def test_is_working_day(day, working):
     assert is_working_day(day) is working
 
@@ -158,23 +172,27 @@ def test_a_datetime_is_not_taken_for_a_date():
 
 # --- add_working_days -------------------------------------------------------------------
 
-@pytest.mark.parametrize("start, n, expected", [
-    (D(2026, 11, 23), 0, D(2026, 11, 23)),   # nothing to add
-    (D(2026, 11, 23), 1, D(2026, 11, 24)),   # the start itself does not count
-    (D(2026, 11, 23), 5, D(2026, 11, 30)),   # over a weekend
-    (D(2026, 11, 27), 1, D(2026, 11, 30)),   # Friday → Monday
-    (D(2026, 11, 28), 1, D(2026, 11, 30)),   # received on Saturday
-    (D(2026, 2, 13), 10, D(2026, 3, 6)),     # Tết Bính Ngọ, 14–22/02
-    (D(2026, 2, 13), 1, D(2026, 2, 23)),
-    (D(2025, 4, 29), 3, D(2025, 5, 7)),      # 30/4–4/5/2025
-    (D(2026, 4, 24), 1, D(2026, 4, 28)),     # Giỗ Tổ on Sunday, Monday off
-    (D(2026, 4, 24), 3, D(2026, 5, 4)),      # … then 30/4 and 1/5
-    (D(2025, 12, 31), 1, D(2026, 1, 5)),     # 1–4/01/2026
-    (D(2025, 12, 26), 10, D(2026, 1, 13)),   # across the year end
-    (D(2026, 8, 28), 1, D(2026, 9, 3)),      # 29/8–2/9/2026
-    (D(2024, 2, 7), 1, D(2024, 2, 15)),      # Tết Giáp Thìn, 8–14/02
-    (D(2027, 2, 3), 1, D(2027, 2, 11)),      # Tết Đinh Mùi (expected)
-])
+
+@pytest.mark.parametrize(
+    "start, n, expected",
+    [
+        (D(2026, 11, 23), 0, D(2026, 11, 23)),  # nothing to add
+        (D(2026, 11, 23), 1, D(2026, 11, 24)),  # the start itself does not count
+        (D(2026, 11, 23), 5, D(2026, 11, 30)),  # over a weekend
+        (D(2026, 11, 27), 1, D(2026, 11, 30)),  # Friday → Monday
+        (D(2026, 11, 28), 1, D(2026, 11, 30)),  # received on Saturday
+        (D(2026, 2, 13), 10, D(2026, 3, 6)),  # Tết Bính Ngọ, 14–22/02
+        (D(2026, 2, 13), 1, D(2026, 2, 23)),
+        (D(2025, 4, 29), 3, D(2025, 5, 7)),  # 30/4–4/5/2025
+        (D(2026, 4, 24), 1, D(2026, 4, 28)),  # Giỗ Tổ on Sunday, Monday off
+        (D(2026, 4, 24), 3, D(2026, 5, 4)),  # … then 30/4 and 1/5
+        (D(2025, 12, 31), 1, D(2026, 1, 5)),  # 1–4/01/2026
+        (D(2025, 12, 26), 10, D(2026, 1, 13)),  # across the year end
+        (D(2026, 8, 28), 1, D(2026, 9, 3)),  # 29/8–2/9/2026
+        (D(2024, 2, 7), 1, D(2024, 2, 15)),  # Tết Giáp Thìn, 8–14/02
+        (D(2027, 2, 3), 1, D(2027, 2, 11)),  # Tết Đinh Mùi (expected)
+    ],
+)
 def test_add_working_days(start, n, expected):
     assert add_working_days(start, n) == expected
 
@@ -205,16 +223,20 @@ def test_the_result_is_always_a_working_day():
 
 # --- working_days_between ---------------------------------------------------------------
 
-@pytest.mark.parametrize("start, end, expected", [
-    (D(2026, 2, 13), D(2026, 3, 6), 10),
-    (D(2026, 11, 27), D(2026, 11, 28), 0),   # Friday → Saturday
-    (D(2026, 11, 27), D(2026, 11, 30), 1),   # Friday → Monday: Monday counts
-    (D(2026, 11, 23), D(2026, 11, 23), 0),
-    (D(2026, 11, 30), D(2026, 11, 23), 0),   # end before start
-    (D(2023, 12, 31), D(2024, 12, 31), 250),  # 262 weekdays, 12 of them off
-    (D(2024, 12, 31), D(2025, 12, 31), 249),  # 261 weekdays, 12 off
-    (D(2025, 12, 31), D(2026, 12, 31), 248),  # 261 weekdays, 13 off
-])
+
+@pytest.mark.parametrize(
+    "start, end, expected",
+    [
+        (D(2026, 2, 13), D(2026, 3, 6), 10),
+        (D(2026, 11, 27), D(2026, 11, 28), 0),  # Friday → Saturday
+        (D(2026, 11, 27), D(2026, 11, 30), 1),  # Friday → Monday: Monday counts
+        (D(2026, 11, 23), D(2026, 11, 23), 0),
+        (D(2026, 11, 30), D(2026, 11, 23), 0),  # end before start
+        (D(2023, 12, 31), D(2024, 12, 31), 250),  # 262 weekdays, 12 of them off
+        (D(2024, 12, 31), D(2025, 12, 31), 249),  # 261 weekdays, 12 off
+        (D(2025, 12, 31), D(2026, 12, 31), 248),  # 261 weekdays, 13 off
+    ],
+)
 def test_working_days_between(start, end, expected):
     assert working_days_between(start, end) == expected
 
@@ -229,6 +251,7 @@ def test_between_undoes_add():
 
 
 # --- deadline_for -----------------------------------------------------------------------
+
 
 def test_deadline_counts_from_the_local_date():
     # 17:30 UTC on Thursday 26/11 is 00:30 on Friday 27/11 in Vietnam.

@@ -39,8 +39,18 @@ DISTRICT_HOST = "cang-long.tra-vinh.localhost:8000"
 
 def seed(**options):
     out = io.StringIO()
-    call_command("seed_demo", **{"province": ["Trà Vinh"], "district": ["844"], "communes": 4, "news": 3,
-                                 "no_progress": True, "stdout": out, **options})
+    call_command(
+        "seed_demo",
+        **{
+            "province": ["Trà Vinh"],
+            "district": ["844"],
+            "communes": 4,
+            "news": 3,
+            "no_progress": True,
+            "stdout": out,
+            **options,
+        },
+    )
     return out.getvalue()
 
 
@@ -124,7 +134,7 @@ def test_document_listing_profile_and_contact(seeded, client, commune):
     assert pdf.collection_id == commune.collection_id
     with pdf.file.open("rb") as f:
         assert f.read(5) == b"%PDF-"
-    assert _html(client, with_file[0].url_path[len(commune.url_path) - 1:])
+    assert _html(client, with_file[0].url_path[len(commune.url_path) - 1 :])
 
     html = _html(client, "/gioi-thieu/")
     profile = ProfilePage.objects.child_of(commune).get()
@@ -145,9 +155,9 @@ def test_document_listing_profile_and_contact(seeded, client, commune):
 def test_every_seeded_page_renders_and_portal_federates_commune_news(seeded, client, commune):
     home = Site.objects.get(hostname="cang-long.tra-vinh.localhost").root_page
     for page in Page.objects.descendant_of(commune).live():
-        _html(client, page.url_path[len(commune.url_path) - 1:])
+        _html(client, page.url_path[len(commune.url_path) - 1 :])
     for page in Page.objects.descendant_of(home).live():
-        _html(client, page.url_path[len(home.url_path) - 1:], host=DISTRICT_HOST)
+        _html(client, page.url_path[len(home.url_path) - 1 :], host=DISTRICT_HOST)
     portal = _html(client, host=DISTRICT_HOST)
     assert escape(NewsPage.objects.live().descendant_of(commune).order_by("-date").first().title) in portal
 
@@ -161,7 +171,9 @@ def test_seeded_pages_are_published_with_history_and_indexed(seeded, commune):
     assert news.get_latest_revision_as_object().title == news.title
     assert news.owner.username == "du-lieu-mau" and not news.owner.is_active
     assert set(PageLogEntry.objects.filter(page=news).values_list("action", flat=True)) == {
-        "wagtail.create", "wagtail.publish"}
+        "wagtail.create",
+        "wagtail.publish",
+    }
     assert timezone.localtime(news.first_published_at).date() == news.date
     # Search entries for every seeded object, and the same reference index Wagtail builds itself.
     for model in (NewsPage, AnnouncementPage, LegalDocumentPage, ProfilePage, ContactPage):
@@ -229,11 +241,23 @@ def test_unknown_province_district_or_nothing_provisioned(db):
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2025, 7, 15, 9, 30, tzinfo=TZ)
 AN_TRUONG = demo_content.Place(
-    level="commune", unit_type="xa", name="An Trường", code="29275", province_code="84",
-    ancestors=("huyện Càng Long", "tỉnh Trà Vinh"), neighbours=("xã Mỹ Cẩm", "xã Huyền Hội", "xã Tân An"),
+    level="commune",
+    unit_type="xa",
+    name="An Trường",
+    code="29275",
+    province_code="84",
+    ancestors=("huyện Càng Long", "tỉnh Trà Vinh"),
+    neighbours=("xã Mỹ Cẩm", "xã Huyền Hội", "xã Tân An"),
 )
-PHUONG = demo_content.Place(level="commune", unit_type="phuong", name="1", code="28999", province_code="01",
-                            ancestors=("quận Ba Đình", "thành phố Hà Nội"), neighbours=("phường 2",))
+PHUONG = demo_content.Place(
+    level="commune",
+    unit_type="phuong",
+    name="1",
+    code="28999",
+    province_code="01",
+    ancestors=("quận Ba Đình", "thành phố Hà Nội"),
+    neighbours=("phường 2",),
+)
 
 
 def _content(place, seed=135):
@@ -317,8 +341,12 @@ def test_seeded_pages_are_in_the_site_search_and_communes_have_questions(client)
     from search.models import SearchEntry
 
     seed()
-    searchable = (NewsPage.objects.live().count() + LegalDocumentPage.objects.live().count()
-                  + AnnouncementPage.objects.live().count() + AnsweredQuestionPage.objects.live().count())
+    searchable = (
+        NewsPage.objects.live().count()
+        + LegalDocumentPage.objects.live().count()
+        + AnnouncementPage.objects.live().count()
+        + AnsweredQuestionPage.objects.live().count()
+    )
     assert SearchEntry.objects.filter(kind__in=["news", "document", "announcement", "question"]).count() == searchable
     news = NewsPage.objects.live().filter(url_path__contains="/an-truong/").first()
     words = " ".join(news.title.split()[:4])

@@ -60,13 +60,23 @@ def content(home, title, first, last=None, kind="news"):
     if kind == "news":
         index, page = NewsIndexPage, NewsPage(title=title, date=first.date(), summary=f"Tóm tắt: {title}")
     elif kind == "announcement":
-        index, page = AnnouncementIndexPage, AnnouncementPage(title=title, summary=f"Tóm tắt: {title}",
-                                                              valid_from=first)
+        index, page = (
+            AnnouncementIndexPage,
+            AnnouncementPage(title=title, summary=f"Tóm tắt: {title}", valid_from=first),
+        )
     else:
-        index, page = DocumentIndexPage, LegalDocumentPage(
-            title=title, number_symbol=f"{uuid.uuid4().int % 900 + 100}/KH-UBND", doc_type="ke_hoach",
-            issue_date=first.date(), issuer=f"UBND {home.name_in_sentence}", summary=f"Trích yếu {title}",
-            signer="Nguyễn Văn An")
+        index, page = (
+            DocumentIndexPage,
+            LegalDocumentPage(
+                title=title,
+                number_symbol=f"{uuid.uuid4().int % 900 + 100}/KH-UBND",
+                doc_type="ke_hoach",
+                issue_date=first.date(),
+                issuer=f"UBND {home.name_in_sentence}",
+                summary=f"Trích yếu {title}",
+                signer="Nguyễn Văn An",
+            ),
+        )
     page.live = True
     index.objects.child_of(home).get().add_child(instance=page)
     Page.objects.filter(pk=page.pk).update(first_published_at=first, last_published_at=last or first)
@@ -103,10 +113,19 @@ def plays(board_obj, item_id, *moments):
 
 def inquiry(home, received, deadline, answered=None):
     return Inquiry.objects.create(
-        code=new_tracking_code(), submission_key=uuid.uuid4().hex, commune=home, title="Hỏi về đất đai",
-        body="Nội dung", name="Nguyễn Văn An", consent_version=CONSENT_VERSION, consented_at=received,
-        client_key="test", received_at=received, deadline=deadline,
-        status=Status.ANSWERED if answered else Status.RECEIVED, answered_at=answered,
+        code=new_tracking_code(),
+        submission_key=uuid.uuid4().hex,
+        commune=home,
+        title="Hỏi về đất đai",
+        body="Nội dung",
+        name="Nguyễn Văn An",
+        consent_version=CONSENT_VERSION,
+        consented_at=received,
+        client_key="test",
+        received_at=received,
+        deadline=deadline,
+        status=Status.ANSWERED if answered else Status.RECEIVED,
+        answered_at=answered,
     )
 
 
@@ -117,8 +136,9 @@ def push(source_area, title, first, *, areas=(), communes=(), alert=False):
     section = SourceIndexPage.objects.child_of(PortalHomePage.objects.child_of(source_area).get()).get()
     fields = {"summary": f"Nội dung: {title}", "valid_from": first}
     if alert:
-        page = EmergencyAlertPage(title=title, event="Bão số 9", valid_until=first + datetime.timedelta(days=2),
-                                  **fields)
+        page = EmergencyAlertPage(
+            title=title, event="Bão số 9", valid_until=first + datetime.timedelta(days=2), **fields
+        )
     else:
         page = SourceItemPage(title=title, **fields)
     page.target_areas = list(areas)
@@ -150,8 +170,9 @@ def world(db):
     content(w.an_truong, "Hội nghị tổng kết mùa vụ", at(2026, 11, 20, 9))  # live
     mc = content(w.my_cam, "Thông báo lịch tiêm chủng", at(2026, 9, 1, 8), kind="announcement")
     publish_log(mc, at(2026, 11, 10, 15))  # live through the audit log
-    content(w.thi_tran, "Kế hoạch chuyển đổi số", at(2026, 6, 1, 8), last=at(2026, 11, 30, 23),
-            kind="document")  # live through last_published_at
+    content(
+        w.thi_tran, "Kế hoạch chuyển đổi số", at(2026, 6, 1, 8), last=at(2026, 11, 30, 23), kind="document"
+    )  # live through last_published_at
     content(w.tan_an, "Tin cũ", at(2026, 10, 31, 23, 59, 59))  # one second too early for T; live at T − 7 d
     content(w.tan_an, "Tin sau kỳ", at(2026, 12, 2, 8))  # after T
     news_index = NewsIndexPage.objects.child_of(w.tan_binh).get()
@@ -162,27 +183,47 @@ def world(db):
     content(w.dong_hai, "Tin Đông Hải", at(2026, 11, 25, 7))  # live at T (another district)
 
     # Boards at T.
-    w.a1 = board(w.an_truong, "Bảng chợ An Trường",
-                 heartbeats=[at(2026, 11, 23, 12), at(2026, 11, 30, 12), at(2026, 11, 30, 23, 56)],
-                 status=at(2026, 12, 4, 10))  # seen and online at T (refresh 300 s); seen at T − 7 d
+    w.a1 = board(
+        w.an_truong,
+        "Bảng chợ An Trường",
+        heartbeats=[at(2026, 11, 23, 12), at(2026, 11, 30, 12), at(2026, 11, 30, 23, 56)],
+        status=at(2026, 12, 4, 10),
+    )  # seen and online at T (refresh 300 s); seen at T − 7 d
     board(w.my_cam, "Bảng Mỹ Cẩm", heartbeats=[at(2026, 11, 29, 23, 59)])  # 24 h + 1 min before T: not seen
     board(w.my_cam, "Bảng cũ Mỹ Cẩm", heartbeats=[at(2026, 11, 30, 10)], is_active=False)  # inactive
     board(w.thi_tran, "Bảng thị trấn", status=at(2026, 11, 30, 20))  # seen through its status; offline
     board(w.tan_an, "Bảng mới Tân An", created=at(2026, 12, 1, 1), heartbeats=[at(2026, 12, 1, 0, 30)])
-    w.led = board(w.cang_long, "Màn hình LED trung tâm huyện", width=1920, height=1080, kind="led", large=True,
-                  refresh_seconds=3600, heartbeats=[at(2026, 11, 30, 23, 10)])  # large, seen, online
-    w.dh_large = board(PortalHomePage.objects.child_of(w.duyen_hai).get(), "LED Duyên Hải", large=True,
-                       heartbeats=[at(2026, 11, 28)])  # large, not seen
+    w.led = board(
+        w.cang_long,
+        "Màn hình LED trung tâm huyện",
+        width=1920,
+        height=1080,
+        kind="led",
+        large=True,
+        refresh_seconds=3600,
+        heartbeats=[at(2026, 11, 30, 23, 10)],
+    )  # large, seen, online
+    w.dh_large = board(
+        PortalHomePage.objects.child_of(w.duyen_hai).get(), "LED Duyên Hải", large=True, heartbeats=[at(2026, 11, 28)]
+    )  # large, not seen
     board(w.cau_ke, "Bảng thường Cầu Kè", heartbeats=[at(2026, 11, 30, 22)])  # seen but not large; offline
-    board(w.tra_cu_commune, "Bảng lớn của xã", large=True,
-          heartbeats=[at(2026, 11, 30, 23, 58)])  # a commune's: not a district's large board; online
+    board(
+        w.tra_cu_commune, "Bảng lớn của xã", large=True, heartbeats=[at(2026, 11, 30, 23, 58)]
+    )  # a commune's: not a district's large board; online
 
     # The monitoring's samples (owner unit: online / active boards), what "online" reads at a past moment.
     sample = lambda unit, moment, online, total: OnlineSample.objects.create(  # noqa: E731
-        unit=unit, at=moment, online=online, total=total)
+        unit=unit, at=moment, online=online, total=total
+    )
     w.samples_at = at(2026, 11, 30, 23, 58)
-    for unit, online, total in [(w.an_truong, 1, 1), (w.cang_long, 1, 1), (w.my_cam, 0, 1),
-                                (w.dh_large.owner, 0, 1), (w.cau_ke, 0, 1), (w.tra_cu_commune, 1, 1)]:
+    for unit, online, total in [
+        (w.an_truong, 1, 1),
+        (w.cang_long, 1, 1),
+        (w.my_cam, 0, 1),
+        (w.dh_large.owner, 0, 1),
+        (w.cau_ke, 0, 1),
+        (w.tra_cu_commune, 1, 1),
+    ]:
         sample(unit, w.samples_at, online, total)
     sample(w.thi_tran, at(2026, 11, 30, 23, 49), 1, 1)  # 11 minutes before T: too old to stand for T
     sample(w.my_cam, at(2026, 12, 1, 0, 1), 1, 1)  # after T
@@ -200,12 +241,15 @@ def world(db):
     # Source information.
     w.s0 = push(w.cang_long, "Tin tháng Mười", at(2026, 10, 15), communes=[w.an_truong])  # before the period
     w.s1 = push(w.cang_long, "Lịch tiêm vắc xin", at(2026, 11, 5), areas=[w.cang_long])  # 14 communes
-    w.e1 = push(w.cang_long, "Cảnh báo triều cường", at(2026, 11, 20), communes=[w.an_truong, w.my_cam],
-                alert=True)  # 2 communes
-    w.p1 = push(w.province, "Hướng dẫn phòng chống bão", at(2026, 11, 10), areas=[w.duyen_hai],
-                communes=[w.an_truong])  # 7 + 1 communes
-    plays(w.a1, f"pushed:{w.s1.pk}", at(2026, 11, 6), at(2026, 11, 7), at(2026, 11, 30, 23, 59, 59),
-          at(2026, 12, 1))  # 3 in November
+    w.e1 = push(
+        w.cang_long, "Cảnh báo triều cường", at(2026, 11, 20), communes=[w.an_truong, w.my_cam], alert=True
+    )  # 2 communes
+    w.p1 = push(
+        w.province, "Hướng dẫn phòng chống bão", at(2026, 11, 10), areas=[w.duyen_hai], communes=[w.an_truong]
+    )  # 7 + 1 communes
+    plays(
+        w.a1, f"pushed:{w.s1.pk}", at(2026, 11, 6), at(2026, 11, 7), at(2026, 11, 30, 23, 59, 59), at(2026, 12, 1)
+    )  # 3 in November
     plays(w.a1, f"pushed:{w.s0.pk}", at(2026, 11, 2), at(2026, 11, 3))  # 2: an older item played in November
     plays(w.led, f"pushed:{w.e1.pk}", at(2026, 11, 21))  # 1
     plays(w.dh_large, f"pushed:{w.p1.pk}", at(2026, 11, 11), at(2026, 11, 12))  # 2 (the province's item)
@@ -226,4 +270,3 @@ def _fixed_clock(monkeypatch):
 
     monkeypatch.setattr(tz, "now", lambda: NOW)
     return NOW
-

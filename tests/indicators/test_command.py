@@ -42,14 +42,17 @@ def test_by_code_and_a_province_with_its_districts(world):
     assert "4/104 (3,8%)" in out
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--area", "Hà Nộii", "--period", "2026"], "Không tìm thấy đơn vị"),
-    (["--area", "999", "--period", "2026"], "Không tìm thấy đơn vị có mã “999”"),
-    (["--area", "An Trường", "--period", "2026"], "đơn vị cấp xã"),
-    (["--area", "Càng Long", "--period", "2026-Q5"], "không hợp lệ"),
-    (["--area", "Càng Long", "--period", "2026-13"], "Tháng 13 không hợp lệ"),
-    (["--area", "Càng Long", "--period", "2027"], "chưa bắt đầu"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--area", "Hà Nộii", "--period", "2026"], "Không tìm thấy đơn vị"),
+        (["--area", "999", "--period", "2026"], "Không tìm thấy đơn vị có mã “999”"),
+        (["--area", "An Trường", "--period", "2026"], "đơn vị cấp xã"),
+        (["--area", "Càng Long", "--period", "2026-Q5"], "không hợp lệ"),
+        (["--area", "Càng Long", "--period", "2026-13"], "Tháng 13 không hợp lệ"),
+        (["--area", "Càng Long", "--period", "2027"], "chưa bắt đầu"),
+    ],
+)
 def test_bad_input(db, args, message):
     with pytest.raises(CommandError, match=message):
         run(*args)

@@ -78,10 +78,19 @@ def test_province_figures_and_district_rows(world):
     assert len(rows) == 9
     cl, dh, ck, tc = rows["844"], rows["850"], rows["845"], rows["849"]
     assert (cl.as_of.websites, cl.as_of.boards, cl.as_of.large_boards, cl.as_of.online) == (
-        r(3, 14), r(2, 14), r(1, 1), r(2, 4))
+        r(3, 14),
+        r(2, 14),
+        r(1, 1),
+        r(2, 4),
+    )
     assert (cl.pushed.published, cl.pushed.deliveries, cl.pushed.plays) == (2, 16, 6)
     assert (dh.communes, dh.as_of.websites, dh.as_of.boards, dh.as_of.large_boards, dh.as_of.online) == (
-        7, r(1, 7), r(0, 7), r(0, 1), r(0, 1))
+        7,
+        r(1, 7),
+        r(0, 7),
+        r(0, 1),
+        r(0, 1),
+    )
     assert dh.on_time == r(1, 1)
     assert (dh.pushed.published, dh.pushed.deliveries, dh.pushed.plays) == (0, 0, 0)  # P1 is the province's
     assert (ck.as_of.large_boards, ck.as_of.online) == (r(0, 1), r(0, 1))
@@ -96,9 +105,19 @@ def test_type_and_commune_rows(world):
     report = compute(world.cang_long, NOVEMBER, now=NOW)
     xa, pt = report.types
     assert (xa.name, xa.communes, xa.as_of.websites, xa.as_of.boards, xa.on_time) == (
-        "Xã", 13, r(2, 13), r(1, 13), r(2, 3))
+        "Xã",
+        13,
+        r(2, 13),
+        r(1, 13),
+        r(2, 3),
+    )
     assert (pt.name, pt.communes, pt.as_of.websites, pt.as_of.boards, pt.on_time) == (
-        "Phường, thị trấn", 1, r(1, 1), r(1, 1), Ratio(0, 0))
+        "Phường, thị trấn",
+        1,
+        r(1, 1),
+        r(1, 1),
+        Ratio(0, 0),
+    )
     assert xa.as_of.large_boards == NOT_APPLICABLE and xa.pushed is None
     communes = {row.code: row for row in report.communes}
     assert len(communes) == 14
@@ -166,7 +185,8 @@ def test_online_at_a_past_moment_without_samples_reads_the_hourly_history(world)
     assert rows[first.code].as_of.online == r(2, 3) and rows[second.code].as_of.online == r(0, 1)
     # Now (a running period) every board is judged from its last heartbeat by board_state.
     assert compute(district, Period.month(2026, 12), now=T + datetime.timedelta(minutes=1)).total.as_of.online == r(
-        1, 4)
+        1, 4
+    )
 
 
 def test_deliveries_follow_reached_communes(world):
@@ -205,9 +225,17 @@ def two_level_province(db, tmp_path):
         "province_code,province_name,commune_code,commune_name,commune_type\n"
         "12,Lai Châu,03388,Đoàn Kết,phường\n"
         "12,Lai Châu,03390,Bình Lư,xã\n"
-        "12,Lai Châu,03394,Sin Suối Hồ,xã\n", encoding="utf-8")
-    call_command("provision", structure="2025", province=["Lai Châu"], data_dir=str(tmp_path), no_progress=True,
-                 stdout=io.StringIO())
+        "12,Lai Châu,03394,Sin Suối Hồ,xã\n",
+        encoding="utf-8",
+    )
+    call_command(
+        "provision",
+        structure="2025",
+        province=["Lai Châu"],
+        data_dir=str(tmp_path),
+        no_progress=True,
+        stdout=io.StringIO(),
+    )
     return AreaPage.objects.get(structure="2025", level="province", code="12")
 
 
@@ -222,7 +250,11 @@ def test_two_level_structure_has_no_district_indicator(two_level_province):
     assert report.total.as_of.websites == r(1, 3)
     assert report.total.as_of.websites_by_type == {"xa": r(1, 2), "phuong_thi_tran": r(0, 1)}
     assert report.total.as_of.online == r(1, 1)  # the province's own board
-    assert [row.code for row in report.communes] == ["03390", "03388", "03394"]  # by name: Bình Lư, Đoàn Kết, Sin Suối Hồ
+    assert [row.code for row in report.communes] == [
+        "03390",
+        "03388",
+        "03394",
+    ]  # by name: Bình Lư, Đoàn Kết, Sin Suối Hồ
     assert all(p.large_boards == NOT_APPLICABLE for p in report.trend)
 
 
@@ -232,10 +264,23 @@ def test_a_loudspeaker_cluster_is_not_an_e_board(world):
     from .conftest import at, board, commune
 
     before = compute(world.cang_long, NOVEMBER, now=NOW).total.as_of
-    board(commune("29284"), "Cụm loa trung tâm xã Tân Bình", kind="audio", width=None, height=None,
-          heartbeats=[at(2026, 11, 30, 12)])
-    board(world.cang_long, "Cụm loa lớn của huyện", kind="audio", width=None, height=None, large=True,
-          heartbeats=[at(2026, 11, 30, 23, 50)])
+    board(
+        commune("29284"),
+        "Cụm loa trung tâm xã Tân Bình",
+        kind="audio",
+        width=None,
+        height=None,
+        heartbeats=[at(2026, 11, 30, 12)],
+    )
+    board(
+        world.cang_long,
+        "Cụm loa lớn của huyện",
+        kind="audio",
+        width=None,
+        height=None,
+        large=True,
+        heartbeats=[at(2026, 11, 30, 23, 50)],
+    )
     after = compute(world.cang_long, NOVEMBER, now=NOW).total.as_of
     assert after.boards == before.boards == r(2, 14)
     assert after.large_boards == before.large_boards

@@ -80,15 +80,18 @@ def test_a_district_editor_cannot_see_other_areas(client, url, district_editor, 
     assert [a.pk for a in areas_for_user(district_editor)] == [world.cang_long.pk]
 
 
-@pytest.mark.parametrize("value, status, message", [
-    ({"don_vi": "abc"}, 404, "Không có địa bàn “abc”"),
-    ({"don_vi": "99999999999999999999999"}, 404, "Không có địa bàn"),
-    ({"don_vi": "0"}, 404, "Không có địa bàn"),
-    ({"ky": "2026-13"}, 400, "Tháng 13 không hợp lệ"),
-    ({"ky": "hôm qua"}, 400, "không hợp lệ"),
-    ({"ky": "2026-02-30..2026-03-01"}, 400, "ngày không tồn tại"),
-    ({"ky": "2027"}, 400, "chưa bắt đầu"),
-])
+@pytest.mark.parametrize(
+    "value, status, message",
+    [
+        ({"don_vi": "abc"}, 404, "Không có địa bàn “abc”"),
+        ({"don_vi": "99999999999999999999999"}, 404, "Không có địa bàn"),
+        ({"don_vi": "0"}, 404, "Không có địa bàn"),
+        ({"ky": "2026-13"}, 400, "Tháng 13 không hợp lệ"),
+        ({"ky": "hôm qua"}, 400, "không hợp lệ"),
+        ({"ky": "2026-02-30..2026-03-01"}, 400, "ngày không tồn tại"),
+        ({"ky": "2027"}, 400, "chưa bắt đầu"),
+    ],
+)
 def test_bad_input_is_a_4xx_with_a_message(client, url, district_editor, value, status, message):
     client.force_login(district_editor)
     for target in (url, reverse("tincoso_indicators_csv"), reverse("tincoso_indicators_pdf")):
@@ -126,8 +129,17 @@ def test_province_staff_see_the_districts_and_may_choose_one(client, url, provin
     assert table["first"] == "Huyện" and len(table["rows"]) == 9
     cang_long = next(row for row in table["rows"] if row["code"] == "844")
     assert cang_long["cells"][:7] == ["14", "3/14 (21,4%)", "2/14 (14,3%)", "Có", "2/4 (50,0%)", "2/3 (66,7%)", "2"]
-    assert table["total"]["cells"] == ["104", "4/104 (3,8%)", "3/104 (2,9%)", "1/9 (11,1%)", "3/7 (42,9%)",
-                                       "3/4 (75,0%)", "3", "24", "8"]
+    assert table["total"]["cells"] == [
+        "104",
+        "4/104 (3,8%)",
+        "3/104 (2,9%)",
+        "1/9 (11,1%)",
+        "3/7 (42,9%)",
+        "3/4 (75,0%)",
+        "3",
+        "24",
+        "8",
+    ]
     chosen = client.get(url, {"ky": "2026-11", "don_vi": world.duyen_hai.pk})
     assert chosen.status_code == 200 and chosen.context["report"].area.pk == world.duyen_hai.pk
 
@@ -149,17 +161,29 @@ def test_csv_export(client, province_moderator, world):
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == 10  # 9 districts and the total
     total = rows[-1]
-    assert (total["Cấp"], total["Mã"], total["Số đơn vị cấp xã"], total["Có TTĐT hoạt động"]) == ("tổng", "84", "104", "4")
+    assert (total["Cấp"], total["Mã"], total["Số đơn vị cấp xã"], total["Có TTĐT hoạt động"]) == (
+        "tổng",
+        "84",
+        "104",
+        "4",
+    )
     assert total["Tỷ lệ có TTĐT hoạt động (%)"] == "3.8"
     assert (total["Xã có TTĐT hoạt động"], total["Phường, thị trấn có TTĐT hoạt động"]) == ("3", "1")
     assert (total["Huyện có bảng cỡ lớn kết nối"], total["Số huyện"]) == ("1", "9")
     assert (total["Bảng trực tuyến"], total["Bảng đang hoạt động"]) == ("3", "7")
     assert (total["Đã trả lời"], total["Trả lời đúng hạn"], total["Tỷ lệ trả lời đúng hạn (%)"]) == ("4", "3", "75.0")
-    assert (total["Thông tin nguồn"], total["Cảnh báo khẩn cấp"], total["Lượt xã nhận"],
-            total["Lượt phát trên bảng"], total["Số bảng đã phát"]) == ("2", "1", "24", "8", "3")
+    assert (
+        total["Thông tin nguồn"],
+        total["Cảnh báo khẩn cấp"],
+        total["Lượt xã nhận"],
+        total["Lượt phát trên bảng"],
+        total["Số bảng đã phát"],
+    ) == ("2", "1", "24", "8", "3")
     cang_long = next(row for row in rows if row["Mã"] == "844")
     assert (cang_long["Có bảng điện tử hoạt động (24 giờ)"], cang_long["Tỷ lệ có bảng điện tử hoạt động (%)"]) == (
-        "2", "14.3")
+        "2",
+        "14.3",
+    )
 
 
 def pdf_text(content):
@@ -176,20 +200,41 @@ def test_pdf_report_holds_the_figures(client, district_editor, world):
     text, reader = pdf_text(response.content)
     flat = " ".join(text.split())
     # The administrative header, under the issuing body, and the date of issue.
-    for words in ("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "UỶ BAN NHÂN DÂN",
-                  "HUYỆN CÀNG LONG", "Càng Long, ngày 05 tháng 12 năm 2026", "BÁO CÁO", "Tháng 11/2026",
-                  "hết ngày 30/11/2026", "NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ"):
+    for words in (
+        "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "UỶ BAN NHÂN DÂN",
+        "HUYỆN CÀNG LONG",
+        "Càng Long, ngày 05 tháng 12 năm 2026",
+        "BÁO CÁO",
+        "Tháng 11/2026",
+        "hết ngày 30/11/2026",
+        "NGƯỜI LẬP BIỂU",
+        "THỦ TRƯỞNG ĐƠN VỊ",
+    ):
         assert words in flat, words
     # The figures: summary, per commune, per type, and the charts' text.
-    for figure in ("21,4%", "14,3%", "100,0%", "66,7%", "50,0%", "3/14 (21,4%)", "2/13 (15,4%)", "20/11/2026",
-                   "Chung: 7,1% ngày 14/09, 21,4% ngày 30/11", "Xã: 7,7% ngày 14/09, 15,4% ngày 30/11"):
+    for figure in (
+        "21,4%",
+        "14,3%",
+        "100,0%",
+        "66,7%",
+        "50,0%",
+        "3/14 (21,4%)",
+        "2/13 (15,4%)",
+        "20/11/2026",
+        "Chung: 7,1% ngày 14/09, 21,4% ngày 30/11",
+        "Xã: 7,7% ngày 14/09, 15,4% ngày 30/11",
+    ):
         assert figure in flat, figure  # 14/09: Mỹ Cẩm's announcement of 01/09
     assert len(reader.pages) >= 2
 
 
 def test_pdf_uses_the_site_agency_where_set(client, province_moderator, world):
     site = world.province.portal.get_site()
-    SiteIdentity.objects.update_or_create(site=site, defaults={"agency": "Sở Văn hoá, Thể thao và Du lịch tỉnh Trà Vinh"})
+    SiteIdentity.objects.update_or_create(
+        site=site, defaults={"agency": "Sở Văn hoá, Thể thao và Du lịch tỉnh Trà Vinh"}
+    )
     client.force_login(province_moderator)
     response = client.get(reverse("tincoso_indicators_pdf"), {"ky": "2026-11", "don_vi": world.province.pk})
     flat = " ".join(pdf_text(response.content)[0].split())

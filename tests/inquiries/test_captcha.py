@@ -41,6 +41,7 @@ def refused(token, nonce, **kwargs):
 
 # --- challenges -------------------------------------------------------------------------
 
+
 def test_challenge_default_difficulty_comes_from_settings(settings):
     settings.INQUIRY_POW_DIFFICULTY = 5
     assert new_challenge().difficulty == 5
@@ -71,13 +72,17 @@ def test_unreasonable_difficulty_is_a_programming_error(difficulty):
 
 # --- the work ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("digest, expected", [
-    (b"\xff" + bytes(31), 0),
-    (b"\x0f" + bytes(31), 4),
-    (b"\x00\x80" + bytes(30), 8),
-    (b"\x00\x00\x01" + bytes(29), 23),
-    (bytes(32), 256),
-])
+
+@pytest.mark.parametrize(
+    "digest, expected",
+    [
+        (b"\xff" + bytes(31), 0),
+        (b"\x0f" + bytes(31), 4),
+        (b"\x00\x80" + bytes(30), 8),
+        (b"\x00\x00\x01" + bytes(29), 23),
+        (bytes(32), 256),
+    ],
+)
 def test_leading_zero_bits(digest, expected):
     assert captcha.leading_zero_bits(digest) == expected
 
@@ -94,6 +99,7 @@ def test_solve_finds_the_smallest_nonce():
 
 
 # --- verify -----------------------------------------------------------------------------
+
 
 def test_round_trip():
     challenge = new_challenge(12)
@@ -113,7 +119,7 @@ def test_signed_difficulty_is_the_one_that_counts():
     assert refused(token, nonce_with_bits(token, 8, 20)).code == "incomplete"
     # Swapping in a payload with difficulty 0 breaks the signature.
     payload = signing.b64_encode(json.dumps(["x" * 16, 0], separators=(",", ":")).encode()).decode()
-    forged = payload + token[token.index(":"):]
+    forged = payload + token[token.index(":") :]
     assert refused(forged, "0").code == "invalid"
 
 
@@ -204,6 +210,7 @@ def test_expiry_is_checked_before_the_work():
 
 # --- single use -------------------------------------------------------------------------
 
+
 def test_token_passes_only_once():
     challenge = new_challenge(8)
     nonce = solve(challenge.token, 8)
@@ -253,13 +260,17 @@ def test_captcha_error_is_an_exception_with_a_message():
 
 # --- pow.js -----------------------------------------------------------------------------
 
+
 def run_node(script, data):
     """Run `script` in Node with pow.js as `pow` and `data` (JSON) as `input`; its JSON output."""
-    program = (f"const pow = require({json.dumps(str(POW_JS))});\n"
-               "const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));\n"
-               f"{script}\n")
-    done = subprocess.run([NODE, "-e", program], input=json.dumps(data), capture_output=True, text=True,
-                          timeout=60, check=False)
+    program = (
+        f"const pow = require({json.dumps(str(POW_JS))});\n"
+        "const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));\n"
+        f"{script}\n"
+    )
+    done = subprocess.run(
+        [NODE, "-e", program], input=json.dumps(data), capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -291,27 +302,31 @@ def test_js_sha256_agrees_with_hashlib():
 @needs_node
 def test_js_utf8_fallback_without_textencoder_agrees():
     expected = [list(s.encode("utf-8")) for s in SAMPLES[:5]]
-    got = run_node("globalThis.TextEncoder = undefined;"
-                   "console.log(JSON.stringify(input.map((s) => Array.from(pow.utf8(s)))));", SAMPLES[:5])
+    got = run_node(
+        "globalThis.TextEncoder = undefined;console.log(JSON.stringify(input.map((s) => Array.from(pow.utf8(s)))));",
+        SAMPLES[:5],
+    )
     assert got == expected
-    digests = run_node("globalThis.TextEncoder = undefined; console.log(JSON.stringify(input.map(pow.sha256hex)));",
-                       SAMPLES)
+    digests = run_node(
+        "globalThis.TextEncoder = undefined; console.log(JSON.stringify(input.map(pow.sha256hex)));", SAMPLES
+    )
     assert digests == [hashlib.sha256(s.encode("utf-8")).hexdigest() for s in SAMPLES]
 
 
 @needs_node
 def test_js_leading_zero_bits_agrees():
-    digests = [[0xff] + [0] * 31, [0x0f] + [0] * 31, [0, 0x80] + [0] * 30, [0, 0, 1] + [0] * 29, [0] * 32]
-    got = run_node("console.log(JSON.stringify(input.map((d) => pow.leadingZeroBits(Uint8Array.from(d)))));",
-                   digests)
+    digests = [[0xFF] + [0] * 31, [0x0F] + [0] * 31, [0, 0x80] + [0] * 30, [0, 0, 1] + [0] * 29, [0] * 32]
+    got = run_node("console.log(JSON.stringify(input.map((d) => pow.leadingZeroBits(Uint8Array.from(d)))));", digests)
     assert got == [captcha.leading_zero_bits(bytes(d)) for d in digests]
 
 
 @needs_node
 def test_node_solves_a_real_challenge_that_python_accepts():
     challenge = new_challenge(12)
-    nonce = run_node("console.log(JSON.stringify(pow.solveSync(input.token, input.difficulty)));",
-                     {"token": challenge.token, "difficulty": challenge.difficulty})
+    nonce = run_node(
+        "console.log(JSON.stringify(pow.solveSync(input.token, input.difficulty)));",
+        {"token": challenge.token, "difficulty": challenge.difficulty},
+    )
     assert nonce == solve(challenge.token, 12)  # the same search, so the same first answer
     verify(challenge.token, nonce)
 

@@ -62,15 +62,21 @@ def close_to(pixel, colour, tolerance=40):
 
 def png_declaring(width, height):
     """A valid PNG signature and header for a width × height image, and (almost) no data."""
+
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 16))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 16))
+        + chunk(b"IEND", b"")
+    )
 
 
 # --- metadata and orientation -----------------------------------------------------------
+
 
 def phone_photo():
     """300 × 200 stored pixels (red top, blue bottom) shown rotated (orientation 6), with a
@@ -81,12 +87,21 @@ def phone_photo():
     exif[0x0110] = "iPhone 13"
     gps = exif.get_ifd(0x8825)
     gps.update({1: "N", 2: (9.0, 56.0, 12.5), 3: "E", 4: (106.0, 20.0, 30.5)})
-    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-           b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="9,56.2N"/>'
-           b"</rdf:RDF></x:xmpmeta>")
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="9,56.2N"/>'
+        b"</rdf:RDF></x:xmpmeta>"
+    )
     srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    return encode(two_halves((300, 200), RED, BLUE), "JPEG", exif=exif, xmp=xmp, icc_profile=srgb,
-                  comment=b"Nguyen Van A 0912345678", quality=95)
+    return encode(
+        two_halves((300, 200), RED, BLUE),
+        "JPEG",
+        exif=exif,
+        xmp=xmp,
+        icc_profile=srgb,
+        comment=b"Nguyen Van A 0912345678",
+        quality=95,
+    )
 
 
 def test_phone_photo_fixture_carries_the_metadata():
@@ -128,6 +143,7 @@ def test_result_is_a_content_file_with_a_random_jpg_name():
 
 
 # --- formats accepted -------------------------------------------------------------------
+
 
 def test_png_with_alpha_becomes_a_jpeg_on_white():
     image = Image.new("RGBA", (100, 100), (0, 0, 0, 0))
@@ -190,6 +206,7 @@ def test_name_and_declared_type_are_ignored():
 
 # --- size -------------------------------------------------------------------------------
 
+
 def test_large_photo_is_downscaled_to_2560_on_the_long_side():
     _result, _data, out = clean(encode(two_halves((4000, 3000), RED, BLUE), "JPEG", quality=80))
     assert out.size == (2560, 1920)
@@ -229,14 +246,17 @@ def test_size_is_measured_not_believed(settings):
     assert info.value.code == "photo_too_large"
 
 
-@pytest.mark.parametrize("n, up, text", [
-    (7_549_747, True, "7,2 MB"),
-    (5 * 1024 * 1024, False, "5 MB"),
-    (5 * 1024 * 1024 + 1, True, "5,1 MB"),
-    (int(2.5 * 1024 * 1024), False, "2,5 MB"),
-    (2000, False, "2 KB"),
-    (1500, True, "2 KB"),
-])
+@pytest.mark.parametrize(
+    "n, up, text",
+    [
+        (7_549_747, True, "7,2 MB"),
+        (5 * 1024 * 1024, False, "5 MB"),
+        (5 * 1024 * 1024 + 1, True, "5,1 MB"),
+        (int(2.5 * 1024 * 1024), False, "2,5 MB"),
+        (2000, False, "2 KB"),
+        (1500, True, "2 KB"),
+    ],
+)
 def test_megabytes(n, up, text):
     assert _megabytes(n, up=up) == text
 
@@ -272,6 +292,7 @@ def test_pillow_bomb_warning_made_an_error_is_still_a_refusal():
 
 
 # --- refused content --------------------------------------------------------------------
+
 
 def test_script_named_jpg_is_refused():
     message, code = refusal(b"<script>alert('x')</script>\n", name="photo.jpg")
@@ -332,16 +353,19 @@ def test_svg_is_refused():
     assert code == "photo_format" and "định dạng SVG" in message
 
 
-@pytest.mark.parametrize("data", [
-    os.urandom(3000),
-    b"\xff\xd8\xff\xe0" + os.urandom(2000),  # JPEG markers, then noise
-    b"\x89PNG\r\n\x1a\n",  # a PNG signature and nothing else
-    png_declaring(100, 100)[:-12] + b"\x00" * 12,  # bad IEND
-    b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x0dIHDR" + bytes(17),  # zero-sized, bad CRC
-    b"RIFF\x10\x00\x00\x00WEBPVP8 " + bytes(8),
-    b"PK\x03\x04" + bytes(26),  # a zip (or .docx)
-    "Ảnh chụp hiện trường".encode(),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        os.urandom(3000),
+        b"\xff\xd8\xff\xe0" + os.urandom(2000),  # JPEG markers, then noise
+        b"\x89PNG\r\n\x1a\n",  # a PNG signature and nothing else
+        png_declaring(100, 100)[:-12] + b"\x00" * 12,  # bad IEND
+        b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x0dIHDR" + bytes(17),  # zero-sized, bad CRC
+        b"RIFF\x10\x00\x00\x00WEBPVP8 " + bytes(8),
+        b"PK\x03\x04" + bytes(26),  # a zip (or .docx)
+        "Ảnh chụp hiện trường".encode(),
+    ],
+)
 def test_garbage_never_escapes_as_an_exception(data):
     with pytest.raises(ValidationError) as info:
         clean_photo(upload(data, "x.jpg"))

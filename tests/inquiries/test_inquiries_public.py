@@ -34,10 +34,18 @@ def fill(client, host=HOST, **overrides):
     html = client.get(FORM, HTTP_HOST=host).content.decode()
     token = _hidden(html, "pow_token")
     data = {
-        "kind": "hoi_dap", "topic": "dat_dai", "title": "Hỏi về cấp đổi giấy chứng nhận quyền sử dụng đất",
+        "kind": "hoi_dap",
+        "topic": "dat_dai",
+        "title": "Hỏi về cấp đổi giấy chứng nhận quyền sử dụng đất",
         "body": "Gia đình tôi muốn cấp đổi sổ đỏ cũ sang mẫu mới thì cần những giấy tờ gì và nộp ở đâu?",
-        "location": "", "name": "Nguyễn Văn Ba", "phone": "0912 345 678", "email": "ba@example.vn",
-        "consent": "on", "website": "", "pow_token": token, "pow_nonce": captcha.solve(token, 8),
+        "location": "",
+        "name": "Nguyễn Văn Ba",
+        "phone": "0912 345 678",
+        "email": "ba@example.vn",
+        "consent": "on",
+        "website": "",
+        "pow_token": token,
+        "pow_nonce": captcha.solve(token, 8),
         "submission_key": _hidden(html, "submission_key"),
     }
     data.update(overrides)
@@ -116,18 +124,21 @@ def test_honeypot_filled_by_a_bot_records_nothing(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("field,value,message", [
-    ("title", "abc", "Tiêu đề quá ngắn"),
-    ("title", "x" * 201, "Tiêu đề quá dài"),
-    ("body", "ngắn quá", "Nội dung quá ngắn"),
-    ("body", "y" * 5001, "Nội dung quá dài"),
-    ("name", "", "Vui lòng nhập họ và tên"),
-    ("phone", "12345", "Số điện thoại không hợp lệ"),
-    ("email", "khong-phai-thu", "Địa chỉ thư điện tử không hợp lệ"),
-    ("topic", "khong-co", "Lĩnh vực không hợp lệ"),
-    ("consent", "", "Vui lòng đồng ý"),
-    ("location", "z" * 256, "Địa điểm quá dài"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("title", "abc", "Tiêu đề quá ngắn"),
+        ("title", "x" * 201, "Tiêu đề quá dài"),
+        ("body", "ngắn quá", "Nội dung quá ngắn"),
+        ("body", "y" * 5001, "Nội dung quá dài"),
+        ("name", "", "Vui lòng nhập họ và tên"),
+        ("phone", "12345", "Số điện thoại không hợp lệ"),
+        ("email", "khong-phai-thu", "Địa chỉ thư điện tử không hợp lệ"),
+        ("topic", "khong-co", "Lĩnh vực không hợp lệ"),
+        ("consent", "", "Vui lòng đồng ý"),
+        ("location", "z" * 256, "Địa điểm quá dài"),
+    ],
+)
 def test_every_field_has_limits_with_a_clear_message(client, field, value, message):
     data = fill(client, **{field: value})
     if field == "consent":
@@ -158,7 +169,7 @@ def test_html_and_script_are_shown_as_text(client, commune, django_user_model):
     official = django_user_model.objects.create_user("canbo", email="cb@example.vn")
     answer(inquiry, official, "<p>Trả lời <b>an toàn</b>.</p>")
     page = AnsweredQuestionPage.objects.get()
-    html = client.get(page.url_path[len(commune.url_path) - 1:], HTTP_HOST=HOST).content.decode()
+    html = client.get(page.url_path[len(commune.url_path) - 1 :], HTTP_HOST=HOST).content.decode()
     assert "<script>alert" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
@@ -187,8 +198,14 @@ def _jpeg_with_gps():
 def test_photos_are_kept_without_location_and_served_only_once_published(client, commune, django_user_model):
     photo = _jpeg_with_gps()
     assert b"Exif" in photo.getvalue()
-    data = fill(client, kind="phan_anh", topic="moi_truong", location="Ấp Xóm Giữa, gần cầu",
-                title="Phản ánh rác thải đổ trộm ven kênh", photos=photo)
+    data = fill(
+        client,
+        kind="phan_anh",
+        topic="moi_truong",
+        location="Ấp Xóm Giữa, gần cầu",
+        title="Phản ánh rác thải đổ trộm ven kênh",
+        photos=photo,
+    )
     response = post(client, data)
     assert response.status_code == 303, response.content.decode()[:2000]
     inquiry = Inquiry.objects.get()
@@ -271,8 +288,9 @@ def test_a_rating_is_recorded_once_even_when_two_arrive_together(client, django_
 
 
 @pytest.mark.django_db
-def test_answer_email_status_page_rating_and_public_listing(client, commune, django_user_model,
-                                                           django_capture_on_commit_callbacks):
+def test_answer_email_status_page_rating_and_public_listing(
+    client, commune, django_user_model, django_capture_on_commit_callbacks
+):
     post(client, fill(client))
     inquiry = Inquiry.objects.get()
     mail.outbox.clear()
@@ -300,7 +318,7 @@ def test_answer_email_status_page_rating_and_public_listing(client, commune, dja
     assert inquiry.title not in client.get("/hoi-dap/?linh_vuc=y_te", HTTP_HOST=HOST).content.decode()
     page = AnsweredQuestionPage.objects.get()
     assert page.get_parent().specific.__class__ is QuestionIndexPage
-    html = client.get(page.url_path[len(commune.url_path) - 1:], HTTP_HOST=HOST).content.decode()
+    html = client.get(page.url_path[len(commune.url_path) - 1 :], HTTP_HOST=HOST).content.decode()
     assert "giấy chứng nhận cũ" in html and "Nguyễn Văn Ba" not in html and "0912345678" not in html
 
 
@@ -331,8 +349,9 @@ def test_private_answer_reaches_the_citizen_but_not_the_public_list(client, djan
 
 
 @pytest.mark.django_db
-def test_the_communes_editors_are_told_of_a_new_question(client, commune, other_commune, django_user_model,
-                                                       django_capture_on_commit_callbacks):
+def test_the_communes_editors_are_told_of_a_new_question(
+    client, commune, other_commune, django_user_model, django_capture_on_commit_callbacks
+):
     ours = django_user_model.objects.create_user("bt-an-truong", email="bt@antruong.example.vn")
     ours.groups.add(commune.editors_group)
     theirs = django_user_model.objects.create_user("bt-dong-hai", email="bt@donghai.example.vn")
@@ -346,18 +365,25 @@ def test_the_communes_editors_are_told_of_a_new_question(client, commune, other_
 
 @pytest.mark.django_db
 def test_the_public_version_leaves_out_personal_details_and_photos(client, commune, django_user_model):
-    data = fill(client, kind="phan_anh", topic="moi_truong", title="Phản ánh của ông Ba ở số nhà 12 ấp Xóm Giữa",
-                body="Nhà tôi (số 12, ấp Xóm Giữa, ĐT 0912 345 678) bị nước thải của cơ sở bên cạnh tràn vào.",
-                photos=_jpeg_with_gps())
+    data = fill(
+        client,
+        kind="phan_anh",
+        topic="moi_truong",
+        title="Phản ánh của ông Ba ở số nhà 12 ấp Xóm Giữa",
+        body="Nhà tôi (số 12, ấp Xóm Giữa, ĐT 0912 345 678) bị nước thải của cơ sở bên cạnh tràn vào.",
+        photos=_jpeg_with_gps(),
+    )
     post(client, data)
     inquiry = Inquiry.objects.get()
     photo = inquiry.photos.get()
     inquiry.public_title = "Phản ánh nước thải tràn vào nhà dân ở ấp Xóm Giữa"
     inquiry.public_body = "Nhà một hộ dân ở ấp Xóm Giữa bị nước thải của cơ sở bên cạnh tràn vào."
     inquiry.publish_photos = False
-    answer(inquiry, django_user_model.objects.create_user("canbo-luoc-bo"), "<p>Đã kiểm tra, yêu cầu cơ sở khắc phục.</p>")
+    answer(
+        inquiry, django_user_model.objects.create_user("canbo-luoc-bo"), "<p>Đã kiểm tra, yêu cầu cơ sở khắc phục.</p>"
+    )
     page = AnsweredQuestionPage.objects.get()
-    html = client.get(page.url_path[len(commune.url_path) - 1:], HTTP_HOST=HOST).content.decode()
+    html = client.get(page.url_path[len(commune.url_path) - 1 :], HTTP_HOST=HOST).content.decode()
     assert "Phản ánh nước thải tràn vào nhà dân ở ấp Xóm Giữa" in html and "bị nước thải" in html
     assert "0912 345 678" not in html and "số 12" not in html and "ông Ba" not in html
     assert f"/hoi-dap/anh/{photo.pk}/" not in html

@@ -37,17 +37,29 @@ PASSWORD = "x-Strong-pass-123"
 # --- Helpers ------------------------------------------------------------------------------------------
 
 
-def make_inquiry(commune, title="Hỏi về cấp đổi giấy chứng nhận quyền sử dụng đất", received_days_ago=0,
-                 deadline_in_days=10, **fields):
+def make_inquiry(
+    commune,
+    title="Hỏi về cấp đổi giấy chứng nhận quyền sử dụng đất",
+    received_days_ago=0,
+    deadline_in_days=10,
+    **fields,
+):
     received = timezone.now() - datetime.timedelta(days=received_days_ago)
     fields.setdefault("body", "Gia đình tôi muốn cấp đổi sổ đỏ cũ.\nCần những giấy tờ gì <và> nộp ở đâu?")
     fields.setdefault("name", "Nguyễn Văn Ba")
     fields.setdefault("email", "ba@example.vn")
     fields.setdefault("phone", "0912345678")
     inquiry = Inquiry.objects.create(
-        code=new_tracking_code(), submission_key=secrets.token_urlsafe(16), commune=commune, title=title,
-        consent_version=CONSENT_VERSION, consented_at=received, client_key="test-client", received_at=received,
-        deadline=timezone.localdate(received) + datetime.timedelta(days=deadline_in_days), **fields,
+        code=new_tracking_code(),
+        submission_key=secrets.token_urlsafe(16),
+        commune=commune,
+        title=title,
+        consent_version=CONSENT_VERSION,
+        consented_at=received,
+        client_key="test-client",
+        received_at=received,
+        deadline=timezone.localdate(received) + datetime.timedelta(days=deadline_in_days),
+        **fields,
     )
     inquiry.log(EventAction.RECEIVED)
     return inquiry
@@ -64,8 +76,15 @@ def staff(unit, role="editors", username=None, **fields):
 def draftail(*paragraphs):
     """The contentstate JSON the Draftail editor posts."""
     blocks = [
-        {"key": f"k{i}", "type": "unstyled", "depth": 0, "text": text, "inlineStyleRanges": [],
-         "entityRanges": [], "data": {}}
+        {
+            "key": f"k{i}",
+            "type": "unstyled",
+            "depth": 0,
+            "text": text,
+            "inlineStyleRanges": [],
+            "entityRanges": [],
+            "data": {},
+        }
         for i, text in enumerate(paragraphs or [""])
     ]
     return json.dumps({"blocks": blocks, "entityMap": {}})
@@ -152,8 +171,7 @@ def photo_of():
 
 
 @pytest.mark.django_db
-def test_commune_editor_lists_only_own_commune_and_gets_404_elsewhere(client, commune, other_commune, editor,
-                                                                      photo_of):
+def test_commune_editor_lists_only_own_commune_and_gets_404_elsewhere(client, commune, other_commune, editor, photo_of):
     own = make_inquiry(commune, "Đèn đường ấp Giồng Cao bị hỏng")
     foreign = make_inquiry(other_commune, "Rác thải ven biển Đông Hải")
     own_photo, foreign_photo = photo_of(own), photo_of(foreign)
@@ -179,9 +197,16 @@ def test_commune_editor_lists_only_own_commune_and_gets_404_elsewhere(client, co
     response = client.get(url("edit", own.pk))
     assert response.status_code == 200
     page = response.content.decode()
-    for text in [own.display_code, "Nguyễn Văn Ba", "0912345678", "ba@example.vn",
-                 "Gia đình tôi muốn cấp đổi sổ đỏ cũ.<br>Cần những giấy tờ gì &lt;và&gt; nộp ở đâu?",
-                 url("photo", own_photo.pk), "Lịch sử xử lý", "Tiếp nhận"]:
+    for text in [
+        own.display_code,
+        "Nguyễn Văn Ba",
+        "0912345678",
+        "ba@example.vn",
+        "Gia đình tôi muốn cấp đổi sổ đỏ cũ.<br>Cần những giấy tờ gì &lt;và&gt; nộp ở đâu?",
+        url("photo", own_photo.pk),
+        "Lịch sử xử lý",
+        "Tiếp nhận",
+    ]:
         assert text in page, text
     for name in ["inspect", "history", "usage"]:
         assert client.get(url(name, own.pk)).status_code == 200, name
@@ -194,8 +219,9 @@ def test_commune_editor_lists_only_own_commune_and_gets_404_elsewhere(client, co
 
 
 @pytest.mark.django_db
-def test_district_editor_sees_all_its_communes_but_not_another_district(client, commune, neighbour, other_commune,
-                                                                        district_editor):
+def test_district_editor_sees_all_its_communes_but_not_another_district(
+    client, commune, neighbour, other_commune, district_editor
+):
     own = make_inquiry(commune, "Hỏi về hộ nghèo ở An Trường")
     next_door = make_inquiry(neighbour, "Hỏi về đường nội đồng")
     foreign = make_inquiry(other_commune, "Hỏi về bến cá Đông Hải")
@@ -215,8 +241,10 @@ def test_district_editor_sees_all_its_communes_but_not_another_district(client, 
 @pytest.mark.django_db
 def test_province_editor_and_superuser_see_everything(client, commune, other_commune, province):
     items = [make_inquiry(commune, "Câu hỏi ở Càng Long"), make_inquiry(other_commune, "Câu hỏi ở Duyên Hải")]
-    for user in [staff(province, "moderators"),
-                 get_user_model().objects.create_superuser("quantri", "qt@example.vn", PASSWORD)]:
+    for user in [
+        staff(province, "moderators"),
+        get_user_model().objects.create_superuser("quantri", "qt@example.vn", PASSWORD),
+    ]:
         client.force_login(user)
         html = listing(client)
         assert all(item.title in html for item in items)
@@ -230,8 +258,15 @@ def test_province_editor_and_superuser_see_everything(client, commune, other_com
 def test_overdue_filter_lists_only_open_items_past_their_deadline(client, commune, editor):
     late = make_inquiry(commune, "Quá hạn mà chưa trả lời", received_days_ago=20, deadline_in_days=14)
     on_time = make_inquiry(commune, "Còn trong hạn", received_days_ago=2)
-    answered_late = make_inquiry(commune, "Đã trả lời sau hạn", received_days_ago=20, deadline_in_days=14,
-                                 status=Status.ANSWERED, answer="<p>Đã trả lời.</p>", answered_at=timezone.now())
+    answered_late = make_inquiry(
+        commune,
+        "Đã trả lời sau hạn",
+        received_days_ago=20,
+        deadline_in_days=14,
+        status=Status.ANSWERED,
+        answer="<p>Đã trả lời.</p>",
+        answered_at=timezone.now(),
+    )
     client.force_login(editor)
 
     html = listing(client)
@@ -268,8 +303,9 @@ def test_dashboard_counts_are_the_users_own(client, commune, other_commune, edit
 def test_users_without_units_see_no_queue(client, commune):
     make_inquiry(commune, "Không ai ngoài xã thấy")
     outsider = get_user_model().objects.create_user("nguoingoai", password=PASSWORD)
-    outsider.user_permissions.add(*Permission.objects.filter(codename__in=["access_admin", "view_inquiry",
-                                                                          "change_inquiry"]))
+    outsider.user_permissions.add(
+        *Permission.objects.filter(codename__in=["access_admin", "view_inquiry", "change_inquiry"])
+    )
     client.force_login(outsider)
     assert "Không ai ngoài xã thấy" not in listing(client)
     assert "/admin/hoi-dap/" not in client.get(reverse("wagtailadmin_home")).content.decode()
@@ -279,16 +315,21 @@ def test_users_without_units_see_no_queue(client, commune):
 
 
 @pytest.mark.django_db
-def test_editor_answers_publishes_and_the_citizen_is_emailed(client, settings, commune, editor,
-                                                             django_capture_on_commit_callbacks):
+def test_editor_answers_publishes_and_the_citizen_is_emailed(
+    client, settings, commune, editor, django_capture_on_commit_callbacks
+):
     settings.TASKS_SYNC = True
     inquiry = make_inquiry(commune, "Thủ tục đăng ký khai sinh")
     client.force_login(editor)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url("edit", inquiry.pk), handling_data(
-            inquiry, ["Anh chị mang giấy chứng sinh đến bộ phận một cửa.", "Thời hạn giải quyết: trong ngày."],
-            is_public="on",
-        ))
+        response = client.post(
+            url("edit", inquiry.pk),
+            handling_data(
+                inquiry,
+                ["Anh chị mang giấy chứng sinh đến bộ phận một cửa.", "Thời hạn giải quyết: trong ngày."],
+                is_public="on",
+            ),
+        )
     assert response.status_code == 302, response.content.decode()[:3000]
     inquiry.refresh_from_db()
     assert inquiry.status == Status.ANSWERED
@@ -321,10 +362,14 @@ def test_editor_answers_publishes_and_the_citizen_is_emailed(client, settings, c
     # Unticking "công khai" withdraws the page; saving again sends no second e-mail.
     withdrawn = public.wsgi_request.path
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url("edit", inquiry.pk), handling_data(
-            inquiry, ["Anh chị mang giấy chứng sinh đến bộ phận một cửa.", "Thời hạn giải quyết: trong ngày."],
-            is_public=None,
-        ))
+        response = client.post(
+            url("edit", inquiry.pk),
+            handling_data(
+                inquiry,
+                ["Anh chị mang giấy chứng sinh đến bộ phận một cửa.", "Thời hạn giải quyết: trong ngày."],
+                is_public=None,
+            ),
+        )
     assert response.status_code == 302
     inquiry.refresh_from_db()
     page.refresh_from_db()
@@ -337,8 +382,13 @@ def test_editor_answers_publishes_and_the_citizen_is_emailed(client, settings, c
 
 @pytest.mark.django_db
 def test_validation_errors_are_in_vietnamese_and_lose_nothing(client, commune, editor):
-    inquiry = make_inquiry(commune, "Hỏi về trợ cấp người cao tuổi", status=Status.ANSWERED,
-                           answer="<p>Trả lời đã lưu trước đó.</p>", answered_at=timezone.now())
+    inquiry = make_inquiry(
+        commune,
+        "Hỏi về trợ cấp người cao tuổi",
+        status=Status.ANSWERED,
+        answer="<p>Trả lời đã lưu trước đó.</p>",
+        answered_at=timezone.now(),
+    )
     client.force_login(editor)
 
     def post(**overrides):
@@ -374,8 +424,10 @@ def test_validation_errors_are_in_vietnamese_and_lose_nothing(client, commune, e
     assert inquiry.status == Status.ANSWERED and not inquiry.is_public and inquiry.public_page_id is None
 
     # Rejecting with a reason is saved and logged.
-    response = client.post(url("edit", inquiry.pk), handling_data(
-        inquiry, ["Trả lời đã lưu trước đó."], status="rejected", reject_reason="Nội dung trùng lặp."))
+    response = client.post(
+        url("edit", inquiry.pk),
+        handling_data(inquiry, ["Trả lời đã lưu trước đó."], status="rejected", reject_reason="Nội dung trùng lặp."),
+    )
     assert response.status_code == 302
     inquiry.refresh_from_db()
     assert inquiry.status == Status.REJECTED and inquiry.closed_at is not None
@@ -410,8 +462,9 @@ def test_assigned_to_offers_only_the_handling_units_people(client, commune, othe
 
 
 @pytest.mark.django_db
-def test_district_editor_transfers_to_another_commune_of_the_district(client, commune, neighbour, other_commune,
-                                                                      editor, district_editor):
+def test_district_editor_transfers_to_another_commune_of_the_district(
+    client, commune, neighbour, other_commune, editor, district_editor
+):
     inquiry = make_inquiry(commune, "Phản ánh lấn chiếm lòng đường", kind="phan_anh")
     client.force_login(district_editor)
     edit = client.get(url("edit", inquiry.pk)).content.decode()
@@ -429,8 +482,9 @@ def test_district_editor_transfers_to_another_commune_of_the_district(client, co
     assert confirm.status_code == 200 and "Xác nhận chuyển" in confirm.content.decode()
     inquiry.refresh_from_db()
     assert inquiry.commune == commune
-    done = client.post(url("transfer", inquiry.pk),
-                       {"commune": neighbour.pk, "note": "Đúng địa bàn xã bạn.", "confirm": "1"})
+    done = client.post(
+        url("transfer", inquiry.pk), {"commune": neighbour.pk, "note": "Đúng địa bàn xã bạn.", "confirm": "1"}
+    )
     assert done.status_code == 302
     assert "sang " + neighbour.title in client.get(done["Location"]).content.decode()  # the message, read
     inquiry.refresh_from_db()
@@ -449,8 +503,7 @@ def test_district_editor_transfers_to_another_commune_of_the_district(client, co
 
 
 @pytest.mark.django_db
-def test_district_takes_up_and_the_commune_can_only_look(client, commune, district, editor, district_editor,
-                                                         photo_of):
+def test_district_takes_up_and_the_commune_can_only_look(client, commune, district, editor, district_editor, photo_of):
     inquiry = make_inquiry(commune, "Tranh chấp đất giữa hai xã")
     photo = photo_of(inquiry)
     client.force_login(district_editor)
@@ -499,8 +552,9 @@ def test_commune_editor_has_no_transfer_or_take_up(client, commune, neighbour, e
 
 
 @pytest.mark.django_db
-def test_only_moderators_delete_and_the_public_page_goes_with_it(client, commune, editor,
-                                                                 django_capture_on_commit_callbacks):
+def test_only_moderators_delete_and_the_public_page_goes_with_it(
+    client, commune, editor, django_capture_on_commit_callbacks
+):
     moderator = staff(commune, "moderators")
     inquiry = make_inquiry(commune, "Câu hỏi sẽ bị xóa")
     client.force_login(moderator)
@@ -529,16 +583,18 @@ def test_provisioning_grants_the_queue_permissions_and_restores_them(commune, di
         assert codenames(unit.editors_group) == {"view_inquiry", "change_inquiry"}
         assert codenames(unit.moderators_group) == {"view_inquiry", "change_inquiry", "delete_inquiry"}
     # An installation provisioned before the queue existed gets them on the next run.
-    queue_perms = Permission.objects.filter(content_type__app_label="inquiries",
-                                            codename__in=["view_inquiry", "change_inquiry"])
+    queue_perms = Permission.objects.filter(
+        content_type__app_label="inquiries", codename__in=["view_inquiry", "change_inquiry"]
+    )
     commune.editors_group.permissions.remove(*queue_perms)
     call_command("provision", structure="2024", province=["Trà Vinh"], no_progress=True, stdout=io.StringIO())
     assert codenames(commune.editors_group) == {"view_inquiry", "change_inquiry"}
 
 
 @pytest.mark.django_db
-def test_transferring_a_published_answer_moves_its_page(client, commune, neighbour, editor, district_editor,
-                                                       django_capture_on_commit_callbacks):
+def test_transferring_a_published_answer_moves_its_page(
+    client, commune, neighbour, editor, district_editor, django_capture_on_commit_callbacks
+):
     inquiry = make_inquiry(commune, "Hỏi về lịch thu gom rác")
     client.force_login(editor)
     with django_capture_on_commit_callbacks(execute=True):

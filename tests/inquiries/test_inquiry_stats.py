@@ -38,13 +38,27 @@ def at(y, m, d, hh=9, mm=0, ss=0):
     return datetime.datetime(y, m, d, hh, mm, ss, tzinfo=VN)
 
 
-def make(commune, received, deadline, status=Status.RECEIVED, answered=None, closed=None, rating=None, rated=None,
-         **fields):
+def make(
+    commune, received, deadline, status=Status.RECEIVED, answered=None, closed=None, rating=None, rated=None, **fields
+):
     return Inquiry.objects.create(
-        code=new_tracking_code(), submission_key=uuid.uuid4().hex, commune=commune, title="Hỏi về đất đai",
-        body="Nội dung câu hỏi", name="Nguyễn Văn An", consent_version=CONSENT_VERSION, consented_at=received,
-        client_key="test", received_at=received, deadline=deadline, status=status, answered_at=answered,
-        closed_at=closed, rating=rating, rated_at=rated, **fields,
+        code=new_tracking_code(),
+        submission_key=uuid.uuid4().hex,
+        commune=commune,
+        title="Hỏi về đất đai",
+        body="Nội dung câu hỏi",
+        name="Nguyễn Văn An",
+        consent_version=CONSENT_VERSION,
+        consented_at=received,
+        client_key="test",
+        received_at=received,
+        deadline=deadline,
+        status=status,
+        answered_at=answered,
+        closed_at=closed,
+        rating=rating,
+        rated_at=rated,
+        **fields,
     )
 
 
@@ -64,27 +78,66 @@ def q3(commune, other_commune, my_cam, district):
     d = datetime.date
     rows = {
         # An Trường
-        "a1": make(commune, at(2025, 7, 1, 0, 0), d(2025, 7, 15), Status.ANSWERED, answered=at(2025, 7, 3, 10),
-                   rating=5, rated=at(2025, 7, 4)),  # received (local midnight), on time, 2 d / 2 wd, rated 5
-        "a2": make(commune, at(2025, 6, 30, 23, 59), d(2025, 7, 8), Status.CLOSED, answered=at(2025, 7, 10),
-                   closed=at(2025, 7, 12), rating=2, rated=at(2025, 7, 11)),  # answered late, 10 d / 8 wd, rated 2
+        "a1": make(
+            commune,
+            at(2025, 7, 1, 0, 0),
+            d(2025, 7, 15),
+            Status.ANSWERED,
+            answered=at(2025, 7, 3, 10),
+            rating=5,
+            rated=at(2025, 7, 4),
+        ),  # received (local midnight), on time, 2 d / 2 wd, rated 5
+        "a2": make(
+            commune,
+            at(2025, 6, 30, 23, 59),
+            d(2025, 7, 8),
+            Status.CLOSED,
+            answered=at(2025, 7, 10),
+            closed=at(2025, 7, 12),
+            rating=2,
+            rated=at(2025, 7, 11),
+        ),  # answered late, 10 d / 8 wd, rated 2
         "a3": make(commune, at(2025, 9, 30, 23, 59, 59), d(2025, 10, 14)),  # received, open, not yet overdue
         "a4": make(commune, at(2025, 10, 1, 0, 0), d(2025, 10, 15), Status.ASSIGNED),  # after Q3 (UTC 30/9): open
         "a5": make(commune, at(2025, 8, 1), d(2025, 8, 15), Status.ASSIGNED),  # received, open, overdue
-        "a6": make(commune, at(2025, 6, 2), d(2025, 6, 16), Status.ANSWERED, answered=at(2025, 10, 2, 10),
-                   rating=4, rated=at(2025, 10, 3)),  # overdue at 30/9 (answered later)
+        "a6": make(
+            commune,
+            at(2025, 6, 2),
+            d(2025, 6, 16),
+            Status.ANSWERED,
+            answered=at(2025, 10, 2, 10),
+            rating=4,
+            rated=at(2025, 10, 3),
+        ),  # overdue at 30/9 (answered later)
         "a7": make(commune, at(2025, 9, 10), d(2025, 9, 24), Status.REJECTED, closed=at(2025, 9, 12)),  # rejected
-        "a8": make(commune, at(2025, 5, 5), d(2025, 5, 19), Status.ANSWERED, answered=at(2025, 5, 10),
-                   rating=3, rated=at(2025, 7, 2)),  # only its rating (3) counts, given in Q3
-        "a9": make(commune, at(2025, 9, 25), d(2025, 9, 30), Status.ANSWERED,
-                   answered=at(2025, 9, 30, 23, 30)),  # received, answered on the deadline: on time, 5 d / 3 wd
-        "a10": make(commune, at(2025, 9, 26), d(2025, 9, 29), Status.ANSWERED,
-                    answered=at(2025, 10, 1, 0, 30)),  # received; answered after Q3 (UTC 30/9): overdue at 30/9
-        "a11": make(commune, at(2025, 7, 20), d(2025, 8, 1), Status.ANSWERED, answered=at(2025, 7, 21),
-                    taken_up_by=district),  # taken up by the district, still An Trường's: on time, 1 d / 1 wd
+        "a8": make(
+            commune,
+            at(2025, 5, 5),
+            d(2025, 5, 19),
+            Status.ANSWERED,
+            answered=at(2025, 5, 10),
+            rating=3,
+            rated=at(2025, 7, 2),
+        ),  # only its rating (3) counts, given in Q3
+        "a9": make(
+            commune, at(2025, 9, 25), d(2025, 9, 30), Status.ANSWERED, answered=at(2025, 9, 30, 23, 30)
+        ),  # received, answered on the deadline: on time, 5 d / 3 wd
+        "a10": make(
+            commune, at(2025, 9, 26), d(2025, 9, 29), Status.ANSWERED, answered=at(2025, 10, 1, 0, 30)
+        ),  # received; answered after Q3 (UTC 30/9): overdue at 30/9
+        "a11": make(
+            commune, at(2025, 7, 20), d(2025, 8, 1), Status.ANSWERED, answered=at(2025, 7, 21), taken_up_by=district
+        ),  # taken up by the district, still An Trường's: on time, 1 d / 1 wd
         # Đông Hải (another district)
-        "b1": make(other_commune, at(2025, 7, 15), d(2025, 7, 29), Status.ANSWERED, answered=at(2025, 7, 16),
-                   rating=4, rated=at(2025, 7, 17)),
+        "b1": make(
+            other_commune,
+            at(2025, 7, 15),
+            d(2025, 7, 29),
+            Status.ANSWERED,
+            answered=at(2025, 7, 16),
+            rating=4,
+            rated=at(2025, 7, 17),
+        ),
         "b2": make(other_commune, at(2025, 7, 15), d(2025, 7, 29)),  # open, overdue
         # Mỹ Cẩm: answered, never rated
         "c1": make(my_cam, at(2025, 8, 5), d(2025, 8, 19), Status.ANSWERED, answered=at(2025, 8, 6)),
@@ -93,22 +146,61 @@ def q3(commune, other_commune, my_cam, district):
 
 
 AN_TRUONG_Q3 = {
-    "received": 7, "answered": 4, "answered_on_time": 3, "answered_late": 1, "overdue": 3, "rejected": 1,
-    "open_now": 3, "rated": 3, "satisfied": 1, "days_to_answer_sum": 18, "working_days_to_answer_sum": 14,
-    "rating_sum": 10, "avg_days_to_answer": 4.5, "avg_working_days_to_answer": 3.5, "avg_rating": 10 / 3,
-    "satisfaction_rate": 1 / 3, "on_time_rate": 0.75,
+    "received": 7,
+    "answered": 4,
+    "answered_on_time": 3,
+    "answered_late": 1,
+    "overdue": 3,
+    "rejected": 1,
+    "open_now": 3,
+    "rated": 3,
+    "satisfied": 1,
+    "days_to_answer_sum": 18,
+    "working_days_to_answer_sum": 14,
+    "rating_sum": 10,
+    "avg_days_to_answer": 4.5,
+    "avg_working_days_to_answer": 3.5,
+    "avg_rating": 10 / 3,
+    "satisfaction_rate": 1 / 3,
+    "on_time_rate": 0.75,
 }
 DONG_HAI_Q3 = {
-    "received": 2, "answered": 1, "answered_on_time": 1, "answered_late": 0, "overdue": 1, "rejected": 0,
-    "open_now": 1, "rated": 1, "satisfied": 1, "days_to_answer_sum": 1, "working_days_to_answer_sum": 1,
-    "rating_sum": 4, "avg_days_to_answer": 1.0, "avg_working_days_to_answer": 1.0, "avg_rating": 4.0,
-    "satisfaction_rate": 1.0, "on_time_rate": 1.0,
+    "received": 2,
+    "answered": 1,
+    "answered_on_time": 1,
+    "answered_late": 0,
+    "overdue": 1,
+    "rejected": 0,
+    "open_now": 1,
+    "rated": 1,
+    "satisfied": 1,
+    "days_to_answer_sum": 1,
+    "working_days_to_answer_sum": 1,
+    "rating_sum": 4,
+    "avg_days_to_answer": 1.0,
+    "avg_working_days_to_answer": 1.0,
+    "avg_rating": 4.0,
+    "satisfaction_rate": 1.0,
+    "on_time_rate": 1.0,
 }
 MY_CAM_Q3 = {
-    "received": 1, "answered": 1, "answered_on_time": 1, "answered_late": 0, "overdue": 0, "rejected": 0,
-    "open_now": 0, "rated": 0, "satisfied": 0, "days_to_answer_sum": 1, "working_days_to_answer_sum": 1,
-    "rating_sum": 0, "avg_days_to_answer": 1.0, "avg_working_days_to_answer": 1.0, "avg_rating": None,
-    "satisfaction_rate": None, "on_time_rate": 1.0,
+    "received": 1,
+    "answered": 1,
+    "answered_on_time": 1,
+    "answered_late": 0,
+    "overdue": 0,
+    "rejected": 0,
+    "open_now": 0,
+    "rated": 0,
+    "satisfied": 0,
+    "days_to_answer_sum": 1,
+    "working_days_to_answer_sum": 1,
+    "rating_sum": 0,
+    "avg_days_to_answer": 1.0,
+    "avg_working_days_to_answer": 1.0,
+    "avg_rating": None,
+    "satisfaction_rate": None,
+    "on_time_rate": 1.0,
 }
 
 
@@ -124,21 +216,28 @@ def assert_figures(figures, expected):
 # --- Periods -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, start, end, label, key", [
-    ("2026-11", (2026, 11, 1), (2026, 11, 30), "Tháng 11/2026", "2026-11"),
-    ("2026-2", (2026, 2, 1), (2026, 2, 28), "Tháng 2/2026", "2026-02"),
-    ("2028-02", (2028, 2, 1), (2028, 2, 29), "Tháng 2/2028", "2028-02"),
-    ("2026-Q3", (2026, 7, 1), (2026, 9, 30), "Quý III/2026", "2026-Q3"),
-    ("2026-q1", (2026, 1, 1), (2026, 3, 31), "Quý I/2026", "2026-Q1"),
-    ("2026-Q4", (2026, 10, 1), (2026, 12, 31), "Quý IV/2026", "2026-Q4"),
-    (" 2026 ", (2026, 1, 1), (2026, 12, 31), "Năm 2026", "2026"),
-    ("2026-01-01..2026-03-31", (2026, 1, 1), (2026, 3, 31), "01/01/2026 – 31/03/2026", "2026-01-01..2026-03-31"),
-    ("2026-05-07..2026-05-07", (2026, 5, 7), (2026, 5, 7), "07/05/2026 – 07/05/2026", "2026-05-07..2026-05-07"),
-])
+@pytest.mark.parametrize(
+    "text, start, end, label, key",
+    [
+        ("2026-11", (2026, 11, 1), (2026, 11, 30), "Tháng 11/2026", "2026-11"),
+        ("2026-2", (2026, 2, 1), (2026, 2, 28), "Tháng 2/2026", "2026-02"),
+        ("2028-02", (2028, 2, 1), (2028, 2, 29), "Tháng 2/2028", "2028-02"),
+        ("2026-Q3", (2026, 7, 1), (2026, 9, 30), "Quý III/2026", "2026-Q3"),
+        ("2026-q1", (2026, 1, 1), (2026, 3, 31), "Quý I/2026", "2026-Q1"),
+        ("2026-Q4", (2026, 10, 1), (2026, 12, 31), "Quý IV/2026", "2026-Q4"),
+        (" 2026 ", (2026, 1, 1), (2026, 12, 31), "Năm 2026", "2026"),
+        ("2026-01-01..2026-03-31", (2026, 1, 1), (2026, 3, 31), "01/01/2026 – 31/03/2026", "2026-01-01..2026-03-31"),
+        ("2026-05-07..2026-05-07", (2026, 5, 7), (2026, 5, 7), "07/05/2026 – 07/05/2026", "2026-05-07..2026-05-07"),
+    ],
+)
 def test_period_parse(text, start, end, label, key):
     period = Period.parse(text)
     assert (period.start, period.end, period.label, period.key) == (
-        datetime.date(*start), datetime.date(*end), label, key)
+        datetime.date(*start),
+        datetime.date(*end),
+        label,
+        key,
+    )
     assert Period.parse(period.key) == period
 
 
@@ -149,17 +248,20 @@ def test_period_constructors():
     assert Period.current_month(datetime.date(2026, 11, 23)).key == "2026-11"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "Chưa chọn kỳ báo cáo"),
-    ("2026-13", "Tháng 13 không hợp lệ"),
-    ("2026-00", "Tháng 0 không hợp lệ"),
-    ("2026-Q5", "không hợp lệ"),
-    ("Q3-2026", "Kỳ báo cáo “Q3-2026” không hợp lệ"),
-    ("tháng 11", "không hợp lệ"),
-    ("2026-02-30..2026-03-31", "ngày không tồn tại"),
-    ("2026-03-31..2026-01-01", "trước ngày bắt đầu"),
-    ("0999", "Năm 999 không hợp lệ"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "Chưa chọn kỳ báo cáo"),
+        ("2026-13", "Tháng 13 không hợp lệ"),
+        ("2026-00", "Tháng 0 không hợp lệ"),
+        ("2026-Q5", "không hợp lệ"),
+        ("Q3-2026", "Kỳ báo cáo “Q3-2026” không hợp lệ"),
+        ("tháng 11", "không hợp lệ"),
+        ("2026-02-30..2026-03-31", "ngày không tồn tại"),
+        ("2026-03-31..2026-01-01", "trước ngày bắt đầu"),
+        ("0999", "Năm 999 không hợp lệ"),
+    ],
+)
 def test_period_parse_refuses_in_vietnamese(text, message):
     with pytest.raises(ValueError, match=message):
         Period.parse(text)
@@ -205,8 +307,7 @@ def test_figures_read_one_query_and_the_prefilter_changes_nothing(q3, commune, d
 def test_month_boundaries_at_local_midnight(q3, commune):
     june = stats.figures(Inquiry.objects.filter(commune=commune), Period.month(2025, 6), today=AFTER_Q3)[commune.pk]
     july = stats.figures(Inquiry.objects.filter(commune=commune), Period.month(2025, 7), today=AFTER_Q3)[commune.pk]
-    october = stats.figures(Inquiry.objects.filter(commune=commune), Period.month(2025, 10),
-                            today=AFTER_Q3)[commune.pk]
+    october = stats.figures(Inquiry.objects.filter(commune=commune), Period.month(2025, 10), today=AFTER_Q3)[commune.pk]
     # 30/6 23:59 (a2) and 2/6 (a6) are June's; 1/7 00:00 (a1) and 20/7 (a11) July's;
     # 1/10 00:00 (a4), which is still 30/9 in UTC, is October's.
     assert june.received == 2
@@ -227,18 +328,21 @@ def test_overdue_is_counted_at_today_when_the_period_is_not_over(q3, commune):
     # At 20/8: a5 (deadline 15/8, open) and a6 (deadline 16/6, answered on 2/10).
     assert result[commune.pk].overdue == 2
     # A period that has not begun has nothing overdue.
-    later = stats.figures(Inquiry.objects.filter(commune=commune), Period.quarter(2025, 4),
-                          today=datetime.date(2025, 9, 15))
+    later = stats.figures(
+        Inquiry.objects.filter(commune=commune), Period.quarter(2025, 4), today=datetime.date(2025, 9, 15)
+    )
     assert later[commune.pk].overdue == 0
 
 
 def test_overdue_starts_the_day_after_the_deadline(commune):
     make(commune, at(2025, 9, 1), datetime.date(2025, 9, 30))  # deadline on the cut-off day: not yet
     make(commune, at(2025, 9, 1), datetime.date(2025, 9, 29))  # the day before: overdue
-    make(commune, at(2025, 9, 1), datetime.date(2025, 9, 10), Status.ANSWERED,
-         answered=at(2025, 9, 30, 23, 59))  # answered late but before the end of the cut-off day
-    make(commune, at(2025, 9, 1), datetime.date(2025, 9, 10), Status.REJECTED,
-         closed=at(2025, 10, 1, 8))  # rejected after the cut-off: still pending at 30/9
+    make(
+        commune, at(2025, 9, 1), datetime.date(2025, 9, 10), Status.ANSWERED, answered=at(2025, 9, 30, 23, 59)
+    )  # answered late but before the end of the cut-off day
+    make(
+        commune, at(2025, 9, 1), datetime.date(2025, 9, 10), Status.REJECTED, closed=at(2025, 10, 1, 8)
+    )  # rejected after the cut-off: still pending at 30/9
     result = stats.figures(Inquiry.objects.filter(commune=commune), Q3, today=AFTER_Q3)[commune.pk]
     assert result.overdue == 2
     assert (result.answered, result.answered_late, result.rejected) == (1, 1, 0)
@@ -256,8 +360,7 @@ def test_no_ratings_give_none_not_zero(commune):
 def test_empty_figures():
     empty = Figures()
     assert empty.is_empty()
-    for name in ("avg_days_to_answer", "avg_working_days_to_answer", "avg_rating", "satisfaction_rate",
-                 "on_time_rate"):
+    for name in ("avg_days_to_answer", "avg_working_days_to_answer", "avg_rating", "satisfaction_rate", "on_time_rate"):
         assert getattr(empty, name) is None
     assert stats.total([]) == Figures()
 
@@ -268,8 +371,9 @@ def test_working_days_skip_holidays(commune):
     holidays = stats._load_holidays()
     plain = stats.figures(Inquiry.objects.all(), Q3, today=AFTER_Q3, holidays=holidays)[commune.pk]
     assert plain.avg_working_days_to_answer == 2.0
-    with_holiday = stats.figures(Inquiry.objects.all(), Q3, today=AFTER_Q3,
-                                 holidays=set(holidays) | {datetime.date(2025, 7, 2)})[commune.pk]
+    with_holiday = stats.figures(
+        Inquiry.objects.all(), Q3, today=AFTER_Q3, holidays=set(holidays) | {datetime.date(2025, 7, 2)}
+    )[commune.pk]
     assert with_holiday.avg_working_days_to_answer == 1.0
     assert with_holiday.avg_days_to_answer == 2.0
 
@@ -277,11 +381,25 @@ def test_working_days_skip_holidays(commune):
 def test_total_sums_counts_and_recomputes_averages(q3, commune, other_commune):
     result = stats.figures(Inquiry.objects.all(), Q3, today=AFTER_Q3)
     both = stats.total([result[commune.pk], result[other_commune.pk]])
-    assert_figures(both, {
-        "received": 9, "answered": 5, "answered_on_time": 4, "answered_late": 1, "overdue": 4, "rejected": 1,
-        "open_now": 4, "rated": 4, "satisfied": 2, "avg_days_to_answer": 19 / 5, "avg_working_days_to_answer": 3.0,
-        "avg_rating": 3.5, "satisfaction_rate": 0.5, "on_time_rate": 0.8,
-    })
+    assert_figures(
+        both,
+        {
+            "received": 9,
+            "answered": 5,
+            "answered_on_time": 4,
+            "answered_late": 1,
+            "overdue": 4,
+            "rejected": 1,
+            "open_now": 4,
+            "rated": 4,
+            "satisfied": 2,
+            "avg_days_to_answer": 19 / 5,
+            "avg_working_days_to_answer": 3.0,
+            "avg_rating": 3.5,
+            "satisfaction_rate": 0.5,
+            "on_time_rate": 0.8,
+        },
+    )
 
 
 # --- Per unit ----------------------------------------------------------------------------------
@@ -299,8 +417,18 @@ def test_rows_for_a_district_lists_every_commune_by_name(q3, district, commune, 
     empty = next(f for c, f in table if c.short_name == "Tân An")
     assert empty == Figures() and empty.avg_rating is None
     # Đông Hải is in another district.
-    assert_figures(total, {"received": 8, "answered": 5, "overdue": 3, "rated": 3, "open_now": 3,
-                           "on_time_rate": 0.8, "avg_rating": 10 / 3})
+    assert_figures(
+        total,
+        {
+            "received": 8,
+            "answered": 5,
+            "overdue": 3,
+            "rated": 3,
+            "open_now": 3,
+            "on_time_rate": 0.8,
+            "avg_rating": 10 / 3,
+        },
+    )
 
 
 def test_rows_for_a_commune_and_a_province(q3, commune, other_commune, province):
@@ -320,8 +448,24 @@ def test_csv_writer(q3, commune):
     assert text.startswith("\ufeff")
     lines = list(csv.reader(io.StringIO(text[1:])))
     assert lines[0][:4] == ["Mã", "Đơn vị", "Tiếp nhận", "Đã trả lời"]
-    assert lines[1] == ["29275", "Xã An Trường", "7", "4", "3", "1", "3", "1", "3", "4.5", "3.5", "3", "3.33", "1",
-                        "33.3", "75.0"]
+    assert lines[1] == [
+        "29275",
+        "Xã An Trường",
+        "7",
+        "4",
+        "3",
+        "1",
+        "3",
+        "1",
+        "3",
+        "4.5",
+        "3.5",
+        "3",
+        "3.33",
+        "1",
+        "33.3",
+        "75.0",
+    ]
     assert lines[2][:3] == ["", "Tổng cộng", "7"]
 
 
@@ -356,21 +500,37 @@ def test_report_for_a_commune_editor(client, report_url, q3, commune_editor, com
     assert html.count(f'<option value="{commune.pk}"') == 1
     assert [u.pk for u in response.context["units"]] == [commune.pk]
     # Its row: Tiếp nhận 7, Đã trả lời 4, Đúng hạn 3, Trễ hạn 1, Quá hạn 3, 3,5 ngày, 3,3 điểm, 33,3%, 75,0%.
-    assert response.context["rows"] == [{"name": commune.title, "code": commune.code,
-                                         "cells": ["7", "4", "3", "1", "3", "3,5", "3,3", "33,3%", "75,0%"]}]
+    assert response.context["rows"] == [
+        {
+            "name": commune.title,
+            "code": commune.code,
+            "cells": ["7", "4", "3", "1", "3", "3,5", "3,3", "33,3%", "75,0%"],
+        }
+    ]
     assert response.context["total_cells"] == ["7", "4", "3", "1", "3", "3,5", "3,3", "33,3%", "75,0%"]
-    for heading in ("Xã", "Tiếp nhận", "Đã trả lời", "Đúng hạn", "Trễ hạn", "Quá hạn", "TB ngày làm việc",
-                    "Đánh giá TB", "Tỷ lệ hài lòng", "Tỷ lệ đúng hạn", "Tổng cộng"):
+    for heading in (
+        "Xã",
+        "Tiếp nhận",
+        "Đã trả lời",
+        "Đúng hạn",
+        "Trễ hạn",
+        "Quá hạn",
+        "TB ngày làm việc",
+        "Đánh giá TB",
+        "Tỷ lệ hài lòng",
+        "Tỷ lệ đúng hạn",
+        "Tổng cộng",
+    ):
         assert heading in html
     # The chart: an inline SVG with a role and a title.
-    assert '<svg' in html and 'role="img"' in html and '<title id="chart-title">' in html
+    assert "<svg" in html and 'role="img"' in html and '<title id="chart-title">' in html
 
 
 def test_report_chart(client, report_url, q3, commune_editor, commune):
     client.force_login(commune_editor)
     html = client.get(report_url, {"ky": "2025-Q3"}).content.decode()
-    svg = html[html.index('<svg xmlns="http://www.w3.org/2000/svg" role="img"'):]
-    svg = svg[:svg.index("</svg>")]
+    svg = html[html.index('<svg xmlns="http://www.w3.org/2000/svg" role="img"') :]
+    svg = svg[: svg.index("</svg>")]
     assert 'aria-labelledby="chart-title chart-desc"' in svg
     assert "Xã An Trường: 3 trả lời đúng hạn, 1 trả lời trễ hạn, 3 quá hạn chưa trả lời" in svg
     # Three segments, 3 : 1 : 3, with dots for decimals whatever the language of the page.
@@ -457,11 +617,42 @@ def test_report_csv(client, report_url, q3, commune_editor, commune):
     body = response.content
     assert body.startswith(b"\xef\xbb\xbf")
     lines = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert lines[0] == ["Mã", "Đơn vị", "Tiếp nhận", "Đã trả lời", "Đúng hạn", "Trễ hạn", "Quá hạn", "Từ chối",
-                        "Đang xử lý (hiện tại)", "TB ngày (lịch)", "TB ngày làm việc", "Số đánh giá", "Đánh giá TB",
-                        "Hài lòng (4–5)", "Tỷ lệ hài lòng (%)", "Tỷ lệ đúng hạn (%)"]
-    assert lines[1] == ["29275", "Xã An Trường", "7", "4", "3", "1", "3", "1", "3", "4.5", "3.5", "3", "3.33", "1",
-                        "33.3", "75.0"]
+    assert lines[0] == [
+        "Mã",
+        "Đơn vị",
+        "Tiếp nhận",
+        "Đã trả lời",
+        "Đúng hạn",
+        "Trễ hạn",
+        "Quá hạn",
+        "Từ chối",
+        "Đang xử lý (hiện tại)",
+        "TB ngày (lịch)",
+        "TB ngày làm việc",
+        "Số đánh giá",
+        "Đánh giá TB",
+        "Hài lòng (4–5)",
+        "Tỷ lệ hài lòng (%)",
+        "Tỷ lệ đúng hạn (%)",
+    ]
+    assert lines[1] == [
+        "29275",
+        "Xã An Trường",
+        "7",
+        "4",
+        "3",
+        "1",
+        "3",
+        "1",
+        "3",
+        "4.5",
+        "3.5",
+        "3",
+        "3.33",
+        "1",
+        "33.3",
+        "75.0",
+    ]
     assert lines[2][1] == "Tổng cộng"
     assert len(lines) == 3
 
@@ -494,11 +685,20 @@ def test_command_prints_an_aligned_table(q3):
     assert lines[0] == "Thống kê hỏi đáp – Huyện Càng Long – Quý III/2025 (01/07/2025 – 30/09/2025)"
     header = next(line for line in lines if line.startswith("Xã "))
     assert header.split("  ")[0].strip() == "Xã"
-    for heading in ("Tiếp nhận", "Đã trả lời", "Đúng hạn", "Trễ hạn", "Quá hạn", "TB ngày làm việc",
-                    "Đánh giá TB", "Tỷ lệ hài lòng", "Tỷ lệ đúng hạn"):
+    for heading in (
+        "Tiếp nhận",
+        "Đã trả lời",
+        "Đúng hạn",
+        "Trễ hạn",
+        "Quá hạn",
+        "TB ngày làm việc",
+        "Đánh giá TB",
+        "Tỷ lệ hài lòng",
+        "Tỷ lệ đúng hạn",
+    ):
         assert heading in header
     start = lines.index(header)
-    table = lines[start:start + 14 + 4]  # header, rule, 14 communes, rule, total
+    table = lines[start : start + 14 + 4]  # header, rule, 14 communes, rule, total
     assert len({len(line) for line in table}) == 1, "columns are not aligned"
     an_truong = next(line for line in table if line.startswith("Xã An Trường "))
     assert an_truong.split()[3:] == ["7", "4", "3", "1", "3", "3,5", "3,3", "33,3%", "75,0%"]
@@ -527,13 +727,19 @@ def test_command_finds_a_commune_by_full_name(q3):
     assert "Số xã: 1" in output
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"period": "2025-13", "unit": "Càng Long"}, "Tháng 13 không hợp lệ"),
-    ({"period": "quy 3", "unit": "Càng Long"}, "Kỳ báo cáo “quy 3” không hợp lệ"),
-    ({"period": "2025-Q3", "unit": "Càng Lon"}, "Không tìm thấy đơn vị có tên “Càng Lon”. Có phải"),
-    ({"period": "2025-Q3", "code": "99999"}, "Không tìm thấy đơn vị có mã “99999”"),
-    ({"period": "2025-Q3", "unit": "Phường 1"}, "Có 2 đơn vị có tên “Phường 1”: Phường 1 – Thành phố Trà Vinh .*--code"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"period": "2025-13", "unit": "Càng Long"}, "Tháng 13 không hợp lệ"),
+        ({"period": "quy 3", "unit": "Càng Long"}, "Kỳ báo cáo “quy 3” không hợp lệ"),
+        ({"period": "2025-Q3", "unit": "Càng Lon"}, "Không tìm thấy đơn vị có tên “Càng Lon”. Có phải"),
+        ({"period": "2025-Q3", "code": "99999"}, "Không tìm thấy đơn vị có mã “99999”"),
+        (
+            {"period": "2025-Q3", "unit": "Phường 1"},
+            "Có 2 đơn vị có tên “Phường 1”: Phường 1 – Thành phố Trà Vinh .*--code",
+        ),
+    ],
+)
 def test_command_errors(db, options, message):
     with pytest.raises(CommandError, match=message):
         run(**options)
@@ -541,9 +747,13 @@ def test_command_errors(db, options, message):
 
 def test_command_exit_code_and_stderr_on_a_bad_period():
     root = Path(__file__).resolve().parents[2]
-    result = subprocess.run([sys.executable, "manage.py", "inquiry_stats", "--period", "2025-Q9"], cwd=root,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "inquiry_stats", "--period", "2025-Q9"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "Kỳ báo cáo “2025-Q9” không hợp lệ" in result.stderr
     assert result.stdout == ""
-

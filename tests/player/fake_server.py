@@ -64,9 +64,15 @@ class FakeBoardsServer:
 
     def publish(self, version, items, refresh_seconds=300, jitter_seconds=30, **extra):
         """``extra``: more top-level keys (a loudspeaker cluster's ``board``, ``broadcast_times`` …)."""
-        body = {"version": version, "generated_at": datetime.now(UTC).isoformat(),
-                "refresh_seconds": refresh_seconds, "jitter_seconds": jitter_seconds,
-                "items": items, "video": None, **extra}
+        body = {
+            "version": version,
+            "generated_at": datetime.now(UTC).isoformat(),
+            "refresh_seconds": refresh_seconds,
+            "jitter_seconds": jitter_seconds,
+            "items": items,
+            "video": None,
+            **extra,
+        }
         with self.lock:
             self.playlist = body
             self.etag = '"' + sha256(json.dumps(body, sort_keys=True).encode())[:32] + '"'
@@ -112,7 +118,7 @@ class FakeBoardsServer:
             def _board_path(self):
                 if not self.path.startswith(API):
                     return None, None
-                board, _, rest = self.path[len(API):].partition("/")
+                board, _, rest = self.path[len(API) :].partition("/")
                 return board, rest.split("?", 1)[0]
 
             def _authorized(self, board):
@@ -140,8 +146,11 @@ class FakeBoardsServer:
                     playlist, etag, modified = fake.playlist, fake.etag, fake.last_modified
                 if playlist is None:
                     return self._send(404, b'{"error": "no playlist"}')
-                headers = {"ETag": etag, "Last-Modified": format_datetime(modified, usegmt=True),
-                           "Cache-Control": "no-cache"}
+                headers = {
+                    "ETag": etag,
+                    "Last-Modified": format_datetime(modified, usegmt=True),
+                    "Cache-Control": "no-cache",
+                }
                 inm = self.headers.get("If-None-Match")
                 ims = self.headers.get("If-Modified-Since")
                 if inm is not None:
@@ -163,8 +172,11 @@ class FakeBoardsServer:
                 if name in fake.corrupt_once:
                     fake.corrupt_once.discard(name)
                     data = bytes([data[0] ^ 0xFF]) + data[1:]
-                headers = {"Cache-Control": "public, max-age=31536000, immutable", "Accept-Ranges": "bytes",
-                           "ETag": f'"{name}"'}
+                headers = {
+                    "Cache-Control": "public, max-age=31536000, immutable",
+                    "Accept-Ranges": "bytes",
+                    "ETag": f'"{name}"',
+                }
                 status, start = 200, 0
                 spec = self.headers.get("Range")
                 if spec and spec.startswith("bytes=") and spec[6:].endswith("-") and spec[6:-1].isdigit():

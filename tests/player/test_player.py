@@ -30,8 +30,15 @@ def png(color, size=(64, 32)):
 
 
 def item(fake, item_id, data, **extra):
-    entry = {"id": item_id, "kind": "image", "duration_s": 8, "valid_from": "2020-01-01T00:00:00+07:00",
-             "valid_to": "2099-01-01T00:00:00+07:00", "priority": "normal", "title": f"Bản tin {item_id}"}
+    entry = {
+        "id": item_id,
+        "kind": "image",
+        "duration_s": 8,
+        "valid_from": "2020-01-01T00:00:00+07:00",
+        "valid_to": "2099-01-01T00:00:00+07:00",
+        "priority": "normal",
+        "title": f"Bản tin {item_id}",
+    }
     entry.update(fake.add_file(data))
     entry.update(extra)
     return entry
@@ -61,6 +68,7 @@ def files_in(cache_dir):
 
 
 # --- polling, downloads, swap --------------------------------------------------------------
+
 
 def test_first_poll_downloads_verifies_swaps_and_writes_frame(fake, cache_dir):
     red, blue = png("red"), png("blue")
@@ -154,7 +162,7 @@ def test_connection_dropped_mid_file_resumes_with_a_range_request(fake, cache_di
     gets = media_gets(fake)
     assert len(gets) == 2
     assert "Range" not in gets[0][2]
-    have = int(gets[1][2]["Range"][len("bytes="):-1])
+    have = int(gets[1][2]["Range"][len("bytes=") : -1])
     assert gets[1][2]["Range"] == f"bytes={have}-" and 0 < have < len(big)
     assert (cache_dir / "files" / a["sha256"]).read_bytes() == big
 
@@ -174,6 +182,7 @@ def test_resume_across_polls_and_restart_from_a_part_file(fake, cache_dir):
 
 # --- robustness ---------------------------------------------------------------------------
 
+
 def test_server_down_keeps_playing_and_reports_are_delivered_in_order_later(fake, cache_dir):
     a = item(fake, "a", png("red"))
     fake.publish(1, [a])
@@ -192,7 +201,12 @@ def test_server_down_keeps_playing_and_reports_are_delivered_in_order_later(fake
     assert player.report() == 0
     assert player.playlist["version"] == 1 and player.next_item()["id"] == "a"
     outbox = [p.name for p in sorted((cache_dir / "outbox").iterdir())]
-    assert [name.split("-", 1)[1] for name in outbox] == ["plays.json", "heartbeat.json", "plays.json", "heartbeat.json"]
+    assert [name.split("-", 1)[1] for name in outbox] == [
+        "plays.json",
+        "heartbeat.json",
+        "plays.json",
+        "heartbeat.json",
+    ]
 
     # a fresh start with no network still plays the cache
     offline = make_player(fake, cache_dir)
@@ -257,17 +271,41 @@ def test_outbox_is_bounded_oldest_dropped(tmp_path):
     assert bodies[0][0]["started_at"] == "2026-01-01T00:00:04Z" and bodies[1:] == [{"n": 1}, {"n": 2}]
 
 
-@pytest.mark.parametrize("bad", [
-    "garbage",
-    {"version": 2, "items": "nope"},
-    {"version": 2, "refresh_seconds": 300},
-    {"version": 2, "items": [{"id": "x", "kind": "image", "url": "/m", "sha256": "zz", "bytes": 1, "duration_s": 5}]},
-    {"version": 2, "items": [{"id": "x", "kind": "gif", "url": "/m", "sha256": "a" * 64, "bytes": 1, "duration_s": 5}]},
-    {"version": 2, "items": [{"id": "x", "kind": "image", "url": "/m", "sha256": "a" * 64, "bytes": "1", "duration_s": 5}]},
-    {"version": 2, "items": [{"id": "x", "kind": "image", "url": "/m", "sha256": "a" * 64, "bytes": 1, "duration_s": 5,
-                              "valid_from": "yesterday"}]},
-    [1, 2, 3],
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "garbage",
+        {"version": 2, "items": "nope"},
+        {"version": 2, "refresh_seconds": 300},
+        {
+            "version": 2,
+            "items": [{"id": "x", "kind": "image", "url": "/m", "sha256": "zz", "bytes": 1, "duration_s": 5}],
+        },
+        {
+            "version": 2,
+            "items": [{"id": "x", "kind": "gif", "url": "/m", "sha256": "a" * 64, "bytes": 1, "duration_s": 5}],
+        },
+        {
+            "version": 2,
+            "items": [{"id": "x", "kind": "image", "url": "/m", "sha256": "a" * 64, "bytes": "1", "duration_s": 5}],
+        },
+        {
+            "version": 2,
+            "items": [
+                {
+                    "id": "x",
+                    "kind": "image",
+                    "url": "/m",
+                    "sha256": "a" * 64,
+                    "bytes": 1,
+                    "duration_s": 5,
+                    "valid_from": "yesterday",
+                }
+            ],
+        },
+        [1, 2, 3],
+    ],
+)
 def test_garbage_from_the_server_keeps_the_old_playlist(fake, cache_dir, bad):
     fake.publish(1, [item(fake, "a", png("red"))])
     player = make_player(fake, cache_dir)
@@ -346,8 +384,14 @@ def test_playable_validity_window_is_half_open_and_timezone_aware():
 
 
 def test_playable_emergency_preempts_everything_until_it_expires():
-    items = [entry("n1"), entry("p1", "priority"), entry("e1", "emergency", end="2026-11-23T09:30:00Z"),
-             entry("n2"), entry("e2", "emergency", end="2026-11-23T10:00:00Z"), entry("e-old", "emergency", end="2026-11-23T08:00:00Z")]
+    items = [
+        entry("n1"),
+        entry("p1", "priority"),
+        entry("e1", "emergency", end="2026-11-23T09:30:00Z"),
+        entry("n2"),
+        entry("e2", "emergency", end="2026-11-23T10:00:00Z"),
+        entry("e-old", "emergency", end="2026-11-23T08:00:00Z"),
+    ]
     assert ids(playable(items, NOW)) == ["e1", "e2"]
     assert ids(playable(items, NOW + timedelta(minutes=30))) == ["e2"]
     assert ids(playable(items, NOW + timedelta(hours=1))) == ["p1", "n1", "n2"]  # withdrawn/expired: back
@@ -373,14 +417,32 @@ def test_playback_loops_and_cuts_to_an_emergency(fake, cache_dir):
 
 
 def test_validate_accepts_the_protocol_example():
-    doc = {"version": "v3", "generated_at": "2026-11-23T09:00:00Z", "refresh_seconds": 300, "jitter_seconds": 30,
-           "items": [{"id": 1, "kind": "video", "url": "https://cdn.example/x.mp4", "sha256": "0" * 64, "bytes": 10,
-                      "duration_s": 12.5, "valid_from": "2026-11-23T00:00:00Z", "valid_to": None,
-                      "priority": "emergency", "title": "Bão số 9"}], "video": None}
+    doc = {
+        "version": "v3",
+        "generated_at": "2026-11-23T09:00:00Z",
+        "refresh_seconds": 300,
+        "jitter_seconds": 30,
+        "items": [
+            {
+                "id": 1,
+                "kind": "video",
+                "url": "https://cdn.example/x.mp4",
+                "sha256": "0" * 64,
+                "bytes": 10,
+                "duration_s": 12.5,
+                "valid_from": "2026-11-23T00:00:00Z",
+                "valid_to": None,
+                "priority": "emergency",
+                "title": "Bão số 9",
+            }
+        ],
+        "video": None,
+    }
     assert validate_playlist(doc) is doc
 
 
 # --- the real command line ---------------------------------------------------------------
+
 
 def test_cli_once_as_a_subprocess(fake, cache_dir, tmp_path):
     a = item(fake, "a", png("red"))
@@ -388,9 +450,29 @@ def test_cli_once_as_a_subprocess(fake, cache_dir, tmp_path):
     log_file = tmp_path / "player.log"
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     result = subprocess.run(
-        [sys.executable, "-m", "player", "--server", fake.url, "--board", "7", "--token", TOKEN,
-         "--cache", str(cache_dir), "--once", "--headless", "--log", str(log_file)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "player",
+            "--server",
+            fake.url,
+            "--board",
+            "7",
+            "--token",
+            TOKEN,
+            "--cache",
+            str(cache_dir),
+            "--once",
+            "--headless",
+            "--log",
+            str(log_file),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert (cache_dir / "files" / a["sha256"]).exists() and (cache_dir / "current.png").exists()
     assert "a Bản tin a" in log_file.read_text("utf-8")
@@ -401,8 +483,12 @@ def test_cli_once_as_a_subprocess(fake, cache_dir, tmp_path):
 def test_run_forever_plays_in_a_loop_and_reports_plays(fake, cache_dir):
     import threading
 
-    fake.publish(1, [item(fake, "a", png("red"), duration_s=0.2), item(fake, "b", png("blue"), duration_s=0.2)],
-                 refresh_seconds=0.3, jitter_seconds=0)
+    fake.publish(
+        1,
+        [item(fake, "a", png("red"), duration_s=0.2), item(fake, "b", png("blue"), duration_s=0.2)],
+        refresh_seconds=0.3,
+        jitter_seconds=0,
+    )
     player = make_player(fake, cache_dir)
     runner = threading.Thread(target=player.run_forever, daemon=True)
     runner.start()
@@ -420,6 +506,7 @@ def test_run_forever_plays_in_a_loop_and_reports_plays(fake, cache_dir):
 
 # --- display mode on a real X screen ---------------------------------------------------------
 
+
 def test_display_mode_shows_the_slide_fullscreen_on_an_x_screen(fake, cache_dir, tmp_path):
     """`--display` on a Linux box: the player hands the current slide to feh, fullscreen, on the
     X screen (here Xvfb, which `make test` installs with feh); feh stays up, showing it."""
@@ -430,17 +517,37 @@ def test_display_mode_shows_the_slide_fullscreen_on_an_x_screen(fake, cache_dir,
         pytest.fail("Xvfb and feh are needed for the display test: `make test` installs them")
     fake.publish(1, [item(fake, "a", png("green", (320, 160)), duration_s=30)], refresh_seconds=60, jitter_seconds=0)
     display = f":{90 + os.getpid() % 9}"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "320x160x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    xvfb = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "320x160x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["DISPLAY"] = display
     player = None
     try:
         time.sleep(1)
         player = subprocess.Popen(
-            [sys.executable, "-m", "player", "--server", fake.url, "--board", "7", "--token", TOKEN,
-             "--cache", str(cache_dir), "--display"], cwd=ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [
+                sys.executable,
+                "-m",
+                "player",
+                "--server",
+                fake.url,
+                "--board",
+                "7",
+                "--token",
+                TOKEN,
+                "--cache",
+                str(cache_dir),
+                "--display",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         deadline = time.monotonic() + 30
         shown = ""
         while time.monotonic() < deadline and not shown:
@@ -474,9 +581,13 @@ from player.schedule import (  # noqa: E402
 )
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-SPEAKERS = {"board": {"id": 7, "name": "Cụm loa trung tâm xã", "kind": "audio", "width": None, "height": None},
-            "broadcast_times": ["06:00", "17:00"], "emergency_repeat_s": 900, "timezone": "Asia/Ho_Chi_Minh",
-            "utc_offset": "+07:00"}
+SPEAKERS = {
+    "board": {"id": 7, "name": "Cụm loa trung tâm xã", "kind": "audio", "width": None, "height": None},
+    "broadcast_times": ["06:00", "17:00"],
+    "emergency_repeat_s": 900,
+    "timezone": "Asia/Ho_Chi_Minh",
+    "utc_offset": "+07:00",
+}
 
 
 class Clock:
@@ -491,16 +602,22 @@ class Clock:
 
 def bulletin(fake, item_id, duration=0.3, **extra):
     data = b"\xff\xf3" + item_id.encode() * 50  # the player never decodes: any bytes will do
-    entry = {"id": item_id, "kind": "audio", "duration_s": duration, "valid_from": "2020-01-01T00:00:00+07:00",
-             "valid_to": "2099-01-01T00:00:00+07:00", "priority": "normal", "title": f"Bản tin {item_id}"}
+    entry = {
+        "id": item_id,
+        "kind": "audio",
+        "duration_s": duration,
+        "valid_from": "2020-01-01T00:00:00+07:00",
+        "valid_to": "2099-01-01T00:00:00+07:00",
+        "priority": "normal",
+        "title": f"Bản tin {item_id}",
+    }
     entry.update(fake.add_file(data, "mp3"))
     entry.update(extra)
     return entry
 
 
 def speaker(fake, cache_dir, moment, screen=None):
-    return Player(fake.url, "7", TOKEN, cache_dir, timeout=5, rng=random.Random(1), clock=Clock(moment),
-                  screen=screen)
+    return Player(fake.url, "7", TOKEN, cache_dir, timeout=5, rng=random.Random(1), clock=Clock(moment), screen=screen)
 
 
 def played(player):
@@ -526,8 +643,13 @@ def test_due_broadcast_plays_each_time_once_and_a_missed_one_within_the_grace():
 
 def test_due_emergencies_at_once_then_every_repeat_while_valid():
     now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    storm = {"id": "e", "sha256": "a" * 64, "priority": "emergency", "valid_from": "2026-11-23T08:00:00Z",
-             "valid_to": "2026-11-23T10:00:00Z"}
+    storm = {
+        "id": "e",
+        "sha256": "a" * 64,
+        "priority": "emergency",
+        "valid_from": "2026-11-23T08:00:00Z",
+        "valid_to": "2026-11-23T10:00:00Z",
+    }
     normal = {"id": "n", "sha256": "b" * 64, "priority": "normal"}
     assert due_emergencies([normal, storm], now, {}, 900) == [storm]
     last = {("e", "a" * 64): now}
@@ -543,10 +665,17 @@ def test_audio_playlists_validate_and_find_their_zone():
     doc = {"version": 1, "items": [], **SPEAKERS}
     assert validate_playlist(doc) is doc and is_audio_playlist(doc) and not is_audio_playlist({"items": []})
     assert broadcast_zone(doc) == VN
-    assert broadcast_zone({"timezone": "Nowhere/Atlantis", "utc_offset": "+07:00"}).utcoffset(None) == timedelta(hours=7)
+    assert broadcast_zone({"timezone": "Nowhere/Atlantis", "utc_offset": "+07:00"}).utcoffset(None) == timedelta(
+        hours=7
+    )
     assert broadcast_zone({}) == UTC
-    for bad in ({"broadcast_times": ["25:00"]}, {"broadcast_times": "06:00"}, {"emergency_repeat_s": -1},
-                {"utc_offset": "7h"}, {"timezone": 7}):
+    for bad in (
+        {"broadcast_times": ["25:00"]},
+        {"broadcast_times": "06:00"},
+        {"emergency_repeat_s": -1},
+        {"utc_offset": "7h"},
+        {"timezone": 7},
+    ):
         with pytest.raises(ValueError):
             validate_playlist({"version": 1, "items": [], **bad})
 
@@ -625,8 +754,13 @@ def test_an_emergency_cuts_a_broadcast_short(fake, cache_dir):
 def test_run_forever_on_speakers_reports_the_plays(fake, cache_dir):
     import threading
 
-    fake.publish(1, [bulletin(fake, "e", duration=0.2, priority="emergency")], refresh_seconds=0.3,
-                 jitter_seconds=0, **{**SPEAKERS, "emergency_repeat_s": 0.5})
+    fake.publish(
+        1,
+        [bulletin(fake, "e", duration=0.2, priority="emergency")],
+        refresh_seconds=0.3,
+        jitter_seconds=0,
+        **{**SPEAKERS, "emergency_repeat_s": 0.5},
+    )
     player = Player(fake.url, "7", TOKEN, cache_dir, timeout=5, rng=random.Random(1))
     runner = threading.Thread(target=player.run_forever, daemon=True)
     runner.start()
@@ -645,16 +779,54 @@ def test_cli_once_broadcast_now_logs_what_it_plays(fake, cache_dir, tmp_path):
     log_file = tmp_path / "player.log"
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     result = subprocess.run(
-        [sys.executable, "-m", "player", "--server", fake.url, "--board", "7", "--token", TOKEN,
-         "--cache", str(cache_dir), "--once", "--broadcast-now", "--log", str(log_file)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "player",
+            "--server",
+            fake.url,
+            "--board",
+            "7",
+            "--token",
+            TOKEN,
+            "--cache",
+            str(cache_dir),
+            "--once",
+            "--broadcast-now",
+            "--log",
+            str(log_file),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "phát âm thanh: Thông báo lịch tiêm chủng (0.3 s)" in log_file.read_text("utf-8")
     assert [p["item_id"] for p in fake.plays] == ["a"]
     # Without --broadcast-now, outside the broadcast times, it says when the next one is.
     quiet = subprocess.run(
-        [sys.executable, "-m", "player", "--server", fake.url, "--board", "7", "--token", TOKEN,
-         "--cache", str(cache_dir), "--once"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "player",
+            "--server",
+            fake.url,
+            "--board",
+            "7",
+            "--token",
+            TOKEN,
+            "--cache",
+            str(cache_dir),
+            "--once",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert quiet.returncode == 0 and len(fake.plays) == 1
     assert "không có bản tin đến giờ phát; giờ phát tới: " in quiet.stderr
 
@@ -663,7 +835,7 @@ def test_display_mode_hands_the_bulletin_to_an_audio_program(fake, cache_dir, tm
     calls = tmp_path / "calls.txt"
     program = tmp_path / "bin" / "mpg123"
     program.parent.mkdir()
-    program.write_text(f"#!/bin/sh\necho \"$@\" >> {calls}\nsleep 0.2\n")
+    program.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nsleep 0.2\n')
     program.chmod(0o755)
     monkeypatch.setenv("PATH", str(program.parent))
     screen = Display(cache_dir)

@@ -35,11 +35,27 @@ def find(text, **filters):
 # --- Text ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("word, code", [
-    ("bán", "ban1"), ("bàn", "ban2"), ("Hòa", "hoa2"), ("Hoà", "hoa2"), ("HOÀ", "hoa2"),
-    ("Thủy", "thuy3"), ("Thuỷ", "thuy3"), ("đông", "d9o6ng"), ("Đồng", "d9o6ng2"), ("tiêm", "tie6m"),
-    ("chủng", "chung3"), ("ước", "u7o7c1"), ("ăn", "a8n"), ("ban", None), ("35", None), ("KH", None),
-])
+@pytest.mark.parametrize(
+    "word, code",
+    [
+        ("bán", "ban1"),
+        ("bàn", "ban2"),
+        ("Hòa", "hoa2"),
+        ("Hoà", "hoa2"),
+        ("HOÀ", "hoa2"),
+        ("Thủy", "thuy3"),
+        ("Thuỷ", "thuy3"),
+        ("đông", "d9o6ng"),
+        ("Đồng", "d9o6ng2"),
+        ("tiêm", "tie6m"),
+        ("chủng", "chung3"),
+        ("ước", "u7o7c1"),
+        ("ăn", "a8n"),
+        ("ban", None),
+        ("35", None),
+        ("KH", None),
+    ],
+)
 def test_exact_code_ignores_tone_placement_case_and_normal_form(word, code):
     assert search.exact_code(word) == code
     assert search.exact_code(unicodedata.normalize("NFD", word)) == code
@@ -57,10 +73,18 @@ def test_parse_query_folds_and_keeps_the_marks_of_marked_words():
     assert search.parse_query("Đ").words == ("d",)
 
 
-@pytest.mark.parametrize("raw, code", [
-    ("", "empty_query"), ("   ", "empty_query"), ("\x00\x01\x1f", "empty_query"), ('"', "no_words"),
-    ("*", "no_words"), ("()", "no_words"), ("x" * 501, "query_too_long"),
-])
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        ("", "empty_query"),
+        ("   ", "empty_query"),
+        ("\x00\x01\x1f", "empty_query"),
+        ('"', "no_words"),
+        ("*", "no_words"),
+        ("()", "no_words"),
+        ("x" * 501, "query_too_long"),
+    ],
+)
 def test_parse_query_refuses_what_cannot_be_searched(raw, code):
     with pytest.raises(search.QueryError) as error:
         search.parse_query(raw)
@@ -73,8 +97,7 @@ def test_parse_query_keeps_at_most_twelve_words():
 
 def test_highlight_marks_the_original_text_and_escapes_the_rest():
     html = search.highlight("Thông báo <b>tiêm chủng</b> & Hoà Thuận", ["tiem", "chung", "hoa"], width=None)
-    assert html == ("Thông báo &lt;b&gt;<mark>tiêm</mark> <mark>chủng</mark>&lt;/b&gt; &amp; "
-                    "<mark>Hoà</mark> Thuận")
+    assert html == ("Thông báo &lt;b&gt;<mark>tiêm</mark> <mark>chủng</mark>&lt;/b&gt; &amp; <mark>Hoà</mark> Thuận")
     # Whole words only; NFD text keeps its marks inside the <mark>.
     assert search.highlight("bánh bán", ["ban"], width=None) == "bánh <mark>bán</mark>"
     nfd = unicodedata.normalize("NFD", "Đông Hải")
@@ -122,8 +145,9 @@ def test_private_pages_leave_the_index_and_come_back(commune):
     from wagtail.models import PageViewRestriction
 
     page = news(commune, "Tin nội bộ chi bộ")
-    restriction = PageViewRestriction.objects.create(page=page, restriction_type=PageViewRestriction.PASSWORD,
-                                                     password="x")
+    restriction = PageViewRestriction.objects.create(
+        page=page, restriction_type=PageViewRestriction.PASSWORD, password="x"
+    )
     assert find("noi bo chi bo") == []
     page.save_revision().publish()
     assert find("noi bo chi bo") == []
@@ -193,8 +217,13 @@ def test_marks_tone_placement_case_and_normal_form_find_the_same_pages(commune):
     news(commune, "Thông báo tiêm chủng cho trẻ em")
     news(commune, "Hội nghị xã Hoà Thuận")
     expected = ["Thông báo tiêm chủng cho trẻ em"]
-    for q in ["thong bao tiem chung", "THÔNG BÁO TIÊM CHỦNG", unicodedata.normalize("NFD", "Thông báo tiêm chủng"),
-              "tiêm chung", "Thong Bao"]:
+    for q in [
+        "thong bao tiem chung",
+        "THÔNG BÁO TIÊM CHỦNG",
+        unicodedata.normalize("NFD", "Thông báo tiêm chủng"),
+        "tiêm chung",
+        "Thong Bao",
+    ]:
         assert find(q) == expected, q
     assert find("Hòa Thuận") == find("hoa thuan") == find("Hoà") == ["Hội nghị xã Hoà Thuận"]
 
@@ -313,17 +342,50 @@ def test_api_answers_json(client, commune, other_commune):
     assert result["title"] == page.title and result["type"] == "document" and result["commune"] == "Xã An Trường"
     assert result["url"].startswith("http://an-truong.") and result["date"] == "2026-03-15"
     assert "<mark>tiêm</mark> <mark>chủng</mark>" in result["snippet"]
-    both = client.get("/api/search", {"q": "tiem chung", "scope": "tinh", "type": "news"},
-                      HTTP_HOST=host_of(commune)).json()
+    both = client.get(
+        "/api/search", {"q": "tiem chung", "scope": "tinh", "type": "news"}, HTTP_HOST=host_of(commune)
+    ).json()
     assert [r["title"] for r in both["results"]] == ["Tiêm chủng ở Đông Hải"]
 
 
 BAD_QUERIES = [
-    "", " ", '"', "'", '""', "*", "tiem*", "NEAR(", "NEAR(tiem chung", "AND", "OR", "tiem AND OR NOT chung",
-    "a OR b", "'; DROP TABLE search_searchentry; --", "1' OR '1'='1", "title_folded:tiem", "{title} : x",
-    "tiem & chung | !x", "tiem <-> chung", "tiem:*", "^tiem", "(((", ")", "-", "+tiem -chung", "%_%", "\\",
-    "\x00tiem\x07", "\u200btiem\u202e", "tiêm\nchủng\t", "x" * 500, "x" * 501, "tiêm " * 200, "🙂", "中文",
-    "тест", "\ufffd",
+    "",
+    " ",
+    '"',
+    "'",
+    '""',
+    "*",
+    "tiem*",
+    "NEAR(",
+    "NEAR(tiem chung",
+    "AND",
+    "OR",
+    "tiem AND OR NOT chung",
+    "a OR b",
+    "'; DROP TABLE search_searchentry; --",
+    "1' OR '1'='1",
+    "title_folded:tiem",
+    "{title} : x",
+    "tiem & chung | !x",
+    "tiem <-> chung",
+    "tiem:*",
+    "^tiem",
+    "(((",
+    ")",
+    "-",
+    "+tiem -chung",
+    "%_%",
+    "\\",
+    "\x00tiem\x07",
+    "\u200btiem\u202e",
+    "tiêm\nchủng\t",
+    "x" * 500,
+    "x" * 501,
+    "tiêm " * 200,
+    "🙂",
+    "中文",
+    "тест",
+    "\ufffd",
 ]
 
 
@@ -344,17 +406,20 @@ def test_bad_input_never_gives_a_500(client, commune, query):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("params, code", [
-    ({"q": "x", "scope": "vu-tru"}, "invalid_scope"),
-    ({"q": "x", "type": "video"}, "invalid_type"),
-    ({"q": "x", "year": "năm ngoái"}, "invalid_year"),
-    ({"q": "x", "year": "99999"}, "invalid_year"),
-    ({"q": "x", "page": "0"}, "invalid_page"),
-    ({"q": "x", "page": "-1"}, "invalid_page"),
-    ({"q": "x", "page": "1e9"}, "invalid_page"),
-    ({"q": "x", "per_page": "1000"}, "invalid_per_page"),
-    ({}, "empty_query"),
-])
+@pytest.mark.parametrize(
+    "params, code",
+    [
+        ({"q": "x", "scope": "vu-tru"}, "invalid_scope"),
+        ({"q": "x", "type": "video"}, "invalid_type"),
+        ({"q": "x", "year": "năm ngoái"}, "invalid_year"),
+        ({"q": "x", "year": "99999"}, "invalid_year"),
+        ({"q": "x", "page": "0"}, "invalid_page"),
+        ({"q": "x", "page": "-1"}, "invalid_page"),
+        ({"q": "x", "page": "1e9"}, "invalid_page"),
+        ({"q": "x", "per_page": "1000"}, "invalid_per_page"),
+        ({}, "empty_query"),
+    ],
+)
 def test_api_errors_are_json_4xx(client, commune, params, code):
     response = client.get("/api/search", params, HTTP_HOST=host_of(commune))
     assert response.status_code == 400

@@ -129,8 +129,14 @@ def test_import_then_export_keeps_every_field(province):
 def test_an_alert_written_in_the_admin_exports_valid_cap(client, province):
     district = AreaPage.objects.get(structure="2024", code="844")
     now = timezone.now()
-    page = EmergencyAlertPage(title="Cảnh báo lũ quét", event="Lũ quét", summary="Mưa lớn gây lũ quét ở vùng trũng.",
-                              valid_from=now, valid_until=now + datetime.timedelta(hours=6), category="Geo")
+    page = EmergencyAlertPage(
+        title="Cảnh báo lũ quét",
+        event="Lũ quét",
+        summary="Mưa lớn gây lũ quét ở vùng trũng.",
+        valid_from=now,
+        valid_until=now + datetime.timedelta(hours=6),
+        category="Geo",
+    )
     page.target_areas = [district]
     section_of(province).add_child(instance=page)
     page.save_revision().publish()
@@ -149,14 +155,17 @@ def test_an_alert_written_in_the_admin_exports_valid_cap(client, province):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("bad, expected", [
-    (SAMPLE.replace("<sender>kttv.travinh.gov.vn</sender>", ""), "sender"),
-    (SAMPLE.replace("<urgency>Immediate</urgency>", "<urgency>Soon</urgency>", 1), "urgency"),
-    (SAMPLE.replace("2026-12-07T06:30:00+07:00</sent>", "7/12/2026</sent>"), "sent"),
-    ("<alert><identifier>x</identifier></alert>", "Không phải bản tin CAP 1.2"),
-    ("đây không phải XML", "Không đọc được XML"),
-    ("", "trống"),
-])
+@pytest.mark.parametrize(
+    "bad, expected",
+    [
+        (SAMPLE.replace("<sender>kttv.travinh.gov.vn</sender>", ""), "sender"),
+        (SAMPLE.replace("<urgency>Immediate</urgency>", "<urgency>Soon</urgency>", 1), "urgency"),
+        (SAMPLE.replace("2026-12-07T06:30:00+07:00</sent>", "7/12/2026</sent>"), "sent"),
+        ("<alert><identifier>x</identifier></alert>", "Không phải bản tin CAP 1.2"),
+        ("đây không phải XML", "Không đọc được XML"),
+        ("", "trống"),
+    ],
+)
 def test_a_file_that_fails_the_schema_is_refused_with_its_message(province, bad, expected):
     before = EmergencyAlertPage.objects.count()
     with pytest.raises(cap.CapError) as raised:
@@ -169,17 +178,27 @@ def test_a_file_that_fails_the_schema_is_refused_with_its_message(province, bad,
 def test_update_changes_the_alert_and_cancel_withdraws_it(province):
     section = section_of(province)
     import_alert(SAMPLE.encode(), section, publish=True)
-    update = (SAMPLE.replace("<msgType>Alert</msgType>", "<msgType>Update</msgType>")
-              .replace("VN-KTTV-TV-2026-1207-01</identifier>", "VN-KTTV-TV-2026-1207-02</identifier>")
-              .replace("<incidents>", "<references>kttv.travinh.gov.vn,VN-KTTV-TV-2026-1207-01,2026-12-07T06:30:00+07:00</references>\n  <incidents>")
-              .replace("sức gió mạnh nhất cấp 12", "sức gió mạnh nhất cấp 13"))
+    update = (
+        SAMPLE.replace("<msgType>Alert</msgType>", "<msgType>Update</msgType>")
+        .replace("VN-KTTV-TV-2026-1207-01</identifier>", "VN-KTTV-TV-2026-1207-02</identifier>")
+        .replace(
+            "<incidents>",
+            "<references>kttv.travinh.gov.vn,VN-KTTV-TV-2026-1207-01,2026-12-07T06:30:00+07:00</references>\n  <incidents>",
+        )
+        .replace("sức gió mạnh nhất cấp 12", "sức gió mạnh nhất cấp 13")
+    )
     result = import_alert(update.encode(), section, publish=True)
     assert result.action == "updated"
     page = EmergencyAlertPage.objects.get()
     assert "cấp 13" in page.summary and page.cap_identifier == "VN-KTTV-TV-2026-1207-02" and page.live
-    cancel = (SAMPLE.replace("<msgType>Alert</msgType>", "<msgType>Cancel</msgType>")
-              .replace("VN-KTTV-TV-2026-1207-01</identifier>", "VN-KTTV-TV-2026-1207-03</identifier>")
-              .replace("<incidents>", "<references>kttv.travinh.gov.vn,VN-KTTV-TV-2026-1207-02,2026-12-07T07:30:00+07:00</references>\n  <incidents>"))
+    cancel = (
+        SAMPLE.replace("<msgType>Alert</msgType>", "<msgType>Cancel</msgType>")
+        .replace("VN-KTTV-TV-2026-1207-01</identifier>", "VN-KTTV-TV-2026-1207-03</identifier>")
+        .replace(
+            "<incidents>",
+            "<references>kttv.travinh.gov.vn,VN-KTTV-TV-2026-1207-02,2026-12-07T07:30:00+07:00</references>\n  <incidents>",
+        )
+    )
     assert import_alert(cancel.encode(), section).action == "withdrawn"
     assert not EmergencyAlertPage.objects.get().live
 
@@ -193,7 +212,8 @@ def test_codes_outside_the_area_are_left_out_or_refused():
     assert result.notes == ["Bỏ qua các mã ngoài địa bàn: 29536."]
     assert not page.live  # a draft for the moderators
     elsewhere = SAMPLE.replace("<value>844</value>", "<value>845</value>").replace(
-        "VN-KTTV-TV-2026-1207-01", "VN-KTTV-TV-2026-1207-09")
+        "VN-KTTV-TV-2026-1207-01", "VN-KTTV-TV-2026-1207-09"
+    )
     with pytest.raises(cap.CapError, match="Không có vùng nào"):
         import_alert(elsewhere.encode(), section_of(district))
 
@@ -202,14 +222,23 @@ def test_codes_outside_the_area_are_left_out_or_refused():
 def test_the_admin_import_form(client, province):
     client.force_login(moderator(province))
     section = section_of(province)
-    bad = client.post("/admin/thong-tin-nguon/nhap-cap/", {
-        "file": SimpleUploadedFile("bao.xml", SAMPLE.replace("<severity>Extreme</severity>", "<severity>Huge</severity>", 1).encode()),
-        "section": str(section.pk), "publish": "on"})
+    bad = client.post(
+        "/admin/thong-tin-nguon/nhap-cap/",
+        {
+            "file": SimpleUploadedFile(
+                "bao.xml", SAMPLE.replace("<severity>Extreme</severity>", "<severity>Huge</severity>", 1).encode()
+            ),
+            "section": str(section.pk),
+            "publish": "on",
+        },
+    )
     assert bad.status_code == 200
     assert "không đúng lược đồ CAP 1.2" in bad.content.decode() and "severity" in bad.content.decode()
     assert not EmergencyAlertPage.objects.exists()
-    good = client.post("/admin/thong-tin-nguon/nhap-cap/", {
-        "file": SimpleUploadedFile("bao.xml", SAMPLE.encode()), "section": str(section.pk), "publish": "on"})
+    good = client.post(
+        "/admin/thong-tin-nguon/nhap-cap/",
+        {"file": SimpleUploadedFile("bao.xml", SAMPLE.encode()), "section": str(section.pk), "publish": "on"},
+    )
     page = EmergencyAlertPage.objects.get()
     assert good.status_code == 302 and good["Location"] == f"/admin/pages/{page.pk}/edit/"
     assert page.live
@@ -259,7 +288,8 @@ def feed_server():
 @pytest.mark.django_db
 def test_a_cap_feed_is_polled_and_each_entry_imported_once(province, feed_server):
     second = SAMPLE.replace("VN-KTTV-TV-2026-1207-01", "VN-KTTV-TV-2026-1207-05").replace(
-        "Bão số 9 đổ bộ vùng ven biển Trà Vinh", "Triều cường vượt báo động 3")
+        "Bão số 9 đổ bộ vùng ven biển Trà Vinh", "Triều cường vượt báo động 3"
+    )
     _Feed.documents = {
         "/feed.atom": """<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>KTTV</title><id>urn:kttv</id><updated>2026-12-07T06:30:00+07:00</updated>
@@ -267,12 +297,17 @@ def test_a_cap_feed_is_polled_and_each_entry_imported_once(province, feed_server
 <entry><id>urn:2</id><title>Triều</title><updated>2026-12-07T06:30:00+07:00</updated><link href="/a2.xml"/></entry>
 <entry><id>urn:3</id><title>Hỏng</title><updated>2026-12-07T06:30:00+07:00</updated><link href="/missing.xml"/></entry>
 </feed>""".encode(),
-        "/a1.xml": SAMPLE.encode(), "/a2.xml": second.encode(),
+        "/a1.xml": SAMPLE.encode(),
+        "/a2.xml": second.encode(),
     }
-    feed = CapFeed.objects.create(owner=province, name="Đài KTTV tỉnh", url=feed_server + "/feed.atom", auto_publish=True)
+    feed = CapFeed.objects.create(
+        owner=province, name="Đài KTTV tỉnh", url=feed_server + "/feed.atom", auto_publish=True
+    )
     imported, errors = poll_feed(feed)
-    assert sorted(p.title for r in imported for p in r.pages) == ["Bão số 9 đổ bộ vùng ven biển Trà Vinh",
-                                                                  "Triều cường vượt báo động 3"]
+    assert sorted(p.title for r in imported for p in r.pages) == [
+        "Bão số 9 đổ bộ vùng ven biển Trà Vinh",
+        "Triều cường vượt báo động 3",
+    ]
     assert EmergencyAlertPage.objects.filter(live=True).count() == 2
     assert len(errors) == 1 and "404" in errors[0]  # the broken entry is reported, the others imported
     feed.refresh_from_db()

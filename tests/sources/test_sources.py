@@ -110,7 +110,8 @@ def test_expired_and_unpublished_items_leave_sites_and_boards(client, district, 
 
 @pytest.mark.django_db
 def test_publishing_recomposes_the_boards_reached_and_withdrawal_those_still_playing(
-        district, commune, other_commune, django_capture_on_commit_callbacks):
+    district, commune, other_commune, django_capture_on_commit_callbacks
+):
     ours, theirs = board(commune, "Bảng xã"), board(other_commune, "Bảng xã khác")
     rebuild(ours), rebuild(theirs)
     with django_capture_on_commit_callbacks(execute=True):
@@ -127,14 +128,20 @@ def test_publishing_recomposes_the_boards_reached_and_withdrawal_those_still_pla
 
 
 @pytest.mark.django_db
-def test_emergency_alert_preempts_boards_and_bans_every_page_until_withdrawn(client, district, commune, other_commune,
-                                                                               django_capture_on_commit_callbacks):
+def test_emergency_alert_preempts_boards_and_bans_every_page_until_withdrawn(
+    client, district, commune, other_commune, django_capture_on_commit_callbacks
+):
     screen = board(commune, "Bảng UBND xã", 1920, 1080)
     article = news(commune, "Hội thi nấu ăn của phụ nữ xã")
     assert ids(screen) == [f"news:{article.pk}"]
     with django_capture_on_commit_callbacks(execute=True):
-        alert = push(district, "Bão số 9 đổ bộ, sơ tán dân vùng ven biển", areas=[district], model=EmergencyAlertPage,
-                     instruction="Người dân vùng ven biển di dời đến nơi an toàn trước 17 giờ.")
+        alert = push(
+            district,
+            "Bão số 9 đổ bộ, sơ tán dân vùng ven biển",
+            areas=[district],
+            model=EmergencyAlertPage,
+            instruction="Người dân vùng ven biển di dời đến nơi an toàn trước 17 giờ.",
+        )
     version = screen.current_version
     assert [i["id"] for i in version.items] == [f"pushed:{alert.pk}"] and version.emergency  # pre-empts the news
     assert version.items[0]["priority"] == "emergency"
@@ -142,8 +149,12 @@ def test_emergency_alert_preempts_boards_and_bans_every_page_until_withdrawn(cli
         html = home_html(client, commune, path)
         assert 'class="emergency-banner" role="alert"' in html
         assert "Bão số 9 đổ bộ, sơ tán dân vùng ven biển" in html
-    assert "emergency-banner" in client.get("/", HTTP_HOST=PortalHomePage.objects.child_of(district).get()
-                                            .get_site().hostname).content.decode()
+    assert (
+        "emergency-banner"
+        in client.get(
+            "/", HTTP_HOST=PortalHomePage.objects.child_of(district).get().get_site().hostname
+        ).content.decode()
+    )
     assert "emergency-banner" not in home_html(client, other_commune)
     # Withdrawn: gone from the boards and the sites.
     with django_capture_on_commit_callbacks(execute=True):
@@ -171,11 +182,20 @@ def staff(unit, username, moderator=False):
 
 def add_form(area, title, **targets):
     data = {
-        "title": title, "slug": slugify_vi(title), "date": timezone.localdate().isoformat(), "summary": "Tóm tắt",
-        "body-count": "0", "attachments-TOTAL_FORMS": "0", "attachments-INITIAL_FORMS": "0",
-        "attachments-MIN_NUM_FORMS": "0", "attachments-MAX_NUM_FORMS": "1000",
-        "valid_from": timezone.localtime().strftime("%Y-%m-%d %H:%M"), "valid_until": "",
-        "priority": "normal", "show_on_sites": "on", "show_on_boards": "on",
+        "title": title,
+        "slug": slugify_vi(title),
+        "date": timezone.localdate().isoformat(),
+        "summary": "Tóm tắt",
+        "body-count": "0",
+        "attachments-TOTAL_FORMS": "0",
+        "attachments-INITIAL_FORMS": "0",
+        "attachments-MIN_NUM_FORMS": "0",
+        "attachments-MAX_NUM_FORMS": "1000",
+        "valid_from": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        "valid_until": "",
+        "priority": "normal",
+        "show_on_sites": "on",
+        "show_on_boards": "on",
     }
     data.update({key: [str(v.pk) for v in values] for key, values in targets.items()})
     return data
@@ -220,10 +240,20 @@ def test_the_source_sees_sites_boards_and_plays(client, district, commune):
     rebuild(screen)
     token = issue_token(screen)
     started = timezone.now().replace(microsecond=0)
-    plays = [{"item_id": f"pushed:{item.pk}", "started_at": (started + datetime.timedelta(seconds=10 * n)).isoformat(),
-              "duration_s": 10} for n in range(3)]
-    response = client.post(f"/api/boards/v1/{screen.pk}/plays", json.dumps(plays),
-                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    plays = [
+        {
+            "item_id": f"pushed:{item.pk}",
+            "started_at": (started + datetime.timedelta(seconds=10 * n)).isoformat(),
+            "duration_s": 10,
+        }
+        for n in range(3)
+    ]
+    response = client.post(
+        f"/api/boards/v1/{screen.pk}/plays",
+        json.dumps(plays),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
     assert response.status_code in (200, 201, 202), response.content
     client.force_login(staff(district, "kd-cang-long", moderator=True))
     html = client.get(f"/admin/thong-tin-nguon/{item.pk}/noi-nhan/").content.decode()
@@ -246,11 +276,18 @@ def test_source_items_and_alerts_print_as_pdf(client, district):
     from pypdf import PdfReader
 
     item = push(district, "Kế hoạch ra quân vệ sinh môi trường", areas=[district])
-    alert = push(district, "Lũ quét ở vùng trũng", areas=[district], model=EmergencyAlertPage,
-                 instruction="Không qua ngầm, tràn khi nước chảy xiết.")
+    alert = push(
+        district,
+        "Lũ quét ở vùng trũng",
+        areas=[district],
+        model=EmergencyAlertPage,
+        instruction="Không qua ngầm, tràn khi nước chảy xiết.",
+    )
     host = PortalHomePage.objects.child_of(district).get().get_site().hostname
-    for page, words in ((item, ["THÔNG BÁO", "Kế hoạch ra quân vệ sinh môi trường"]),
-                        (alert, ["CẢNH BÁO KHẨN CẤP", "Lũ quét ở vùng trũng", "Không qua ngầm"])):
+    for page, words in (
+        (item, ["THÔNG BÁO", "Kế hoạch ra quân vệ sinh môi trường"]),
+        (alert, ["CẢNH BÁO KHẨN CẤP", "Lũ quét ở vùng trũng", "Không qua ngầm"]),
+    ):
         response = client.get(urlsplit(page.full_url).path + "in/", HTTP_HOST=host)
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
         text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)

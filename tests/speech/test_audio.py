@@ -82,8 +82,10 @@ def test_bulletin_is_an_mp3_of_plausible_length(espeak, voice):
 
 
 def test_the_three_voices_sound_different(espeak):
-    pcm = {voice: espeak.synthesize(normalise("Uỷ ban nhân dân xã thông báo lịch tiêm chủng."), voice)
-           for voice in ("bac", "trung", "nam")}
+    pcm = {
+        voice: espeak.synthesize(normalise("Uỷ ban nhân dân xã thông báo lịch tiêm chủng."), voice)
+        for voice in ("bac", "trung", "nam")
+    }
     assert {rate for _, rate in pcm.values()} == {22050}
     digests = {hashlib.sha256(samples).hexdigest() for samples, _ in pcm.values()}
     assert len(digests) == 3
@@ -115,7 +117,9 @@ def test_long_text_is_read_in_chunks(espeak, monkeypatch):
         return real(text, voice)
 
     monkeypatch.setattr(espeak, "synthesize", counting)
-    text = " ".join(f"Đoạn {i}: bà con ấp {i} đến nhận hỗ trợ tại hội trường, mang theo căn cước công dân." for i in range(1, 41))
+    text = " ".join(
+        f"Đoạn {i}: bà con ấp {i} đến nhận hỗ trợ tại hội trường, mang theo căn cước công dân." for i in range(1, 41)
+    )
     _mp3, duration = bulletin_mp3(text, "trung", espeak)
     assert len(calls) > 4
     assert all(len(chunk) <= audio.CHUNK_CHARS for chunk in calls)

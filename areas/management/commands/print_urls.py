@@ -15,7 +15,9 @@ class Command(BaseCommand):
     def handle(self, *args, port, **options):
         province = AreaPage.objects.filter(level="province").order_by("path").first()
         if province is None:
-            raise CommandError("Chưa có tỉnh nào. Chạy: python manage.py provision --structure 2024 --province 'Trà Vinh'")
+            raise CommandError(
+                "Chưa có tỉnh nào. Chạy: python manage.py provision --structure 2024 --province 'Trà Vinh'"
+            )
 
         def url(page):
             site = page.get_site()

@@ -11,10 +11,18 @@ from areas.admin_units import STRUCTURES, AdminUnitsError, load_country
 from areas.provisioning import Provisioner, ProvisionError, ProvisionStats
 
 KIND_LABELS = {
-    "province": "tỉnh", "district": "huyện", "commune": "xã", "portal": "cổng thông tin",
-    "section": "chuyên mục", "site": "Site", "group": "nhóm", "collection": "thư mục",
-    "page permission": "quyền trang", "collection permission": "quyền thư mục",
-    "global permission": "quyền truy cập quản trị", "workflow": "quy trình kiểm duyệt",
+    "province": "tỉnh",
+    "district": "huyện",
+    "commune": "xã",
+    "portal": "cổng thông tin",
+    "section": "chuyên mục",
+    "site": "Site",
+    "group": "nhóm",
+    "collection": "thư mục",
+    "page permission": "quyền trang",
+    "collection permission": "quyền thư mục",
+    "global permission": "quyền truy cập quản trị",
+    "workflow": "quy trình kiểm duyệt",
 }
 
 
@@ -25,11 +33,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--structure", required=True, choices=STRUCTURES,
-                            help="2024: tỉnh – huyện – xã; 2025: tỉnh – xã (từ 1/7/2025)")
+        parser.add_argument(
+            "--structure",
+            required=True,
+            choices=STRUCTURES,
+            help="2024: tỉnh – huyện – xã; 2025: tỉnh – xã (từ 1/7/2025)",
+        )
         which = parser.add_mutually_exclusive_group(required=True)
-        which.add_argument("--province", action="append", metavar="TÊN_HOẶC_MÃ",
-                           help="tên tỉnh (có hoặc không dấu) hoặc mã; lặp lại được")
+        which.add_argument(
+            "--province",
+            action="append",
+            metavar="TÊN_HOẶC_MÃ",
+            help="tên tỉnh (có hoặc không dấu) hoặc mã; lặp lại được",
+        )
         which.add_argument("--all", action="store_true", help="mọi tỉnh trong dữ liệu")
         parser.add_argument("--data-dir", default=str(settings.BASE_DIR / "data"))
         parser.add_argument("--base-domain", default=settings.BASE_DOMAIN)
@@ -52,17 +68,17 @@ class Command(BaseCommand):
                     close = country.closest_provinces(query)
                     hint = (
                         "Gần nhất: " + ", ".join(f"{p.name} ({p.code})" for p in close)
-                        if close else "Không có tên nào gần giống."
+                        if close
+                        else "Không có tên nào gần giống."
                     )
-                    raise CommandError(
-                        f"Không tìm thấy tỉnh {query!r} trong cấu trúc {structure}. {hint}"
-                    )
+                    raise CommandError(f"Không tìm thấy tỉnh {query!r} trong cấu trúc {structure}. {hint}")
                 if found not in provinces:
                     provinces.append(found)
 
         total = sum(len(p.communes()) for p in provinces)
-        bar = tqdm(total=total, unit="xã", desc="Đang tạo", file=sys.stderr,
-                   disable=no_progress or None, dynamic_ncols=True)
+        bar = tqdm(
+            total=total, unit="xã", desc="Đang tạo", file=sys.stderr, disable=no_progress or None, dynamic_ncols=True
+        )
         stats = ProvisionStats()
         try:
             for p in provinces:
@@ -79,10 +95,11 @@ class Command(BaseCommand):
         if stats.changed:
             parts = [f"{n} {KIND_LABELS.get(k, k)}" for k, n in sorted(stats.created.items()) if n]
             upd = [f"{n} {KIND_LABELS.get(k, k)}" for k, n in sorted(stats.updated.items()) if n]
-            self.stdout.write(self.style.SUCCESS(
-                f"Xong {len(provinces)} tỉnh ({names}). Tạo mới: {', '.join(parts) or 'không'}. "
-                f"Cập nhật: {', '.join(upd) or 'không'}."
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Xong {len(provinces)} tỉnh ({names}). Tạo mới: {', '.join(parts) or 'không'}. "
+                    f"Cập nhật: {', '.join(upd) or 'không'}."
+                )
+            )
         else:
             self.stdout.write(self.style.SUCCESS(f"Xong {len(provinces)} tỉnh ({names}): không có gì thay đổi."))
-

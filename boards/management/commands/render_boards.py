@@ -35,6 +35,9 @@ class Command(BaseCommand):
                 for candidate, message in failed:
                     self.stderr.write(f"  {item.name}: bỏ qua {candidate.key}: {message}")
                 bar.update(1)
-        self.stdout.write(self.style.SUCCESS(
-            f"Xong {total} bảng: {new_versions} danh sách phát mới, {rendered} trang dựng mới, "
-            f"{problems} mục lỗi (đã bỏ qua)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Xong {total} bảng: {new_versions} danh sách phát mới, {rendered} trang dựng mới, "
+                f"{problems} mục lỗi (đã bỏ qua)."
+            )
+        )

@@ -22,7 +22,9 @@ class Command(BaseCommand):
             return
         password = secrets.token_urlsafe(12)
         User.objects.create_superuser(username=username, email=email, password=password)
-        self.stdout.write(self.style.SUCCESS(
-            f"Đã tạo tài khoản quản trị: {username} / {password}\n"
-            "Mật khẩu chỉ hiện lần này; hãy ghi lại hoặc đổi bằng manage.py changepassword."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Đã tạo tài khoản quản trị: {username} / {password}\n"
+                "Mật khẩu chỉ hiện lần này; hãy ghi lại hoặc đổi bằng manage.py changepassword."
+            )
+        )

@@ -14,27 +14,35 @@ AUDIO_COMMUNES = 3  # loudspeaker clusters in the first few xã of the first rur
 
 
 class Command(BaseCommand):
-    help = ("Tạo bảng điện tử mẫu: bảng LED 384×192 trước trụ sở mỗi xã; màn hình LCD 1920×1080 ở hội trường "
-            "các xã của một huyện; màn hình của cổng huyện (ảnh và video) và một màn hình đứng 1080×1920; cụm loa "
-            "truyền thanh (phát lúc 6:00 và 17:00) ở vài xã đầu tiên của huyện.")
+    help = (
+        "Tạo bảng điện tử mẫu: bảng LED 384×192 trước trụ sở mỗi xã; màn hình LCD 1920×1080 ở hội trường "
+        "các xã của một huyện; màn hình của cổng huyện (ảnh và video) và một màn hình đứng 1080×1920; cụm loa "
+        "truyền thanh (phát lúc 6:00 và 17:00) ở vài xã đầu tiên của huyện."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--province", required=True, metavar="TÊN_HOẶC_MÃ")
-        parser.add_argument("--district", metavar="TÊN_HOẶC_MÃ",
-                            help="huyện có màn hình LCD (mặc định: huyện đầu tiên)")
+        parser.add_argument(
+            "--district", metavar="TÊN_HOẶC_MÃ", help="huyện có màn hình LCD (mặc định: huyện đầu tiên)"
+        )
 
     def handle(self, *args, province, district=None, **options):
 
         query = fold_key(province)
-        found = [p for p in AreaPage.objects.filter(level="province")
-                 if p.code == province.zfill(2) or fold_key(p.short_name) == query or fold_key(p.title) == query]
+        found = [
+            p
+            for p in AreaPage.objects.filter(level="province")
+            if p.code == province.zfill(2) or fold_key(p.short_name) == query or fold_key(p.title) == query
+        ]
         if not found:
             raise CommandError(f"Không tìm thấy tỉnh {province!r}; hãy chạy manage.py provision trước.")
         prov = found[0]
         areas = list(AreaPage.objects.child_of(prov).filter(level="district").order_by("path"))
         if district:
             key = fold_key(district)
-            areas = [a for a in areas if a.code == district or fold_key(a.short_name) == key or fold_key(a.title) == key]
+            areas = [
+                a for a in areas if a.code == district or fold_key(a.short_name) == key or fold_key(a.title) == key
+            ]
             if not areas:
                 raise CommandError(f"Không tìm thấy huyện {district!r} trong {prov.title}.")
         lcd_area = areas[0] if areas else prov
@@ -42,38 +50,83 @@ class Command(BaseCommand):
 
         def board(owner, name, width, height, hours=True, **fields):
             nonlocal created
-            item, new = Board.objects.get_or_create(owner=owner, name=name,
-                                                    defaults={"width": width, "height": height, **fields})
+            item, new = Board.objects.get_or_create(
+                owner=owner, name=name, defaults={"width": width, "height": height, **fields}
+            )
             if new:
                 created += 1
                 if hours:
                     OperatingHours.objects.bulk_create(
-                        [OperatingHours(board=item, weekday=d, start=s, end=e, sort_order=d) for d, s, e in HOURS])
+                        [OperatingHours(board=item, weekday=d, start=s, end=e, sort_order=d) for d, s, e in HOURS]
+                    )
             return item
 
         rural = [a for a in areas if a.unit_type == "huyen"] or areas
         audio_area = rural[0] if rural else prov
-        audio_communes = list(CommuneHomePage.objects.filter(path__startswith=audio_area.path, unit_type="xa")
-                              .order_by("path")[:AUDIO_COMMUNES])
+        audio_communes = list(
+            CommuneHomePage.objects.filter(path__startswith=audio_area.path, unit_type="xa").order_by("path")[
+                :AUDIO_COMMUNES
+            ]
+        )
 
         with transaction.atomic():
             for commune in CommuneHomePage.objects.filter(path__startswith=prov.path).order_by("path"):
-                led = board(commune, "Bảng LED trước trụ sở UBND", 384, 192, kind="led", news_count=3,
-                            address=f"Trụ sở UBND {commune.name_in_sentence}", default_slide_seconds=8)
+                led = board(
+                    commune,
+                    "Bảng LED trước trụ sở UBND",
+                    384,
+                    192,
+                    kind="led",
+                    news_count=3,
+                    address=f"Trụ sở UBND {commune.name_in_sentence}",
+                    default_slide_seconds=8,
+                )
                 group, _ = BoardGroup.objects.get_or_create(owner=commune, name="Bảng ngoài trời")
                 led.groups.add(group)
                 if commune.path.startswith(lcd_area.path):
-                    board(commune, "Màn hình hội trường", 1920, 1080, kind="lcd",
-                          address=f"Hội trường UBND {commune.name_in_sentence}")
+                    board(
+                        commune,
+                        "Màn hình hội trường",
+                        1920,
+                        1080,
+                        kind="lcd",
+                        address=f"Hội trường UBND {commune.name_in_sentence}",
+                    )
             for commune in audio_communes:
-                board(commune, "Cụm loa truyền thanh trung tâm xã", None, None, hours=False, kind="audio",
-                      news_count=2, broadcast_times="06:00, 17:00", emergency_repeat_minutes=15,
-                      address=f"Đài truyền thanh {commune.name_in_sentence}")
-            board(lcd_area, "Màn hình sảnh UBND", 1920, 1080, kind="lcd", output="both", default_slide_seconds=8,
-                  address=f"Sảnh trụ sở UBND {lcd_area.name_in_sentence}")
-            board(lcd_area, "Màn hình đứng bộ phận một cửa", 1080, 1920, kind="lcd",
-                  address=f"Bộ phận một cửa, UBND {lcd_area.name_in_sentence}")
-        self.stdout.write(self.style.SUCCESS(
-            f"Bảng điện tử mẫu cho {prov.title}: tạo mới {created} bảng (màn hình LCD ở {lcd_area.title}, cụm loa ở "
-            f"{', '.join(c.title for c in audio_communes) or 'không xã nào'}). "
-            "Chạy manage.py render_boards để dựng danh sách phát."))
+                board(
+                    commune,
+                    "Cụm loa truyền thanh trung tâm xã",
+                    None,
+                    None,
+                    hours=False,
+                    kind="audio",
+                    news_count=2,
+                    broadcast_times="06:00, 17:00",
+                    emergency_repeat_minutes=15,
+                    address=f"Đài truyền thanh {commune.name_in_sentence}",
+                )
+            board(
+                lcd_area,
+                "Màn hình sảnh UBND",
+                1920,
+                1080,
+                kind="lcd",
+                output="both",
+                default_slide_seconds=8,
+                address=f"Sảnh trụ sở UBND {lcd_area.name_in_sentence}",
+            )
+            board(
+                lcd_area,
+                "Màn hình đứng bộ phận một cửa",
+                1080,
+                1920,
+                kind="lcd",
+                address=f"Bộ phận một cửa, UBND {lcd_area.name_in_sentence}",
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Bảng điện tử mẫu cho {prov.title}: tạo mới {created} bảng (màn hình LCD ở {lcd_area.title}, cụm loa ở "
+                f"{', '.join(c.title for c in audio_communes) or 'không xã nào'}). "
+                "Chạy manage.py render_boards để dựng danh sách phát."
+            )
+        )

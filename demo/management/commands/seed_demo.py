@@ -81,12 +81,20 @@ IDENTITY_FIELDS = ["agency", "address", "phone", "email", "responsible_person", 
 TYPE_WORDS = ("tinh ", "thanh pho ", "tp ", "tp. ", "huyen ", "quan ", "thi xa ")
 
 LABELS = [
-    ("news", "tin tức"), ("announcement", "thông báo"),
-    ("legal document", "văn bản"), ("file", "tệp đính kèm"), ("image", "ảnh"), ("profile", "trang giới thiệu"),
-    ("leader", "lãnh đạo"), ("contact page", "trang liên hệ"), ("contact", "đầu mối liên hệ"),
-    ("procedure", "thủ tục trực tuyến"), ("identity", "thông tin trang web"),
+    ("news", "tin tức"),
+    ("announcement", "thông báo"),
+    ("legal document", "văn bản"),
+    ("file", "tệp đính kèm"),
+    ("image", "ảnh"),
+    ("profile", "trang giới thiệu"),
+    ("leader", "lãnh đạo"),
+    ("contact page", "trang liên hệ"),
+    ("contact", "đầu mối liên hệ"),
+    ("procedure", "thủ tục trực tuyến"),
+    ("identity", "thông tin trang web"),
     ("source item", "thông tin nguồn và cảnh báo"),
-    ("inquiry", "câu hỏi, phản ánh của người dân"), ("answered question", "trả lời công khai"),
+    ("inquiry", "câu hỏi, phản ánh của người dân"),
+    ("answered question", "trả lời công khai"),
 ]
 
 
@@ -97,20 +105,40 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--province", action="append", metavar="TÊN_HOẶC_MÃ",
-                            help="tỉnh (tên có hoặc không dấu, hoặc mã); lặp lại được; mặc định: mọi tỉnh đã tạo")
-        parser.add_argument("--district", action="append", metavar="TÊN_HOẶC_MÃ",
-                            help="chỉ một huyện (cổng huyện và các xã của nó); lặp lại được")
+        parser.add_argument(
+            "--province",
+            action="append",
+            metavar="TÊN_HOẶC_MÃ",
+            help="tỉnh (tên có hoặc không dấu, hoặc mã); lặp lại được; mặc định: mọi tỉnh đã tạo",
+        )
+        parser.add_argument(
+            "--district",
+            action="append",
+            metavar="TÊN_HOẶC_MÃ",
+            help="chỉ một huyện (cổng huyện và các xã của nó); lặp lại được",
+        )
         parser.add_argument("--structure", choices=["2024", "2025"], help="chỉ các tỉnh tạo theo cấu trúc này")
-        parser.add_argument("--communes", type=int, metavar="N",
-                            help="chỉ N xã đầu tiên của mỗi tỉnh (hoặc huyện nếu có --district)")
-        parser.add_argument("--news", type=int, default=DEFAULT_NEWS, metavar="N",
-                            help=f"số tin mỗi trang web (mặc định {DEFAULT_NEWS})")
-        parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                            help=f"hạt giống ngẫu nhiên: cùng hạt giống, cùng nội dung (mặc định {DEFAULT_SEED})")
-        parser.add_argument("--reset", action="store_true",
-                            help="xoá dữ liệu mẫu đã tạo rồi tạo lại "
-                                 "(ghi đè cả giới thiệu, liên hệ, thông tin trang web)")
+        parser.add_argument(
+            "--communes", type=int, metavar="N", help="chỉ N xã đầu tiên của mỗi tỉnh (hoặc huyện nếu có --district)"
+        )
+        parser.add_argument(
+            "--news",
+            type=int,
+            default=DEFAULT_NEWS,
+            metavar="N",
+            help=f"số tin mỗi trang web (mặc định {DEFAULT_NEWS})",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=DEFAULT_SEED,
+            help=f"hạt giống ngẫu nhiên: cùng hạt giống, cùng nội dung (mặc định {DEFAULT_SEED})",
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="xoá dữ liệu mẫu đã tạo rồi tạo lại (ghi đè cả giới thiệu, liên hệ, thông tin trang web)",
+        )
         parser.add_argument("--no-progress", action="store_true", help="không hiện thanh tiến độ")
 
     def handle(self, *args, province, district, structure, communes, news, seed, reset, no_progress, **options):
@@ -127,8 +155,14 @@ class Command(BaseCommand):
         seeder = Seeder(seed=seed, news_count=news, reset=reset)
         plans = [(prov, seeder.homes(prov, areas, communes)) for prov, areas in targets]
         total = sum(len(homes) for _, homes in plans)
-        bar = tqdm(total=total, unit="trang", desc="Dữ liệu mẫu", file=sys.stderr,
-                   disable=no_progress or None, dynamic_ncols=True)
+        bar = tqdm(
+            total=total,
+            unit="trang",
+            desc="Dữ liệu mẫu",
+            file=sys.stderr,
+            disable=no_progress or None,
+            dynamic_ncols=True,
+        )
         try:
             with seeder.indexing_deferred():
                 for prov, homes in plans:
@@ -154,7 +188,7 @@ class Command(BaseCommand):
 def _strip_type(key):
     for word in TYPE_WORDS:
         if key.startswith(word):
-            return key[len(word):]
+            return key[len(word) :]
     return key
 
 
@@ -167,7 +201,7 @@ def _select_provinces(queries, structure):
         where = f" theo cấu trúc {structure}" if structure else ""
         raise CommandError(
             f"Chưa có tỉnh nào được tạo{where}. Hãy tạo trước, ví dụ: "
-            "manage.py provision --structure 2024 --province \"Trà Vinh\""
+            'manage.py provision --structure 2024 --province "Trà Vinh"'
         )
     if not queries:
         return provinces
@@ -259,8 +293,16 @@ class Seeder:
         the SQLite search backend re-averages every title in the index on each insert. The
         handlers are reconnected whatever happens. Deletions (--reset) keep their handlers."""
         self.saved, self.updated, self.sites_pending = defaultdict(list), defaultdict(list), 0
-        models = [NewsPage, AnnouncementPage, LegalDocumentPage, ProfilePage, ContactPage, SiteIdentity,
-                  get_image_model(), get_document_model()]
+        models = [
+            NewsPage,
+            AnnouncementPage,
+            LegalDocumentPage,
+            ProfilePage,
+            ContactPage,
+            SiteIdentity,
+            get_image_model(),
+            get_document_model(),
+        ]
         disconnected = [m for m in models if post_save.disconnect(post_save_signal_handler, sender=m)]
         try:
             yield
@@ -360,10 +402,7 @@ class Seeder:
 
     def _picture_pool(self):
         Image = get_image_model()
-        have = {
-            img.title: img
-            for img in Image.objects.filter(collection=self.collection, uploaded_by_user=self.user)
-        }
+        have = {img.title: img for img in Image.objects.filter(collection=self.collection, uploaded_by_user=self.user)}
         self.news_images, self.portraits = {}, []
         for key, (caption, *_rest) in content.NEWS_IMAGES.items():
             title = f"Ảnh minh hoạ: {caption}"
@@ -382,8 +421,13 @@ class Seeder:
 
     def _image(self, title, name, data, size):
         Image = get_image_model()
-        img = Image(title=title, collection=self.collection, uploaded_by_user=self.user, file_size=len(data),
-                    file_hash=hashlib.sha1(data).hexdigest())
+        img = Image(
+            title=title,
+            collection=self.collection,
+            uploaded_by_user=self.user,
+            file_size=len(data),
+            file_hash=hashlib.sha1(data).hexdigest(),
+        )
         img.file.save(name, ContentFile(data), save=False)
         img.width, img.height = size  # assigning the file cleared them
         img.save()
@@ -393,8 +437,13 @@ class Seeder:
 
     def _document(self, title, name, data, collection):
         Document = get_document_model()
-        doc = Document(title=title, collection=collection, uploaded_by_user=self.user, file_size=len(data),
-                       file_hash=hashlib.sha1(data).hexdigest())
+        doc = Document(
+            title=title,
+            collection=collection,
+            uploaded_by_user=self.user,
+            file_size=len(data),
+            file_hash=hashlib.sha1(data).hexdigest(),
+        )
         doc.file.save(name, ContentFile(data), save=False)
         doc.save()
         self._saved(doc)
@@ -418,11 +467,16 @@ class Seeder:
             path = path[: -Page.steplen]
         own_path = unit.path if level != "commune" else None
         return content.Place(
-            level=level, unit_type=unit.unit_type, name=unit.short_name, code=unit.code,
-            province_code=self.province.code, ancestors=tuple(ancestors),
+            level=level,
+            unit_type=unit.unit_type,
+            name=unit.short_name,
+            code=unit.code,
+            province_code=self.province.code,
+            ancestors=tuple(ancestors),
             subunits=tuple(self.children.get(own_path, ())) if own_path else (),
             neighbours=tuple(n for n in self.commune_names.get(parent_path, ()) if n != unit.name_in_sentence)
-            if level == "commune" else (),
+            if level == "commune"
+            else (),
         ), unit
 
     def run(self, home):
@@ -455,8 +509,9 @@ class Seeder:
         if NewsIndexPage in sections:
             self._news(sections[NewsIndexPage], content.news(r, ctx, self.news_count, self.tz))
         if AnnouncementIndexPage in sections:
-            self._announcements(sections[AnnouncementIndexPage], content.announcements(r, ctx, self.now), place,
-                                collection)
+            self._announcements(
+                sections[AnnouncementIndexPage], content.announcements(r, ctx, self.now), place, collection
+            )
         if DocumentIndexPage in sections:
             self._documents(sections[DocumentIndexPage], content.legal_documents(r, ctx), place, collection)
         if ProfilePage in sections:
@@ -479,35 +534,63 @@ class Seeder:
         for n, item in enumerate(demo(r, ctx, self.now, names)):
             answered_at = None
             if item.answered_after_days is not None:
-                answered_at = min(item.received_at + timedelta(days=item.answered_after_days, hours=3),
-                                  self.now - timedelta(hours=1))
+                answered_at = min(
+                    item.received_at + timedelta(days=item.answered_after_days, hours=3), self.now - timedelta(hours=1)
+                )
             status = item.status or ("closed" if item.rating else "answered")
             inquiry = Inquiry.objects.create(
-                code=new_tracking_code(), submission_key=f"demo:{home.pk}:{n}", commune=home, kind=item.kind,
-                topic=item.topic, title=item.title, body=item.body, location=item.location, name=item.name,
-                show_name=r.random() < 0.3, phone=content.mobile(r).replace(" ", ""),
-                consent_version=CONSENT_VERSION, consented_at=item.received_at, client_key="demo",
-                status=status, answer=item.answer if answered_at else "", answered_at=answered_at,
-                is_public=item.public and answered_at is not None, received_at=item.received_at,
-                deadline=deadline_for(item.received_at), rating=item.rating if answered_at else None,
+                code=new_tracking_code(),
+                submission_key=f"demo:{home.pk}:{n}",
+                commune=home,
+                kind=item.kind,
+                topic=item.topic,
+                title=item.title,
+                body=item.body,
+                location=item.location,
+                name=item.name,
+                show_name=r.random() < 0.3,
+                phone=content.mobile(r).replace(" ", ""),
+                consent_version=CONSENT_VERSION,
+                consented_at=item.received_at,
+                client_key="demo",
+                status=status,
+                answer=item.answer if answered_at else "",
+                answered_at=answered_at,
+                is_public=item.public and answered_at is not None,
+                received_at=item.received_at,
+                deadline=deadline_for(item.received_at),
+                rating=item.rating if answered_at else None,
                 rated_at=answered_at + timedelta(days=1) if answered_at and item.rating else None,
                 closed_at=answered_at + timedelta(days=1) if status == "closed" else None,
             )
             events.append(InquiryEvent(inquiry=inquiry, at=item.received_at, action="received"))
             if item.status == "assigned":
-                events.append(InquiryEvent(inquiry=inquiry, at=item.received_at + timedelta(hours=2),
-                                           action="assigned", note="Công chức văn hoá – xã hội"))
+                events.append(
+                    InquiryEvent(
+                        inquiry=inquiry,
+                        at=item.received_at + timedelta(hours=2),
+                        action="assigned",
+                        note="Công chức văn hoá – xã hội",
+                    )
+                )
             if answered_at:
                 events.append(InquiryEvent(inquiry=inquiry, at=answered_at, action="answered"))
                 if inquiry.rating:
-                    events.append(InquiryEvent(inquiry=inquiry, at=inquiry.rated_at, action="rated",
-                                               note=f"{inquiry.rating}/5"))
+                    events.append(
+                        InquiryEvent(inquiry=inquiry, at=inquiry.rated_at, action="rated", note=f"{inquiry.rating}/5")
+                    )
             if inquiry.is_public:
                 page = AnsweredQuestionPage(
-                    title=item.title, kind=item.kind, topic=item.topic,
-                    asker=item.name if inquiry.show_name else "Công dân", question=item.body,
-                    location=item.location, asked_on=timezone.localdate(item.received_at), answer=item.answer,
-                    answered_on=timezone.localdate(answered_at), answered_by_unit=unit,
+                    title=item.title,
+                    kind=item.kind,
+                    topic=item.topic,
+                    asker=item.name if inquiry.show_name else "Công dân",
+                    question=item.body,
+                    location=item.location,
+                    asked_on=timezone.localdate(item.received_at),
+                    answer=item.answer,
+                    answered_on=timezone.localdate(answered_at),
+                    answered_by_unit=unit,
                 )
                 published.append((page, answered_at, inquiry))
                 events.append(InquiryEvent(inquiry=inquiry, at=answered_at, action="published"))
@@ -522,9 +605,14 @@ class Seeder:
         pages = []
         for item in items:
             page = NewsPage(
-                title=item.title, date=item.date, summary=item.summary, body=item.body,
-                featured_image=self.news_images.get(item.image), event_start=item.event_start,
-                event_end=item.event_end, event_location=item.event_location,
+                title=item.title,
+                date=item.date,
+                summary=item.summary,
+                body=item.body,
+                featured_image=self.news_images.get(item.image),
+                event_start=item.event_start,
+                event_end=item.event_end,
+                event_location=item.event_location,
             )
             page.categories = [self.categories[s] for s in item.categories if s in self.categories]
             pages.append((page, item.published_at))
@@ -538,9 +626,16 @@ class Seeder:
             # The weather warning goes to the boards in about one commune in five (where it then
             # pre-empts everything); elsewhere the editors kept it to the website.
             on_boards = item.priority != "emergency" or place.code[-1] in "05"
-            page = AnnouncementPage(title=item.title, date=item.date, summary=item.summary, body=item.body,
-                                    valid_from=item.valid_from, valid_until=item.valid_until, priority=item.priority,
-                                    show_on_boards=on_boards)
+            page = AnnouncementPage(
+                title=item.title,
+                date=item.date,
+                summary=item.summary,
+                body=item.body,
+                valid_from=item.valid_from,
+                valid_until=item.valid_until,
+                priority=item.priority,
+                show_on_boards=on_boards,
+            )
             if item.attachment:
                 name, title, text = item.attachment
                 doc = self._document(title, name, text.encode("utf-8"), collection)
@@ -554,9 +649,15 @@ class Seeder:
         pages = []
         for item in items:
             page = LegalDocumentPage(
-                title=item.title, number_symbol=item.number_symbol, doc_type=item.doc_type, issuer=item.issuer,
-                signer=item.signer, issue_date=item.issue_date, effective_date=item.effective_date,
-                summary=item.summary, status=item.status,
+                title=item.title,
+                number_symbol=item.number_symbol,
+                doc_type=item.doc_type,
+                issuer=item.issuer,
+                signer=item.signer,
+                issue_date=item.issue_date,
+                effective_date=item.effective_date,
+                summary=item.summary,
+                status=item.status,
             )
             if item.attach:
                 data = content.render_document_pdf(item, place, self.fonts)
@@ -576,8 +677,15 @@ class Seeder:
                 changed = True
         if self.reset or not page.leaders.exists():
             page.leaders = [
-                Leader(name=p.name, title=p.title, photo=self._portrait(p, i), duties=p.duties, phone=p.phone,
-                       email=p.email, biography=p.biography)
+                Leader(
+                    name=p.name,
+                    title=p.title,
+                    photo=self._portrait(p, i),
+                    duties=p.duties,
+                    phone=p.phone,
+                    email=p.email,
+                    biography=p.biography,
+                )
                 for i, p in enumerate(people)
             ]
             self.stats["leader"] += len(people)
@@ -610,8 +718,11 @@ class Seeder:
 
     def _identity(self, site, data):
         identity = SiteIdentity.for_site(site)
-        changed = [name for name in IDENTITY_FIELDS if (self.reset or not getattr(identity, name))
-                   and getattr(identity, name) != data[name]]
+        changed = [
+            name
+            for name in IDENTITY_FIELDS
+            if (self.reset or not getattr(identity, name)) and getattr(identity, name) != data[name]
+        ]
         for name in changed:
             setattr(identity, name, data[name])
         if changed:
@@ -627,10 +738,20 @@ class Seeder:
         self._saved(page, new=False)
         revision = page.save_revision(user=self.user, changed=False, clean=False)
         Page.objects.filter(pk=page.pk).update(live_revision=revision, last_published_at=self.now)
-        PageLogEntry.objects.bulk_create([PageLogEntry(
-            content_type=revision.content_type, label=page.title, action="wagtail.publish", timestamp=self.now,
-            user=self.user, page_id=page.pk, revision=revision, content_changed=True,
-        )])
+        PageLogEntry.objects.bulk_create(
+            [
+                PageLogEntry(
+                    content_type=revision.content_type,
+                    label=page.title,
+                    action="wagtail.publish",
+                    timestamp=self.now,
+                    user=self.user,
+                    page_id=page.pk,
+                    revision=revision,
+                    content_changed=True,
+                )
+            ]
+        )
 
     def _add_live_children(self, parent, pages):
         """Add (page, published_at) pairs under parent as live pages, each with one revision.
@@ -643,7 +764,7 @@ class Seeder:
         if not pages:
             return
         last = parent.get_last_child()
-        step = Page._str2int(last.path[-Page.steplen:]) if last else 0
+        step = Page._str2int(last.path[-Page.steplen :]) if last else 0
         taken = set(Page.objects.child_of(parent).values_list("slug", flat=True))
         depth = parent.depth + 1
         saved = []
@@ -665,26 +786,39 @@ class Seeder:
         Page.objects.filter(pk=parent.pk).update(numchild=F("numchild") + len(saved))
         parent.numchild += len(saved)
 
-        revisions = Revision.objects.bulk_create([
-            Revision(
-                content_type=ContentType.objects.get_for_model(page), base_content_type=self.page_ct,
-                object_id=str(page.pk), user=self.user, created_at=page.first_published_at,
-                content=page.serializable_data(), object_str=str(page),
-            )
-            for page in saved
-        ])
+        revisions = Revision.objects.bulk_create(
+            [
+                Revision(
+                    content_type=ContentType.objects.get_for_model(page),
+                    base_content_type=self.page_ct,
+                    object_id=str(page.pk),
+                    user=self.user,
+                    created_at=page.first_published_at,
+                    content=page.serializable_data(),
+                    object_str=str(page),
+                )
+                for page in saved
+            ]
+        )
         for page, revision in zip(saved, revisions):
             Page.objects.filter(pk=page.pk).update(latest_revision=revision, live_revision=revision)
         # The history an editor would have left: created, then published.
-        PageLogEntry.objects.bulk_create([
-            PageLogEntry(
-                content_type=revision.content_type, label=page.title, action=action, timestamp=revision.created_at,
-                user=self.user, page_id=page.pk, revision=revision if action == "wagtail.publish" else None,
-                content_changed=True,
-            )
-            for page, revision in zip(saved, revisions)
-            for action in ("wagtail.create", "wagtail.publish")
-        ])
+        PageLogEntry.objects.bulk_create(
+            [
+                PageLogEntry(
+                    content_type=revision.content_type,
+                    label=page.title,
+                    action=action,
+                    timestamp=revision.created_at,
+                    user=self.user,
+                    page_id=page.pk,
+                    revision=revision if action == "wagtail.publish" else None,
+                    content_changed=True,
+                )
+                for page, revision in zip(saved, revisions)
+                for action in ("wagtail.create", "wagtail.publish")
+            ]
+        )
 
     # --- report ---
 
@@ -718,14 +852,22 @@ def _add_references(objects):
         return
     rows = []
     for obj in objects:
-        types = [ContentType.objects.get_for_model(m, for_concrete_model=False)
-                 for m in [obj, *obj._meta.get_parent_list()]]
+        types = [
+            ContentType.objects.get_for_model(m, for_concrete_model=False) for m in [obj, *obj._meta.get_parent_list()]
+        ]
         for to_content_type_id, to_object_id, model_path, content_path in set(extract(obj)):
-            rows.append(ReferenceIndex(
-                content_type=types[0], base_content_type=types[-1], object_id=obj.pk,
-                to_content_type_id=to_content_type_id, to_object_id=to_object_id, model_path=model_path,
-                content_path=content_path, content_path_hash=content_path_hash(content_path),
-            ))
+            rows.append(
+                ReferenceIndex(
+                    content_type=types[0],
+                    base_content_type=types[-1],
+                    object_id=obj.pk,
+                    to_content_type_id=to_content_type_id,
+                    to_object_id=to_object_id,
+                    model_path=model_path,
+                    content_path=content_path,
+                    content_path_hash=content_path_hash(content_path),
+                )
+            )
     ReferenceIndex.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
 
 

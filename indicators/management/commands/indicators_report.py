@@ -59,23 +59,36 @@ def check_writable(path):
 
 
 class Command(BaseCommand):
-    help = ("In các chỉ tiêu thông tin cơ sở của một tỉnh hoặc huyện cho một kỳ (tháng, quý, năm); ghi báo cáo "
-            "PDF và bảng CSV.")
+    help = (
+        "In các chỉ tiêu thông tin cơ sở của một tỉnh hoặc huyện cho một kỳ (tháng, quý, năm); ghi báo cáo "
+        "PDF và bảng CSV."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--area", "--dia-ban", dest="area", required=True,
-                            help="Tên hoặc mã tỉnh, huyện, ví dụ \"Trà Vinh\", \"Càng Long\", 844.")
-        parser.add_argument("--period", "--ky", dest="period", default="",
-                            help=f"Kỳ báo cáo: {periods.FORMATS_HELP}. Mặc định: tháng hiện tại.")
-        parser.add_argument("--structure", choices=["2024", "2025"],
-                            help="Cấu trúc đơn vị hành chính (khi có cả hai).")
+        parser.add_argument(
+            "--area",
+            "--dia-ban",
+            dest="area",
+            required=True,
+            help='Tên hoặc mã tỉnh, huyện, ví dụ "Trà Vinh", "Càng Long", 844.',
+        )
+        parser.add_argument(
+            "--period",
+            "--ky",
+            dest="period",
+            default="",
+            help=f"Kỳ báo cáo: {periods.FORMATS_HELP}. Mặc định: tháng hiện tại.",
+        )
+        parser.add_argument("--structure", choices=["2024", "2025"], help="Cấu trúc đơn vị hành chính (khi có cả hai).")
         parser.add_argument("--pdf", dest="pdf_path", metavar="FILE", help="Ghi báo cáo PDF vào tệp này.")
-        parser.add_argument("--csv", dest="csv_path", metavar="FILE",
-                            help="Ghi bảng vào tệp CSV (UTF-8 có BOM, mở được bằng Excel).")
+        parser.add_argument(
+            "--csv", dest="csv_path", metavar="FILE", help="Ghi bảng vào tệp CSV (UTF-8 có BOM, mở được bằng Excel)."
+        )
         parser.add_argument("--no-progress", action="store_true", help="Không hiện thanh tiến độ.")
 
-    def handle(self, *args, area, period="", structure=None, pdf_path=None, csv_path=None, no_progress=False,
-               **options):
+    def handle(
+        self, *args, area, period="", structure=None, pdf_path=None, csv_path=None, no_progress=False, **options
+    ):
 
         try:
             chosen = periods.Period.parse(period) if period.strip() else periods.Period.current_month()
@@ -88,8 +101,10 @@ class Command(BaseCommand):
         else:
             unit = find_unit(name=text, structure=structure)
         if not isinstance(unit, AreaPage) or unit.level not in ("province", "district"):
-            raise CommandError(f"{unit.title} là đơn vị cấp xã: chỉ tiêu thông tin cơ sở tính cho tỉnh hoặc huyện. "
-                               "Số liệu của một xã có trong thống kê hỏi đáp và giám sát bảng điện tử.")
+            raise CommandError(
+                f"{unit.title} là đơn vị cấp xã: chỉ tiêu thông tin cơ sở tính cho tỉnh hoặc huyện. "
+                "Số liệu của một xã có trong thống kê hỏi đáp và giám sát bảng điện tử."
+            )
 
         for path in (csv_path, pdf_path):
             if path:
@@ -127,8 +142,10 @@ class Command(BaseCommand):
     def print_report(self, report):
         write = self.stdout.write
         write(f"{presentation.TITLE} – {report.area.title} – {report.period.label} ({report.period.dates_label})")
-        write(f"Số liệu tính đến {presentation.as_of_text(report)}"
-              f"{' (kỳ báo cáo chưa kết thúc)' if report.is_current else ''}.")
+        write(
+            f"Số liệu tính đến {presentation.as_of_text(report)}"
+            f"{' (kỳ báo cáo chưa kết thúc)' if report.is_current else ''}."
+        )
         write("")
         for line in presentation.summary(report):
             indent = "    " if line["sub"] else ""
@@ -136,8 +153,11 @@ class Command(BaseCommand):
             note = f" ({line['note']})" if line["note"] else ""
             write(f"{indent}{line['number']:<4} {line['label']}: {figures}{note}")
         write("")
-        write("Thông tin nguồn đưa xuống cơ sở trong kỳ: " + "; ".join(
-            f"{label.lower()} {value}" for label, value in presentation.pushed_summary(report)) + ".")
+        write(
+            "Thông tin nguồn đưa xuống cơ sở trong kỳ: "
+            + "; ".join(f"{label.lower()} {value}" for label, value in presentation.pushed_summary(report))
+            + "."
+        )
         write("")
         write(render_table(presentation.main_table(report)))
         write("")

@@ -94,26 +94,37 @@ def find_unit(name=None, code=None, structure=None):
     if len(candidates) > 1:
         ordered = sorted(candidates, key=lambda u: (u.structure, u.path))
         listed = "; ".join(describe(u, with_parent=True) for u in ordered)
-        raise CommandError(f"Có {len(candidates)} đơn vị có {asked}: {listed}. "
-                           "Hãy chỉ rõ bằng --code hoặc --structure.")
+        raise CommandError(
+            f"Có {len(candidates)} đơn vị có {asked}: {listed}. Hãy chỉ rõ bằng --code hoặc --structure."
+        )
     found = candidates[0]
     return type(found).objects.get(pk=found.pk)
 
 
 class Command(BaseCommand):
-    help = ("In thống kê hỏi đáp, phản ánh theo xã cho một kỳ (tháng, quý, năm): tiếp nhận, đã trả lời, "
-            "đúng hạn, trễ hạn, quá hạn, thời gian trả lời, mức hài lòng.")
+    help = (
+        "In thống kê hỏi đáp, phản ánh theo xã cho một kỳ (tháng, quý, năm): tiếp nhận, đã trả lời, "
+        "đúng hạn, trễ hạn, quá hạn, thời gian trả lời, mức hài lòng."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--period", "--ky", dest="period", default="",
-                            help=f"Kỳ báo cáo: {periods.FORMATS_HELP}. Mặc định: tháng hiện tại.")
+        parser.add_argument(
+            "--period",
+            "--ky",
+            dest="period",
+            default="",
+            help=f"Kỳ báo cáo: {periods.FORMATS_HELP}. Mặc định: tháng hiện tại.",
+        )
         unit = parser.add_mutually_exclusive_group()
-        unit.add_argument("--unit", "--don-vi", dest="unit", help="Tên tỉnh, huyện hoặc xã, ví dụ \"Càng Long\".")
+        unit.add_argument("--unit", "--don-vi", dest="unit", help='Tên tỉnh, huyện hoặc xã, ví dụ "Càng Long".')
         unit.add_argument("--code", "--ma", dest="code", help="Mã đơn vị hành chính, ví dụ 29275.")
-        parser.add_argument("--structure", choices=["2024", "2025"],
-                            help="Cấu trúc đơn vị hành chính (khi có cả hai).")
-        parser.add_argument("--csv", dest="csv_path", metavar="FILE",
-                            help="Ghi thêm bảng vào tệp CSV (UTF-8 có BOM, mở được bằng Excel).")
+        parser.add_argument("--structure", choices=["2024", "2025"], help="Cấu trúc đơn vị hành chính (khi có cả hai).")
+        parser.add_argument(
+            "--csv",
+            dest="csv_path",
+            metavar="FILE",
+            help="Ghi thêm bảng vào tệp CSV (UTF-8 có BOM, mở được bằng Excel).",
+        )
 
     def handle(self, *args, period="", unit=None, code=None, structure=None, csv_path=None, **options):
 
@@ -140,8 +151,10 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(format_table(header, lines, self._cells(stats.TOTAL_LABEL, total_figures)))
         self.stdout.write("")
-        self.stdout.write(f"Số xã: {len(table)}. Quá hạn tính đến ngày {min(chosen.end, today):%d/%m/%Y}; "
-                          f"đang xử lý hiện tại: {total_figures.open_now}; từ chối trong kỳ: {total_figures.rejected}.")
+        self.stdout.write(
+            f"Số xã: {len(table)}. Quá hạn tính đến ngày {min(chosen.end, today):%d/%m/%Y}; "
+            f"đang xử lý hiện tại: {total_figures.open_now}; từ chối trong kỳ: {total_figures.rejected}."
+        )
 
         if csv_path:
             try:

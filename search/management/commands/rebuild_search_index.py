@@ -26,7 +26,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_progress=False, **options):
 
-
         labels = searchable_model_labels()
         kinds = Q()
         for label in labels:
@@ -34,7 +33,8 @@ class Command(BaseCommand):
             kinds |= Q(content_type__app_label=app_label, content_type__model=model)
         pages = Page.objects.live().filter(kinds).order_by("path")
         homes = sorted(
-            list(CommuneHomePage.objects.only("pk", "path", "title")) + list(PortalHomePage.objects.only("pk", "path", "title")),
+            list(CommuneHomePage.objects.only("pk", "path", "title"))
+            + list(PortalHomePage.objects.only("pk", "path", "title")),
             key=lambda h: h.path,
         )
         by_path = {h.path: h for h in homes}
@@ -53,10 +53,11 @@ class Command(BaseCommand):
                 SearchEntry.objects.all().delete()
                 batch = []
                 ids = list(pages.values_list("pk", flat=True))
-                with tqdm(total=total, desc="Chỉ mục tìm kiếm", unit="trang", disable=no_progress,
-                          file=self.stderr) as bar:
+                with tqdm(
+                    total=total, desc="Chỉ mục tìm kiếm", unit="trang", disable=no_progress, file=self.stderr
+                ) as bar:
                     for start in range(0, len(ids), BATCH):
-                        chunk = Page.objects.filter(pk__in=ids[start:start + BATCH]).specific().order_by("path")
+                        chunk = Page.objects.filter(pk__in=ids[start : start + BATCH]).specific().order_by("path")
                         for page in chunk:
                             fields = entry_fields(page, home=home_of(page) or False)
                             if fields is not None:
