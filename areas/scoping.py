@@ -24,6 +24,7 @@ from wagtail.models import Page
 from wagtail.permission_policies import BasePermissionPolicy
 
 from areas.models import AreaPage, CommuneHomePage
+from areas.widgets import GroupedCheckboxSelectMultiple
 from core.text import name_key
 
 STRUCTURE_NOTES = {"2024": "trước 1/7/2025", "2025": "từ 1/7/2025"}
@@ -179,6 +180,15 @@ class OwnedForm(WagtailAdminModelForm):
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
+        for name in ("groups", "boards"):
+            field = self.fields.get(name)
+            if isinstance(field, forms.ModelMultipleChoiceField):
+                # A province's staff choose among some 100 board groups or boards: grouped by
+                # district, searchable (areas/widgets.py).
+                field.queryset = field.queryset.select_related("owner")
+                field.label_from_instance = lambda row: f"{row.name} · {row.owner.title}"
+                field.widget = GroupedCheckboxSelectMultiple(owner="owner")
+                field.widget.choices = field.choices
         if for_user is not None and "owner" in self.fields:
             choices = owner_choices(for_user)
             field = self.fields["owner"]

@@ -26,7 +26,7 @@ from boards.api import ApiError, pairing_view, serve_file
 from boards.bulletins import bulletin_file, candidate_text, speech_problem
 from boards.composition import VideoClip, compose_audio
 from boards.models import Board, BoardGroup, BoardKind, MediaSlide
-from boards.publishing import audio_rules, board_voice, candidates_for, file_url, rebuild
+from boards.publishing import audio_rules, board_voice, candidates_for, explain_board, file_url, rebuild, slides_of
 from boards.rendering import render_slide
 from speech import EmptyText, SpeechFailed, SpeechUnavailable
 from speech.engines import engine_description, get_engine
@@ -79,7 +79,7 @@ class BoardViewSet(ScopedViewSet):
             Column("owner", label=_("Đơn vị"), accessor=lambda b: b.owner.title),
             Column("size", label=_("Kích thước"), accessor="size_label"),
             Column("kind", label=_("Loại"), accessor="get_kind_display"),
-            Column("output", label=_("Đầu ra"), accessor="get_output_display"),
+            Column("output", label=_("Đầu ra"), accessor="output_label"),
             Column("version", label=_("Danh sách phát"), accessor=lambda b: _version_label(b)),
             TitleColumn(
                 "preview",
@@ -116,17 +116,20 @@ class BoardViewSet(ScopedViewSet):
             else:
                 messages.success(request, _("Danh sách phát không thay đổi (phiên bản %(n)s).") % {"n": version.number})
             for candidate, message in problems:
-                messages.error(request, _("Bỏ qua %(key)s: %(message)s") % {"key": candidate.key, "message": message})
+                messages.error(
+                    request,
+                    _("Bỏ qua “%(title)s”: %(message)s") % {"title": candidate_title(candidate), "message": message},
+                )
             return redirect(self.get_url_name("preview"), pk=board.pk)
         now = timezone.localtime()
         version = board.current_version
-        candidates = sorted(candidates_for(board, now), key=lambda c: (c.valid_at(now) is False, c.key))
-        playing = {item["id"] for item in version.items} if version else set()
+        verdicts = explain_board(board, now)
+        candidates = [v.candidate for v in verdicts]
         context = {
             "board": board,
             "version": version,
             "video_url": _media_url(version.video) if version and version.video else "",
-            "candidates": [(c, c.key in playing, c.valid_at(now)) for c in candidates],
+            "rows": preview_rows(board, verdicts, version),
             "problems": board.problems.all()[:20],
             "aspect": f"{board.width} / {board.height}",
             "header_title": _("Xem trước: %(name)s") % {"name": board.name},
@@ -147,13 +150,22 @@ class BoardViewSet(ScopedViewSet):
         """Any candidate slide at full size, rendered now (also items not yet, or no longer, playing)."""
 
         board = self._board(request, pk)
-        candidate = next((c for c in candidates_for(board, timezone.localtime()) if c.key == key), None)
-        if candidate is None or isinstance(candidate.payload, VideoClip):
+        found = next(
+            (
+                (candidate, payload)
+                for candidate in candidates_for(board, timezone.localtime(), everything=True)
+                for item_id, payload in slides_of(candidate)
+                if item_id == key
+            ),
+            None,
+        )
+        if found is None or isinstance(found[1], VideoClip):
             raise Http404
+        candidate, payload = found
         if board.is_audio:
             return _listen_to_candidate(request, board, candidate)
         try:
-            data = render_slide(candidate.payload, board.width, board.height, board.theme)
+            data = render_slide(payload, board.width, board.height, board.theme)
         except Exception as exc:  # noqa: BLE001 - shown to the editor, never a 500
             return HttpResponse(
                 _("Không dựng được trang này: %(e)s") % {"e": getattr(exc, "message", exc)},
@@ -163,6 +175,59 @@ class BoardViewSet(ScopedViewSet):
         response = HttpResponse(data, content_type="image/png")
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+KIND_LABELS = {"announcement": _("Thông báo"), "news": _("Tin tức")}
+
+
+def kind_label(candidate):
+    """What an item is, for people."""
+    if candidate.kind == "pushed":
+        return _("Cảnh báo khẩn cấp") if candidate.priority == "emergency" else _("Thông tin nguồn")
+    if candidate.kind == "media":
+        return _("Video tải lên") if isinstance(candidate.payload, VideoClip) else _("Ảnh tải lên")
+    return KIND_LABELS.get(candidate.kind, candidate.kind)
+
+
+def candidate_title(candidate):
+    if isinstance(candidate.payload, VideoClip):
+        return candidate.payload.document.title
+    return getattr(candidate.payload, "title", "") or "—"
+
+
+def preview_rows(board, verdicts, version):
+    """The preview's table: every item with its title, type, and whether it plays on the board
+    now (its current playlist), and if not why, in Vietnamese. Playing first, in playlist order."""
+    order = {item["id"]: n for n, item in enumerate(version.items)} if version else {}
+    failed = {}
+    for problem in board.problems.order_by("at"):
+        failed[problem.item_key] = problem.message  # the latest per item
+    rows = []
+    for verdict in verdicts:
+        candidate = verdict.candidate
+        playing = candidate.key in order
+        reason = verdict.reason
+        if playing and not verdict.plays:
+            reason = _("còn phát đến lần dựng lại tới (%(reason)s)") % {"reason": verdict.reason}
+        elif not playing and verdict.plays:
+            reason = (
+                _("không dựng được trang: %(message)s") % {"message": failed[candidate.key]}
+                if candidate.key in failed
+                else _("chờ dựng lại danh sách phát (bấm “Dựng lại ngay”)")
+            )
+        slides = [] if isinstance(candidate.payload, VideoClip) else [item_id for item_id, _p in slides_of(candidate)]
+        rows.append(
+            {
+                "candidate": candidate,
+                "title": candidate_title(candidate),
+                "kind": kind_label(candidate),
+                "playing": playing,
+                "reason": reason,
+                "slides": slides,
+            }
+        )
+    rows.sort(key=lambda r: (not r["playing"], order.get(r["candidate"].key, 0)))
+    return rows
 
 
 def _audio_context(board, candidates, now):
@@ -175,7 +240,7 @@ def _audio_context(board, candidates, now):
         engine = engine_description(get_engine())
     except Exception:  # noqa: BLE001 - the problem above says why
         engine = ""
-    titles = {c.key: getattr(c.payload, "title", c.key) for c in candidates}
+    titles = {c.key: candidate_title(c) for c in candidates}
     plan = compose_audio(candidates, now, audio_rules(board))
     airings = [
         {"at": a.at, "emergency": a.emergency, "titles": [titles.get(k, k) for k in a.keys]} for a in plan.airings[:12]

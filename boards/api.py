@@ -353,7 +353,14 @@ def playlist_smil(request, board, version, items, base):
             day=timezone.localtime(version.generated_at).date(),
         )
     else:
-        body = build_smil(board.width, board.height, board.refresh_seconds, items)
+        video = None
+        if version.video is not None and board.wants_video and not board.wants_images:
+            # A board that plays video only: its playlist MP4 in place of the slides (boards/smil.py).
+            video = {
+                "url": base.replace("0" * 64 + ".png", f"{version.video.sha256}.{version.video.kind}"),
+                "duration_s": sum(float(i.get("duration_s") or 0) for i in version.items if i.get("kind") == "image"),
+            }
+        body = build_smil(board.width, board.height, board.refresh_seconds, items, video=video)
     return body, "application/smil+xml; charset=utf-8"
 
 

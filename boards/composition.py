@@ -5,8 +5,10 @@ simple"). `compose(candidates, now, rules)` keeps the items valid at `now` (vali
 dayparts), puts an emergency above everything (while one is valid, only emergencies play),
 else orders by priority class (emergency, priority, normal) and then newest first, with at
 most `rules.news_count` news. It also says when the answer will next change by itself (an
-item expiring or starting, a daypart opening or closing), so the board is recomposed then
-without anyone editing anything.
+item expiring or starting, a daypart opening or closing, and local midnight when the board's
+slides show today's date), so the board is recomposed then without anyone editing anything.
+`explain()` says the same thing item by item, with the reason in Vietnamese when one does not
+play (the board's preview and the source's "Nơi nhận").
 """
 
 import datetime
@@ -71,6 +73,12 @@ class Candidate:
     duration_s: float | None = None  # None: the board's default
     # What is played: a SlideContent to render (or read aloud), or a VideoClip to play as it is.
     payload: "SlideContent | VideoClip | None" = field(default=None, compare=False)
+    # Further slides of the same item, shown after `payload` (an emergency's instruction and end
+    # on a board too small for all of it on one slide); each is a playlist item of its own.
+    pages: tuple = field(default=(), compare=False)
+    # Why the item never plays, whatever the time ("không chọn hiện trên bảng", a CAP test …):
+    # listed by the preview, left out by compose().
+    held_back: str = ""
 
     def valid_at(self, now):
         if self.valid_from is not None and now < self.valid_from:
@@ -84,6 +92,7 @@ class Candidate:
 class Rules:
     news_count: int = 5
     default_duration_s: float = 10.0
+    dated: bool = False  # the board's slides show today's date: they change at local midnight
 
 
 @dataclass(frozen=True)
@@ -113,7 +122,7 @@ def compose(candidates, now: datetime.datetime, rules: Rules = Rules()) -> Compo
     """`now` in the boards' local time (timezone.localtime()): dayparts are local clock times."""
     if now.tzinfo is None:
         raise ValueError("compose() needs an aware datetime")
-    valid = [c for c in candidates if c.valid_at(now)]
+    valid = [c for c in candidates if not c.held_back and c.valid_at(now)]
     emergencies = [c for c in valid if c.priority == "emergency"]
     if emergencies:
         chosen = sorted(emergencies, key=_order)
@@ -121,7 +130,18 @@ def compose(candidates, now: datetime.datetime, rules: Rules = Rules()) -> Compo
         news = sorted((c for c in valid if c.kind == "news"), key=_order)[: max(rules.news_count, 0)]
         chosen = sorted([c for c in valid if c.kind != "news"] + news, key=_order)
     entries = tuple(Entry(c, float(c.duration_s or rules.default_duration_s)) for c in chosen)
-    return Composition(entries, next_change(candidates, now), emergency=bool(emergencies))
+    change = next_change(candidates, now)
+    if rules.dated and any(getattr(e.candidate.payload, "date_label", "") for e in entries):
+        # The date is drawn into the slides: tomorrow they must say tomorrow's date.
+        midnight = next_midnight(now)
+        change = midnight if change is None else min(change, midnight)
+    return Composition(entries, change, emergency=bool(emergencies))
+
+
+def next_midnight(now):
+    """The next local midnight after `now` (in now's time zone: the boards' local time)."""
+    tomorrow = now.date() + datetime.timedelta(days=1)
+    return datetime.datetime.combine(tomorrow, datetime.time(0, 0), now.tzinfo)
 
 
 def next_change(candidates, now, horizon_days=8):
@@ -130,6 +150,8 @@ def next_change(candidates, now, horizon_days=8):
     tz = now.tzinfo
     moments = []
     for c in candidates:
+        if c.held_back:
+            continue
         for moment in (c.valid_from, c.valid_until):
             if moment is not None and moment > now:
                 moments.append(moment)
@@ -138,6 +160,66 @@ def next_change(candidates, now, horizon_days=8):
                 day = now.astimezone(tz).date() + datetime.timedelta(days=offset)
                 moments.extend(m for m in part.boundaries(day, tz) if m > now)
     return min(moments) if moments else None
+
+
+# --- Why an item plays or not (for people) -----------------------------------------------------
+
+WEEKDAY_SHORT = ["T2", "T3", "T4", "T5", "T6", "T7", "CN"]
+PRE_EMPTED = "tạm dừng vì đang có cảnh báo khẩn cấp"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    candidate: Candidate
+    plays: bool  # compose() puts it on the board now
+    reason: str = ""  # why not, in Vietnamese ("" when it plays)
+
+
+def format_moment(moment, now):
+    """ "08:00 08/12" in now's time zone (the boards' local time), with the year when not now's."""
+    local = moment.astimezone(now.tzinfo)
+    text = f"{local:%H:%M %d/%m}"
+    return text if local.year == now.year else f"{text}/{local.year}"
+
+
+def describe_daypart(part):
+    end = "24:00" if part.end == datetime.time(0, 0) else f"{part.end:%H:%M}"
+    text = f"{part.start:%H:%M}–{end}"
+    if set(part.weekdays) != set(WEEK):
+        text += " " + ", ".join(WEEKDAY_SHORT[d] for d in sorted(part.weekdays))
+    return text
+
+
+def why_not(candidate, now, *, emergency=False, news_count=None):
+    """Why `candidate` does not play at `now`, or "" when nothing about it stops it: held back,
+    not yet valid, expired, outside its dayparts, pre-empted by an emergency (`emergency`: one
+    plays on the board), or beyond the board's `news_count` (when given: it was left out)."""
+    if candidate.held_back:
+        return candidate.held_back
+    if candidate.valid_from is not None and now < candidate.valid_from:
+        return f"chưa đến ngày hiệu lực (từ {format_moment(candidate.valid_from, now)})"
+    if candidate.valid_until is not None and now >= candidate.valid_until:
+        return f"đã hết hiệu lực ({format_moment(candidate.valid_until, now)})"
+    if candidate.dayparts and not any(d.contains(now) for d in candidate.dayparts):
+        return f"ngoài khung giờ ({'; '.join(describe_daypart(d) for d in candidate.dayparts)})"
+    if emergency and candidate.priority != "emergency":
+        return PRE_EMPTED
+    if news_count is not None and candidate.kind == "news":
+        return f"quá số tin tối đa của bảng ({news_count} tin)"
+    return ""
+
+
+def explain(candidates, now: datetime.datetime, rules: Rules = Rules()) -> list:
+    """compose() item by item: a Verdict per candidate, in the order given, the playing ones
+    with plays=True and the others with the reason in Vietnamese. Pure."""
+    composition = compose(candidates, now, rules)
+    playing = set(composition.keys)
+    return [
+        Verdict(c, True)
+        if c.key in playing
+        else Verdict(c, False, why_not(c, now, emergency=composition.emergency, news_count=rules.news_count))
+        for c in candidates
+    ]
 
 
 # --- Loudspeaker clusters (boards of kind "audio") ---------------------------------------------
@@ -247,7 +329,7 @@ def compose_audio(
     """What a loudspeaker cluster holds now (`entries`, as compose() orders them) and, within
     `horizon`, when each item airs (`airings`). `now` in the board's local time: broadcast times
     are local clock times. Pure: the same arguments give the same answer."""
-    spoken = [c for c in candidates if c.kind in AUDIO_KINDS]
+    spoken = [c for c in candidates if c.kind in AUDIO_KINDS and not c.held_back]
     rules_now = Rules(news_count=rules.news_count, default_duration_s=0.0)
     current = compose(spoken, now, rules_now)
     end = now + horizon

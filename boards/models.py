@@ -28,6 +28,7 @@ from wagtail.models import Orderable
 
 from areas.models.site_settings import theme_choices
 from boards.composition import format_broadcast_times, parse_broadcast_times
+from cms_pages.models.content import picture_fit_field, picture_fit_panel
 
 MIN_SIDE, MAX_SIDE = 64, 7680
 SIDE_MESSAGE = _("Kích thước phải từ 64 đến 7680 điểm ảnh (ví dụ 192×96, 384×192, 1920×1080).")
@@ -215,6 +216,11 @@ class Board(ClusterableModel):
         return str(_("cụm loa")) if self.is_audio else f"{self.width}×{self.height}"
 
     @property
+    def output_label(self):
+        """What the board receives: a loudspeaker cluster gets sound, whatever `output` holds."""
+        return str(_("Âm thanh (MP3)")) if self.is_audio else self.get_output_display()
+
+    @property
     def broadcast_schedule(self):
         """The broadcast times of day (datetime.time, sorted), [] when not set."""
         try:
@@ -309,6 +315,7 @@ class MediaSlide(ClusterableModel):
     image = models.ForeignKey(
         "wagtailimages.Image", verbose_name=_("ảnh"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    picture_fit = picture_fit_field()
     video = models.ForeignKey(
         "wagtaildocs.Document",
         verbose_name=_("video (MP4)"),
@@ -339,6 +346,7 @@ class MediaSlide(ClusterableModel):
         FieldPanel("owner"),
         FieldPanel("title"),
         FieldRowPanel([FieldPanel("image"), FieldPanel("video")]),
+        picture_fit_panel(),
         FieldRowPanel([FieldPanel("duration_seconds"), FieldPanel("priority")]),
         FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")], heading=_("Thời gian hiệu lực")),
         FieldRowPanel(

@@ -16,13 +16,10 @@ import dataclasses
 import datetime
 import logging
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db.models import Max
-from django.template.loader import render_to_string
 from django.utils import timezone
 
+from areas.accounts import send_to_staff, unit_admin_url, unit_staff
 from boards.models import Board, BoardEvent, BoardHealth, OnlineSample, PlaylistVersion
 
 log = logging.getLogger(__name__)
@@ -30,6 +27,7 @@ log = logging.getLogger(__name__)
 OFFLINE_FACTOR = 1.5
 SAMPLE_EVERY = datetime.timedelta(minutes=5)
 NEVER, ONLINE, OFFLINE = "never", "online", "offline"
+MONITORING_URL_NAME = "boards_monitoring"  # boards/monitoring_views.py, which imports this module
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,23 +90,14 @@ def format_duration(delta):
 
 
 def recipients_for(board):
-    """E-mail addresses of the owner unit's editors and moderators (active users)."""
-
-    unit = board.owner.specific
-    groups = [g for g in (getattr(unit, "editors_group_id", None), getattr(unit, "moderators_group_id", None)) if g]
-    if not groups:
-        return []
-    return sorted(
-        set(
-            get_user_model()
-            .objects.filter(groups__in=groups, is_active=True)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
-    )
+    """The owner unit's editors and moderators with an e-mail address (active users, one per
+    address)."""
+    return unit_staff(board.owner.specific)
 
 
 def _send(board, template, subject, context):
+    """One e-mail per person, by name, with the link to the monitoring page in the admin on the
+    owner unit's own host (areas/accounts.py)."""
     recipients = recipients_for(board)
     if not recipients:
         return 0
@@ -116,11 +105,10 @@ def _send(board, template, subject, context):
         "board": board,
         "unit": board.owner,
         "local": timezone.localtime,
-        "monitoring_url": f"{getattr(settings, 'WAGTAILADMIN_BASE_URL', '')}/admin/bang-dien-tu-giam-sat/",
+        "monitoring_url": unit_admin_url(board.owner, MONITORING_URL_NAME),
         **context,
     }
-    send_mail(subject, render_to_string(template, context), None, recipients)
-    return len(recipients)
+    return send_to_staff(recipients, subject, template, context)
 
 
 def _alert_offline(board, offline_since, last_seen_at):

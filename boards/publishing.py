@@ -12,22 +12,49 @@ expire, and by `manage.py render_boards`. A slide that fails to render is skippe
 recorded (RenderProblem); the rest of the board still plays.
 """
 
+import dataclasses
+import datetime
 import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from PIL import Image
 from wagtail.models import Page
 
-from boards.composition import AudioRules, Candidate, Daypart, Rules, VideoClip, compose, compose_audio
+from areas.models import AreaPage, CommuneHomePage, PortalHomePage
+from areas.models.site_settings import voice_for_site
+from boards.bulletins import bulletin_file, candidate_text
+from boards.composition import (
+    AudioRules,
+    Candidate,
+    Daypart,
+    Rules,
+    VideoClip,
+    compose,
+    compose_audio,
+    explain,
+)
 from boards.models import Board, MediaSlide, PlaylistVersion, RenderedFile, RenderProblem, SlideCache
+from boards.rendering import draw_plan, encode_png, plan_slide
+from boards.slide import SlideContent, cache_key
+from cms_pages.models import AnnouncementPage, NewsPage
+from sources.models import EmergencyAlertPage, SourceItemPage, targeted_at_board, with_sources
+from speech import SpeechUnavailable, get_engine
 
 log = logging.getLogger(__name__)
 NEWS_LOOKED_AT = 50  # the newest news considered before the board's own limit
+# What the preview lists besides what may play (candidates_for(…, everything=True)): items not
+# chosen for the boards, tests and exercises, and items expired within this many days.
+EXPIRED_LISTED = datetime.timedelta(days=30)
+UNCHOSEN_NEWS_LISTED = 20
+NOT_CHOSEN = "không chọn hiện trên bảng"
 
 
 # --- Where a board's content comes from ----------------------------------------------------------
@@ -35,8 +62,6 @@ NEWS_LOOKED_AT = 50  # the newest news considered before the board's own limit
 
 def content_root(owner):
     """The subtree whose pages a board of `owner` shows: a commune's own site, or an area's portal."""
-    from areas.models import AreaPage, CommuneHomePage, PortalHomePage
-
     owner = owner.specific
     if isinstance(owner, CommuneHomePage | PortalHomePage):
         return owner
@@ -47,8 +72,6 @@ def content_root(owner):
 
 def boards_reached_by(page):
     """The boards whose content includes `page` (its commune's, or its portal area's boards)."""
-    from areas.models import CommuneHomePage, PortalHomePage
-
     ancestors = Page.objects.ancestor_of(page, inclusive=True).type(CommuneHomePage, PortalHomePage)
     owners = []
     for home in ancestors:
@@ -83,11 +106,10 @@ def _image_path(image):
         return None
 
 
-def candidates_for(board, now):
-    """Every item that could play on `board`, with its validity and priority (not yet filtered)."""
-    from boards.slide import SlideContent
-    from cms_pages.models import AnnouncementPage, NewsPage
-
+def candidates_for(board, now, everything=False):
+    """Every item that could play on `board`, with its validity and priority (not yet filtered).
+    `everything`: also the items that cannot play (not chosen for the boards, a CAP test or
+    exercise: `held_back` says why; expired within EXPIRED_LISTED), for the preview."""
     root = content_root(board.owner)
     header = _unit_name(board.owner)
     date_label = _date_label(now)
@@ -95,12 +117,11 @@ def candidates_for(board, now):
     footer = site.hostname if site else ""
     items = []
     if root is not None:
-        announcements = (
-            AnnouncementPage.objects.live()
-            .descendant_of(root)
-            .filter(show_on_boards=True)
-            .filter(models_q_valid_until(now))
-        )
+        announcements = AnnouncementPage.objects.live().descendant_of(root)
+        if everything:
+            announcements = announcements.filter(models_q_valid_until(now - EXPIRED_LISTED))
+        else:
+            announcements = announcements.filter(show_on_boards=True).filter(models_q_valid_until(now))
         for page in announcements:
             items.append(
                 Candidate(
@@ -110,6 +131,7 @@ def candidates_for(board, now):
                     date=page.valid_from or page.first_published_at,
                     valid_from=page.valid_from,
                     valid_until=page.valid_until,
+                    held_back="" if page.show_on_boards else NOT_CHOSEN,
                     payload=SlideContent(
                         kind="announcement",
                         title=page.title,
@@ -122,13 +144,10 @@ def candidates_for(board, now):
                     ),
                 )
             )
-        news = (
-            NewsPage.objects.live()
-            .descendant_of(root)
-            .filter(show_on_boards=True)
-            .select_related("featured_image")
-            .order_by("-date", "-pk")[:NEWS_LOOKED_AT]
-        )
+        newest = NewsPage.objects.live().descendant_of(root).select_related("featured_image").order_by("-date", "-pk")
+        news = list(newest.filter(show_on_boards=True)[:NEWS_LOOKED_AT])
+        if everything:
+            news += list(newest.filter(show_on_boards=False)[:UNCHOSEN_NEWS_LISTED])
         for page in news:
             published = page.first_published_at or now
             items.append(
@@ -136,11 +155,13 @@ def candidates_for(board, now):
                     key=f"news:{page.pk}",
                     kind="news",
                     date=max(published, _start_of(page.date, now)),
+                    held_back="" if page.show_on_boards else NOT_CHOSEN,
                     payload=SlideContent(
                         kind="news",
                         title=page.title,
                         summary=page.summary,
                         image_path=_image_path(page.featured_image),
+                        picture_fit=page.picture_fit,
                         qr_url=page.full_url,
                         header=header,
                         date_label=date_label,
@@ -148,7 +169,7 @@ def candidates_for(board, now):
                     ),
                 )
             )
-    items.extend(pushed_candidates(board, now, date_label))
+    items.extend(pushed_candidates(board, now, date_label, everything))
     if board.is_audio:  # pictures and clips: nothing to read aloud
         return items
     media = MediaSlide.objects.filter(owner_id=board.owner_id).select_related("image", "video")
@@ -172,7 +193,9 @@ def candidates_for(board, now):
                 valid_until=slide.valid_until,
                 dayparts=dayparts,
                 duration_s=slide.duration_seconds,
-                payload=SlideContent(kind="image", title=slide.title, image_path=_image_path(slide.image))
+                payload=SlideContent(
+                    kind="image", title=slide.title, image_path=_image_path(slide.image), picture_fit=slide.picture_fit
+                )
                 if slide.image_id
                 else VideoClip(slide.video),
             )
@@ -180,16 +203,18 @@ def candidates_for(board, now):
     return items
 
 
-def pushed_candidates(board, now, date_label):
+def pushed_candidates(board, now, date_label, everything=False):
     """Source information and emergency alerts from the province or district that reach
-    `board` (docs/architecture.md, flow 3): by the same path as the unit's own announcements."""
-    from boards.slide import SlideContent
-    from sources.models import EmergencyAlertPage, SourceItemPage, targeted_at_board, with_sources
-
+    `board` (docs/architecture.md, flow 3): by the same path as the unit's own announcements.
+    Only what is for the public (TargetedQuerySet.for_public: never a CAP test or exercise);
+    `everything`: the rest too, held back with the reason (for the preview)."""
     owner_path = board.owner.path
     pages = []
     for model in (SourceItemPage, EmergencyAlertPage):
-        live = model.objects.live().filter(show_on_boards=True).filter(models_q_valid_until(now))
+        if everything:
+            live = model.objects.live().filter(models_q_valid_until(now - EXPIRED_LISTED))
+        else:
+            live = model.objects.for_public().filter(show_on_boards=True).filter(models_q_valid_until(now))
         if model is SourceItemPage:
             live = live.select_related("image")
         pages.extend(targeted_at_board(live, board, owner_path))
@@ -199,28 +224,130 @@ def pushed_candidates(board, now, date_label):
         summary = page.summary
         if alert and page.instruction:
             summary = f"{summary} {page.instruction}"
-        items.append(
-            Candidate(
-                key=f"pushed:{page.pk}",
-                kind="pushed",
-                priority="emergency" if alert else page.priority,
-                date=page.valid_from or page.first_published_at,
-                valid_from=page.valid_from,
-                valid_until=page.valid_until,
-                payload=SlideContent(
-                    kind="announcement",
-                    title=page.title,
-                    summary=summary,
-                    priority="emergency" if alert else page.priority,
-                    image_path=None if alert else _image_path(page.image),
-                    qr_url=page.full_url,
-                    header=page.source_name,
-                    date_label=date_label,
-                    footer=_host(page),
-                ),
-            )
+        candidate = pushed_candidate(page)
+        payload = SlideContent(
+            kind="announcement",
+            title=page.title,
+            summary=summary,
+            priority="emergency" if alert else page.priority,
+            image_path=None if alert else _image_path(page.image),
+            picture_fit="cover" if alert else page.picture_fit,
+            qr_url=page.full_url,
+            header=page.source_name,
+            date_label=date_label,
+            footer=_host(page),
         )
+        more = ()
+        if alert and not board.is_audio:  # loudspeakers read it all in one bulletin
+            payload, *more = alert_slides(page, payload, board)
+        items.append(dataclasses.replace(candidate, payload=payload, pages=tuple(more)))
     return items
+
+
+def pushed_candidate(page):
+    """A source item or alert as a board candidate, without what it shows (its timing, priority
+    and whether it may play at all): the same for every board it reaches."""
+    alert = isinstance(page, EmergencyAlertPage)
+    held_back = page.not_public_reason or ("" if page.show_on_boards else NOT_CHOSEN)
+    return Candidate(
+        key=f"pushed:{page.pk}",
+        kind="pushed",
+        priority="emergency" if alert else page.priority,
+        date=page.valid_from or page.first_published_at,
+        valid_from=page.valid_from,
+        valid_until=page.valid_until,
+        held_back=held_back,
+    )
+
+
+# --- An emergency on a board: headline, instruction and end, as many slides as it takes --------
+
+
+PROBE = SlideContent(
+    kind="announcement", title="Tiêu đề", summary="Tóm tắt", header="UBND", date_label="Thứ Hai, 23/11/2026"
+)
+
+
+def shown_roles(board):
+    """What the board's layout shows of a slide ("title", "summary", "date" …), from the
+    renderer's own plan of a sample slide at the board's size: an LED board shows titles only."""
+    if board.is_audio:
+        return frozenset()
+    try:
+        plan = plan_slide(PROBE, board.width, board.height, board.theme)
+    except Exception:  # noqa: BLE001 - a size or theme the renderer refuses: rendering says why
+        return frozenset()
+    return frozenset(text.role for text in plan.texts)
+
+
+def alert_end(page):
+    """ "Hiệu lực đến 18:00 07/12" (local time), "" when the alert has no end."""
+    if page.valid_until is None:
+        return ""
+    return f"Hiệu lực đến {timezone.localtime(page.valid_until):%H:%M %d/%m}"
+
+
+def alert_slides(page, content, board):
+    """The slides of an emergency `page` on `board`, `content` being its single slide: the
+    headline, the instruction (the description when there is none) and the end, never cut.
+    A screen with room for a summary shows them on one slide (the description too), or on
+    as many as the text needs; an LED board that shows titles only gets the headline, the
+    instruction split into pages that fit, and the end, each a slide of its own."""
+    roles = shown_roles(board)
+
+    def fits(candidate, role):
+        try:
+            plan = plan_slide(candidate, board.width, board.height, board.theme)
+        except Exception:  # noqa: BLE001 - rendering reports the problem for this slide
+            return True
+        return not any(t.fitted.truncated for t in plan.texts if t.role == role)
+
+    end = alert_end(page)
+    if "summary" in roles:
+        text = " ".join(p.strip() for p in (page.summary, page.instruction, f"{end}." if end else "") if p.strip())
+        chunks = split_to_fit(text, lambda t: fits(dataclasses.replace(content, summary=t), "summary"))
+        return [dataclasses.replace(content, summary=chunk) for chunk in chunks]
+    if "title" not in roles:
+        return [content]
+    slides = []
+    for text in (page.title, page.instruction.strip() or page.summary, end):
+        plain = dataclasses.replace(content, summary="")
+        chunks = split_to_fit(text, lambda t, plain=plain: fits(dataclasses.replace(plain, title=t), "title"))
+        slides += [dataclasses.replace(plain, title=chunk) for chunk in chunks]
+    return slides or [content]
+
+
+_CLAUSE_END = re.compile(r"[.;:,!?…)]$")
+
+
+def split_to_fit(text, fits):
+    """`text` cut between words into the fewest pieces each of which `fits` (a predicate on a
+    piece), each as long as fits, preferring to end a piece at a clause (., ; :) when that
+    keeps at least half of it. A word too long for a piece alone is a piece alone."""
+    words = (text or "").split()
+    pieces = []
+    start = 0
+    while start < len(words):
+        rest = len(words) - start
+        if fits(" ".join(words[start:])):
+            count = rest
+        else:  # the largest count that fits (fewer words always fit when more do)
+            low, high = 1, rest - 1
+            count = 1
+            while low <= high:
+                middle = (low + high) // 2
+                if fits(" ".join(words[start : start + middle])):
+                    count, low = middle, middle + 1
+                else:
+                    high = middle - 1
+            clause = next(
+                (n for n in range(count, count // 2, -1) if _CLAUSE_END.search(words[start + n - 1])),
+                None,
+            )
+            count = clause or count
+        pieces.append(" ".join(words[start : start + count]))
+        start += count
+    return pieces
 
 
 def _host(page):
@@ -229,20 +356,14 @@ def _host(page):
 
 
 def models_q_valid_until(now):
-    from django.db.models import Q
-
     return Q(valid_until__isnull=True) | Q(valid_until__gt=now)
 
 
 def _midnight():
-    import datetime
-
     return datetime.time(0, 0)
 
 
 def _start_of(day, now):
-    import datetime
-
     return datetime.datetime.combine(day, datetime.time(0, 0), now.tzinfo)
 
 
@@ -310,9 +431,6 @@ def file_url(file):
 
 def _render(board, content):
     """The RenderedFile of one slide, rendered only when its inputs are new."""
-    from boards.rendering import draw_plan, encode_png, plan_slide
-    from boards.slide import cache_key
-
     key = cache_key(content, board.width, board.height, board.theme)
     cached = SlideCache.objects.filter(key=key).select_related("file").first()
     if cached is not None:
@@ -332,6 +450,38 @@ TEXT_ROLES = {
     "date": "ngày",
     "caption": "chú thích",
 }
+
+
+def board_rules(board):
+    """The composition rules of a screen: its news limit and slide time, and whether its slides
+    show today's date (then the playlist changes at local midnight)."""
+    return Rules(
+        news_count=board.news_count,
+        default_duration_s=board.default_slide_seconds,
+        dated="date" in shown_roles(board),
+    )
+
+
+def slides_of(candidate):
+    """[(playlist item id, what it shows)] of one candidate: its payload under its own key, and
+    each further page under "<key>:<n>" from 2 (ids stay unique in the playlist; proof of play
+    of the first counts the item's plays, boards.delivery.plays_by_board)."""
+    return [(candidate.key, candidate.payload)] + [
+        (page_id(candidate.key, number), page) for number, page in enumerate(candidate.pages, start=2)
+    ]
+
+
+def page_id(key, number):
+    return key if number == 1 else f"{key}:{number}"
+
+
+def explain_board(board, now=None):
+    """Every item the board could show, each with whether it plays now and, if not, why (in
+    Vietnamese): composition.explain() over candidates_for(…, everything=True)."""
+    now = timezone.localtime(now)
+    candidates = candidates_for(board, now, everything=True)
+    rules = Rules(news_count=board.news_count) if board.is_audio else board_rules(board)
+    return explain(candidates, now, rules)
 
 
 def audio_rules(board):
@@ -355,8 +505,6 @@ def audio_schedule(board, now):
 
 def board_voice(board):
     """The voice a loudspeaker cluster reads with: its unit's site's (SiteIdentity.voice)."""
-    from areas.models.site_settings import voice_for_site
-
     root = content_root(board.owner)
     return voice_for_site(root.get_site() if root is not None else None)
 
@@ -365,8 +513,6 @@ class _Speaker:
     """Reads a board's items aloud: one engine and one voice for the whole rebuild."""
 
     def __init__(self, board):
-        from speech import SpeechUnavailable, get_engine
-
         self.voice = board_voice(board)
         try:
             self.engine, self.error = get_engine(), None
@@ -374,8 +520,6 @@ class _Speaker:
             self.engine, self.error = None, exc
 
     def render(self, candidate):
-        from boards.bulletins import bulletin_file, candidate_text
-
         if self.error is not None:
             raise self.error
         return bulletin_file(candidate_text(candidate), self.voice, self.engine)
@@ -390,58 +534,55 @@ def rebuild(board, now=None):
         composition = compose_audio(candidates_for(board, now), now, audio_rules(board))
         schedule, speaker = audio_schedule(board, now), _Speaker(board)
     else:
-        composition = compose(
-            candidates_for(board, now),
-            now,
-            Rules(news_count=board.news_count, default_duration_s=board.default_slide_seconds),
-        )
+        composition = compose(candidates_for(board, now), now, board_rules(board))
     items, frames, problems, rendered = [], [], [], 0
     for entry in composition.entries:
         candidate = entry.candidate
-        duration = entry.duration_s
-        try:
-            if speaker is not None:  # a loudspeaker cluster: an MP3 bulletin, as long as it reads
-                file, new = speaker.render(candidate)
-                rendered += new
-                kind, duration = "audio", round(float(file.duration_s), 3)
-            elif isinstance(candidate.payload, VideoClip):  # an uploaded video clip plays as it is
-                file = _video_clip(candidate.payload.document)
-                kind = "video"
-            else:
-                file, new, cut = _render(board, candidate.payload)
-                rendered += new
-                frames.append((file, entry.duration_s))
-                kind = "video" if file.kind == "mp4" else "image"
-                if cut:  # it plays, but the editor should know the words did not all fit
-                    problems.append(
-                        (
-                            candidate,
-                            "Đã lên bảng nhưng chữ không vừa, bị cắt bớt (…): "
-                            + ", ".join(cut)
-                            + f". Rút gọn cho bảng {board.width}×{board.height}.",
+        for item_id, payload in slides_of(candidate):
+            duration = entry.duration_s
+            try:
+                if speaker is not None:  # a loudspeaker cluster: an MP3 bulletin, as long as it reads
+                    file, new = speaker.render(candidate)
+                    rendered += new
+                    kind, duration = "audio", round(float(file.duration_s), 3)
+                elif isinstance(payload, VideoClip):  # an uploaded video clip plays as it is
+                    file = _video_clip(payload.document)
+                    kind = "video"
+                else:
+                    file, new, cut = _render(board, payload)
+                    rendered += new
+                    frames.append((file, entry.duration_s))
+                    kind = "video" if file.kind == "mp4" else "image"
+                    if cut:  # it plays, but the editor should know the words did not all fit
+                        problems.append(
+                            (
+                                candidate,
+                                "Đã lên bảng nhưng chữ không vừa, bị cắt bớt (…): "
+                                + ", ".join(cut)
+                                + f". Rút gọn cho bảng {board.width}×{board.height}.",
+                            )
                         )
-                    )
-        except Exception as exc:  # noqa: BLE001 - one item never blanks a board
-            message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
-            problems.append((candidate, message))
-            log.warning("board %s: item %s skipped: %s", board.pk, candidate.key, message)
-            continue
-        items.append(
-            {
-                "id": candidate.key,
-                "kind": kind,
-                "url": file_url(file),
-                "sha256": file.sha256,
-                "bytes": file.size,
-                "duration_s": duration,
-                "valid_from": candidate.valid_from.isoformat() if candidate.valid_from else None,
-                "valid_to": candidate.valid_until.isoformat() if candidate.valid_until else None,
-                "priority": candidate.priority,
-                "title": candidate.payload.document.title
-                if isinstance(candidate.payload, VideoClip)
-                else getattr(candidate.payload, "title", ""),
-            }
-        )
+            except Exception as exc:  # noqa: BLE001 - one item never blanks a board
+                message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
+                problems.append((candidate, message))
+                log.warning("board %s: item %s skipped: %s", board.pk, item_id, message)
+                continue
+            items.append(
+                {
+                    "id": item_id,
+                    "kind": kind,
+                    "url": file_url(file),
+                    "sha256": file.sha256,
+                    "bytes": file.size,
+                    "duration_s": duration,
+                    "valid_from": candidate.valid_from.isoformat() if candidate.valid_from else None,
+                    "valid_to": candidate.valid_until.isoformat() if candidate.valid_until else None,
+                    "priority": candidate.priority,
+                    "title": payload.document.title
+                    if isinstance(payload, VideoClip)
+                    else getattr(payload, "title", ""),
+                }
+            )
     shape = [items, board.output, board.width, board.height]
     if board.is_audio:
         shape.append(schedule)
@@ -499,8 +640,7 @@ def _video_clip(document):
 
 def _playlist_video(board, frames):
     """The playlist as one H.264 MP4 (boards/video.py), cached by the slides it is made of."""
-    from PIL import Image
-
+    # boards.video loads PyAV and OpenCV's video side: only for boards that want a video.
     from boards.video import encode_playlist_video
 
     key = hashlib.sha256(

@@ -10,14 +10,17 @@ system fonts or the locale; the fonts and the layout come from `themes/<theme>/b
 `boards.slide.cache_key` hashes exactly what goes in, so unchanged slides are not rendered again.
 
 Shapes (chosen by the layout file's `shape_order` and each shape's `when`; the default theme):
-tiny LED (height ≤ 256: the title alone in large type), wide (≥ 2:1: header band, picture on
-one side, text, QR in the far corner), landscape (≥ 1.25:1: header band with the unit and the
-date, text on the left, picture cover-cropped on the right, QR with its caption at the bottom
-of the text), portrait (header, picture on top, text, QR at the bottom). Kind "image" is the
-picture alone, cover-cropped full-bleed. The layout file's format is described in
-themes/default/boards/README.md.
+tiny LED (height ≤ 256: a tag band that says TIN, THÔNG BÁO or KHẨN CẤP, then the title alone
+in large type), wide (≥ 2:1: header band, picture on one side, text, QR in the far corner),
+landscape (≥ 1.25:1: header band with the unit and the date, title and summary sized together
+to fill the screen, the QR code in the bottom corner beside the text, or with a picture on the
+right the QR row at the bottom of the text), portrait (header, picture on top, text sized to
+fill, QR at the bottom). Kind "image" is the picture alone, full-bleed. A picture is
+cover-cropped into its box, or with `picture_fit="contain"` shown whole over a blurred,
+darkened copy of itself (posters, pictures with text in them). The layout file's format is
+described in themes/default/boards/README.md.
 
-Errors: a size the renderer refuses, an unknown theme, kind or priority → ValueError (the
+Errors: a size the renderer refuses, an unknown theme, kind, priority or picture fit → ValueError (the
 caller's mistake); a picture that cannot be used (unreadable, not an image, truncated, over
 50 MP, more elongated than 20:1) → SlideError, whose message (Vietnamese) is meant for the
 editor: skip that item and record it.
@@ -40,10 +43,10 @@ import cv2
 import numpy as np
 from PIL import Image, ImageCms, ImageColor, ImageDraw, ImageFont, ImageOps, features
 
-from boards.slide import KINDS, PRIORITIES, SlideContent
+from boards.slide import KINDS, PICTURE_FITS, PRIORITIES, SlideContent
 from core.images import truncated_images_refused
 
-RENDERER_VERSION = "3"  # bump whenever a change here alters pixels
+RENDERER_VERSION = "4"  # bump whenever a change here alters pixels
 
 THEMES_DIR = Path(__file__).resolve().parents[1] / "themes"
 DEFAULT_THEME = "default"
@@ -61,7 +64,14 @@ MIN_TEXT_SHARE = 0.3  # a QR code in a side column leaves the text at least this
 # (bench/bench_slides.py compares them).
 PNG_COMPRESSION = 1
 PICTURE_CACHE_SIZE = 8  # fitted pictures kept per process (a few MB each)
+# "contain": the letterbox around the whole picture is the picture itself, cover-cropped,
+# shrunk to 1/BACKDROP_SHRINK, blurred, enlarged again and darkened to BACKDROP_LEVEL/256, so
+# the bars match the picture without competing with it.
+BACKDROP_SHRINK = 24
+BACKDROP_SIGMA = 1.5
+BACKDROP_LEVEL = 110
 ELLIPSIS = "…"
+TAG_PROBE = "ÔÁ"  # LED tags are sized as if they held a capital with one mark (TIN as THÔNG BÁO)
 _TRIM_BEFORE_ELLIPSIS = " ,;:.–—-"
 # Glyphs that reach highest and lowest in Vietnamese (stacked marks on capitals, hooks, descenders).
 _TALL_PROBE = "ẶẪẬẨẲẤỖỄỮỞỸỶỴỰỆẼÁÀẢÃẠÉÍÓÚÝệởữỹẫỗgjpqyÅ|()[]"
@@ -475,6 +485,11 @@ def _ellipsize(m, words, width, n_lines):
     return [ELLIPSIS] if m.width(ELLIPSIS) <= width else []
 
 
+def _drawable(text, font_path):
+    """The text normalised, with what the font cannot draw (emoji, symbols) left out."""
+    return normalise_text("".join(ch if ch == " " or has_glyph(font_path, ch) else " " for ch in normalise_text(text)))
+
+
 def fit_text(text, font_path, width, height, min_size, max_size, line_spacing=0.0, max_lines=None) -> FittedText:
     """The largest size in [min_size, max_size] at which `text` wraps by words into a box of
     width×height (lines as tall as the font's ascent + descent, `line_spacing` × size apart,
@@ -482,7 +497,7 @@ def fit_text(text, font_path, width, height, min_size, max_size, line_spacing=0.
     after the last whole word that fits and ended with "…" (a word is cut only when it alone
     is wider than the box). Binary search over sizes; fonts and extents are cached."""
     font_path = str(font_path)
-    text = normalise_text("".join(ch if ch == " " or has_glyph(font_path, ch) else " " for ch in normalise_text(text)))
+    text = _drawable(text, font_path)
     min_size = max(MIN_FONT_PX, int(min_size))
     max_size = max(min_size, int(max_size))
     words = text.split(" ") if text else []
@@ -569,6 +584,7 @@ class SlidePlan:
     qr_colours: tuple  # (dark, light)
     texts: tuple  # TextBlock, …
     crisp_text: bool  # no anti-aliasing (LED)
+    picture_fit: str = "cover"  # how the picture fills its box (boards.slide.PICTURE_FITS)
 
 
 def _rgb(colour):
@@ -607,6 +623,8 @@ def plan_slide(content: SlideContent, width: int, height: int, theme: str = DEFA
         raise ValueError(f"Loại trang «{content.kind}» không hợp lệ (announcement, news, image).")
     if content.priority not in PRIORITIES:
         raise ValueError(f"Mức ưu tiên «{content.priority}» không hợp lệ (normal, priority, emergency).")
+    if content.picture_fit not in PICTURE_FITS:
+        raise ValueError(f"Cách hiển thị ảnh «{content.picture_fit}» không hợp lệ (cover, contain).")
     th = load_theme(theme)
     name = shape_for(width, height, th)
     shape = th.layout["shapes"][name]
@@ -626,6 +644,7 @@ def plan_slide(content: SlideContent, width: int, height: int, theme: str = DEFA
             (colours["qr_dark"], colours["qr_light"]),
             (),
             False,
+            content.picture_fit,
         )
     if shape["arrangement"] == "tiny":
         return _plan_tiny(content, width, height, th, name, shape, colours)
@@ -640,7 +659,12 @@ def _plan_tiny(content, w, h, th, name, shape, colours):
     title_colour = colours["emergency_text"] if emergency else colours["title"]
     rects, texts = [], []
     top = pad
-    if content.priority != "normal":
+    if shape.get("tag"):  # a band at the top says what the slide is: TIN, THÔNG BÁO, KHẨN CẤP
+        band, label = _tiny_tag(content, w, h, th, shape, colours, pad)
+        rects.append(band)
+        texts.append(label)
+        top = band[0][3] + pad
+    elif content.priority != "normal":
         band_colour = colours["emergency_text"] if emergency else colours["priority"]
         label_colour = colours["emergency"] if emergency else colours["priority_text"]
         label = shape.get("label")
@@ -692,6 +716,70 @@ def _plan_tiny(content, w, h, th, name, shape, colours):
         tuple(texts),
         bool(shape.get("crisp_text")),
     )
+
+
+def _tiny_tag(content, w, h, th, shape, colours, pad):
+    """The tag band of a tiny (LED) slide: ((box, colour), TextBlock). Its colour and words say
+    the kind and priority at a glance: a news item ("TIN") and an announcement ("THÔNG BÁO")
+    each in their colour, a priority one on amber ("THÔNG BÁO · ƯU TIÊN" where it fits, else
+    the kind alone), an emergency in red on a white band over the red slide ("KHẨN CẤP", or
+    "KHẨN" on the smallest boards). The words are set as large as the band allows, measured
+    by their own ink (capitals and marks, no descenders), so that they stay legible on a
+    192×96 panel; the first wording that fits at `tag.min` (× height) or more is used."""
+    spec = shape["tag"]
+    labels = th.layout["labels"]
+    band_h = max(_px(spec["height"], h), spec.get("min_px", 0))
+    kind = labels.get(content.kind, "")
+    if content.priority == "emergency":
+        band_colour, text_colour = colours["emergency_text"], colours["emergency"]
+        wordings = [labels["emergency"], labels.get("emergency_short", labels["emergency"])]
+    elif content.priority == "priority":
+        band_colour, text_colour = colours["priority"], colours["priority_text"]
+        wordings = [f"{kind} · {labels['priority']}" if kind else labels["priority"], kind or labels["priority"]]
+    else:
+        band_colour = colours.get(content.kind, colours["header_background"])
+        text_colour = colours.get(f"{content.kind}_text", colours["header_text"])
+        wordings = [kind]
+    font = th.fonts[spec.get("font", "bold")]
+    margin = max(1, round(spec.get("margin", 0.1) * band_h))
+    smallest = _px(spec.get("min", 0.0), h, MIN_FONT_PX)
+    fitted = None
+    for wording in dict.fromkeys(wordings):
+        fitted = fit_ink_line(
+            wording, font, w - 2 * pad, band_h - 2 * margin, _px(spec["size"], h, MIN_FONT_PX), TAG_PROBE
+        )
+        if fitted.size >= smallest:
+            break
+    y = (band_h - fitted.height) // 2
+    label = TextBlock("label", (pad, y, w - pad, y + fitted.height), fitted, text_colour, "center")
+    return ((0, 0, w, band_h), band_colour), label
+
+
+def fit_ink_line(text, font_path, width, height, max_size, probe="") -> FittedText:
+    """One line of `text` at the largest size ≤ max_size whose own ink, or that of `probe` where
+    it reaches further (so that labels set alike come out the same size), plus a pixel of air
+    above and below, fits width×height: tighter than fit_text, which keeps room for any
+    glyph's marks and descenders. For short fixed words in capitals (labels)."""
+    font_path = str(font_path)
+    text = normalise_text(text)
+
+    def measure(size):
+        font = get_font(font_path, size)
+        _x0, y0, _x1, y1 = font.getbbox(text + probe, anchor="ls")
+        air = max(1, size // 40)
+        above, below = max(-y0, 0) + air, max(y1, 0) + air
+        return above, below, _metrics(font_path, size).width(text)
+
+    lo, hi, best = MIN_FONT_PX, max(MIN_FONT_PX, int(max_size)), MIN_FONT_PX
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        above, below, need = measure(mid)
+        if above + below <= height and need <= width:
+            best, lo = mid, mid + 1
+        else:
+            hi = mid - 1
+    above, below, _need = measure(best)
+    return FittedText(text, font_path, best, (text,) if text else (), above, below, 0, False)
 
 
 def _fit_line(text, th, spec_font, width, height, min_px, max_px):
@@ -755,8 +843,13 @@ def _plan_board(content, w, h, th, name, shape, colours):
     text_bottom = col[3]
     footer_spec = shape.get("footer")
     caption = th.layout["labels"].get("qr_caption", "")
+    narrow = None  # (x1, y): below y the text must end at x1, left of a QR code beside it
     module = None
+    position = None
     if content.qr_url and qr_spec:
+        position = qr_spec["position"]
+        if picture and qr_spec.get("position_with_picture"):
+            position = qr_spec["position_with_picture"]
         room = min(col[2] - col[0] + pad, (col[3] - col[1]) // 2 + pad)
         module = _qr_module(content.qr_url, qr_spec, unit, room)
     if module:
@@ -766,12 +859,22 @@ def _plan_board(content, w, h, th, name, shape, colours):
         gap = _px(qr_spec.get("gap", 0.03), unit)
         cap_spec = qr_spec["caption"]
         cap_size = _px(cap_spec["size"], unit, MIN_FONT_PX)
-        if qr_spec["position"] == "corner":  # a column at the far edge, caption above the code
-            x1 = picture[0] - pad + inset if picture and picture[2] == w else w - pad + inset
+        if position in ("corner", "side"):  # at the far bottom corner, the caption above the code
+            if position == "corner":
+                x1 = picture[0] - pad + inset if picture and picture[2] == w else w - pad + inset
+            else:
+                x1 = col[2] + inset
             if x1 - side - gap - col[0] >= MIN_TEXT_SHARE * w:  # else the code would squeeze the text out
                 qr = ((x1 - side, h - pad + inset - side, x1, h - pad + inset), module, content.qr_url)
-                cap = _fit_line(
-                    caption, th, cap_spec.get("font", "bold"), side - 2 * inset, cap_size * 2, MIN_FONT_PX, cap_size
+                lines = 2 if position == "side" else 1  # beside the text: two lines, at full size
+                cap = fit_text(
+                    caption,
+                    th.fonts[cap_spec.get("font", "bold")],
+                    side - 2 * inset,
+                    cap_size * 2 * lines,
+                    MIN_FONT_PX,
+                    cap_size,
+                    max_lines=lines,
                 )
                 cy1 = qr[0][1] + quiet - inset
                 texts.append(
@@ -783,7 +886,10 @@ def _plan_board(content, w, h, th, name, shape, colours):
                         "center",
                     )
                 )
-                col[2] = x1 - side - gap
+                if position == "corner":  # a column: the text keeps left of it all the way up
+                    col[2] = x1 - side - gap
+                else:  # only the text beside the code and its caption keeps left of it
+                    narrow = (x1 - side - gap // 2, cy1 - cap.height - gap)
         else:  # a row at the bottom of the text column: code left, caption and footer right
             x0, y1 = col[0] - inset, col[3] + inset
             qr = ((x0, y1 - side, x0 + side, y1), module, content.qr_url)
@@ -808,11 +914,12 @@ def _plan_board(content, w, h, th, name, shape, colours):
             text_bottom = y1 - side - gap
     if content.footer and footer_spec and not any(t.role == "footer" for t in texts):
         fsize = _px(footer_spec["size"], unit, MIN_FONT_PX)
+        foot_x1 = narrow[0] if narrow else col[2]
         foot = _fit_line(
-            content.footer, th, footer_spec.get("font", "regular"), col[2] - col[0], fsize * 2, MIN_FONT_PX, fsize
+            content.footer, th, footer_spec.get("font", "regular"), foot_x1 - col[0], fsize * 2, MIN_FONT_PX, fsize
         )
         texts.append(
-            TextBlock("footer", (col[0], text_bottom - foot.height, col[2], text_bottom), foot, colours["muted"])
+            TextBlock("footer", (col[0], text_bottom - foot.height, foot_x1, text_bottom), foot, colours["muted"])
         )
         text_bottom -= foot.height + _px(footer_spec.get("gap", 0.03), unit)
 
@@ -845,46 +952,11 @@ def _plan_board(content, w, h, th, name, shape, colours):
         )
         y = chip[3] + _px(spec.get("gap", 0.025), unit)
 
-    avail = text_bottom - y
-    if col_w > 0 and avail > 0:
-        t_spec, s_spec = shape["title"], shape["summary"]
-        summary = normalise_text(content.summary)
-        s_lo = _px(s_spec["min"], unit, MIN_FONT_PX)
-        s_gap = _px(s_spec.get("gap", 0.03), unit)
-        title_room = avail
-        if summary:
-            above, below = line_extents(th.fonts[s_spec.get("font", "regular")], s_lo)
-            s_min_lines = s_spec.get("min_lines", 2)
-            reserve = (
-                s_gap + s_min_lines * (above + below) + (s_min_lines - 1) * round(s_spec.get("line_spacing", 0) * s_lo)
-            )
-            title_room = max(min(round(avail * t_spec.get("max_share", 0.6)), avail - reserve), 0)
-        title = fit_text(
-            content.title,
-            th.fonts[t_spec.get("font", "bold")],
-            col_w,
-            title_room,
-            _px(t_spec["min"], unit, MIN_FONT_PX),
-            _px(t_spec["max"], unit, MIN_FONT_PX),
-            t_spec.get("line_spacing", 0.0),
-            t_spec.get("max_lines"),
-        )
-        if title.lines:
-            texts.append(TextBlock("title", (x0, y, x1, y + title.height), title, colours["title"]))
-            y += title.height + s_gap
-        if summary and text_bottom - y > 0:
-            fitted = fit_text(
-                summary,
-                th.fonts[s_spec.get("font", "regular")],
-                col_w,
-                text_bottom - y,
-                s_lo,
-                _px(s_spec["max"], unit, MIN_FONT_PX),
-                s_spec.get("line_spacing", 0.0),
-                s_spec.get("max_lines"),
-            )
+    if col_w > 0 and text_bottom - y > 0:
+        fit_body = _fit_body_together if shape.get("fit") == "together" else _fit_body_apart
+        for role, fitted, top, width in fit_body(content, th, shape, unit, x0, y, x1, text_bottom, narrow):
             if fitted.lines:
-                texts.append(TextBlock("summary", (x0, y, x1, y + fitted.height), fitted, colours["summary"]))
+                texts.append(TextBlock(role, (x0, top, x0 + width, top + fitted.height), fitted, colours[role]))
 
     return SlidePlan(
         w,
@@ -898,7 +970,128 @@ def _plan_board(content, w, h, th, name, shape, colours):
         (colours["qr_dark"], colours["qr_light"]),
         tuple(texts),
         False,
+        content.picture_fit,
     )
+
+
+def _fit_body_apart(content, th, shape, unit, x0, y, x1, bottom, narrow):
+    """Title then summary, each fitted in turn: the title the largest it can be within
+    `title.max_share` of the room (leaving `summary.min_lines` for the summary), the summary
+    the largest in what is left, cut with "…" if even its minimum size is too large. Both
+    keep left of a QR code beside them (narrow). Returns [(role, fitted, top, width), …]."""
+    width = (narrow[0] if narrow else x1) - x0
+    avail = bottom - y
+    t_spec, s_spec = shape["title"], shape["summary"]
+    summary = normalise_text(content.summary)
+    s_lo = _px(s_spec["min"], unit, MIN_FONT_PX)
+    s_gap = _px(s_spec.get("gap", 0.03), unit)
+    title_room = avail
+    if summary:
+        above, below = line_extents(th.fonts[s_spec.get("font", "regular")], s_lo)
+        s_min_lines = s_spec.get("min_lines", 2)
+        reserve = (
+            s_gap + s_min_lines * (above + below) + (s_min_lines - 1) * round(s_spec.get("line_spacing", 0) * s_lo)
+        )
+        title_room = max(min(round(avail * t_spec.get("max_share", 0.6)), avail - reserve), 0)
+    title = fit_text(
+        content.title,
+        th.fonts[t_spec.get("font", "bold")],
+        width,
+        title_room,
+        _px(t_spec["min"], unit, MIN_FONT_PX),
+        _px(t_spec["max"], unit, MIN_FONT_PX),
+        t_spec.get("line_spacing", 0.0),
+        t_spec.get("max_lines"),
+    )
+    blocks = [("title", title, y, width)]
+    s_y = y + title.height + s_gap if title.lines else y
+    if summary and bottom - s_y > 0:
+        fitted = fit_text(
+            summary,
+            th.fonts[s_spec.get("font", "regular")],
+            width,
+            bottom - s_y,
+            s_lo,
+            _px(s_spec["max"], unit, MIN_FONT_PX),
+            s_spec.get("line_spacing", 0.0),
+            s_spec.get("max_lines"),
+        )
+        blocks.append(("summary", fitted, s_y, width))
+    return blocks
+
+
+def set_text(text, font_path, size, width, line_spacing=0.0):
+    """`text` wrapped by words at exactly `size` into lines no wider than `width`, or None when
+    a word alone is wider. Normalised and stripped of what the font cannot draw, as fit_text."""
+    font_path = str(font_path)
+    text = _drawable(text, font_path)
+    lines = _wrap(_metrics(font_path, size), text.split(" "), width) if text else []
+    if lines is None:
+        return None
+    above, below = line_extents(font_path, size)
+    return FittedText(text, font_path, size, tuple(lines), above, below, round(line_spacing * size), False)
+
+
+def _fit_body_together(content, th, shape, unit, x0, y, x1, bottom, narrow):
+    """Title and summary sized together so that they fill the text column: the summary at the
+    largest size in [summary.min, summary.max] at which both fit, the title in the same
+    proportion (title.max ÷ summary.max times the summary's size, within its own [min, max]);
+    a title alone at the largest size in its [min, max]. Each block is as wide as the column
+    while it ends above narrow's y, else only as wide as narrow's x1 allows (the text beside a
+    QR code). When even the smallest sizes do not fit, _fit_body_apart cuts the summary.
+    Returns [(role, fitted, top, width), …]."""
+    t_spec, s_spec = shape["title"], shape["summary"]
+    t_font, s_font = th.fonts[t_spec.get("font", "bold")], th.fonts[s_spec.get("font", "regular")]
+    t_lo, t_hi = _px(t_spec["min"], unit, MIN_FONT_PX), _px(t_spec["max"], unit, MIN_FONT_PX)
+    s_lo, s_hi = _px(s_spec["min"], unit, MIN_FONT_PX), _px(s_spec["max"], unit, MIN_FONT_PX)
+    s_gap = _px(s_spec.get("gap", 0.03), unit)
+    summary = normalise_text(content.summary)
+    full = x1 - x0
+    short = min(full, narrow[0] - x0) if narrow else full
+
+    def place(role, text, font, size, spacing, top):
+        """(role, fitted, top, width) of the text set at `size` from `top`, or None."""
+        fitted = set_text(text, font, size, full, spacing)
+        width = full
+        if fitted is not None and narrow and top + fitted.height > narrow[1] and short < full:
+            fitted, width = set_text(text, font, size, short, spacing), short
+        if fitted is None or top + fitted.height > bottom:
+            return None
+        return role, fitted, top, width
+
+    def attempt(t_size, s_size):
+        title = place("title", content.title, t_font, t_size, t_spec.get("line_spacing", 0.0), y)
+        if title is None:
+            return None
+        if not summary:
+            return [title]
+        s_y = y + title[1].height + s_gap if title[1].lines else y
+        text = place("summary", summary, s_font, s_size, s_spec.get("line_spacing", 0.0), s_y)
+        return None if text is None else [title, text]
+
+    if summary:
+        lo, hi = s_lo, s_hi
+
+        def sizes(s):
+            return min(t_hi, max(t_lo, round(s * t_hi / s_hi))), s
+
+    else:
+        lo, hi = t_lo, t_hi
+
+        def sizes(t):
+            return t, s_lo
+
+    best = attempt(*sizes(hi))
+    if best is None:
+        hi -= 1
+        while lo <= hi:  # the largest size that fits (a larger one never fits better)
+            mid = (lo + hi) // 2
+            found = attempt(*sizes(mid))
+            if found is None:
+                hi = mid - 1
+            else:
+                best, lo = found, mid + 1
+    return best or _fit_body_apart(content, th, shape, unit, x0, y, x1, bottom, narrow)
 
 
 # --- pictures -------------------------------------------------------------------------------
@@ -925,9 +1118,10 @@ _PICTURES = {}  # (path, mtime_ns, size, inode, width, height, background) → f
 _PICTURES_LOCK = threading.Lock()
 
 
-def load_picture(path, width, height, background=(0, 0, 0)) -> Image.Image:
-    """The picture at `path`, upright (EXIF orientation), in sRGB, cover-cropped (centred)
-    to exactly width×height with LANCZOS. SlideError if it cannot be used.
+def load_picture(path, width, height, background=(0, 0, 0), fit="cover") -> Image.Image:
+    """The picture at `path`, upright (EXIF orientation), in sRGB, at exactly width×height:
+    cover-cropped (centred) with `fit="cover"`, or whole and centred over a blurred, darkened
+    copy of itself with `fit="contain"`. SlideError if it cannot be used.
 
     The last few results are kept per process, keyed by the file's path, modification time,
     size and inode (the same picture on many boards of one size, or a slide rendered again
@@ -936,13 +1130,13 @@ def load_picture(path, width, height, background=(0, 0, 0)) -> Image.Image:
         st = Path(path).stat()
     except OSError:
         raise SlideError(unreadable_message(path)) from None
-    key = (str(path), st.st_mtime_ns, st.st_size, st.st_ino, width, height, tuple(background))
+    key = (str(path), st.st_mtime_ns, st.st_size, st.st_ino, width, height, tuple(background), fit)
     with _PICTURES_LOCK:
         cached = _PICTURES.pop(key, None)
         if cached is not None:
             _PICTURES[key] = cached  # most recent last
             return cached
-    picture = _load_picture(path, width, height, background)
+    picture = _load_picture(path, width, height, background, fit)
     with _PICTURES_LOCK:
         _PICTURES[key] = picture
         while len(_PICTURES) > PICTURE_CACHE_SIZE:
@@ -958,7 +1152,7 @@ def clear_caches():
         cached.cache_clear()
 
 
-def _load_picture(path, width, height, background):
+def _load_picture(path, width, height, background, fit="cover"):
     _register_heif()
     name = Path(path).name
     try:
@@ -988,9 +1182,10 @@ def _load_picture(path, width, height, background):
         except Exception:  # noqa: BLE001 - a broken EXIF block counts as no rotation
             orientation = 1
         if image.format == "JPEG":
-            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers the box.
+            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers the box (or,
+            # contained, still fills it along its longer side).
             tw, th = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
-            scale = max(tw / iw, th / ih)
+            scale = min(tw / iw, th / ih) if fit == "contain" else max(tw / iw, th / ih)
             if scale < 1:
                 image.draft(None, (math.ceil(iw * scale), math.ceil(ih * scale)))
         try:
@@ -1010,7 +1205,7 @@ def _load_picture(path, width, height, background):
             image = Image.alpha_composite(Image.new("RGBA", rgba.size, (*background, 255)), rgba)
         if image.mode not in ("RGB", "L", "CMYK"):
             image = image.convert("RGB")
-        fitted = _cover(image, width, height)
+        fitted = _contain(image, width, height) if fit == "contain" else _cover(image, width, height)
         if icc_profile and fitted.mode in ("RGB", "CMYK"):
             fitted = _to_srgb(fitted, icc_profile)
         return fitted.convert("RGB")
@@ -1036,6 +1231,29 @@ def _cover(image, width, height):
         np.ascontiguousarray(pixels), (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC
     )
     return Image.fromarray(scaled, mode)
+
+
+def _contain(image, width, height):
+    """The whole picture, scaled to fit the box and centred; the rest of the box is the picture
+    cover-cropped, blurred and darkened (a backdrop that belongs to it, never a crop of its
+    content). Deterministic: OpenCV resizing and blurring with fixed parameters, integer
+    darkening."""
+    iw, ih = image.size
+    scale = min(width / iw, height / ih)
+    fw, fh = max(1, min(width, round(iw * scale))), max(1, min(height, round(ih * scale)))
+    if (fw, fh) == (width, height):  # same shape as the box: nothing to letterbox
+        return _cover(image, width, height)
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    pixels = np.ascontiguousarray(np.asarray(image))
+    front = cv2.resize(pixels, (fw, fh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    small = (max(1, width // BACKDROP_SHRINK), max(1, height // BACKDROP_SHRINK))
+    back = cv2.GaussianBlur(np.asarray(_cover(image, *small)), (0, 0), BACKDROP_SIGMA, borderType=cv2.BORDER_REFLECT)
+    back = cv2.resize(back, (width, height), interpolation=cv2.INTER_LINEAR)
+    back = ((back.astype(np.uint16) * BACKDROP_LEVEL) >> 8).astype(np.uint8)
+    x, y = (width - fw) // 2, (height - fh) // 2
+    back[y : y + fh, x : x + fw] = front
+    return Image.fromarray(back, "RGB")
 
 
 def _to_srgb(image, icc_profile):
@@ -1082,7 +1300,8 @@ def draw_plan(plan: SlidePlan, picture_path=None) -> Image.Image:
         draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill=colour)
     if plan.picture and picture_path:
         x0, y0, x1, y1 = plan.picture
-        canvas.paste(load_picture(picture_path, x1 - x0, y1 - y0, plan.picture_background), (x0, y0))
+        picture = load_picture(picture_path, x1 - x0, y1 - y0, plan.picture_background, plan.picture_fit)
+        canvas.paste(picture, (x0, y0))
     if plan.qr:
         box, module, url = plan.qr
         canvas.paste(qr_image(url, module, *plan.qr_colours), box[:2])

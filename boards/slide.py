@@ -16,6 +16,9 @@ from dataclasses import dataclass
 
 KINDS = ("announcement", "news", "image")
 PRIORITIES = ("normal", "priority", "emergency")
+# How a picture fills its box: "cover" crops it to fill the box (the default), "contain" shows
+# all of it, letterboxed over a blurred copy of itself (posters and pictures with text in them).
+PICTURE_FITS = ("cover", "contain")
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class SlideContent:
     header: str = ""  # the unit, e.g. "UBND xã An Trường" (shown in the header band)
     date_label: str = ""  # e.g. "Thứ Hai, 23/11/2026" (passed in: rendering never reads the clock)
     footer: str = ""  # e.g. the site's hostname
+    picture_fit: str = "cover"  # one of PICTURE_FITS: crop the picture to its box, or show it whole
 
 
 def file_sha256(path) -> str:
@@ -49,8 +53,10 @@ def cache_key(content: SlideContent, width: int, height: int, theme: str = "defa
 
     The picture counts only where the slide shows it (every shape but the tiny LED one, and
     any shape for kind "image"); its path is left out, so a copy of the same file elsewhere
-    gives the same key. Raises ValueError for a size or theme the renderer refuses and
-    SlideError when the picture the slide shows cannot be read.
+    gives the same key. Its fit counts only where the picture is shown and the fit is not the
+    default "cover", so a slide that crops its picture keeps the key it had before fits
+    existed. Raises ValueError for a size or theme the renderer refuses and SlideError when
+    the picture the slide shows cannot be read.
     """
 
     from boards import rendering  # rendering imports this module (SlideContent, KINDS)
@@ -59,6 +65,7 @@ def cache_key(content: SlideContent, width: int, height: int, theme: str = "defa
     rendering.check_size(width, height)
     fields = dataclasses.asdict(content)
     image_path = fields.pop("image_path")
+    picture_fit = fields.pop("picture_fit", "cover")
     picture = None
     if image_path and rendering.shows_picture(content, width, height, theme_obj):
         try:
@@ -74,5 +81,7 @@ def cache_key(content: SlideContent, width: int, height: int, theme: str = "defa
         "theme": theme,
         "files": [[name, digest] for name, digest in theme_obj.file_digests],
     }
+    if picture is not None and picture_fit != "cover":
+        parts["picture_fit"] = picture_fit
     blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()

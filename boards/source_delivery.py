@@ -1,12 +1,15 @@
 """Where source information went, in the admin (registered in boards/wagtail_hooks.py):
 
 - "Nơi nhận": for one item, per target commune whether its site shows it, on which boards it
-  is in the current playlist, and how many times it played (proof of play);
+  is in the current playlist (and if not, why: the reasons of the board's preview), and how
+  many times it played (proof of play); a CAP test or exercise is tagged as such;
 - "Thông tin nguồn đã gửi": the recent items of the user's units with those counts.
 
 Both read the boards' playlists and plays, so they live with the boards; the URL names are the
 sources app's (sources/admin_views.py), which links to them.
 """
+
+import dataclasses
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -17,7 +20,9 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.models import Page
 
-from boards.delivery import current_versions, item_key, plays_by_board, reached_boards
+from boards.composition import why_not
+from boards.delivery import NOT_LIVE, current_versions, item_key, plays_by_board, reached_boards, reason_not_held
+from boards.publishing import pushed_candidate
 from sources.admin_views import DELIVERY_URL, IMPORT_URL, SENT_URL
 from sources.models import EmergencyAlertPage, SourceItemPage
 
@@ -26,12 +31,24 @@ def _editable(user, page):
     return user.is_active and (user.is_superuser or page.permissions_for_user(user).can_edit())
 
 
-def delivery(page, now=None):
-    """Where `page` (a SourceItemPage or EmergencyAlertPage) went, from the data."""
+def site_reason(page, now):
+    """Why the targeted communes' sites do not show `page` ("" when they do)."""
+    if not page.live:
+        return NOT_LIVE
+    if not page.is_public:
+        return page.not_public_reason
+    if not getattr(page, "show_on_sites", True):
+        return _("không chọn hiện trên trang chủ xã")
+    return why_not(dataclasses.replace(pushed_candidate(page), held_back=""), timezone.localtime(now))
+
+
+def delivery(page, now=None, reasons=False):
+    """Where `page` (a SourceItemPage or EmergencyAlertPage) went, from the data; `reasons`:
+    why each board that does not hold it does not (a query or more per such board)."""
     now = now or timezone.now()
     key = item_key(page)
     in_force = page.live and page.is_valid_at(now)
-    on_sites = in_force and getattr(page, "show_on_sites", True)
+    on_sites = page.is_public and in_force and getattr(page, "show_on_sites", True)
     boards = list(reached_boards(page))
     versions = current_versions(boards)
     plays = plays_by_board(key)
@@ -40,10 +57,12 @@ def delivery(page, now=None):
     for board in boards:
         version = versions.get(board.pk)
         count, seconds, last = plays.get(board.pk, (0, 0.0, None))
+        holding = bool(version and any(i.get("id") == key for i in version.items))
         by_owner.setdefault(board.owner_id, []).append(
             {
                 "board": board,
-                "holding": bool(version and any(i.get("id") == key for i in version.items)),
+                "holding": holding,
+                "reason": reason_not_held(page, board, version, now) if reasons and not holding else "",
                 "version": version.number if version else None,
                 "plays": count,
                 "seconds": seconds,
@@ -61,6 +80,7 @@ def delivery(page, now=None):
     return {
         "rows": rows,
         "in_force": in_force,
+        "site_reason": "" if on_sites else site_reason(page, now),
         "totals": {
             "communes": len(communes),
             "sites": len(communes) if on_sites else 0,
@@ -94,7 +114,7 @@ class DeliveryView(WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(delivery(self.page))
+        context.update(delivery(self.page, reasons=True))
         context.update(
             {
                 "item": self.page,
@@ -133,6 +153,7 @@ class SentView(WagtailAdminTemplateMixin, TemplateView):
                     "page": page,
                     "alert": isinstance(page, EmergencyAlertPage),
                     "in_force": page.live and page.is_current,
+                    "tag": page.status_tag,
                     "communes": totals["communes"],
                     "boards": totals["boards"],
                     "holding": totals["holding"],

@@ -22,12 +22,12 @@ def enqueue(function, *args):
     async_task(function, *args, sync=getattr(settings, "TASKS_SYNC", False))
 
 
-def rebuild_board(board_id):
-
+def rebuild_board(board_id, now=None):
+    """Rebuild one board (as at `now`, default the clock's time)."""
     board = Board.objects.filter(pk=board_id, is_active=True).select_related("owner").first()
     if board is None:
         return None
-    version, created, rendered, problems = rebuild(board)
+    version, created, rendered, problems = rebuild(board, now)
     return {
         "board": board_id,
         "version": version.number,
@@ -69,13 +69,17 @@ def pushed_item_boards(page):
     return sorted(reached | holding)
 
 
-def rebuild_due():
+def rebuild_due(now=None):
     """Every minute: boards whose playlist changes by the clock now (an item expiring or
-    starting, a daypart opening or closing). Scheduled in settings.SCHEDULES."""
-
-    due = list(Board.objects.filter(is_active=True, recompose_at__lte=timezone.now()).values_list("pk", flat=True))
+    starting, a daypart opening or closing, local midnight on boards whose slides show the
+    date). Scheduled in settings.SCHEDULES; `now` for a frozen clock (tests), passed on."""
+    moment = now or timezone.now()
+    due = list(Board.objects.filter(is_active=True, recompose_at__lte=moment).values_list("pk", flat=True))
     for pk in due:
-        enqueue("boards.tasks.rebuild_board", pk)
+        if now is None:
+            enqueue("boards.tasks.rebuild_board", pk)
+        else:
+            enqueue("boards.tasks.rebuild_board", pk, now)
     return due
 
 

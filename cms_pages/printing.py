@@ -3,7 +3,9 @@ bulletin of a commune's announcements for the paper notice board.
 
 Both are laid out like a Vietnamese administrative document (Nghị định 30/2020/NĐ-CP): the
 agency on the left, the national name and motto on the right, the place and date under them,
-then the kind of text and its title. A QR code leads back to the page on its own site.
+then the kind of text and its title — the kind once: a title that starts with it ("Kế hoạch tổ
+chức …" under KẾ HOẠCH) is printed without it ("Tổ chức …"). A QR code leads back to the page
+on its own site.
 
 The PDF depends on nothing outside the project: the font (Noto Sans, OFL, in
 themes/default/fonts/) is loaded by @font-face from a file:// URL, and the URL fetcher given to
@@ -15,6 +17,7 @@ and no random identifier in it, the same page gives the same bytes.
 import base64
 import mimetypes
 import re
+import unicodedata
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -48,6 +51,9 @@ QR_CAPTION = " ".join(QR_CAPTION_LINES)
 # The most announcements one bulletin lists (a notice board, not an archive).
 BULLETIN_LIMIT = 200
 
+# The kind printed above the title; a legal document prints its own type (Kế hoạch, Quyết định …).
+KIND_HEADINGS = {"news": "Tin tức - sự kiện", "announcement": "Thông báo", "alert": "Cảnh báo khẩn cấp"}
+
 
 # --- Responses ---------------------------------------------------------------------------
 
@@ -68,9 +74,12 @@ def page_pdf_response(request, page):
         # The commune's own document: its number and date go where the original has them.
         header["number"] = page.number_symbol
         header["date_line"] = _date_line(header["place"], page.issue_date)
+    heading, excerpt = heading_and_excerpt(KIND_HEADINGS.get(kind) or page.type_label, page.title)
     context = {
         "page": page,
         "kind": kind,
+        "heading": heading,
+        "excerpt": excerpt,
         "header": header,
         "url": url,
         "qr": qr_svg_data_uri(url),
@@ -166,6 +175,38 @@ def week_window(monday):
 def ascii_filename(slug, default="ban-in"):
     """A filename part safe in any Content-Disposition header: ASCII letters, digits, '-'."""
     return slugify_vi(slug or "")[:80].strip("-") or default
+
+
+_LEADING_SEPARATORS = re.compile(r"^[\s:;,.\-–—]+")
+
+
+def heading_and_excerpt(kind_name, title):
+    """('KẾ HOẠCH', 'Tổ chức Ngày hội …') from ('Kế hoạch', 'Kế hoạch tổ chức Ngày hội …'): the
+    kind in capitals as the heading, and the title without the kind's words when it starts with
+    them (in any case, either tone placement: Hoà/Hòa), its first letter capitalised ("v/v …" →
+    "V/v …"); '' when the title is the kind alone. Any other title stays whole."""
+    heading = kind_name.upper()
+    words = title.split()
+    count = len(kind_name.split())
+    if not count or len(words) < count:
+        return heading, title
+    first = [word.rstrip(":;,.-–—") for word in words[:count]]
+    if [_word_key(w) for w in first] != [_word_key(w) for w in kind_name.split()]:
+        return heading, title
+    rest = title.split(None, count)[count] if len(words) > count else ""
+    rest = _LEADING_SEPARATORS.sub("", rest).strip()
+    return heading, rest[:1].upper() + rest[1:]
+
+
+_TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền, sắc, ngã, hỏi, nặng
+
+
+def _word_key(word):
+    """A Vietnamese word compared whatever its case and wherever its tone mark sits: the letters
+    (ê, ô, ơ, ư, â, ă, đ kept) and the tone. 'Hoà' and 'Hòa' are equal; 'Báo' and 'Bão' are not."""
+    decomposed = unicodedata.normalize("NFD", word.casefold())
+    letters = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONE_MARKS))
+    return letters, "".join(sorted(ch for ch in decomposed if ch in _TONE_MARKS))
 
 
 def vietnamese_date(day):

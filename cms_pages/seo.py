@@ -11,6 +11,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from wagtail import hooks
 from wagtail.contrib.sitemaps import Sitemap
 from wagtail.models import Page, Site
 
@@ -94,6 +95,8 @@ def site_tree(site, request):
     pages = Page.objects.descendant_of(home, inclusive=True).live().public()
     for section in listings:
         pages = pages.exclude(path__startswith=section.path, depth__gt=section.depth)
+    for leave_out in hooks.get_hooks("construct_site_map_pages"):  # e.g. sources: CAP tests
+        pages = leave_out(pages)
     tree = page_tree(pages.order_by("path"), lambda page: page.get_url(request))
     if tree is None:
         return None

@@ -1,7 +1,9 @@
 """Wagtail hooks of the content pages: the sections every site starts with, and the news and
 announcements on each portal's and commune's home."""
 
+from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.html import format_html
 from wagtail import hooks
 
 from areas.models import CommuneHomePage, PortalHomePage
@@ -77,3 +79,9 @@ def _source(page, sources):
         if found is not None:
             return found
     return None
+
+
+@hooks.register("insert_global_admin_js")
+def vietnamese_slugs_js():
+    """Slug fields show the folded slug while the editor types the title (core/slugs.py)."""
+    return format_html('<script src="{}"></script>', static("cms_pages/js/vietnamese-slugs.js"))

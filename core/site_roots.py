@@ -26,6 +26,7 @@ GENERATION_KEY = "tincoso:site_roots:generation"
 class SiteRootIndex:
     by_root_path: dict  # root_path → tuple of Wagtail SiteRootPath, in Wagtail's order
     site_count: int
+    all_paths: tuple = ()  # every SiteRootPath, in Wagtail's order (what Site.get_site_root_paths() gives)
 
     @classmethod
     def build(cls, site_root_paths):
@@ -35,6 +36,7 @@ class SiteRootIndex:
         return cls(
             by_root_path={path: tuple(items) for path, items in by_root_path.items()},
             site_count=len({srp.site_id for srp in site_root_paths}),
+            all_paths=tuple(site_root_paths),
         )
 
     def relevant(self, url_path):
@@ -109,7 +111,15 @@ def invalidate(**kwargs):
 
 
 def _relevant_site_root_paths(self, cache_object=None):
-    return get_index(cache_object).relevant(self.url_path)
+    index = get_index(cache_object)
+    if cache_object is not None and not hasattr(cache_object, "_wagtail_cached_site_root_paths"):
+        # Wagtail's own code reads this cache after building a URL (the redirects made on a slug
+        # change, the page chooser): give it the list Wagtail would have cached, from the index.
+        try:
+            cache_object._wagtail_cached_site_root_paths = list(index.all_paths)
+        except AttributeError:
+            pass
+    return index.relevant(self.url_path)
 
 
 def _get_url(self, request=None, current_site=None):

@@ -9,6 +9,10 @@
    user may explore, not every Site of the province (thousands of checkboxes for a commune
    editor).
 
+4. Vietnamese slugs (core/slugs.py): every page made in the admin, by any path (the slug Wagtail's
+   JavaScript makes from the title, a blank slug, copy, import), gets the project's folding
+   ("Cảnh báo lốc xoáy" → canh-bao-loc-xoay, not cnh-bao-lc-xoay).
+
 Each patch replaces a private or semi-private piece of Wagtail, so the Wagtail version is
 checked: an upgrade past the tested series stops the start-up with a clear message instead of
 silently running on code these patches were not written for. Re-test the patches (tests of
@@ -21,7 +25,7 @@ from wagtail.admin.views.pages.listing import PageFilterSet
 from wagtail.models import Site
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
-from core import site_roots, tree_queries
+from core import site_roots, slugs, tree_queries
 
 # The Wagtail (major, minor) series these patches were written and tested against.
 SUPPORTED = {(8, 0)}
@@ -56,8 +60,8 @@ def _install_site_filter():
 
 
 def install():
-
     check_version()
     site_roots.install()
     tree_queries.install()
+    slugs.install()
     _install_site_filter()

@@ -46,7 +46,10 @@ Two kinds of indicator:
 - Flow over the period P (local days start..end):
 
   inquiries     inquiries.stats figures of the communes' questions and feedback;
-                "answered on time" is answered_on_time / answered in P.
+                "answered on time" is answered_on_time / (answered + overdue): the items
+                answered on time in P over every item that had to be answered by the cut-off
+                day, those answered in P and those overdue and still unanswered (stats.Figures
+                on_time_base), so an unanswered backlog lowers the rate.
   pushed        Source information (SourceItemPage) and emergency alerts (EmergencyAlertPage)
                 published (first_published_at) in P by the area or a unit inside it; their
                 deliveries, one per (item, commune whose site it reaches — the rule of
@@ -192,7 +195,8 @@ class Row:
 
     @property
     def on_time(self):
-        return Ratio(self.inquiries.answered_on_time, self.inquiries.answered)
+        """Answered on time / (answered + overdue unanswered): see the module's docstring."""
+        return Ratio(self.inquiries.answered_on_time, self.inquiries.on_time_base)
 
 
 @dataclass
@@ -439,9 +443,11 @@ def pushed_figures(area, period, communes, districts):
     """(Pushed for the area, {district id: Pushed}) — see the module's docstring."""
 
     start, end = period.bounds()
+    not_public = EmergencyAlertPage.objects.exclude(EmergencyAlertPage.public_q()).values("pk")  # CAP tests, exercises
     sources = list(
         Page.objects.filter(subtree_q("path", area))
         .type(*pushed_models())
+        .exclude(pk__in=not_public)
         .only("pk", "path", "content_type", "first_published_at")
     )
     alert_ct = ContentType.objects.get_for_model(pushed_models()[1]).pk

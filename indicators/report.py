@@ -2,6 +2,11 @@
 district, per commune type, per commune), the trend charts as inline SVG geometry, the CSV and
 the PDF. Shared by the admin views (indicators/views.py) and `manage.py indicators_report`.
 The figures themselves come from indicators/compute.py.
+
+The PDF is laid out as an administrative document (Nghị định 30/2020/NĐ-CP): the issuing body
+and the national motto, number and symbol, place and date, the type and title, the body, then
+the signature block on the right and "Nơi nhận:" on the left, as the area set them
+(indicators/models.py ReportSigning).
 """
 
 import csv
@@ -15,6 +20,7 @@ from cms_pages import printing
 from core import periods
 from core.text import slugify_vi
 from indicators.compute import GROUP_KEYS, GROUP_LABELS, WEBSITE_WINDOW, moment_date
+from indicators.models import ReportSigning
 from inquiries import stats
 
 NOT_APPLICABLE_TEXT = "không áp dụng"
@@ -96,7 +102,8 @@ def summary(report):
             "4",
             "Tỷ lệ câu hỏi, phản ánh, kiến nghị của người dân được trả lời đúng hạn (trong kỳ)",
             row.on_time,
-            f"{number(row.inquiries.received)} tiếp nhận, {number(row.inquiries.overdue)} quá hạn chưa trả lời",
+            f"Tổng số = {number(row.inquiries.answered)} đã trả lời + {number(row.inquiries.overdue)} quá hạn "
+            f"chưa trả lời; {number(row.inquiries.received)} tiếp nhận trong kỳ",
         ),
         ("5", "Bảng điện tử trực tuyến", a.online, "tại thời điểm tính số liệu"),
     ]
@@ -281,6 +288,8 @@ CSV_COLUMNS = [
     ("Câu hỏi, phản ánh tiếp nhận", lambda r: r.inquiries.received),
     ("Đã trả lời", lambda r: r.inquiries.answered),
     ("Trả lời đúng hạn", lambda r: r.inquiries.answered_on_time),
+    ("Quá hạn chưa trả lời", lambda r: r.inquiries.overdue),
+    ("Đã trả lời + quá hạn", lambda r: r.on_time.total),
     ("Tỷ lệ trả lời đúng hạn (%)", lambda r: _rate(r.on_time)),
     ("Thông tin nguồn", lambda r: _pushed(r, "items")),
     ("Cảnh báo khẩn cấp", lambda r: _pushed(r, "alerts")),
@@ -466,7 +475,8 @@ def issuing_body(area):
     return agency, site, site_name
 
 
-def pdf_header(area, issued_on):
+def pdf_header(area, issued_on, signing=None):
+    signing = signing or ReportSigning.for_area(area)
     agency, site, site_name = issuing_body(area)
     place = area.short_name
     return {
@@ -478,18 +488,21 @@ def pdf_header(area, issued_on):
         "date_line": f"{place}, {printing.vietnamese_date(issued_on)}",
         "site_name": site_name,
         "hostname": site.hostname if site is not None else "",
-        "number": "\u00a0" * 8 + "/BC-UBND",  # the number is written in by hand
+        "number": "\u00a0" * 8 + f"/{signing.symbol}",  # the number is written in by hand
     }
 
 
 def render_pdf(report, issued_on=None):
     """The report as an A4 PDF (bytes), laid out like the other printed documents
-    (themes/default/templates/print/base.html: emblem, agency, national name and motto)."""
+    (themes/default/templates/print/base.html: emblem, agency, national name and motto), and
+    closed by the area's signature block and recipients (ReportSigning)."""
     issued_on = issued_on or periods.local_today()
+    signing = ReportSigning.for_area(report.area)
     data = context(report)
     data.update(
         {
-            "header": pdf_header(report.area, issued_on),
+            "header": pdf_header(report.area, issued_on, signing),
+            "signing": signing,
             "issued_on": issued_on,
             "report_kind": REPORT_KIND,
             "report_title": REPORT_TITLE,

@@ -4,7 +4,8 @@
 a province or district for a month, quarter or year (the current month by default), a table per
 district (a province with districts) or per commune, a table per commune type, trend charts as
 inline SVG; …/csv/ and …/pdf/ with the same parameters download the table (UTF-8 with BOM) and
-the periodic report (WeasyPrint, the issuing body's header).
+the periodic report (WeasyPrint, laid out as an administrative document); …/nguoi-ky/?don_vi=
+sets who signs the area's report and to whom it goes (indicators/models.py ReportSigning).
 
 Who sees what: the areas (provinces, districts) whose editors or moderators group the user is
 in, and the districts inside such a province; a superuser, every province and district. A
@@ -15,13 +16,16 @@ not started → 400, each with a Vietnamese message on the page.
 """
 
 import io
+import re
 from urllib.parse import urlencode
 
-from django.http import HttpResponse
+from django import forms
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
+from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from areas.models import AreaPage
@@ -29,11 +33,13 @@ from areas.scoping import labelled_in_order, request_units, units_for_user
 from core import periods
 from indicators import report as presentation
 from indicators.compute import PeriodError, as_of_moment, compute, subtree_q
+from indicators.models import ReportSigning
 from inquiries.report import period_choices
 
 URL_NAME = "tincoso_indicators"
 CSV_URL_NAME = "tincoso_indicators_csv"
 PDF_URL_NAME = "tincoso_indicators_pdf"
+SIGNING_URL_NAME = "tincoso_indicators_signing"
 TITLE = presentation.TITLE
 AREA_PARAM = "don_vi"
 PERIOD_PARAM = "ky"
@@ -70,6 +76,29 @@ def request_areas(request):
     return request._tincoso_indicator_areas
 
 
+class AreaRefused(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def chosen_area(areas, wanted, action="xem chỉ tiêu"):
+    """The area asked for by id (`wanted`, "" for the first of `areas`); AreaRefused with 404
+    when there is none such, 403 when it is not one of the user's."""
+    wanted = (wanted or "").strip()
+    if not wanted:
+        return areas[0]
+    area = next((a for a in areas if str(a.pk) == wanted), None)
+    if area is not None:
+        return area
+    numeric = wanted.isascii() and wanted.isdigit() and len(wanted) <= 12
+    existing = AreaPage.objects.filter(pk=int(wanted)).first() if numeric else None
+    if existing is None:
+        raise AreaRefused(404, f"Không có địa bàn “{wanted[:40]}”. Hãy chọn một địa bàn trong danh sách.")
+    raise AreaRefused(403, f"Bạn không có quyền {action} của {existing.title}: địa bàn này không thuộc đơn vị của bạn.")
+
+
 # --- The view ----------------------------------------------------------------------------------
 
 
@@ -94,19 +123,10 @@ class IndicatorsView(WagtailAdminTemplateMixin, TemplateView):
         self.period = None
         self.report = None
 
-        wanted = request.GET.get(AREA_PARAM, "").strip()
-        if wanted:
-            area = next((a for a in self.areas if str(a.pk) == wanted), None)
-            if area is None:
-                numeric = wanted.isascii() and wanted.isdigit() and len(wanted) <= 12
-                existing = AreaPage.objects.filter(pk=int(wanted)).first() if numeric else None
-                if existing is None:
-                    return self.problem(404, f"Không có địa bàn “{wanted[:40]}”. Hãy chọn một địa bàn trong danh sách.")
-                return self.problem(
-                    403,
-                    f"Bạn không có quyền xem chỉ tiêu của {existing.title}: địa bàn này không thuộc đơn vị của bạn.",
-                )
-            self.area = area
+        try:
+            self.area = chosen_area(self.areas, request.GET.get(AREA_PARAM, ""))
+        except AreaRefused as refused:
+            return self.problem(refused.status, refused.message)
 
         text = request.GET.get(PERIOD_PARAM, "").strip()
         try:
@@ -180,4 +200,101 @@ class IndicatorsView(WagtailAdminTemplateMixin, TemplateView):
             context.update(presentation.context(self.report))
             context["csv_url"] = self._url(CSV_URL_NAME)
             context["pdf_url"] = self._url(PDF_URL_NAME)
+            context["signing_url"] = f"{reverse(SIGNING_URL_NAME)}?{urlencode({AREA_PARAM: self.area.pk})}"
+        return context
+
+
+# --- Who signs the report, to whom it goes --------------------------------------------------------
+
+SYMBOL_RE = re.compile(r"^[0-9A-Za-zĐđ]+(-[0-9A-Za-zĐđ]+)*$")
+
+
+class SigningForm(forms.ModelForm):
+    class Meta:
+        model = ReportSigning
+        fields = ["symbol", "authority", "delegation", "signer_title", "signer_name", "recipients"]
+        widgets = {"recipients": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["symbol"].error_messages["required"] = "Vui lòng nhập ký hiệu văn bản, ví dụ BC-UBND."
+        self.fields["signer_title"].error_messages["required"] = "Vui lòng nhập chức vụ người ký, ví dụ PHÓ CHỦ TỊCH."
+        for field in self.fields.values():
+            if getattr(field, "max_length", None):
+                field.error_messages["max_length"] = (
+                    f"{field.label[:1].upper()}{field.label[1:]} quá dài (tối đa %(limit_value)d ký tự)."
+                )
+
+    def clean_symbol(self):
+        symbol = self.cleaned_data["symbol"].strip().lstrip("/")
+        if not SYMBOL_RE.match(symbol):
+            raise forms.ValidationError("Ký hiệu gồm chữ và số nối bằng dấu gạch ngang, ví dụ BC-UBND hoặc BC-VHTT.")
+        return symbol
+
+    def clean(self):
+        data = super().clean()
+        for name in ("authority", "delegation", "signer_title", "signer_name"):
+            if name in data:
+                data[name] = " ".join(data[name].split())
+        return data
+
+
+class SigningView(WagtailAdminTemplateMixin, TemplateView):
+    """The signature block and the recipients of an area's report, for the staff who see its
+    indicators (the same areas, the same 403 and 404)."""
+
+    template_name = "indicators/signing.html"
+    page_title = "Người ký, nơi nhận của báo cáo"
+    header_icon = "edit"
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse(URL_NAME), "label": TITLE},
+            {"url": "", "label": self.page_title},
+        ]
+
+    def dispatch(self, request, *args, **kwargs):
+        self.request = request
+        self.areas = request_areas(request)
+        if not self.areas:
+            return self.refuse(403, NO_AREAS)
+        try:
+            self.area = chosen_area(self.areas, request.GET.get(AREA_PARAM, ""), "sửa người ký, nơi nhận")
+        except AreaRefused as refused:
+            return self.refuse(refused.status, refused.message)
+        self.instance = ReportSigning.for_area(self.area)
+        return super().dispatch(request, *args, **kwargs)
+
+    def refuse(self, status, message):
+        context = {
+            "page_title": self.page_title,
+            "header_title": self.page_title,
+            "header_icon": self.header_icon,
+            "message": message,
+            "breadcrumbs_items": self.get_breadcrumbs_items(),
+            "header_buttons": [],
+        }
+        return TemplateResponse(self.request, "indicators/forbidden.html", context, status=status)
+
+    def get_page_subtitle(self):
+        return self.area.title
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=SigningForm(instance=self.instance)))
+
+    def post(self, request, *args, **kwargs):
+        form = SigningForm(request.POST, instance=self.instance)
+        if not form.is_valid():
+            messages.error(request, "Chưa lưu được: vui lòng sửa các lỗi được đánh dấu bên dưới.")
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        values = {name: form.cleaned_data[name] for name in SigningForm.Meta.fields}
+        ReportSigning.objects.update_or_create(
+            area=self.area, defaults={**values, "updated_at": timezone.now(), "updated_by": request.user}
+        )
+        messages.success(request, f"Đã lưu người ký, nơi nhận báo cáo của {self.area.title}.")
+        return HttpResponseRedirect(f"{reverse(URL_NAME)}?{urlencode({AREA_PARAM: self.area.pk})}")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update({"area": self.area, "areas": self.areas, "area_param": AREA_PARAM, "signing": self.instance})
         return context

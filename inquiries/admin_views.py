@@ -11,11 +11,20 @@ may use the admin at all; the units say which rows. Not visible is a 404, visibl
 changeable a 403, on every URL of the viewset: edit, delete, history, usage, inspect, the
 photos and the transfer / take-up actions.
 
+Staff record a question that arrived by phone, in person or by letter ("Thêm câu hỏi/phản ánh",
+the viewset's add view) for a commune in one of their units (add_inquiry, granted to every
+unit's editors and moderators by provisioning); it is created by inquiries.handling.submit, like
+the citizens' own, and the tracking code is shown on a receipt to print and hand over.
+
+The queue lists overdue items first, then the other open ones by the nearest deadline, then the
+handled ones; an overdue row is tinted and tagged "Quá hạn N ngày".
+
 The handling itself (answered_at, events, the public AnsweredQuestionPage, e-mails) is in
 inquiries/handling.py; the views here only call it.
 """
 
 import functools
+import secrets
 
 import django_filters
 from django import forms
@@ -32,15 +41,17 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.components import Component
-from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, TitleColumn
+from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, Table, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -51,8 +62,20 @@ from wagtail.permission_policies import ModelPermissionPolicy
 
 from areas.models import AreaPage, CommuneHomePage
 from areas.scoping import under, unit_paths, user_units
-from inquiries.handling import save_handling, take_up, transfer
-from inquiries.models import OPEN_STATUSES, Inquiry, InquiryKind, InquiryPhoto, Status, Topic
+from cms_pages import printing
+from inquiries.forms import PhotosField, clean_text, normalise_phone
+from inquiries.handling import save_handling, submit, take_up, transfer
+from inquiries.models import (
+    OPEN_STATUSES,
+    STAFF_CHANNELS,
+    Channel,
+    Inquiry,
+    InquiryKind,
+    InquiryPhoto,
+    QuestionIndexPage,
+    Status,
+    Topic,
+)
 from inquiries.views import photo_response
 
 # Fields of the handling form, and the values save_handling() compares against.
@@ -114,7 +137,8 @@ def can_change(user, inquiry):
 
 
 def visible_communes(user):
-    """The communes whose queues the user sees (the choices of the listing's "Xã" filter)."""
+    """The communes whose queues the user sees (the choices of the listing's "Xã" filter, and of
+    the commune a staff-recorded question is for)."""
     communes = CommuneHomePage.objects.order_by("title", "path")
     if user.is_active and user.is_superuser:
         return communes
@@ -171,11 +195,12 @@ def user_name(user):
 
 class InquiryPermissionPolicy(ModelPermissionPolicy):
     """Model permissions from Django's auth (granted to unit groups by provisioning), narrowed
-    to the user's units per instance. Nobody adds an inquiry in the admin: citizens do, on the site."""
+    to the user's units per instance. Adding is recording a question received by phone, in person
+    or by letter: for the staff of a unit (the communes in it), never for a user without one."""
 
     def user_has_permission(self, user, action):
         if action == "add":
-            return False
+            return super().user_has_permission(user, action) and (user.is_superuser or bool(user_units(user)))
         return super().user_has_permission(user, action)
 
     def user_has_any_permission(self, user, actions):
@@ -184,6 +209,8 @@ class InquiryPermissionPolicy(ModelPermissionPolicy):
     def user_has_permission_for_instance(self, user, action, instance):
         if not self.user_has_permission(user, action):
             return False
+        if action == "add":
+            return instance.commune_id is not None and can_view(user, instance)
         if action == "view":
             return can_view(user, instance)
         return can_change(user, instance)
@@ -287,17 +314,38 @@ class DeadlineColumn(Column):
 
     def get_cell_context_data(self, instance, parent_context):
         context = super().get_cell_context_data(instance, parent_context)
-        context["overdue"] = instance.is_overdue
+        context["overdue_days"] = instance.overdue_days if instance.is_overdue else 0
         return context
 
 
+class QueueTable(Table):
+    """The queue's table: an overdue row is tinted (and its deadline cell tagged)."""
+
+    def get_row_classname(self, instance):
+        return "tincoso-overdue-row" if instance.is_overdue else ""
+
+
+QUEUE_ORDERING = "queue"  # overdue first, then the nearest deadline (InquiryQuerySet.queue_order)
+
+
 class InquiryIndexView(generic.IndexView):
-    default_ordering = "-received_at"
+    default_ordering = QUEUE_ORDERING
+    table_class = QueueTable
+    template_name = "tincoso_admin/inquiry/index.html"
+    add_item_label = _("Thêm câu hỏi/phản ánh")
 
     def get_base_queryset(self):
         return visible_inquiries(self.request.user, super().get_base_queryset()).select_related(
             "commune", "taken_up_by", "assigned_to"
         )
+
+    def get_valid_orderings(self):
+        return [QUEUE_ORDERING, *super().get_valid_orderings()]
+
+    def order_queryset(self, queryset):
+        if self.ordering == QUEUE_ORDERING:
+            return queryset.queue_order()
+        return super().order_queryset(queryset)
 
     def search_queryset(self, queryset):
         if not self.is_searching:
@@ -524,6 +572,232 @@ class InquiryInspectView(InquiryObjectMixin, generic.InspectView):
         return context
 
 
+# --- Recording a question received by phone, in person or by letter ------------------------------
+
+
+class RecordForm(WagtailAdminModelForm):
+    """What a staff member types in when a citizen phones, comes in or writes: the same facts
+    and limits as the citizens' form on the site (inquiries/forms.py), the commune among the
+    user's own, the channel, and the citizen's consent to the handling of their personal data."""
+
+    photos = PhotosField(
+        label=_("Ảnh kèm theo (nếu có)"),
+        required=False,
+        help_text=_("Tối đa 3 ảnh JPEG, PNG hoặc WebP, mỗi ảnh đến 5 MB; thông tin vị trí trong ảnh được xoá."),
+    )
+    consent = forms.BooleanField(
+        label=_("Người dân đã đồng ý cho Ủy ban nhân dân xử lý thông tin cá nhân trên để trả lời"),
+        help_text=_("Theo Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân; hỏi người dân trước khi ghi."),
+        error_messages={"required": _("Cần hỏi và ghi nhận sự đồng ý của người dân trước khi lưu.")},
+    )
+    # One random key per rendered form: a double click or a resent POST finds the first record.
+    submission_key = forms.CharField(
+        widget=forms.HiddenInput,
+        min_length=16,
+        max_length=64,
+        error_messages={
+            key: _("Biểu mẫu không hợp lệ, vui lòng tải lại trang.") for key in ("required", "min_length", "max_length")
+        },
+    )
+
+    LIMITS = {"title": (5, 200), "body": (20, 5000), "name": (2, 100)}
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_key", secrets.token_urlsafe(24))
+        communes = visible_communes(for_user) if for_user is not None else CommuneHomePage.objects.none()
+        field = self.fields["commune"]
+        field.queryset = communes
+        field.label_from_instance = lambda commune: commune.title
+        field.widget = forms.Select()  # the user's communes, not a chooser over the whole tree
+        field.widget.choices = field.choices
+        field.empty_label = _("— Chọn xã —")
+        if not self.is_bound and communes.count() == 1:
+            self.initial["commune"] = communes.first().pk
+        channel = self.fields["channel"]
+        channel.choices = [(value, label) for value, label in Channel.choices if value in STAFF_CHANNELS]
+        channel.initial = Channel.PHONE
+        self.fields["phone"].widget.attrs.update({"type": "tel", "autocomplete": "off", "inputmode": "tel"})
+        self.fields["topic"].choices = [("", _("— Chọn lĩnh vực —"))] + list(Topic.choices)
+        self.fields["topic"].required = True
+        messages_ = {
+            "commune": _("Vui lòng chọn xã tiếp nhận."),
+            "topic": _("Vui lòng chọn lĩnh vực."),
+            "title": _("Vui lòng nhập tiêu đề."),
+            "body": _("Vui lòng nhập nội dung."),
+            "name": _("Vui lòng nhập họ và tên người gửi."),
+        }
+        for name, message in messages_.items():
+            self.fields[name].error_messages.update({"required": message, "invalid_choice": message})
+        self.fields["email"].error_messages.update({"invalid": _("Địa chỉ thư điện tử không hợp lệ.")})
+
+    def _text(self, name, one_line=False):
+        value = clean_text(self.cleaned_data.get(name, ""))
+        if one_line:
+            value = value.replace("\n", " ")
+        low, high = self.LIMITS.get(name, (0, None))
+        label = self.fields[name].label
+        if value and len(value) < low:
+            raise forms.ValidationError(
+                _("%(label)s quá ngắn (ít nhất %(low)d ký tự).") % {"label": capfirst(label), "low": low}
+            )
+        if high and len(value) > high:
+            raise forms.ValidationError(
+                _("%(label)s quá dài (tối đa %(high)d ký tự).") % {"label": capfirst(label), "high": high}
+            )
+        if not value and self.fields[name].required:
+            raise forms.ValidationError(self.fields[name].error_messages["required"])
+        return value
+
+    def clean_title(self):
+        return self._text("title", one_line=True)
+
+    def clean_body(self):
+        return self._text("body")
+
+    def clean_name(self):
+        return self._text("name", one_line=True)
+
+    def clean_location(self):
+        return self._text("location", one_line=True)
+
+    def clean_phone(self):
+        raw = (self.cleaned_data.get("phone") or "").strip()
+        if not raw:
+            return ""
+        phone = normalise_phone(raw)
+        if not phone:
+            raise forms.ValidationError(_("Số điện thoại không hợp lệ (ví dụ: 0912 345 678)."))
+        return phone
+
+
+class InquiryCreateView(generic.CreateView):
+    """ "Thêm câu hỏi/phản ánh": a question received by phone, in person or by letter, created by
+    inquiries.handling.submit like a citizen's own; then its receipt with the tracking code."""
+
+    page_title = _("Thêm câu hỏi/phản ánh")
+    submit_button_label = _("Lưu và lấy mã tra cứu")
+    submit_button_active_label = _("Đang lưu…")
+    error_message = _("Chưa lưu được: vui lòng sửa các lỗi được đánh dấu bên dưới.")
+    receipt_url_name = None
+
+    def get_page_subtitle(self):
+        return self.page_title
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse(self.index_url_name), "label": Inquiry._meta.verbose_name_plural.capitalize()},
+            {"url": "", "label": self.page_title},
+        ]
+
+    def save_instance(self):
+        data = self.form.cleaned_data
+        inquiry, created = submit(
+            data["commune"],
+            data,
+            data.get("photos") or [],
+            submission_key=data["submission_key"],
+            key="",
+            channel=data["channel"],
+            recorded_by=self.request.user,
+        )
+        if created:
+            log(instance=inquiry, action="wagtail.create", user=self.request.user)
+        return inquiry
+
+    def get_success_message(self, instance):
+        return _("Đã ghi nhận “%(title)s”. Mã tra cứu: %(code)s.") % {
+            "title": instance.title,
+            "code": instance.display_code,
+        }
+
+    def get_success_url(self):
+        return reverse(self.receipt_url_name, args=[self.object.pk])
+
+
+def lookup_url(inquiry, request=None):
+    """Where the citizen looks the code up: the commune's "Hỏi đáp" look-up, with the code."""
+    index = QuestionIndexPage.objects.child_of(inquiry.commune).live().first()
+    if index is None:
+        return ""
+    return f"{index.get_full_url(request)}{index.reverse_subpage('lookup')}?ma={inquiry.code}"
+
+
+def receipt_context(inquiry, request):
+    commune = inquiry.commune
+    agency = f"Ủy ban nhân dân {commune.name_in_sentence}"
+    url = lookup_url(inquiry, request)
+    received_on = timezone.localdate(inquiry.received_at)
+    return {
+        "inquiry": inquiry,
+        "agency_lines": printing.agency_lines(agency),
+        "nation": printing.NATION,
+        "motto": printing.MOTTO,
+        "date_line": f"{commune.short_name}, {printing.vietnamese_date(received_on)}",
+        "lookup_url": url,
+        "qr": printing.qr_svg_data_uri(url) if url else "",
+        "recorded_by": user_name(inquiry.recorded_by) if inquiry.recorded_by_id else "",
+    }
+
+
+class InquiryReceiptView(InquiryObjectMixin, WagtailAdminTemplateMixin, TemplateView):
+    """After recording: the tracking code to give the citizen, and the receipt to print."""
+
+    object_action = "view"
+    template_name = "tincoso_admin/inquiry/receipt.html"
+    page_title = _("Phiếu tiếp nhận")
+    header_icon = "help"
+    index_url_name = None
+    edit_url_name = None
+    add_url_name = None
+    print_url_name = None
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = self.get_inquiry(kwargs["pk"])
+
+    def get_page_subtitle(self):
+        return str(self.object)
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse(self.index_url_name), "label": Inquiry._meta.verbose_name_plural.capitalize()},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(receipt_context(self.object, self.request))
+        user = self.request.user
+        context.update(
+            {
+                "print_url": reverse(self.print_url_name, args=[self.object.pk]),
+                "edit_url": reverse(self.edit_url_name, args=[self.object.pk])
+                if policy.user_has_permission_for_instance(user, "change", self.object)
+                else "",
+                "add_url": reverse(self.add_url_name) if policy.user_has_permission(user, "add") else "",
+            }
+        )
+        return context
+
+
+class InquiryReceiptPrintView(InquiryObjectMixin, TemplateView):
+    """The receipt alone, on one A5 sheet, to print and hand to the citizen (or post back)."""
+
+    object_action = "view"
+    template_name = "tincoso_admin/inquiry/receipt_print.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = self.get_inquiry(kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(receipt_context(self.object, self.request))
+        return context
+
+
 class InquiryDeleteView(InquiryObjectMixin, generic.DeleteView):
     def get_object(self, queryset=None):
         if getattr(self, "object", None):
@@ -737,6 +1011,11 @@ class InquiryMenuItem(MenuItem):
         )
 
 
+class RecordMenuItem(MenuItem):
+    def is_shown(self, request):
+        return policy.user_has_permission(request.user, "add")
+
+
 class InquiryViewSet(ModelViewSet):
     model = Inquiry
     name = "inquiries"
@@ -749,11 +1028,12 @@ class InquiryViewSet(ModelViewSet):
     copy_view_enabled = False
     inspect_view_enabled = True
     list_per_page = 30
-    ordering = "-received_at"
+    ordering = QUEUE_ORDERING
     search_fields = ["title", "code"]
     filterset_class = InquiryFilterSet
 
     index_view_class = InquiryIndexView
+    add_view_class = InquiryCreateView
     edit_view_class = InquiryEditView
     inspect_view_class = InquiryInspectView
     delete_view_class = InquiryDeleteView
@@ -773,14 +1053,48 @@ class InquiryViewSet(ModelViewSet):
         ),
     ]
 
+    # "Thêm câu hỏi/phản ánh": a question received by phone, in person or by letter.
+    record_panels = [
+        FieldRowPanel([FieldPanel("commune"), FieldPanel("channel")], heading=_("Tiếp nhận")),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("topic")], heading=_("Loại và lĩnh vực")),
+        FieldPanel("title"),
+        FieldPanel("body"),
+        FieldPanel("location"),
+        FieldPanel("photos"),
+        MultiFieldPanel(
+            [
+                HelpPanel(
+                    content=_(
+                        "Số điện thoại hoặc thư điện tử để báo khi có trả lời (không bắt buộc). Người dân "
+                        "tra cứu được bằng mã trên phiếu tiếp nhận."
+                    )
+                ),
+                FieldPanel("name"),
+                FieldRowPanel([FieldPanel("phone"), FieldPanel("email")]),
+                FieldPanel("show_name"),
+                FieldPanel("consent"),
+            ],
+            heading=_("Người gửi"),
+        ),
+    ]
+
     def construct_view(self, view_class, **kwargs):
         return forbidden_as_403(super().construct_view(view_class, **kwargs))
 
     def get_edit_handler(self):
         return ObjectList(self.panels, base_form_class=HandlingForm).bind_to_model(self.model)
 
-    def get_permissions_to_register(self):
-        return super().get_permissions_to_register().exclude(codename="add_inquiry")
+    @cached_property
+    def record_handler(self):
+        return ObjectList(self.record_panels, base_form_class=RecordForm).bind_to_model(self.model)
+
+    def get_add_view_kwargs(self, **kwargs):
+        return super().get_add_view_kwargs(
+            panel=self.record_handler,
+            form_class=self.record_handler.get_form_class(),
+            receipt_url_name=self.get_url_name("receipt"),
+            **kwargs,
+        )
 
     def _action_urls(self):
         return {
@@ -805,10 +1119,22 @@ class InquiryViewSet(ModelViewSet):
         )
 
     def get_urlpatterns(self):
+        receipt = InquiryReceiptView.as_view(
+            index_url_name=self.get_url_name("index"),
+            edit_url_name=self.get_url_name("edit"),
+            add_url_name=self.get_url_name("add"),
+            print_url_name=self.get_url_name("receipt_print"),
+        )
         return super().get_urlpatterns() + [
             path("transfer/<int:pk>/", self.action_view(TransferView), name="transfer"),
             path("take-up/<int:pk>/", self.action_view(TakeUpView), name="take_up"),
             path("photo/<int:photo_id>/", forbidden_as_403(PhotoView.as_view()), name="photo"),
+            path("receipt/<int:pk>/", forbidden_as_403(receipt), name="receipt"),
+            path(
+                "receipt/<int:pk>/print/",
+                forbidden_as_403(InquiryReceiptPrintView.as_view()),
+                name="receipt_print",
+            ),
         ]
 
     def get_menu_item(self, order=None):
@@ -828,6 +1154,13 @@ class InquiryViewSet(ModelViewSet):
                     ),
                     InquiryMenuItem(
                         _("Quá hạn"), f"{index}?overdue=1", name="hoi-dap-qua-han", icon_name="warning", order=3
+                    ),
+                    RecordMenuItem(
+                        _("Thêm câu hỏi/phản ánh"),
+                        reverse(self.get_url_name("add")),
+                        name="hoi-dap-them",
+                        icon_name="plus",
+                        order=4,
                     ),
                 ]
             ),
@@ -870,7 +1203,8 @@ def register_log_actions(actions):
 
 
 class InquiryDashboardPanel(Component):
-    """On the admin home: the user's overdue and newest open items, with counts."""
+    """On the admin home: the user's overdue items, then the newest open items still in time
+    (each item listed once), with counts."""
 
     name = "inquiries"
     template_name = "tincoso_admin/inquiry/dashboard_panel.html"
@@ -887,7 +1221,8 @@ class InquiryDashboardPanel(Component):
     def get_context_data(self, parent_context):
         request = parent_context["request"]
         items = visible_inquiries(request.user).select_related("commune", "assigned_to", "taken_up_by")
-        overdue = items.overdue()
+        today = timezone.localdate()
+        overdue = items.overdue(today)
         waiting = items.open()
         index = reverse("inquiries:index")
 
@@ -907,7 +1242,8 @@ class InquiryDashboardPanel(Component):
             "overdue_count": overdue.count(),
             "open_count": waiting.count(),
             "overdue": with_urls(overdue.order_by("deadline", "received_at")[:DASHBOARD_ITEMS]),
-            "newest": with_urls(waiting.order_by("-received_at", "-pk")[:DASHBOARD_ITEMS]),
+            # Each item once: the overdue ones are listed above, not again among the newest.
+            "newest": with_urls(waiting.exclude(deadline__lt=today).order_by("-received_at", "-pk")[:DASHBOARD_ITEMS]),
             "overdue_url": f"{index}?overdue=1",
             "open_url": f"{index}?{urlencode([('status', s) for s in OPEN_STATUSES])}",
         }

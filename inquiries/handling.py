@@ -10,7 +10,6 @@ import html
 import logging
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
@@ -20,10 +19,12 @@ from django_q.tasks import async_task
 from PIL import Image
 from wagtail.log_actions import LogContext
 
+from areas.accounts import send_to_staff, unit_admin_url, unit_root_url, unit_staff
 from core.working_days import deadline_for
 from inquiries.models import (
     CONSENT_VERSION,
     AnsweredQuestionPage,
+    Channel,
     EventAction,
     Inquiry,
     InquiryPhoto,
@@ -90,14 +91,20 @@ def _serialise(*keys):
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [digest])
 
 
-def submit(commune, data, photos, *, submission_key, key, now=None):
+def submit(commune, data, photos, *, submission_key, key, now=None, channel=Channel.ONLINE, recorded_by=None):
     """Store one submission; (inquiry, created). The same submission_key twice (a double
-    click, a resent POST) gives back the first record and creates nothing."""
+    click, a resent POST) gives back the first record and creates nothing.
+
+    The one way a question is created: sent by the citizen on the site (`key`: the keyed hash
+    of their address, counted by the rate limits), or recorded by a staff member in the admin
+    (`recorded_by`, the `channel` it arrived by: phone, in person, letter; no rate limits, no
+    address). Either way: a tracking code, a deadline in working days, the editors e-mailed."""
 
     existing = Inquiry.objects.filter(submission_key=submission_key).first()
     if existing is not None:
         return existing, False
     now = now or timezone.now()
+    limited = recorded_by is None
     fields = {
         name: data[name]
         for name in (
@@ -120,8 +127,9 @@ def submit(commune, data, photos, *, submission_key, key, now=None):
             with transaction.atomic():
                 # Counting and inserting under one lock per address and phone: a parallel burst
                 # from one client cannot slip past the limits.
-                _serialise(key, data.get("phone", ""))
-                check_rate_limits(key, data.get("phone", ""), now)
+                if limited:
+                    _serialise(key, data.get("phone", ""))
+                    check_rate_limits(key, data.get("phone", ""), now)
                 inquiry = Inquiry.objects.create(
                     commune=commune,
                     code=new_tracking_code(),
@@ -131,6 +139,8 @@ def submit(commune, data, photos, *, submission_key, key, now=None):
                     client_key=key,
                     received_at=now,
                     deadline=deadline_for(now),
+                    channel=channel,
+                    recorded_by=recorded_by,
                     **fields,
                 )
                 for position, content in enumerate(photos):
@@ -138,7 +148,7 @@ def submit(commune, data, photos, *, submission_key, key, now=None):
                     photo = InquiryPhoto(inquiry=inquiry, position=position, width=width, height=height)
                     photo.image.save(content.name, content, save=False)
                     photo.save()
-                inquiry.log(EventAction.RECEIVED)
+                inquiry.log(EventAction.RECEIVED, recorded_by, "" if limited else Channel(channel).label)
         except IntegrityError:
             existing = Inquiry.objects.filter(submission_key=submission_key).first()
             if existing is not None:  # the same form, sent twice at once: the other request won
@@ -333,47 +343,31 @@ def enqueue(function, *args):
     async_task(function, *args, sync=getattr(settings, "TASKS_SYNC", False))
 
 
-def _site_url(inquiry):
-    site = inquiry.commune.get_site()
-    return site.root_url if site else ""
-
-
 def notify_received(inquiry_id):
-    """E-mail the handling unit's editors and moderators: a new item is in their queue."""
+    """E-mail the handling unit's editors and moderators, each by name: a new item is in their
+    queue, with a link to it in the admin on the unit's own host (areas/accounts.py)."""
     inquiry = Inquiry.objects.select_related("commune").filter(pk=inquiry_id).first()
     if inquiry is None:
         return 0
     unit = inquiry.handling_unit
-    groups = [g for g in (unit.editors_group_id, unit.moderators_group_id) if g]
-
-    recipients = sorted(
-        set(
-            get_user_model()
-            .objects.filter(groups__in=groups, is_active=True)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
-    )
-    if not recipients:
-        return 0
-    context = {"inquiry": inquiry, "admin_url": f"{settings.WAGTAILADMIN_BASE_URL}/admin/hoi-dap/edit/{inquiry.pk}/"}
-    send_mail(
+    context = {"inquiry": inquiry, "unit": unit, "admin_url": unit_admin_url(unit, "inquiries:edit", inquiry.pk)}
+    return send_to_staff(
+        unit_staff(unit),
         f"[{unit.title}] Câu hỏi, phản ánh mới: {inquiry.title}",
-        render_to_string("inquiries/email/inquiry_received.txt", context),
-        None,
-        recipients,
+        "inquiries/email/inquiry_received.txt",
+        context,
     )
-    return len(recipients)
 
 
 def notify_answered(inquiry_id):
-    """E-mail the citizen (if they gave an address) that the answer is there."""
+    """E-mail the citizen (if they gave an address) that the answer is there, with a link to it on
+    their commune's site."""
     inquiry = Inquiry.objects.select_related("commune").filter(pk=inquiry_id).first()
     if inquiry is None or not inquiry.email or not strip_tags(inquiry.answer or "").strip():
         return 0
     index = QuestionIndexPage.objects.child_of(inquiry.commune).first()
     lookup = (
-        f"{_site_url(inquiry)}{index.url_path[len(inquiry.commune.url_path) - 1 :]}tra-cuu/?ma={inquiry.code}"
+        f"{unit_root_url(inquiry.commune)}{index.url_path[len(inquiry.commune.url_path) - 1 :]}tra-cuu/?ma={inquiry.code}"
         if index
         else ""
     )

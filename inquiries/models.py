@@ -1,6 +1,7 @@
 """Citizens' questions (hỏi đáp) and feedback (phản ánh, kiến nghị), and their public answers.
 
-An `Inquiry` is what a citizen sends from a commune site: stored with a tracking code and a
+An `Inquiry` is what a citizen sends from a commune site, or what the commune's staff record
+when it arrives by phone, in person or by letter (`channel`): stored with a tracking code and a
 deadline in working days, seen in the admin only by that commune's editors and moderators
 (and by its district and province), assigned, answered, and, if the commune chooses,
 published as an `AnsweredQuestionPage` under the commune's `QuestionIndexPage` ("Hỏi đáp"),
@@ -36,6 +37,19 @@ CONSENT_VERSION = "2026-11"
 class InquiryKind(models.TextChoices):
     QUESTION = "hoi_dap", _("Hỏi đáp")
     FEEDBACK = "phan_anh", _("Phản ánh, kiến nghị")
+
+
+class Channel(models.TextChoices):
+    """How the question reached the commune: the citizens' own form, or recorded by staff."""
+
+    ONLINE = "truc_tuyen", _("Trực tuyến")
+    PHONE = "dien_thoai", _("Điện thoại")
+    IN_PERSON = "truc_tiep", _("Trực tiếp")
+    LETTER = "thu", _("Thư")
+
+
+# The channels staff record in the admin ("Thêm câu hỏi/phản ánh"); online is the citizens' form.
+STAFF_CHANNELS = (Channel.PHONE, Channel.IN_PERSON, Channel.LETTER)
 
 
 class Topic(models.TextChoices):
@@ -119,6 +133,21 @@ class InquiryQuerySet(models.QuerySet):
         """Inquiries of the communes in `page`'s subtree (a commune home, a district or a province area)."""
         return self.filter(commune__path__startswith=page.path)
 
+    def queue_order(self, today=None):
+        """The order of the queue: overdue items first, then the other open items, each by the
+        nearest deadline; then the handled ones, newest first."""
+        today = today or timezone.localdate()
+        is_open = models.Q(status__in=OPEN_STATUSES)
+        return self.annotate(
+            queue_rank=models.Case(
+                models.When(is_open & models.Q(deadline__lt=today), then=models.Value(0)),
+                models.When(is_open, then=models.Value(1)),
+                default=models.Value(2),
+                output_field=models.IntegerField(),
+            ),
+            queue_deadline=models.Case(models.When(is_open, then=models.F("deadline")), default=None),
+        ).order_by("queue_rank", models.F("queue_deadline").asc(nulls_last=True), "-received_at", "-pk")
+
 
 class Inquiry(models.Model):
     code = models.CharField(_("mã tra cứu"), max_length=CODE_LENGTH, unique=True, editable=False)
@@ -135,6 +164,19 @@ class Inquiry(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("Khi huyện hoặc tỉnh tiếp nhận xử lý thay xã."),
+    )
+    channel = models.CharField(
+        _("kênh tiếp nhận"), max_length=10, choices=Channel.choices, default=Channel.ONLINE, db_index=True
+    )
+    # Who recorded it in the admin (a question received by phone, in person or by letter).
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cán bộ ghi nhận"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     kind = models.CharField(_("loại"), max_length=10, choices=InquiryKind.choices, default=InquiryKind.QUESTION)
     topic = models.CharField(_("lĩnh vực"), max_length=20, choices=Topic.choices, default=Topic.OTHER)
@@ -186,8 +228,8 @@ class Inquiry(models.Model):
     )
     publish_photos = models.BooleanField(
         _("công khai ảnh kèm theo"),
-        default=True,
-        help_text=_("Bỏ chọn nếu ảnh có mặt người, biển số xe, giấy tờ cá nhân."),
+        default=False,
+        help_text=_("Chỉ chọn khi ảnh không có mặt người, biển số xe, giấy tờ cá nhân."),
     )
     public_page = models.OneToOneField(
         "inquiries.AnsweredQuestionPage",
@@ -229,6 +271,13 @@ class Inquiry(models.Model):
     @property
     def is_overdue(self):
         return self.is_open and self.deadline < timezone.localdate()
+
+    @property
+    def overdue_days(self):
+        """Calendar days past the deadline of an open item (0: not overdue)."""
+        if not self.is_open:
+            return 0
+        return max(0, (timezone.localdate() - self.deadline).days)
 
     @property
     def answered_on_time(self):
@@ -280,16 +329,23 @@ class EventAction(models.TextChoices):
 class InquiryEvent(models.Model):
     """The history of an inquiry, shown in the admin (and, without names, to the citizen)."""
 
-    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
-    action = models.CharField(max_length=12, choices=EventAction.choices)
+    inquiry = models.ForeignKey(Inquiry, verbose_name=_("câu hỏi"), on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("lúc"), default=timezone.now)
+    action = models.CharField(_("việc"), max_length=12, choices=EventAction.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thực hiện"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
+        verbose_name = _("diễn biến xử lý")
+        verbose_name_plural = _("diễn biến xử lý")
 
 
 # --- Public pages ------------------------------------------------------------------------------
@@ -402,6 +458,7 @@ class AnsweredQuestionPage(VietnameseSlugMixin, CachedPageMixin, Page):
 
 __all__ = [
     "AnsweredQuestionPage",
+    "Channel",
     "EventAction",
     "Inquiry",
     "InquiryEvent",

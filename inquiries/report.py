@@ -2,8 +2,10 @@
 
 "Thống kê hỏi đáp" in the admin's Reports menu, at /admin/hoi-dap-thong-ke/: a period
 (month, quarter or year; the current month by default) and a unit (one the user belongs to),
-a table per commune with a total row, a bar chart of answers on time, late and overdue, and
-CSV (UTF-8 with BOM) and XLSX downloads. The figures are those of inquiries.stats.
+a table per commune with a total row, the same figures by channel (online, phone, in person,
+letter), a bar chart of answers on time, late and overdue, and CSV (UTF-8 with BOM) and XLSX
+downloads of the table per commune. The figures are those of inquiries.stats; the rate of
+answers on time counts the overdue unanswered items too, and shows both its parts.
 
 A user's units are the communes and areas whose editors or moderators group the user is in;
 a superuser's are every province and district. A user with none gets 403. Wagtail's report
@@ -220,6 +222,15 @@ class InquiryStatsView(SpreadsheetExportMixin, WagtailAdminTemplateMixin, Templa
                 }
             )
         total_data = self.total.as_dict()
+        channel_table, _channel_total = stats.rows_by_channel_for(self.unit, self.period, today=self.today)
+        channel_rows = [
+            {
+                "name": line.title,
+                "code": line.code,
+                "cells": [stats.display(figures.as_dict()[key], kind) for key, _, kind in stats.TABLE_COLUMNS],
+            }
+            for line, figures in channel_table
+        ]
         context.update(
             {
                 "units": self.units,
@@ -233,6 +244,7 @@ class InquiryStatsView(SpreadsheetExportMixin, WagtailAdminTemplateMixin, Templa
                 "rows": rows,
                 "total_cells": [stats.display(total_data[key], kind) for key, _, kind in stats.TABLE_COLUMNS],
                 "total_label": stats.TOTAL_LABEL,
+                "channel_rows": channel_rows,
                 "chart": bar_chart(self.table),
                 "csv_url": self.csv_export_url,
                 "xlsx_url": self.xlsx_export_url,

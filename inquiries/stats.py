@@ -25,10 +25,16 @@ Definitions (P = the period, start..end inclusive; "in P" = the local date lies 
 - avg_rating          mean of those ratings (1–5); None when none
 - satisfied           those ratings ≥ 4
 - satisfaction_rate   satisfied / rated, a fraction 0–1; None when rated = 0
-- on_time_rate        answered_on_time / answered, a fraction 0–1; None when answered = 0
+- on_time_base        answered + overdue: every item that had to be answered by C — answered in
+                      P, or overdue and still unanswered (the two never overlap)
+- on_time_rate        answered_on_time / on_time_base, a fraction 0–1; None when the base is 0.
+                      Overdue unanswered items count against it: a commune that answers a few
+                      questions on time and leaves the rest unanswered does not score 100 %.
+                      Shown with both parts, "489 / 674" (on_time_parts)
 
 Items count for the commune whose queue they are in (`commune_id`), also when a district or
-the province took them up.
+the province took them up. `figures(..., key="channel")` breaks the same figures down by the
+channel an item arrived by (models.Channel: online, phone, in person, letter) instead.
 """
 
 import csv
@@ -42,7 +48,7 @@ from areas.models import CommuneHomePage
 from core.periods import local_date, local_today
 from core.text import fold_key, name_key
 from core.working_days import load_holidays, working_days_between
-from inquiries.models import OPEN_STATUSES, Inquiry, Status
+from inquiries.models import OPEN_STATUSES, Channel, Inquiry, Status
 
 # --- Figures -----------------------------------------------------------------------------------
 
@@ -89,8 +95,17 @@ class Figures:
         return _ratio(self.satisfied, self.rated)
 
     @property
+    def on_time_base(self):
+        return self.answered + self.overdue
+
+    @property
+    def on_time_parts(self):
+        """(answered on time, answered + overdue): the two parts of on_time_rate."""
+        return (self.answered_on_time, self.on_time_base)
+
+    @property
     def on_time_rate(self):
-        return _ratio(self.answered_on_time, self.answered)
+        return _ratio(self.answered_on_time, self.on_time_base)
 
     def is_empty(self):
         return not any(getattr(self, f.name) for f in dataclass_fields(self))
@@ -114,11 +129,23 @@ DERIVED = (
     "avg_working_days_to_answer",
     "avg_rating",
     "satisfaction_rate",
+    "on_time_base",
+    "on_time_parts",
     "on_time_rate",
 )
 
 # The columns read from the database: everything the figures need, nothing else.
-ROW_FIELDS = ("commune_id", "status", "received_at", "answered_at", "closed_at", "deadline", "rating", "rated_at")
+ROW_FIELDS = (
+    "commune_id",
+    "channel",
+    "status",
+    "received_at",
+    "answered_at",
+    "closed_at",
+    "deadline",
+    "rating",
+    "rated_at",
+)
 
 
 def total(figures_list):
@@ -131,10 +158,12 @@ def _load_holidays():
     return load_holidays()
 
 
-def figures_from_rows(rows, period, today=None, holidays=None):
+def figures_from_rows(rows, period, today=None, holidays=None, key="commune_id"):
     """{commune_id: Figures} from dicts with the keys of ROW_FIELDS. Pure (given the holidays).
+    `key="channel"`: {channel: Figures} instead.
 
-    Communes none of whose rows counts for anything are left out: read a missing one as Figures()."""
+    Communes (channels) none of whose rows counts for anything are left out: read a missing
+    one as Figures()."""
 
     today = today or local_today()
     if holidays is None:
@@ -143,9 +172,9 @@ def figures_from_rows(rows, period, today=None, holidays=None):
     count_overdue = cutoff >= period.start
     result = {}
     for row in rows:
-        figures = result.get(row["commune_id"])
+        figures = result.get(row[key])
         if figures is None:
-            figures = result[row["commune_id"]] = Figures()
+            figures = result[row[key]] = Figures()
         status = row["status"]
         is_open = status in OPEN_STATUSES
         received = local_date(row["received_at"])
@@ -174,7 +203,7 @@ def figures_from_rows(rows, period, today=None, holidays=None):
             figures.rating_sum += rating
             if rating >= 4:
                 figures.satisfied += 1
-    return {commune_id: f for commune_id, f in result.items() if not f.is_empty()}
+    return {group: f for group, f in result.items() if not f.is_empty()}
 
 
 def relevant_q(period):
@@ -195,11 +224,12 @@ def rows(inquiries, period):
     return list(inquiries.filter(relevant_q(period)).order_by().values(*ROW_FIELDS))
 
 
-def figures(inquiries, period, today=None, holidays=None):
+def figures(inquiries, period, today=None, holidays=None, key="commune_id"):
     """{commune_id: Figures} of a queryset of Inquiry for a period; see the module's docstring.
+    `key="channel"`: {channel: Figures}.
 
     `today` (default: the local today) caps the day at which overdue items are counted."""
-    return figures_from_rows(rows(inquiries, period), period, today=today, holidays=holidays)
+    return figures_from_rows(rows(inquiries, period), period, today=today, holidays=holidays, key=key)
 
 
 # --- Per unit ----------------------------------------------------------------------------------
@@ -236,6 +266,29 @@ def rows_for(page, period, today=None, holidays=None):
     )
 
 
+@dataclass(frozen=True)
+class ChannelLine:
+    """A line of the table by channel: shaped like a commune (code, title) for the exports."""
+
+    code: str
+    title: str
+
+
+def rows_by_channel(inquiries, period, today=None, holidays=None):
+    """([(ChannelLine, Figures)] for every channel, in the order of models.Channel, total) of a
+    queryset of Inquiry."""
+    by_channel = figures(inquiries, period, today=today, holidays=holidays, key="channel")
+    table = [(ChannelLine(value, str(label)), by_channel.get(value, Figures())) for value, label in Channel.choices]
+    return table, total(f for _, f in table)
+
+
+def rows_by_channel_for(page, period, today=None, holidays=None):
+    """rows_by_channel() of the questions of every commune under `page` (an AreaPage or a
+    CommuneHomePage)."""
+    subtree = CommuneHomePage.objects.descendant_of(page, inclusive=True).values("pk")
+    return rows_by_channel(Inquiry.objects.filter(commune__in=subtree), period, today=today, holidays=holidays)
+
+
 # --- Presentation shared by the admin report, the CSV and the command ---------------------------
 
 # (key, heading, kind): kind tells how a value is shown.
@@ -249,6 +302,7 @@ TABLE_COLUMNS = [
     ("avg_rating", "Đánh giá TB", "decimal"),
     ("satisfaction_rate", "Tỷ lệ hài lòng", "percent"),
     ("on_time_rate", "Tỷ lệ đúng hạn", "percent"),
+    ("on_time_parts", "Đúng hạn / (đã trả lời + quá hạn)", "parts"),
 ]
 
 # Exports carry every figure (the table shows a selection).
@@ -266,6 +320,7 @@ EXPORT_COLUMNS = [
     ("avg_rating", "Đánh giá TB"),
     ("satisfied", "Hài lòng (4–5)"),
     ("satisfaction_rate", "Tỷ lệ hài lòng (%)"),
+    ("on_time_base", "Đã trả lời + quá hạn"),
     ("on_time_rate", "Tỷ lệ đúng hạn (%)"),
 ]
 PERCENT_KEYS = {"satisfaction_rate", "on_time_rate"}
@@ -273,9 +328,13 @@ TOTAL_LABEL = "Tổng cộng"
 
 
 def display(value, kind):
-    """Vietnamese number format for people: '4,5', '66,7%', '–' for no value."""
+    """Vietnamese number format for people: '4,5', '66,7%', '489 / 674' (parts of a rate),
+    '–' for no value."""
     if value is None:
         return "–"
+    if kind == "parts":
+        numerator, denominator = value
+        return f"{display(numerator, 'int')} / {display(denominator, 'int')}" if denominator else "–"
     if kind == "int":
         return f"{value:,}".replace(",", ".")
     if kind == "percent":

@@ -49,6 +49,16 @@ def question_search_kind():
             "title": page.title,
             "date": page.answered_on,
             "body": f"{page.question}\n{get_text_for_indexing(page.answer or '')}",
+            "issuer": page.answered_by_unit,
+            "subtype": page.kind,  # "phan_anh": what the type word "phản ánh" prefers
         }
 
     return [("question", "Hỏi đáp", ["inquiries.AnsweredQuestionPage"], extract)]
+
+
+@hooks.register("register_unit_permissions")
+def record_permissions():
+    # "Thêm câu hỏi/phản ánh": staff record a question received by phone, in person or by letter,
+    # for the communes of their units (inquiries/admin_views.py InquiryPermissionPolicy).
+    add = [("inquiries", "add_inquiry")]
+    return {EDITORS: add, MODERATORS: add}

@@ -1,5 +1,5 @@
 """The site search index: one row per live searchable page (search/engine.py fills and
-queries it).
+queries it), and where else a page appears (SearchPlacement).
 
 Every text the database matches on is stored already folded in Python (`fold_key`, then cut
 into `[a-z0-9]+` words), so SQLite and PostgreSQL see the same words and give the same
@@ -21,6 +21,12 @@ class SearchEntry(models.Model):
     home = models.ForeignKey("wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     source_title = models.CharField(max_length=255, blank=True)
     kind = models.CharField(max_length=20, db_index=True)  # a key of search.engine.kinds()
+    # Within the kind: a document's doc_type ("ke_hoach"), an answered question's kind
+    # ("phan_anh"); what a type word of the query prefers (search/vocabulary.py). Nullable so
+    # that SQLite adds the column with ALTER TABLE instead of rebuilding the table, which would
+    # drop the full-text triggers of migration 0002; so in the database it comes last, after
+    # the long columns, and ranking reads it only when a type word asks for it.
+    subtype = models.CharField(max_length=20, null=True, blank=True)
     date = models.DateField(db_index=True)
     year = models.PositiveSmallIntegerField(db_index=True)
     # Original text, for display and highlighting.
@@ -48,3 +54,28 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class SearchPlacement(models.Model):
+    """A site other than its own on which an indexed page appears, and for how long: an item
+    a district or province pushes down appears on each targeted commune's site while it is
+    valid, an emergency alert also on the portals of the areas it targets. A search scoped to
+    that site (or to an area around it) finds the page during that window; the page's own site
+    finds it by its path as any other page. Deleted with the entry (unpublished, withdrawn,
+    deleted), rewritten when the page is published again."""
+
+    entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="placements")
+    # The commune or portal home of the site, and a copy of its path (scopes are path ranges).
+    home = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=255)
+    starts = models.DateTimeField(null=True, blank=True)  # None: since it was published
+    ends = models.DateTimeField(null=True, blank=True)  # None: until it is unpublished
+
+    class Meta:
+        verbose_name = _("nơi hiện của mục tìm kiếm")
+        verbose_name_plural = _("nơi hiện của mục tìm kiếm")
+        indexes = [models.Index(fields=["path", "entry"], name="search_placement_path")]
+        constraints = [models.UniqueConstraint(fields=["entry", "home"], name="search_placement_unique")]
+
+    def __str__(self):
+        return f"{self.entry_id} → {self.path}"

@@ -11,6 +11,10 @@ portal's "Thông tin nguồn" section, in one transaction (nothing half-imported
 Targets come from the <geocode> values named cap.GEOCODE_NAME (unit codes) inside the
 section's area; codes outside the area are left out (and said so); a message whose codes are
 all outside is refused; a message with no codes targets the whole area.
+
+A message whose <status> is Test, Exercise, System or Draft is imported as such: the page keeps
+that status and never reaches the public, the boards or the loudspeakers (TargetedPage.is_public),
+and it may not update or cancel a real (Actual) alert.
 """
 
 import dataclasses
@@ -26,7 +30,7 @@ from lxml import etree
 
 from areas.models import AreaPage, CommuneHomePage
 from sources import cap
-from sources.models import CapFeed, CapFeedEntry, EmergencyAlertPage, area_of_section
+from sources.models import CapFeed, CapFeedEntry, CapStatus, EmergencyAlertPage, area_of_section
 
 log = logging.getLogger(__name__)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -81,6 +85,12 @@ def import_alert(data, section, user=None, publish=False):
         if kind == "Cancel":
             return _withdraw(alert, here, user)
         fields, notes = cap.page_fields(alert)
+        if alert["status"] != CapStatus.ACTUAL:
+            label = str(CapStatus(alert["status"]).label).lower()
+            notes.append(
+                f"Bản tin trạng thái {alert['status']} ({label}): đã lưu nhưng không hiện công khai, "
+                "không lên bảng điện tử và cụm loa."
+            )
         areas, communes, target_notes = _targets(alert, area)
         notes += target_notes
         page = here.filter(cap_identifier=alert["identifier"]).first()
@@ -90,6 +100,7 @@ def import_alert(data, section, user=None, publish=False):
             raise cap.CapError(f"Cảnh báo {alert['identifier']} đã được nhập ở địa bàn khác.")
         if page is not None:
             page = page.specific
+            _not_over_a_real_alert(alert, [page])
             if page.cap_data == alert and page.live:
                 return ImportResult("unchanged", [page], notes)
             action = "updated"
@@ -115,12 +126,24 @@ def _withdraw(alert, here, user):
     pages = list(here.filter(cap_identifier__in=references).specific())
     if not pages:
         raise cap.CapError("Bản tin huỷ (Cancel) không trỏ đến cảnh báo nào đã nhập ở địa bàn này.")
+    _not_over_a_real_alert(alert, pages)
     for page in pages:
         if user is not None and not page.permissions_for_user(user).can_unpublish():
             raise PermissionDenied("Bạn không có quyền thu hồi cảnh báo này.")
         if page.live:
             page.unpublish(user=user, log_action=True)
     return ImportResult("withdrawn", pages, [])
+
+
+def _not_over_a_real_alert(alert, pages):
+    """A test, exercise or system message never changes or withdraws a real alert."""
+    if alert["status"] == CapStatus.ACTUAL:
+        return
+    real = [p.title for p in pages if p.cap_status == CapStatus.ACTUAL]
+    if real:
+        raise cap.CapError(
+            f"Bản tin trạng thái {alert['status']} không được sửa hay huỷ cảnh báo thật: {', '.join(real)}."
+        )
 
 
 # --- Feeds --------------------------------------------------------------------------------------

@@ -20,10 +20,10 @@ a board plays what its current playlist version holds; plays come from proof of 
 
 import uuid
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -35,6 +35,7 @@ from wagtail.models import Page, PageManager
 from wagtail.search import index
 
 from areas.models.units import AreaPage, CommuneHomePage, PortalHomePage
+from areas.widgets import GroupedCheckboxSelectMultiple
 from cms_pages.listen import ListenMixin
 from cms_pages.models.content import (
     AnnouncementQuerySet,
@@ -44,6 +45,8 @@ from cms_pages.models.content import (
     SectionPage,
     VietnameseSlugMixin,
     paginate,
+    picture_fit_field,
+    picture_fit_panel,
 )
 from core.page_cache import CachedPageMixin
 
@@ -64,7 +67,7 @@ class SourceIndexPage(CachedPageMixin, RoutablePageMixin, SectionPage):
         return "sources/source_index_page.html"
 
     def listing(self):
-        return SourceItemPage.objects.child_of(self).live().valid_at(timezone.now()).by_priority()
+        return SourceItemPage.objects.child_of(self).for_public().valid_at(timezone.now()).by_priority()
 
     @path("nguon-cap/")
     def cap_feed(self, request):
@@ -77,7 +80,8 @@ class SourceIndexPage(CachedPageMixin, RoutablePageMixin, SectionPage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         now = timezone.now()
-        context["alerts"] = list(EmergencyAlertPage.objects.child_of(self).live().valid_at(now).order_by("-valid_from"))
+        alerts = EmergencyAlertPage.objects.child_of(self).for_public().valid_at(now)
+        context["alerts"] = list(alerts.order_by("-valid_from"))
         context["items"] = paginate(request, self.listing())
         return context
 
@@ -168,6 +172,13 @@ def targets_outside(area, target_areas=(), target_communes=(), target_boards=(),
     return outside
 
 
+class TargetedQuerySet(AnnouncementQuerySet):
+    def for_public(self):
+        """What citizens, the boards and the loudspeakers may get: live, and not a CAP test,
+        exercise, system message or draft (the one check; TargetedPage.is_public for one page)."""
+        return self.live().filter(self.model.public_q())
+
+
 class TargetedPage(VietnameseSlugMixin, CachedPageMixin, ListenMixin, PrintableMixin, Page):
     """What source items and emergency alerts share: their targets and validity window."""
 
@@ -198,17 +209,19 @@ class TargetedPage(VietnameseSlugMixin, CachedPageMixin, ListenMixin, PrintableM
         "boards.BoardGroup", verbose_name=_("các nhóm bảng"), blank=True, related_name="+"
     )
 
-    objects = PageManager.from_queryset(AnnouncementQuerySet)()
+    objects = PageManager.from_queryset(TargetedQuerySet)()
     base_form_class = TargetedForm
     parent_page_types = ["sources.SourceIndexPage"]
     subpage_types = []
 
     targets_panel = MultiFieldPanel(
         [
-            FieldPanel("target_areas", widget=forms.CheckboxSelectMultiple),
-            FieldPanel("target_communes", widget=forms.CheckboxSelectMultiple(attrs={"class": "target-list"})),
-            FieldPanel("target_boards", widget=forms.CheckboxSelectMultiple),
-            FieldPanel("target_board_groups", widget=forms.CheckboxSelectMultiple),
+            # A province offers some 100 communes, boards and board groups: grouped by district,
+            # searchable (areas/widgets.py).
+            FieldPanel("target_areas", widget=GroupedCheckboxSelectMultiple),
+            FieldPanel("target_communes", widget=GroupedCheckboxSelectMultiple),
+            FieldPanel("target_boards", widget=GroupedCheckboxSelectMultiple(owner="owner")),
+            FieldPanel("target_board_groups", widget=GroupedCheckboxSelectMultiple(owner="owner")),
         ],
         heading=_("Nơi nhận"),
     )
@@ -227,6 +240,52 @@ class TargetedPage(VietnameseSlugMixin, CachedPageMixin, ListenMixin, PrintableM
     @property
     def is_current(self):
         return self.is_valid_at(timezone.now())
+
+    # --- for the public, or not (CAP status) ------------------------------------------------
+
+    @classmethod
+    def public_q(cls):
+        """What for_public() adds to live(): every source item is meant for the public."""
+        return Q()
+
+    @property
+    def is_actual(self):
+        """Meant for the public once published (an alert: CAP status Actual)."""
+        return True
+
+    @property
+    def is_public(self):
+        return self.live and self.is_actual
+
+    @property
+    def status_tag(self):
+        """ "thử nghiệm", "diễn tập" …: why it never reaches the public; "" when it may."""
+        return ""
+
+    @property
+    def not_public_reason(self):
+        return _("cảnh báo %(tag)s, không công khai") % {"tag": self.status_tag} if self.status_tag else ""
+
+    def serve(self, request, *args, **kwargs):
+        # A test or exercise is seen only by those who may edit it (its routes: CAP, listen, print
+        # too); the admin's preview has checked that already.
+        if not (self.is_actual or getattr(request, "is_preview", False)) and not (
+            request.user.is_authenticated and self.permissions_for_user(request.user).can_edit()
+        ):
+            raise Http404
+        return super().serve(request, *args, **kwargs)
+
+    def get_sitemap_urls(self, request=None):
+        return super().get_sitemap_urls(request) if self.is_actual else []
+
+    def get_admin_display_title(self):
+        title = super().get_admin_display_title()
+        return f"[{self.status_tag.capitalize()}] {title}" if self.status_tag else title
+
+    @property
+    def status_string(self):
+        status = super().status_string
+        return f"{status} · {self.status_tag}" if self.status_tag else status
 
     @property
     def source_area(self):
@@ -281,6 +340,7 @@ class SourceItemPage(TargetedPage):
     image = models.ForeignKey(
         "wagtailimages.Image", verbose_name=_("ảnh"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    picture_fit = picture_fit_field()
     body = StreamField(BodyBlock(), verbose_name=_("nội dung"), blank=True)
     priority = models.CharField(
         _("mức ưu tiên"),
@@ -295,8 +355,9 @@ class SourceItemPage(TargetedPage):
         FieldPanel("date"),
         FieldPanel("summary"),
         FieldPanel("image"),
+        picture_fit_panel(),
         FieldPanel("body"),
-        InlinePanel("attachments", label=_("tệp đính kèm")),
+        InlinePanel("attachments", heading=_("Tệp đính kèm"), label=_("tệp đính kèm")),
         MultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")]),
@@ -320,6 +381,10 @@ class SourceItemPage(TargetedPage):
 
 class SourceAttachment(Attachment):
     page = ParentalKey(SourceItemPage, related_name="attachments", on_delete=models.CASCADE)
+
+    class Meta(Attachment.Meta):
+        verbose_name = _("tệp đính kèm")
+        verbose_name_plural = _("tệp đính kèm")
 
 
 # --- Emergency alerts (CAP 1.2) -----------------------------------------------------------------
@@ -429,7 +494,7 @@ class EmergencyAlertPage(TargetedPage):
     content_panels = Page.content_panels + [
         FieldRowPanel([FieldPanel("event"), FieldPanel("category")]),
         FieldRowPanel([FieldPanel("urgency"), FieldPanel("severity"), FieldPanel("certainty")]),
-        FieldPanel("summary", heading=_("nội dung cảnh báo")),
+        FieldPanel("summary", heading=_("Nội dung cảnh báo")),
         FieldPanel("instruction"),
         FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")], heading=_("Thời gian")),
         FieldRowPanel([FieldPanel("sender_name"), FieldPanel("contact")]),
@@ -459,6 +524,18 @@ class EmergencyAlertPage(TargetedPage):
         if not self.valid_until:
             raise ValidationError({"valid_until": _("Cảnh báo khẩn cấp cần thời điểm hết hiệu lực.")})
 
+    @classmethod
+    def public_q(cls):
+        return Q(cap_status=CapStatus.ACTUAL)
+
+    @property
+    def is_actual(self):
+        return self.cap_status == CapStatus.ACTUAL
+
+    @property
+    def status_tag(self):
+        return "" if self.is_actual else str(self.get_cap_status_display()).lower()
+
     @path("cap/")
     def cap_xml(self, request):
         """This alert as a CAP 1.2 message."""
@@ -478,7 +555,7 @@ def active_alerts_for(unit, now=None):
     """Emergency alerts valid now whose targets include the site of `unit` (a commune home, or
     the area of a portal): the banner on top of every page of that site."""
     now = now or timezone.now()
-    alerts = EmergencyAlertPage.objects.live().valid_at(now)
+    alerts = EmergencyAlertPage.objects.for_public().valid_at(now)
     return list(targeted_at_unit(alerts, unit).order_by("-valid_from"))
 
 
@@ -486,7 +563,7 @@ def active_items_for(unit, now=None, limit=6):
     """Source items shown in a commune home's "Thông tin từ cấp trên" block, each with the
     name of the unit it comes from (`source_name`), in two queries whatever their number."""
     now = now or timezone.now()
-    items = SourceItemPage.objects.live().valid_at(now).filter(show_on_sites=True)
+    items = SourceItemPage.objects.for_public().valid_at(now).filter(show_on_sites=True)
     items = list(targeted_at_unit(items, unit).by_priority()[:limit])
     with_sources(items)
     return items
@@ -565,3 +642,5 @@ class CapFeedEntry(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["feed", "url"], name="unique_cap_feed_entry")]
+        verbose_name = _("bản tin CAP đã đọc")
+        verbose_name_plural = _("bản tin CAP đã đọc")

@@ -3,16 +3,18 @@ boards app adds "Đã gửi và nơi nhận" to it through the hook `register_so
 portals' "Thông tin nguồn" section, and the items pushed down on each commune's home."""
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.permissions import register_permission_policy
+from wagtail.rich_text import get_text_for_indexing
 
-from areas.models import CommuneHomePage
+from areas.models import CommuneHomePage, PortalHomePage
 from areas.provisioning import PORTAL, Section
 from areas.scoping import UnitScopedPolicy, request_units
 from sources import admin_views
-from sources.models import CapFeed, SourceIndexPage, active_items_for
+from sources.models import CapFeed, EmergencyAlertPage, SourceIndexPage, active_items_for
 
 # Before the viewsets are registered (they would otherwise create plain model-permission policies).
 register_permission_policy(CapFeed, UnitScopedPolicy(CapFeed))
@@ -69,3 +71,56 @@ def pushed_items(home, request, context):
     # Items pushed down from the district or the province, on the commune's home.
     if isinstance(home, CommuneHomePage):
         context["pushed_items"] = active_items_for(home)
+
+
+def _source_item_text(page):
+    area = page.source_area
+    body = [page.summary]
+    if page.body:
+        body += [get_text_for_indexing(str(part)) for part in page.body.stream_block.get_searchable_content(page.body)]
+    return {
+        "title": page.title,
+        "date": page.date,
+        "body": "\n".join(part for part in body if part),
+        "issuer": f"UBND {area.name_in_sentence}" if area else "",
+        # On the home of every commune it reaches, while valid (active_items_for).
+        "appears_on": list(page.reached_communes()) if page.show_on_sites else [],
+        "appears_from": page.valid_from,
+        "appears_until": page.valid_until,
+    }
+
+
+def _alert_text(page):
+    if getattr(page, "cap_status", "Actual") != "Actual":
+        return None  # an exercise, test, system message or draft: never for the public
+    # Its banner is on every page of the communes it reaches and of the portals of the areas
+    # it targets, and of the areas inside them (active_alerts_for), while valid.
+    homes = list(page.reached_communes())
+    for area in page.target_areas.all():
+        homes += list(PortalHomePage.objects.filter(path__startswith=area.path))
+    body = [page.event, page.summary, page.instruction, page.area_desc, page.contact]
+    return {
+        "title": page.title,
+        "date": timezone.localdate(page.valid_from),
+        "body": "\n".join(part for part in body if part),
+        "issuer": page.get_sender_name(),
+        "appears_on": homes,
+        "appears_from": page.valid_from,
+        "appears_until": page.valid_until,
+    }
+
+
+@hooks.register("register_search_kinds")
+def source_search_kinds():
+    # The site search (search/engine.py, beside this app) finds an item or an alert on the
+    # portal it was published on, and, while it is valid, on every site it appears on.
+    return [
+        ("source", "Thông tin nguồn", ["sources.SourceItemPage"], _source_item_text),
+        ("alert", "Cảnh báo khẩn cấp", ["sources.EmergencyAlertPage"], _alert_text),
+    ]
+
+
+@hooks.register("construct_site_map_pages")
+def leave_out_alerts_not_for_the_public(pages):
+    """The site map for people (/so-do-trang/) never lists a CAP test, exercise or system alert."""
+    return pages.exclude(pk__in=EmergencyAlertPage.objects.exclude(EmergencyAlertPage.public_q()).values("pk"))

@@ -28,6 +28,15 @@ Reading rules (written Vietnamese, northern standard)
 - "d/m" without a year is a date when one of its parts has two digits or a word such as
   "ngày", "sáng", "từ", "đến" stands before it; otherwise it is a fraction (1/2 → một phần
   hai). After "số", "hẻm", "ngõ"… it is a house number (12/3 → mười hai trên ba).
+- "a/b" is a count out of a total, read "a trên b", when a counting noun follows it ("17/19
+  tiêu chí", "9/10 hộ") or when it follows "đạt" (or "hoàn thành") and a ≤ b ("đạt 9/10"),
+  unless a date word stands before it ("ngày 9/10 hộ dân …" stays a date).
+- Roads: "QL.1A" → "quốc lộ một A", "ĐT.911" → "đường tỉnh chín một một" (ĐT with a dot
+  or joined to its number: "ĐT 113" and "ĐT.0294…" are phone numbers), "ĐH.15" →
+  "đường huyện mười lăm" (TL tỉnh lộ, HL hương lộ, ĐX đường xã, ĐCT đường cao tốc); a road
+  number of three digits or more is read digit by digit, a shorter one as a number. A
+  number that starts with 0 too ("ĐCT.01" → "đường cao tốc không một"). A kilometre post,
+  "Km 15+200", is "ki lô mét mười lăm cộng hai trăm".
 
 The tables are at the top so that others can extend them; the passes below run in order
 (document numbers first, since they hold dates, numbers and abbreviations; bare numbers
@@ -156,12 +165,74 @@ ISSUERS = {
     "QH": "Quốc hội",
 }
 
+# Road classes, written before the road's number: "QL.1A", "ĐT.911", "ĐH 15".
+ROADS = {
+    "QL": "quốc lộ",
+    "ĐCT": "đường cao tốc",
+    "ĐT": "đường tỉnh",
+    "TL": "tỉnh lộ",
+    "ĐH": "đường huyện",
+    "HL": "hương lộ",
+    "ĐX": "đường xã",
+}
+# Nouns that, after "a/b", make it a count out of a total ("17/19 tiêu chí" → "mười bảy trên
+# mười chín tiêu chí"), and the words before "a/b" that do ("đạt 9/10").
+COUNT_NOUNS = (
+    "tiêu chí",
+    "chỉ tiêu",
+    "nhiệm vụ",
+    "nội dung",
+    "hộ",
+    "người",
+    "gia đình",
+    "xã",
+    "phường",
+    "thị trấn",
+    "huyện",
+    "tỉnh",
+    "ấp",
+    "thôn",
+    "bản",
+    "khóm",
+    "tổ",
+    "khu phố",
+    "đơn vị",
+    "cơ quan",
+    "trường",
+    "lớp",
+    "học sinh",
+    "trẻ",
+    "thành viên",
+    "đại biểu",
+    "cán bộ",
+    "hồ sơ",
+    "thủ tục",
+    "phiếu",
+    "câu",
+    "điểm",
+    "cơ sở",
+    "doanh nghiệp",
+    "hợp tác xã",
+    "công trình",
+    "tuyến",
+    "mô hình",
+    "trạm",
+    "cụm",
+    "mũi",
+    "lượt",
+    "ca",
+)
+RATIO_CONTEXT = ("đạt", "đạt được", "hoàn thành")
+
 UNITS = {
     "km/h": "ki lô mét trên giờ",
+    "km/giờ": "ki lô mét trên giờ",
     "m/s": "mét trên giây",
     "m3/s": "mét khối trên giây",
     "km²": "ki lô mét vuông",
     "km2": "ki lô mét vuông",
+    "Km": "ki lô mét",
+    "KM": "ki lô mét",
     "m²": "mét vuông",
     "m2": "mét vuông",
     "m³": "mét khối",
@@ -180,6 +251,7 @@ UNITS = {
     "MW": "mê ga oát",
     "°C": "độ xê",
     "ºC": "độ xê",
+    "oC": "độ xê",
     "°": "độ",
 }
 CURRENCIES = {
@@ -463,6 +535,55 @@ def _phones(text, zero_tens):
     return _HOTLINE_RE.sub(lambda m: _phone_words(m.group(0)) or m.group(0), text)
 
 
+_ROAD_RE = re.compile(
+    rf"{_B}(?P<road>{_alternation(ROADS)})(?P<sep>\.\s*|\s+|(?=\d))(?P<num>\d{{1,4}})(?P<letters>[A-Z]{{0,2}})"
+    rf"{_E}(?![.,]\d|\s+\d)"
+)
+_KM_POST_RE = re.compile(rf"(?<!\d)(?<!\d\s){_B}[Kk][Mm]\s?(?P<km>\d{{1,4}})(?:\s?\+\s?(?P<m>\d{{1,3}}))?{_E}")
+
+
+def _roads(text, zero_tens):
+    """Road numbers and kilometre posts (see the reading rules above)."""
+
+    def road(m):
+        digits = m.group("num")
+        sep = m.group("sep")
+        if m.group("road") == "ĐT" and ((sep and not sep.strip()) or digits.startswith("0")):
+            return m.group(0)  # "ĐT 113", "ĐT.0294…": a phone number (điện thoại), not a road
+        spelt = len(digits) >= 3 or digits.startswith("0")  # ĐT.911, CT.01: digit by digit
+        number = read_digits(digits) if spelt else read_number(int(digits), zero_tens)
+        letters = " ".join(m.group("letters"))
+        return " ".join(part for part in (ROADS[m.group("road")], number, letters) if part)
+
+    def post(m):
+        out = f"ki lô mét {read_number(int(m.group('km')), zero_tens)}"
+        return out + (f" cộng {read_number(int(m.group('m')), zero_tens)}" if m.group("m") else "")
+
+    text = _ROAD_RE.sub(road, text)
+    return _KM_POST_RE.sub(post, text)
+
+
+_RATIO_RE = re.compile(
+    rf"(?P<before>(?:^|\W)(?P<ctx>{_alternation(('ngày', 'tháng') + RATIO_CONTEXT + DATE_CONTEXT + NAMED_DATE_CONTEXT + HOUSE_CONTEXT, 'i')}\s+)?)"
+    rf"(?P<a>\d{{1,3}})/(?P<b>\d{{1,3}}){_E}(?!/)(?=(?P<noun>\s+{_alternation(COUNT_NOUNS, 'i')}{_E})?)"
+)
+
+
+def _ratios(text, zero_tens):
+    """ "17/19 tiêu chí", "đạt 9/10": a count out of a total, "a trên b" (the reading rules)."""
+
+    def ratio(m):
+        ctx = " ".join((m.group("ctx") or "").lower().split())
+        a, b = int(m.group("a")), int(m.group("b"))
+        counted = (ctx in RATIO_CONTEXT and a <= b) or (not ctx and m.group("noun"))
+        if not counted:
+            return m.group(0)
+        words = f"{read_integer_text(m.group('a'), zero_tens)} trên {read_integer_text(m.group('b'), zero_tens)}"
+        return f"{m.group('before')}{words}"
+
+    return _RATIO_RE.sub(ratio, text)
+
+
 def _valid_date(d, m, y=None):
     return 1 <= d <= 31 and 1 <= m <= 12 and (y is None or 1000 <= y <= 2999)
 
@@ -709,8 +830,11 @@ def normalise(text: str, *, zero_tens: str = ZERO_TENS) -> str:
     text = _lines(text)
     text = re.sub(rf"{_B}[đĐ]/[cC]{_E}", "đồng chí", text)  # before "đ" is read as money
     text = _DOC_RE.sub(lambda m: _doc_number(m, zero_tens), text)
+    text = _roads(text, zero_tens)
     text = _phones(text, zero_tens)
+    text = _ratios(text, zero_tens)
     text = _dates(text, zero_tens)
+    text = re.sub(rf"{_B}(?P<d>(?i:độ))\s+C{_E}", r"\g<d> xê", text)  # "35 độ C"
     text = _RANGE_RE.sub(r"\1 đến ", text)
     text = _times(text, zero_tens)
     text = _money_and_units(text)

@@ -38,6 +38,14 @@ def province(db):
 
 
 @pytest.fixture
+def district(db):
+    """Huyện Càng Long, Trà Vinh (the district of An Trường)."""
+    from areas.models import AreaPage
+
+    return AreaPage.objects.get(structure="2024", level="district", code="844")
+
+
+@pytest.fixture
 def commune(db):
     """Xã An Trường, huyện Càng Long."""
     from areas.models import CommuneHomePage

@@ -139,6 +139,10 @@ class ContactEntry(Orderable):
 
     panels = [FieldPanel("department"), FieldPanel("person"), FieldRowPanel([FieldPanel("phone"), FieldPanel("email")])]
 
+    class Meta(Orderable.Meta):
+        verbose_name = _("đầu mối liên hệ")
+        verbose_name_plural = _("đầu mối liên hệ")
+
 
 class ProcedureLink(Orderable):
     page = ParentalKey(ContactPage, related_name="procedures", on_delete=models.CASCADE)
@@ -147,3 +151,7 @@ class ProcedureLink(Orderable):
     field = models.CharField(_("lĩnh vực"), max_length=120, blank=True)
 
     panels = [FieldPanel("title"), FieldPanel("url"), FieldPanel("field")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("thủ tục hành chính")
+        verbose_name_plural = _("thủ tục hành chính")

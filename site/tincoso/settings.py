@@ -209,8 +209,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+# The admin is Vietnamese for everyone: with one permitted language Wagtail hides the language
+# preference, and without LocaleMiddleware a browser asking for English changes nothing.
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("vi", "Tiếng Việt")]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
+# Vietnam has one time zone. Wagtail's default list is every name zoneinfo knows, which on
+# Debian includes "localtime", a name browsers reject (RangeError on the account page).
+WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]
 FORMAT_MODULE_PATH = ["tincoso.formats"]  # day-first date input (site/tincoso/formats/vi)
 USE_I18N = True
 USE_TZ = True
@@ -310,6 +315,11 @@ X_FRAME_OPTIONS = "DENY"  # Wagtail's preview views allow same-origin framing th
 # --- Wagtail ------------------------------------------------------------------------------
 
 WAGTAIL_SITE_NAME = os.environ.get("WAGTAIL_SITE_NAME", "Thông tin cơ sở")
+# The project's own e-mails link to the host of the site they concern (a commune's editors to
+# the admin on their commune's host: areas/accounts.py, unit_root_url), built from each Site's
+# hostname and port (SITE_PORT; 443 gives https://). This setting is left to Wagtail's own
+# e-mails (moderation workflow) and as the last resort: BASE_DOMAIN itself is no site, so in
+# production set it to the province portal, e.g. https://tra-vinh.gov.vn.
 WAGTAILADMIN_BASE_URL = os.environ.get(
     "WAGTAILADMIN_BASE_URL",
     f"http://{BASE_DOMAIN}:{SITE_PORT}" if DEBUG else f"https://{BASE_DOMAIN}",
@@ -324,6 +334,8 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 100 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No avatars from gravatar.com: staff addresses stay in the province, the admin works offline.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_DATE_FORMAT = "%d/%m/%Y"
 WAGTAIL_DATETIME_FORMAT = "%d/%m/%Y %H:%M"
 

@@ -336,13 +336,13 @@ def test_the_player_api_serves_audio_items_schedule_smil_and_m3u(client, commune
     assert document.find("head/layout/region") is None
     classes = {c.get("id"): c for c in document.findall("body/excl/priorityClass")}
     assert set(classes) == {"priority", "normal"}
-    begin = classes["normal"].find("seq").get("begin")
+    begin = classes["normal"].find("par/seq").get("begin")
     assert re.fullmatch(
         r"wallclock\(R/\d{4}-\d\d-\d\dT06:00:00\+07:00/P1D\); "
         r"wallclock\(R/\d{4}-\d\d-\d\dT17:00:00\+07:00/P1D\)",
         begin,
     )
-    assert classes["normal"].find("seq/audio").get("src").endswith(".mp3")
+    assert classes["normal"].find("par/seq/audio").get("src").endswith(".mp3")
     m3u = client.get(f"{API}/{board.pk}/playlist.m3u", **auth).content.decode()
     assert m3u.count(".mp3\n") == 2 and "image-duration" not in m3u
     # A new broadcast time is a new version (the ETag changes), through the every-minute task.
@@ -369,11 +369,14 @@ def test_smil_for_an_emergency_repeats_every_round_and_validates():
     ]
     repeated = etree.fromstring(build_smil(None, None, 60, items, schedule={"emergency_repeat_s": 900}))
     assert schema.validate(repeated), schema.error_log
-    seq = repeated.find("body/excl/priorityClass/seq")
+    window = repeated.find("body/excl/priorityClass/par")
+    # The bulletin's validity is the class's window; the audio element has no timing of its own.
+    assert window.attrib == {"begin": "wallclock(2026-11-23T02:00:00Z)", "end": "wallclock(2026-11-23T14:00:00Z)"}
+    seq = window.find("seq")
     assert seq.attrib == {"begin": "0", "repeatCount": "indefinite", "dur": "900s"}
-    assert seq.find("audio").get("end") == "wallclock(2026-11-23T14:00:00Z)"
+    assert seq.find("audio").attrib == {"src": "http://x/a.mp3", "dur": "31.500s"}
     once = etree.fromstring(build_smil(None, None, 60, items, schedule={"emergency_repeat_s": 0}))
-    assert schema.validate(once) and once.find("body/excl/priorityClass/seq").attrib == {"begin": "0"}
+    assert schema.validate(once) and once.find("body/excl/priorityClass/par/seq").attrib == {"begin": "0"}
     assert not schema.validate(
         etree.fromstring(build_smil(None, None, 60, items).replace(b"<audio", b'<audio region="main"'))
     )

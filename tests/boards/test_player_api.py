@@ -191,16 +191,23 @@ def test_smil_validates_and_orders_priority_classes_with_wallclock_windows(clien
     assert schema.validate(document), schema.error_log
     assert document.find("head/meta").get("content") == "300"
     assert document.find("head/layout/root-layout").attrib == {"width": "384", "height": "192"}
+    # The emergency class, then one loop of the priority item and the normal one (priority first).
     classes = document.findall("body/excl/priorityClass")
-    assert [c.get("id") for c in classes] == ["emergency", "priority", "normal"]
-    assert [c.get("higher") for c in classes] == ["stop", "pause", "pause"]
-    emergency_img = classes[0].find("seq/img")
+    assert [c.get("id") for c in classes] == ["emergency", "normal"]
+    assert [c.get("higher") for c in classes] == ["stop", "pause"]
+    # The window sits on the class's <par>; the media carry none of their own.
+    window = classes[0].find("par")
     valid_to = datetime.datetime.fromisoformat(version.items[2]["valid_to"]).astimezone(datetime.UTC)
-    assert emergency_img.get("end") == f"wallclock({valid_to:%Y-%m-%dT%H:%M:%SZ})"
-    assert emergency_img.get("begin").startswith("wallclock(") and emergency_img.get("dur") == "10s"
-    assert classes[2].find("seq/img").get("begin") is None  # no window: always
-    prefetched = [p.get("src") for p in document.findall("body/prefetch")]
+    assert window.get("end") == f"wallclock({valid_to:%Y-%m-%dT%H:%M:%SZ})"
+    assert window.get("begin").startswith("wallclock(")
+    emergency_img = window.find("seq/img")
+    assert emergency_img.get("dur") == "10s" and emergency_img.get("begin") is emergency_img.get("end") is None
+    loop = classes[1].find("par/seq")
+    assert [i.get("src").split("/")[-1] for i in loop] == [f"{version.items[n]['sha256']}.png" for n in (1, 0)]
+    assert classes[1].find("par").get("end") is None  # the normal item has no end: always
+    prefetched = [p.get("src") for p in document.findall("body/seq/prefetch")]
     assert len(prefetched) == 3 and all(p.startswith(f"http://testserver{API}/media/") for p in prefetched)
+    assert document.find("body/prefetch") is None
 
 
 def test_smil_schema_rejects_what_we_do_not_emit():
@@ -224,6 +231,8 @@ def test_smil_schema_rejects_what_we_do_not_emit():
     assert b'<video src="http://x/a.mp4" region="main" dur="12.500s"' in good
     bad = good.replace(b"<excl>", b"<excl><par/>")
     assert not schema.validate(etree.fromstring(bad))
+    timed = good.replace(b'<video src="', b'<video end="wallclock(2026-11-23T09:00:00Z)" src="')
+    assert not schema.validate(etree.fromstring(timed))  # timing belongs on the containers
 
 
 @pytest.mark.django_db

@@ -80,17 +80,22 @@ def test_nothing_changed_nothing_rendered(commune):
 @pytest.mark.django_db
 def test_an_emergency_pre_empts_and_expiry_recomposes_by_the_clock(commune):
     ours = board(commune)
-    announcement(commune, "Thông báo thu gom rác")
-    now = timezone.now()
+    # A fixed clock at 10:00 local, so local midnight (a change for slides that show the date)
+    # is not the next change whatever time the suite runs.
+    now = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+    announcement(commune, "Thông báo thu gom rác", valid_from=now - datetime.timedelta(days=1))
     storm = announcement(
-        commune, "Khẩn cấp: bão số 9 đổ bộ", priority="emergency", valid_until=now + datetime.timedelta(hours=2)
+        commune,
+        "Khẩn cấp: bão số 9 đổ bộ",
+        priority="emergency",
+        valid_from=now - datetime.timedelta(hours=1),
+        valid_until=now + datetime.timedelta(hours=2),
     )
-    version, *_ = rebuild(ours)
+    version, *_ = rebuild(ours, now=now)
     assert version.emergency and [i["id"] for i in version.items] == [f"announcement:{storm.pk}"]
     ours.refresh_from_db()
     assert ours.recompose_at == storm.valid_until
     # Two hours later the every-minute task finds the board due and the emergency is gone.
-    Board.objects.filter(pk=ours.pk).update(recompose_at=now - datetime.timedelta(seconds=1))
     later, created, *_ = rebuild(ours, now=now + datetime.timedelta(hours=2, minutes=1))
     assert created and not later.emergency and len(later.items) == 1
     assert later.items[0]["title"] == "Thông báo thu gom rác"

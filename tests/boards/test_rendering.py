@@ -184,13 +184,17 @@ def test_no_title_pixels_outside_the_title_box(size):
     assert (np.abs(inside - np.array(title.colour)).sum(axis=-1) < 30).any()
 
 
-def test_tiny_slide_title_only_and_clear_of_the_edges():
+def test_tiny_slide_tag_and_title_only_and_clear_of_the_edges():
+    # The LED layout: the tag band at the top ("THÔNG BÁO"), then the title alone.
     plan = plan_slide(content(), 192, 96)
-    assert [t.role for t in plan.texts] == ["title"]
+    assert [t.role for t in plan.texts] == ["label", "title"]
     assert plan.picture is None and plan.qr is None
+    ((band, _colour),) = plan.rects
+    assert band[:3] == (0, 0, 192)
     image = np.asarray(render_slide_image(content(), 192, 96)).astype(int)
     bg = np.array(plan.background)
-    for edge in (image[0], image[-1], image[:, 0], image[:, -1]):
+    below = image[band[3] :]
+    for edge in (below[-1], below[:, 0], below[:, -1]):
         assert np.abs(edge - bg).max() == 0
 
 
@@ -583,7 +587,8 @@ def test_a_theme_changes_colours_and_type_without_code(tmp_path, monkeypatch):
         assert title.fitted.size <= round(0.05 * 1080)
         assert render_slide(content(), 1920, 1080, "khong-bo-cuc") == render_slide(content(), 1920, 1080, "default")
         crisp = np.asarray(render_slide_image(content(), 384, 192, "tuong-phan")).reshape(-1, 3)
-        assert len(np.unique(crisp, axis=0)) == 2  # LED text without anti-aliasing: two colours only
+        # LED text without anti-aliasing: the page and title, the tag band and its words, nothing between.
+        assert len(np.unique(crisp, axis=0)) == 4
         assert cache_key(content(), 1920, 1080, "tuong-phan") != cache_key(content(), 1920, 1080, "default")
     finally:
         rendering.clear_caches()

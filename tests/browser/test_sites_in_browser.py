@@ -24,13 +24,17 @@ def test_province_to_district_to_commune_on_a_phone(live_site, phone, artifacts_
     # Fits a 360 px phone without sideways scrolling.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
-    # The section links stay on the commune's own host.
+    # The section links stay on the commune's own host (behind the "Menu" button on a phone).
+    phone.get_by_role("button", name="Menu").click()
     phone.get_by_role("navigation", name="Chuyên mục").get_by_role("link", name="Văn bản", exact=True).click()
     phone.wait_for_load_state()
     assert phone.url == live_site.url("an-truong.cang-long.tra-vinh.localhost", "/van-ban/")
 
     # And the header leads back up to the district portal.
+    phone.get_by_role("button", name="Menu").click()
     phone.get_by_role("link", name="Trang chủ", exact=True).click()
+    phone.wait_for_load_state()
+    phone.get_by_role("button", name="Menu").click()
     phone.get_by_role("link", name="Cổng thông tin điện tử huyện Càng Long", exact=True).click()
     phone.wait_for_load_state()
     assert phone.url == live_site.url("cang-long.tra-vinh.localhost")

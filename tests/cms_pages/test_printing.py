@@ -27,7 +27,7 @@ from cms_pages.models import (
     NewsIndexPage,
     NewsPage,
 )
-from cms_pages.printing import agency_lines, parse_iso_week, vietnamese_date
+from cms_pages.printing import agency_lines, heading_and_excerpt, parse_iso_week, vietnamese_date
 
 HOST = "an-truong.cang-long.tra-vinh.localhost:8000"
 AGENCY = "UỶ BAN NHÂN DÂN XÃ AN TRƯỜNG"
@@ -190,7 +190,10 @@ def test_page_pdf_has_title_agency_and_a_qr_code_to_the_page(client, request, fi
     assert_pdf_response(response, re.escape(page.slug) + r"\.pdf")
 
     text = pdf_text(response.content)
-    assert page.title in text
+    # The kind, then the title without the kind it starts with ("Kế hoạch tổ chức …" under KẾ HOẠCH).
+    kind = {"news_page": "Tin tức - sự kiện", "announcement_page": "Thông báo", "document_page": "Kế hoạch"}[fixture]
+    heading, excerpt = heading_and_excerpt(kind, page.title)
+    assert f"{heading} {excerpt}" in text
     assert AGENCY in text
     assert NATION in text
     assert MOTTO in text
@@ -222,6 +225,54 @@ def test_announcement_pdf_has_validity_and_priority(client, announcement_page):
     assert "từ 07:00 ngày 10/11/2026 đến 17:00 ngày 30/11/2030" in text
     assert announcement_page.summary in text
     assert "Thời gian tiêm: từ 7 giờ đến 11 giờ các ngày thứ Bảy." in text
+
+
+@pytest.mark.django_db
+def test_document_pdf_does_not_repeat_its_type(client, document_page, announcement_page):
+    text = pdf_text(_get(client, _path(document_page) + "in/").content)
+    # "KẾ HOẠCH / Kế hoạch tổ chức …" → the type once, as the heading, then the rest of the title.
+    assert "KẾ HOẠCH Tổ chức Ngày hội Đại đoàn kết toàn dân tộc năm 2026" in text
+    assert "Kế hoạch tổ chức" not in text
+    text = pdf_text(_get(client, _path(announcement_page) + "in/").content)
+    assert "THÔNG BÁO Lịch tiêm phòng bệnh dại cho chó, mèo đợt II năm 2026" in text
+    assert "Thông báo lịch tiêm" not in text
+
+
+@pytest.mark.django_db
+def test_a_title_that_does_not_start_with_the_type_is_printed_whole(client, commune):
+    section = DocumentIndexPage.objects.child_of(commune).get()
+    page = _publish(
+        section,
+        LegalDocumentPage(
+            title="V/v tăng cường phòng, chống dịch sốt xuất huyết",
+            number_symbol="41/UBND",
+            doc_type="cong_van",
+            issuer="Uỷ ban nhân dân xã An Trường",
+            signer="Trần Thị Thuỷ",
+            issue_date=date(2026, 11, 20),
+            summary="Đề nghị các ấp ra quân diệt lăng quăng.",
+        ),
+    )
+    text = pdf_text(_get(client, _path(page) + "in/").content)
+    assert "CÔNG VĂN V/v tăng cường phòng, chống dịch sốt xuất huyết" in text
+
+
+def test_heading_and_excerpt():
+    assert heading_and_excerpt("Kế hoạch", "Kế hoạch tổ chức Ngày hội") == ("KẾ HOẠCH", "Tổ chức Ngày hội")
+    assert heading_and_excerpt("Kế hoạch", "KẾ HOẠCH: triển khai chuyển đổi số") == (
+        "KẾ HOẠCH",
+        "Triển khai chuyển đổi số",
+    )
+    assert heading_and_excerpt("Công văn", "Công văn v/v nghỉ Tết") == ("CÔNG VĂN", "V/v nghỉ Tết")
+    assert heading_and_excerpt("Công văn", "V/v nghỉ Tết") == ("CÔNG VĂN", "V/v nghỉ Tết")
+    assert heading_and_excerpt("Quyết định", "Quyết định - Ban hành quy chế") == ("QUYẾT ĐỊNH", "Ban hành quy chế")
+    # Either tone placement; but another tone or another vowel is another word.
+    assert heading_and_excerpt("Thông báo", "Thông báo lịch họp")[1] == "Lịch họp"
+    assert heading_and_excerpt("Hoà giải", "Hòa giải tranh chấp")[1] == "Tranh chấp"
+    assert heading_and_excerpt("Báo cáo", "Bão cáo cấp độ 3")[1] == "Bão cáo cấp độ 3"
+    assert heading_and_excerpt("Kế hoạch", "Kế hoạchxyz tổ chức")[1] == "Kế hoạchxyz tổ chức"
+    assert heading_and_excerpt("Thông báo", "Thông báo") == ("THÔNG BÁO", "")
+    assert heading_and_excerpt("Tin tức - sự kiện", "Hội nghị tổng kết") == ("TIN TỨC - SỰ KIỆN", "Hội nghị tổng kết")
 
 
 @pytest.mark.django_db

@@ -32,7 +32,8 @@ def test_prints_the_figures_and_writes_csv_and_pdf(world, tmp_path):
     assert len(rows) == 15 and rows[-1]["Có TTĐT hoạt động"] == "3" and rows[-1]["Lượt phát trên bảng"] == "6"
     assert csv_path.read_bytes().startswith(b"\xef\xbb\xbf")
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(str(pdf_path)).pages).split())
-    assert "HUYỆN CÀNG LONG" in text and "3/14 (21,4%)" in text and "THỦ TRƯỞNG ĐƠN VỊ" in text
+    assert "HUYỆN CÀNG LONG" in text and "3/14 (21,4%)" in text and "TM. ỦY BAN NHÂN DÂN" in text
+    assert "Nơi nhận:" in text
     assert f"Đã ghi báo cáo PDF: {pdf_path}" in out
 
 

@@ -209,8 +209,8 @@ def test_pdf_report_holds_the_figures(client, district_editor, world):
         "BÁO CÁO",
         "Tháng 11/2026",
         "hết ngày 30/11/2026",
-        "NGƯỜI LẬP BIỂU",
-        "THỦ TRƯỞNG ĐƠN VỊ",
+        "TM. ỦY BAN NHÂN DÂN",
+        "Nơi nhận:",
     ):
         assert words in flat, words
     # The figures: summary, per commune, per type, and the charts' text.

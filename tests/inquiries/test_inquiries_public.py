@@ -217,6 +217,11 @@ def test_photos_are_kept_without_location_and_served_only_once_published(client,
     assert client.get(f"/hoi-dap/anh/{stored.pk}/", HTTP_HOST=HOST).status_code == 404
     official = django_user_model.objects.create_user("canbo2")
     answer(inquiry, official, "<p>Đã cử tổ công tác thu gom.</p>")
+    # Published, but its photos stay private until the handler chooses "Công khai ảnh kèm theo".
+    assert not inquiry.publish_photos
+    assert client.get(f"/hoi-dap/anh/{stored.pk}/", HTTP_HOST=HOST).status_code == 404
+    inquiry.publish_photos = True
+    answer(inquiry, official, "<p>Đã cử tổ công tác thu gom.</p>")
     served = client.get(f"/hoi-dap/anh/{stored.pk}/", HTTP_HOST=HOST)
     assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
     # Another commune's site does not serve it.

@@ -162,7 +162,9 @@ AN_TRUONG_Q3 = {
     "avg_working_days_to_answer": 3.5,
     "avg_rating": 10 / 3,
     "satisfaction_rate": 1 / 3,
-    "on_time_rate": 0.75,
+    "on_time_base": 7,  # 4 answered + 3 overdue unanswered
+    "on_time_parts": (3, 7),
+    "on_time_rate": 3 / 7,  # the overdue ones count against the rate
 }
 DONG_HAI_Q3 = {
     "received": 2,
@@ -181,7 +183,8 @@ DONG_HAI_Q3 = {
     "avg_working_days_to_answer": 1.0,
     "avg_rating": 4.0,
     "satisfaction_rate": 1.0,
-    "on_time_rate": 1.0,
+    "on_time_base": 2,  # 1 answered + 1 overdue (b2)
+    "on_time_rate": 0.5,
 }
 MY_CAM_Q3 = {
     "received": 1,
@@ -200,6 +203,7 @@ MY_CAM_Q3 = {
     "avg_working_days_to_answer": 1.0,
     "avg_rating": None,
     "satisfaction_rate": None,
+    "on_time_base": 1,
     "on_time_rate": 1.0,
 }
 
@@ -397,7 +401,8 @@ def test_total_sums_counts_and_recomputes_averages(q3, commune, other_commune):
             "avg_working_days_to_answer": 3.0,
             "avg_rating": 3.5,
             "satisfaction_rate": 0.5,
-            "on_time_rate": 0.8,
+            "on_time_base": 9,
+            "on_time_rate": 4 / 9,
         },
     )
 
@@ -425,7 +430,7 @@ def test_rows_for_a_district_lists_every_commune_by_name(q3, district, commune, 
             "overdue": 3,
             "rated": 3,
             "open_now": 3,
-            "on_time_rate": 0.8,
+            "on_time_rate": 0.5,  # 4 on time of 5 answered + 3 overdue
             "avg_rating": 10 / 3,
         },
     )
@@ -464,7 +469,8 @@ def test_csv_writer(q3, commune):
         "3.33",
         "1",
         "33.3",
-        "75.0",
+        "7",
+        "42.9",
     ]
     assert lines[2][:3] == ["", "Tổng cộng", "7"]
 
@@ -499,15 +505,12 @@ def test_report_for_a_commune_editor(client, report_url, q3, commune_editor, com
     # Only their commune to choose from.
     assert html.count(f'<option value="{commune.pk}"') == 1
     assert [u.pk for u in response.context["units"]] == [commune.pk]
-    # Its row: Tiếp nhận 7, Đã trả lời 4, Đúng hạn 3, Trễ hạn 1, Quá hạn 3, 3,5 ngày, 3,3 điểm, 33,3%, 75,0%.
-    assert response.context["rows"] == [
-        {
-            "name": commune.title,
-            "code": commune.code,
-            "cells": ["7", "4", "3", "1", "3", "3,5", "3,3", "33,3%", "75,0%"],
-        }
-    ]
-    assert response.context["total_cells"] == ["7", "4", "3", "1", "3", "3,5", "3,3", "33,3%", "75,0%"]
+    # Its row: Tiếp nhận 7, Đã trả lời 4, Đúng hạn 3, Trễ hạn 1, Quá hạn 3, 3,5 ngày, 3,3 điểm, 33,3%,
+    # and on time 3 of 4 answered + 3 overdue unanswered: 42,9%, "3 / 7".
+    cells = ["7", "4", "3", "1", "3", "3,5", "3,3", "33,3%", "42,9%", "3 / 7"]
+    assert response.context["rows"] == [{"name": commune.title, "code": commune.code, "cells": cells}]
+    assert response.context["total_cells"] == cells
+    assert "3 / 7" in html
     for heading in (
         "Xã",
         "Tiếp nhận",
@@ -519,6 +522,7 @@ def test_report_for_a_commune_editor(client, report_url, q3, commune_editor, com
         "Đánh giá TB",
         "Tỷ lệ hài lòng",
         "Tỷ lệ đúng hạn",
+        "Đúng hạn / (đã trả lời + quá hạn)",
         "Tổng cộng",
     ):
         assert heading in html
@@ -633,6 +637,7 @@ def test_report_csv(client, report_url, q3, commune_editor, commune):
         "Đánh giá TB",
         "Hài lòng (4–5)",
         "Tỷ lệ hài lòng (%)",
+        "Đã trả lời + quá hạn",
         "Tỷ lệ đúng hạn (%)",
     ]
     assert lines[1] == [
@@ -651,7 +656,8 @@ def test_report_csv(client, report_url, q3, commune_editor, commune):
         "3.33",
         "1",
         "33.3",
-        "75.0",
+        "7",
+        "42.9",
     ]
     assert lines[2][1] == "Tổng cộng"
     assert len(lines) == 3
@@ -701,13 +707,14 @@ def test_command_prints_an_aligned_table(q3):
     table = lines[start : start + 14 + 4]  # header, rule, 14 communes, rule, total
     assert len({len(line) for line in table}) == 1, "columns are not aligned"
     an_truong = next(line for line in table if line.startswith("Xã An Trường "))
-    assert an_truong.split()[3:] == ["7", "4", "3", "1", "3", "3,5", "3,3", "33,3%", "75,0%"]
+    assert an_truong.split()[3:] == ["7", "4", "3", "1", "3", "3,5", "3,3", "33,3%", "42,9%", "3", "/", "7"]
     tan_an = next(line for line in table if line.startswith("Xã Tân An "))
-    assert tan_an.split()[3:] == ["0", "0", "0", "0", "0", "–", "–", "–", "–"]
+    assert tan_an.split()[3:] == ["0", "0", "0", "0", "0", "–", "–", "–", "–", "–"]
     total = table[-1]
     assert total.startswith("Tổng cộng")
-    assert total.split()[2:] == ["8", "5", "4", "1", "3", "3,0", "3,3", "33,3%", "80,0%"]
+    assert total.split()[2:] == ["8", "5", "4", "1", "3", "3,0", "3,3", "33,3%", "50,0%", "4", "/", "8"]
     assert "Số xã: 14" in output
+    assert "Tỷ lệ đúng hạn = trả lời đúng hạn / (đã trả lời + quá hạn chưa trả lời): 4 / 8." in output
 
 
 def test_command_by_code_and_csv(q3, tmp_path):

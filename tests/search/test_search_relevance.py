@@ -1,18 +1,26 @@
 """Relevance set: realistic queries over a corpus of about 60 pages in three communes of two
 districts (An Trường and Mỹ Cẩm in Càng Long, Đông Hải in Duyên Hải), each with its
 expected top three, in order. Run on SQLite and on PostgreSQL: both must give exactly
-these results (the ranking is done in Python on the same matches).
+these results (the ranking is done in Python on the same matches). Then the phrasings
+citizens actually type (NATURAL), and the same against the seeded demo content
+(TestSeededDemo).
 
 The corpus is built once for the module inside a transaction that is rolled back at the end;
-each test runs in a savepoint inside it.
+each test runs in a savepoint inside it. The demo content is seeded once for its class, in
+its own transaction, rolled back before the corpus is built.
 """
 
 import datetime
+import io
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
 
-from areas.models import CommuneHomePage
+from areas.models import AreaPage, CommuneHomePage
 from cms_pages.models import (
     AnnouncementIndexPage,
     AnnouncementPage,
@@ -22,8 +30,10 @@ from cms_pages.models import (
     NewsPage,
     StandardPage,
 )
+from demo.management.commands.seed_demo import DEMO_USERNAME
+from demo.sources import seed_sources
 from search import engine as search
-from search.models import SearchEntry
+from search.models import SearchEntry, SearchPlacement
 from tests.factories import publish
 
 D = datetime.date
@@ -528,7 +538,8 @@ CORPUS = {
 # "AT"/"MC"/"DH" = that commune, "CL" = Càng Long district, "DUH" = Duyên Hải district.
 QUERIES = [
     # without marks
-    ("thong bao tiem chung", None, {}, ["dh_tiem", "at_tiem_soi"]),
+    # "thông báo" names the type (announcements first), it is not required in the text
+    ("thong bao tiem chung", None, {}, ["dh_tiem", "at_tiem_soi", "mc_tiem_cum"]),
     ("tiem chung", None, {}, ["dh_tiem", "at_tiem_soi", "mc_tiem_cum"]),
     ("vac xin", None, {}, ["at_tiem_soi", "mc_tiem_cum", "dh_tiem"]),
     ("dau gia dat", None, {}, ["at_ban_dau_gia"]),
@@ -543,7 +554,7 @@ QUERIES = [
     ("dang ky khai sinh", None, {}, ["at_thu_tuc"]),
     ("ba dong", None, {}, ["dh_du_lich", "mc_thuy"]),
     # with marks, any case, both tone placements
-    ("Thông báo tiêm chủng", None, {}, ["dh_tiem", "at_tiem_soi"]),
+    ("Thông báo tiêm chủng", None, {}, ["dh_tiem", "at_tiem_soi", "mc_tiem_cum"]),
     ("TIÊM CHỦNG MỞ RỘNG", None, {}, ["at_tiem_mo_rong"]),
     ("bán", None, {}, ["dh_ban_ca", "at_ban_dau_gia", "mc_ban_gao"]),
     ("bàn", None, {}, ["at_ban_giao", "at_ban_ghe", "dh_nha"]),
@@ -602,6 +613,44 @@ QUERIES = [
 ]
 
 
+# Natural phrasings citizens type (issue 14): without marks, type words first, extra words,
+# everyday words for the official ones, a mistyped word. (query, scope, filters, expected top
+# three, complete: does every result have every word?). Expected as above; when fewer than
+# three, exactly those are found.
+NATURAL = [
+    # a type word ranks its type first and is not required in the text
+    ("thong bao cat dien", None, {}, ["dh_dien"], True),
+    ("tin tiem chung", None, {}, ["at_tiem_mo_rong", "dh_tiem", "at_tiem_soi"], True),
+    ("quyet dinh ho ngheo", None, {}, ["mc_qd_88", "at_ban_giao"], True),
+    ("thong bao bao so 5", None, {}, ["dh_bao", "dh_ho_tro", "at_tuyen_dung"], True),
+    ("thong bao lich tiep cong dan", None, {}, ["at_tb_15"], True),
+    ("van ban tiep cong dan", "MC", {}, ["mc_tb_15"], True),
+    ("cong van phong chong dich benh", None, {}, ["mc_cv_210", "mc_dich_ta"], True),
+    ("tin tuc le hoi ok om bok", None, {}, ["mc_le_hoi"], True),
+    ("Thông báo tuyển dụng công chức", None, {}, ["at_tuyen_dung"], True),
+    ("thong bao ban dau gia dat ap soc", "AT", {}, ["at_ban_dau_gia"], True),
+    # no page has all three: the plans first ("phòng chống" side by side before "phong trào …
+    # bảo vệ"), then the rest
+    ("ke hoach phong chong bao", None, {}, ["dh_kh_35", "mc_kh_35", "mc_dich_ta"], False),
+    # everyday words
+    ("cup dien", "DUH", {}, ["dh_dien"], True),
+    ("chich ngua cho tre", None, {}, ["dh_tiem", "at_tiem_soi"], True),
+    ("lich tiep cong dan thang 04", None, {}, ["at_tb_15"], True),
+    # extra words, a mistyped word: the nearest
+    ("ho tro ngu dan bi bao", None, {}, ["dh_ho_tro"], True),
+    ("tiem chung vac xin soi rubela", None, {}, ["at_tiem_soi"], False),
+    ("xin hoi lich tiep cong dan thang 4", None, {}, ["at_tb_15"], False),
+    ("thong bao tiem chung cho tre em o xa", "AT", {}, ["at_tiem_soi"], False),
+]
+
+
+def _doc_type(number_symbol):
+    """The form of a document from its symbol: 35/KH-UBND is a plan, 210/UBND-NN a letter."""
+    symbol = number_symbol.rsplit("/", 1)[1]
+    forms = {"KH": "ke_hoach", "QĐ": "quyet_dinh", "NQ": "nghi_quyet", "TB": "thong_bao", "HD": "huong_dan"}
+    return forms.get(symbol.split("-")[0], "cong_van" if symbol.startswith("UBND-") else "khac")
+
+
 def _build(homes):
     pages = {}
     for key, (commune, kind, title, date, text, extra) in CORPUS.items():
@@ -627,7 +676,7 @@ def _build(homes):
                 LegalDocumentPage(
                     title=title,
                     number_symbol=number,
-                    doc_type="khac",
+                    doc_type=_doc_type(number),
                     issuer=issuer,
                     signer="Nguyễn Văn An",
                     issue_date=date,
@@ -640,6 +689,92 @@ def _build(homes):
             SearchEntry.objects.filter(page_id=page.pk).update(date=date, year=date.year)
         pages[key] = page
     return pages
+
+
+@pytest.fixture(scope="class")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Scopes of the seeded demo (see TestSeededDemo), by name."""
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("demo-media")):
+        with transaction.atomic():
+            options = {"district": ["844"], "communes": 4, "no_progress": True, "stdout": io.StringIO()}
+            call_command("seed_demo", province=["Trà Vinh"], **options)
+            province = AreaPage.objects.get(structure="2024", level="province", code="84")
+            seed_sources(province, get_user_model().objects.get(username=DEMO_USERNAME))
+            at = CommuneHomePage.objects.get(structure="2024", short_name="An Trường")
+            portal = at.area.portal
+            first = CommuneHomePage.objects.child_of(at.area).order_by("path").first()
+            alert = SearchEntry.objects.get(kind="alert")
+            coastal = SearchPlacement.objects.filter(entry=alert, home__depth=at.depth).first().home.specific
+            yield {
+                "AT": dict(search.scope_choices(at))["xa"],
+                "first": dict(search.scope_choices(first))["xa"],
+                "coastal": dict(search.scope_choices(coastal))["xa"],
+                "CL": dict(search.scope_choices(portal))["huyen"],
+                "portal": dict(search.scope_choices(portal))["xa"],
+            }
+            transaction.set_rollback(True)
+
+
+class TestSeededDemo:
+    """The phrasings against what `manage.py seed_demo` writes: Càng Long's portal and its first
+    four communes (An Trường is the fourth), and the province's source information (items to
+    every commune, each district's reception schedule to its communes and a power cut notice
+    to its first three, a storm-surge alert to the coastal district). The demo's dates and
+    months follow today; what is asserted is what a reader sees: the kind and words of the
+    first results. Where: "AT" An Trường's site, "first" the district's first commune,
+    "coastal" a commune the alert reaches, "CL" the district portal (whole district),
+    "portal" the portal's own pages."""
+
+    @staticmethod
+    def found(demo, query, where):
+        lower, upper = demo[where].bounds()
+        results = search.search(search.parse_query(query), search.Filters(lower, upper))
+        by_id = {e.page_id: e for e in SearchEntry.objects.filter(page_id__in=results.ranked[:5])}
+        return results, [(by_id[i].kind, by_id[i].title) for i in results.ranked[:5]]
+
+    def test_a_type_word_first_on_a_commune_and_in_its_district(self, demo, db):
+        # Found nothing before issue 14: "thông báo" is in none of these titles.
+        for where in ("AT", "CL"):
+            results, got = self.found(demo, "thong bao tiem chung", where)
+            assert results.complete and got[0][0] == "announcement", where
+            assert got[0][1].startswith("Lịch tiêm chủng mở rộng tháng"), where
+
+    def test_the_schedule_of_this_month(self, demo, db):
+        today = timezone.localdate()
+        results, got = self.found(demo, f"lich tiem chung thang {today.month}", "CL")
+        assert results.complete and got
+        assert all(title == f"Lịch tiêm chủng mở rộng tháng {today.month:02d}/{today.year}" for _k, title in got[:3])
+
+    def test_a_power_cut_in_everyday_words(self, demo, db):
+        results, got = self.found(demo, "thong bao cat dien", "AT")
+        assert results.complete and got
+        assert all(kind == "announcement" and title.startswith("Lịch tạm ngừng cung cấp điện") for kind, title in got)
+        results, got = self.found(demo, "thong bao cat dien", "portal")
+        assert got[0] == ("source", "Thông báo tạm ngừng cung cấp điện để bảo trì lưới điện")
+        assert all("ngừng cung cấp điện" in title for _k, title in got)
+
+    def test_a_plan_against_storms(self, demo, db):
+        results, got = self.found(demo, "ke hoach phong chong bao", "CL")
+        assert results.complete and "phòng chống" in got[0][1]
+
+    def test_pushed_items_are_found_on_the_sites_they_reach(self, demo, db):
+        for where in ("AT", "portal", "CL"):
+            _r, got = self.found(demo, "lich tiep dan chu tich huyen", where)
+            assert got[0][0] == "source", where
+            assert got[0][1].startswith("Lịch tiếp công dân của Chủ tịch UBND huyện Càng Long tháng"), where
+        _r, got = self.found(demo, "huong dan nop ho so dich vu cong truc tuyen", "AT")
+        assert got[0] == ("source", "Hướng dẫn nộp hồ sơ dịch vụ công trực tuyến toàn trình")
+        power = "Thông báo tạm ngừng cung cấp điện để bảo trì lưới điện"
+        assert self.found(demo, power, "first")[1][0] == ("source", power)  # targeted
+        assert ("source", power) not in self.found(demo, power, "AT")[1]  # the fourth commune is not
+        alert = ("alert", "Cảnh báo triều cường và sạt lở bờ sông, bờ biển")
+        assert self.found(demo, "canh bao trieu cuong sat lo", "coastal")[1][0] == alert
+        results, got = self.found(demo, "canh bao trieu cuong sat lo", "AT")
+        assert alert not in got and not results.complete
+
+    def test_answers_named_by_their_type(self, demo, db):
+        _r, got = self.found(demo, "cau hoi tiem chung cho tre", "CL")
+        assert got[0][0] == "question" and "tiêm chủng" in got[0][1]
 
 
 @pytest.fixture(scope="module")
@@ -674,5 +809,21 @@ def test_relevance(corpus, db, query, scope, filters, expected):
     results = search.search(search.parse_query(query), search.Filters(lower, upper, **filters))
     got = [corpus["keys"].get(page_id, page_id) for page_id in results.ranked[:3]]
     assert got == expected[:3]
+    if len(expected) < 3:
+        assert results.total == len(expected)
+
+
+@pytest.mark.parametrize(
+    "query, scope, filters, expected, complete",
+    NATURAL,
+    ids=[f"{i:02d}-{q}-{s or 'all'}" for i, (q, s, _f, _e, _c) in enumerate(NATURAL)],
+)
+def test_natural_phrasings(corpus, db, query, scope, filters, expected, complete):
+    lower = upper = None
+    if scope:
+        lower, upper = search.Scope(scope, "", corpus["roots"][scope]).bounds()
+    results = search.search(search.parse_query(query), search.Filters(lower, upper, **filters))
+    got = [corpus["keys"].get(page_id, page_id) for page_id in results.ranked[:3]]
+    assert (got, results.complete) == (expected[:3], complete)
     if len(expected) < 3:
         assert results.total == len(expected)

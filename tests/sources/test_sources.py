@@ -27,11 +27,6 @@ def _media(settings, tmp_path):
     settings.TASKS_SYNC = True
 
 
-@pytest.fixture
-def district(db):
-    return AreaPage.objects.get(structure="2024", level="district", code="844")  # Huyện Càng Long
-
-
 def board(owner, name, width=384, height=192, **fields):
     return Board.objects.create(owner=owner, name=name, width=width, height=height, **fields)
 

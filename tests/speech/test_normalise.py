@@ -139,6 +139,55 @@ CASES = [
     ),
 ]
 
+# Counts out of a total ("a trên b"), road numbers and units, as announcers read them; dates
+# and fractions beside them keep their own reading.
+COUNTS_ROADS_UNITS = [
+    (
+        "Đến nay xã đã đạt 17/19 tiêu chí nông thôn mới nâng cao.",
+        "Đến nay xã đã đạt mười bảy trên mười chín tiêu chí nông thôn mới nâng cao.",
+    ),
+    ("17/19 tiêu chí", "mười bảy trên mười chín tiêu chí"),
+    ("Có 9/10 hộ dân tham gia", "Có chín trên mười hộ dân tham gia"),  # "9/10" alone would be a date
+    ("Xã đạt 9/10", "Xã đạt chín trên mười"),
+    ("hoàn thành 5/7 nhiệm vụ", "hoàn thành năm trên bảy nhiệm vụ"),
+    ("Ngày 17/12 các hộ dân họp", "Ngày mười bảy tháng mười hai các hộ dân họp"),
+    ("Ngày 9/10 hộ dân họp", "Ngày chín tháng mười hộ dân họp"),  # a date word first: a date
+    ("Hạn 15/12", "Hạn ngày mười lăm tháng mười hai"),
+    ("1/2 số hộ", "một phần hai số hộ"),
+    ("3/4 diện tích", "ba phần bốn diện tích"),
+    ("Tuyến ĐT.911 qua xã", "Tuyến đường tỉnh chín một một qua xã"),
+    ("ĐT911", "đường tỉnh chín một một"),
+    ("QL.1A", "quốc lộ một A"),
+    ("Quốc lộ QL.53 và ĐH.15", "Quốc lộ quốc lộ năm mươi ba và đường huyện mười lăm"),
+    ("ĐT.830C, TL 10, HL.2", "đường tỉnh tám ba không C, tỉnh lộ mười, hương lộ hai"),
+    ("Cao tốc ĐCT.01", "Cao tốc đường cao tốc không một"),
+    ("Tai nạn tại Km 15+200 QL.53", "Tai nạn tại ki lô mét mười lăm cộng hai trăm quốc lộ năm mươi ba"),
+    ("ĐT: 0294.3862.123", "điện thoại: không hai chín bốn, ba tám sáu hai, một hai ba"),  # still a phone
+    ("Gọi ĐT 0912345678", "Gọi điện thoại không chín một hai ba bốn năm sáu bảy tám"),
+    ("5 km", "năm ki lô mét"),
+    ("5km", "năm ki lô mét"),
+    ("Dài 5 Km", "Dài năm ki lô mét"),
+    ("Cách 2 KM", "Cách hai ki lô mét"),
+    ("Dài 5 km 200 m", "Dài năm ki lô mét hai trăm mét"),
+    ("Chỉnh trang 3,5 km đường", "Chỉnh trang ba phẩy năm ki lô mét đường"),
+    ("Xây 200 m đê bao", "Xây hai trăm mét đê bao"),
+    ("Cao 1,5 m", "Cao một phẩy năm mét"),
+    ("20 kg gạo", "hai mươi ki lô gam gạo"),
+    ("8 ha lúa", "tám héc ta lúa"),
+    ("Hiến 1.200 m² đất", "Hiến một nghìn hai trăm mét vuông đất"),
+    ("Hiến 30 m2 đất", "Hiến ba mươi mét vuông đất"),
+    ("Nhiệt độ 35 °C", "Nhiệt độ ba mươi lăm độ xê"),
+    ("Nhiệt độ 35oC", "Nhiệt độ ba mươi lăm độ xê"),
+    ("Nhiệt độ 35 độ C", "Nhiệt độ ba mươi lăm độ xê"),
+    ("Tốc độ 60 km/giờ", "Tốc độ sáu mươi ki lô mét trên giờ"),
+]
+
+
+@pytest.mark.parametrize("text, expected", COUNTS_ROADS_UNITS, ids=[c[0][:40] for c in COUNTS_ROADS_UNITS])
+def test_counts_roads_and_units(text, expected):
+    assert normalise(text) == expected
+
+
 # Things that must come out exactly as they went in: place and person names with letters
 # that are also abbreviations or Roman numerals, weekday names, ordinary words.
 UNCHANGED = [
@@ -159,6 +208,8 @@ UNCHANGED = [
     "Phụ lục kèm theo",
     "Đồng bào Khmer",
     "Hai mươi hộ dân",
+    "Đường tỉnh lộ và quốc lộ",  # the words, not the codes
+    "QLDA và ĐTXD",  # other codes that start like a road's
 ]
 
 

@@ -3,13 +3,15 @@
     manage.py inquiry_stats --period 2026-Q3 --unit "Càng Long"
     manage.py inquiry_stats --period 2026-11 --code 29275 --csv an-truong.csv
     manage.py inquiry_stats --period 2026                       # every commune of the installation
+    manage.py inquiry_stats --period 2026-Q3 --unit "Càng Long" --by-channel
 
 --period: 2026-11 (month), 2026-Q3 (quarter), 2026 (year) or 2026-01-01..2026-03-31; the
 current month by default. --unit: a province, district or commune by name, with or without
 diacritics or its type word ("Càng Long", "huyen cang long"); when a district and a commune
 share the name, the higher level wins. --code: the unit's official code (2, 3 or 5 digits).
 --structure 2024|2025 picks between the two administrative structures when both are loaded.
-Figures as defined in inquiries/stats.py.
+--by-channel: one line per channel the questions arrived by (online, phone, in person, letter)
+instead of one per commune, in the table and the CSV. Figures as defined in inquiries/stats.py.
 """
 
 import difflib
@@ -21,6 +23,7 @@ from areas.models import AreaPage, CommuneHomePage
 from core import periods
 from core.text import fold_key, name_key
 from inquiries import stats
+from inquiries.models import Inquiry
 
 LEVEL_ORDER = {"province": 0, "district": 1, "commune": 2}
 LEVEL_NAMES = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
@@ -120,13 +123,22 @@ class Command(BaseCommand):
         unit.add_argument("--code", "--ma", dest="code", help="Mã đơn vị hành chính, ví dụ 29275.")
         parser.add_argument("--structure", choices=["2024", "2025"], help="Cấu trúc đơn vị hành chính (khi có cả hai).")
         parser.add_argument(
+            "--by-channel",
+            "--theo-kenh",
+            dest="by_channel",
+            action="store_true",
+            help="Một dòng cho mỗi kênh tiếp nhận (trực tuyến, điện thoại, trực tiếp, thư) thay cho mỗi xã.",
+        )
+        parser.add_argument(
             "--csv",
             dest="csv_path",
             metavar="FILE",
             help="Ghi thêm bảng vào tệp CSV (UTF-8 có BOM, mở được bằng Excel).",
         )
 
-    def handle(self, *args, period="", unit=None, code=None, structure=None, csv_path=None, **options):
+    def handle(
+        self, *args, period="", unit=None, code=None, structure=None, csv_path=None, by_channel=False, **options
+    ):
 
         try:
             chosen = periods.Period.parse(period) if period.strip() else periods.Period.current_month()
@@ -135,25 +147,38 @@ class Command(BaseCommand):
         today = periods.local_today()
         if unit is not None or code is not None:
             page = find_unit(name=unit, code=code, structure=structure)
-            table, total_figures = stats.rows_for(page, chosen, today=today)
+            communes = stats.communes_under(page)
+            if by_channel:
+                table, total_figures = stats.rows_by_channel_for(page, chosen, today=today)
+            else:
+                table, total_figures = stats.rows_for(page, chosen, today=today)
             scope = page.title
         else:
             communes = CommuneHomePage.objects.all()
             if structure:
                 communes = communes.filter(structure=structure)
-            ordered = sorted(communes, key=lambda c: (name_key(c.short_name), fold_key(c.title), c.code))
-            table, total_figures = stats.rows_for_communes(ordered, chosen, today=today)
+            communes = sorted(communes, key=lambda c: (name_key(c.short_name), fold_key(c.title), c.code))
+            if by_channel:
+                table, total_figures = stats.rows_by_channel(
+                    Inquiry.objects.filter(commune__in=[c.pk for c in communes]), chosen, today=today
+                )
+            else:
+                table, total_figures = stats.rows_for_communes(communes, chosen, today=today)
             scope = "Tất cả các xã"
 
-        header = ["Xã"] + [heading for _, heading, _ in stats.TABLE_COLUMNS]
-        lines = [self._cells(commune.title, figures) for commune, figures in table]
+        header = ["Kênh" if by_channel else "Xã"] + [heading for _, heading, _ in stats.TABLE_COLUMNS]
+        lines = [self._cells(line.title, figures) for line, figures in table]
         self.stdout.write(f"Thống kê hỏi đáp – {scope} – {chosen.label} ({chosen.dates_label})")
         self.stdout.write("")
         self.stdout.write(format_table(header, lines, self._cells(stats.TOTAL_LABEL, total_figures)))
         self.stdout.write("")
         self.stdout.write(
-            f"Số xã: {len(table)}. Quá hạn tính đến ngày {min(chosen.end, today):%d/%m/%Y}; "
+            f"Số xã: {len(communes)}. Quá hạn tính đến ngày {min(chosen.end, today):%d/%m/%Y}; "
             f"đang xử lý hiện tại: {total_figures.open_now}; từ chối trong kỳ: {total_figures.rejected}."
+        )
+        self.stdout.write(
+            "Tỷ lệ đúng hạn = trả lời đúng hạn / (đã trả lời + quá hạn chưa trả lời): "
+            f"{stats.display(total_figures.on_time_parts, 'parts')}."
         )
 
         if csv_path:

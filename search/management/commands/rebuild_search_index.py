@@ -1,4 +1,5 @@
-"""Rebuild the site search index from every live searchable page.
+"""Rebuild the site search index from every live searchable page, with the other sites each
+appears on (SearchPlacement).
 
 The index keeps itself current from Wagtail's signals (publish, unpublish, scheduled go-live
 and expiry, move, delete); this command is for a new installation, a restore, or after a
@@ -12,8 +13,8 @@ from tqdm import tqdm
 from wagtail.models import Page
 
 from areas.models import CommuneHomePage, PortalHomePage
-from search.engine import entry_fields, searchable_model_labels
-from search.models import SearchEntry
+from search.engine import index_rows, searchable_model_labels
+from search.models import SearchEntry, SearchPlacement
 
 BATCH = 500
 
@@ -50,8 +51,9 @@ class Command(BaseCommand):
         written = 0
         try:
             with transaction.atomic():
+                SearchPlacement.objects.all().delete()
                 SearchEntry.objects.all().delete()
-                batch = []
+                batch, placed = [], []
                 ids = list(pages.values_list("pk", flat=True))
                 with tqdm(
                     total=total, desc="Chỉ mục tìm kiếm", unit="trang", disable=no_progress, file=self.stderr
@@ -59,13 +61,15 @@ class Command(BaseCommand):
                     for start in range(0, len(ids), BATCH):
                         chunk = Page.objects.filter(pk__in=ids[start : start + BATCH]).specific().order_by("path")
                         for page in chunk:
-                            fields = entry_fields(page, home=home_of(page) or False)
-                            if fields is not None:
-                                batch.append(SearchEntry(page_id=page.pk, **fields))
+                            entry, placements = index_rows(page, home=home_of(page) or False)
+                            if entry is not None:
+                                batch.append(entry)
+                                placed += placements
                             bar.update(1)
                         SearchEntry.objects.bulk_create(batch)
+                        SearchPlacement.objects.bulk_create(placed)
                         written += len(batch)
-                        batch = []
+                        batch, placed = [], []
         except Exception as exc:
             raise CommandError(f"Không dựng được chỉ mục tìm kiếm: {exc}") from exc
         self.stdout.write(f"Đã lập chỉ mục {written} trang (trên {total} trang đang xuất bản).")
