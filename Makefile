@@ -7,6 +7,9 @@ PORT   ?= 8000
 DEMO_PROVINCE ?= Trà Vinh
 DEMO_STRUCTURE ?= 2024
 export SITE_PORT ?= $(PORT)
+# The embedded MQTT broker of `make run` (the real-time channel to boards); 1884, not 1883, so it
+# never meets a Mosquitto already running on the machine.
+MQTT_PORT ?= 1884
 
 .PHONY: run test lint format install install-dev browser migrate demo clean
 
@@ -23,13 +26,15 @@ $(VENV)/.dev-installed: $(VENV)/.run-installed requirements-dev.txt
 install: $(VENV)/.run-installed
 install-dev: $(VENV)/.dev-installed
 
-# Debian's chromium for the browser tests (Playwright drives it; no browser download), and
-# Xvfb + feh for the reference player's display mode on a virtual screen.
+# Debian's chromium for the browser tests (Playwright drives it; no browser download), Xvfb +
+# feh for the reference player's display mode on a virtual screen, and Mosquitto, the broker
+# the channel's tests run against beside the embedded one (each test starts its own instance).
 browser:
-	@command -v chromium >/dev/null 2>&1 && command -v Xvfb >/dev/null 2>&1 && command -v feh >/dev/null 2>&1 || { \
-	  echo "Cài đặt chromium, Xvfb và feh (Debian) cho kiểm thử trình duyệt và đầu phát…"; \
+	@command -v chromium >/dev/null 2>&1 && command -v Xvfb >/dev/null 2>&1 && command -v feh >/dev/null 2>&1 \
+	  && { command -v mosquitto >/dev/null 2>&1 || test -x /usr/sbin/mosquitto; } || { \
+	  echo "Cài đặt chromium, Xvfb, feh và mosquitto (Debian) cho kiểm thử trình duyệt, đầu phát và kênh MQTT…"; \
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium xvfb feh >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium xvfb feh mosquitto >/dev/null; }
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -41,10 +46,14 @@ demo: migrate
 	$(PY) manage.py render_boards
 	$(PY) manage.py ensure_admin
 
+# The web server, the task worker, the embedded MQTT broker and the MQTT sender; Ctrl+C stops all.
+run: export MQTT_URL = mqtt://127.0.0.1:$(MQTT_PORT)
 run: demo
 	@$(PY) manage.py print_urls --port $(PORT)
-	@$(PY) manage.py qcluster & QCLUSTER=$$!; \
-	  trap 'kill $$QCLUSTER 2>/dev/null' EXIT INT TERM; \
+	@$(PY) manage.py mqtt_broker --port $(MQTT_PORT) & BROKER=$$!; \
+	  $(PY) manage.py mqtt_sender & SENDER=$$!; \
+	  $(PY) manage.py qcluster & QCLUSTER=$$!; \
+	  trap 'kill $$QCLUSTER $$SENDER $$BROKER 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py runserver --skip-checks $(HOST):$(PORT)
 
 test: install-dev browser

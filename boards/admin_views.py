@@ -25,6 +25,7 @@ from areas.scoping import OwnedForm, ScopedViewSet
 from boards.api import ApiError, pairing_view, serve_file
 from boards.bulletins import bulletin_file, candidate_text, speech_problem
 from boards.composition import VideoClip, compose_audio
+from boards.control_views import control_view
 from boards.models import Board, BoardGroup, BoardKind, MediaSlide
 from boards.publishing import audio_rules, board_voice, candidates_for, explain_board, file_url, rebuild, slides_of
 from boards.rendering import render_slide
@@ -87,6 +88,12 @@ class BoardViewSet(ScopedViewSet):
                 accessor=lambda b: _("Xem trước"),
                 url_name=self.get_url_name("preview"),
             ),
+            TitleColumn(
+                "control",
+                label=_("Điều khiển"),
+                accessor=lambda b: _("Điều khiển"),
+                url_name=self.get_url_name("control"),
+            ),
         ]
 
     def get_urlpatterns(self):
@@ -94,6 +101,7 @@ class BoardViewSet(ScopedViewSet):
             path("preview/<int:pk>/", self.preview_view, name="preview"),
             path("preview/<int:pk>/slide/<str:key>/", self.slide_view, name="slide"),
             path("pairing/<int:pk>/", pairing_view, name="pairing"),
+            path("dieu-khien/<int:pk>/", control_view, name="control"),
         ]
 
     def _board(self, request, pk):
@@ -141,6 +149,7 @@ class BoardViewSet(ScopedViewSet):
             ],
             "edit_url": reverse(self.get_url_name("edit"), args=[board.pk]),
             "pairing_url": reverse(self.get_url_name("pairing"), args=[board.pk]),
+            "control_url": reverse(self.get_url_name("control"), args=[board.pk]),
         }
         if board.is_audio:
             context.update(_audio_context(board, candidates, now))

@@ -55,6 +55,8 @@ from django.views.decorators.csrf import csrf_exempt
 from PIL import Image, UnidentifiedImageError
 
 from areas.scoping import UnitScopedPolicy
+from boards import channel
+from boards.broker import hash_password
 from boards.models import Board, BoardStatus, Heartbeat, PlaylistVersion, PlayRecord, RenderedFile
 from boards.smil import build_m3u, build_smil
 from core import http
@@ -130,17 +132,21 @@ def _hash(token):
 
 
 def issue_token(board):
-    """A new token for `board` (the old one stops working at once); returned once, stored hashed."""
+    """A new token for `board` (the old one stops working at once, on the channel too: the
+    sender rewrites the broker's files); returned once, stored hashed."""
     token = board.new_token()
-    Board.objects.filter(pk=board.pk).update(token_hash=board.token_hash)
+    Board.objects.filter(pk=board.pk).update(
+        token_hash=board.token_hash, mqtt_hash=board.mqtt_hash, credentials_at=board.credentials_at
+    )
     cache.delete(CACHE_KEY.format(board.pk))
     return token
 
 
 def revoke_token(board):
-    """No token works for `board` until a new one is issued."""
-    board.token_hash = ""
-    Board.objects.filter(pk=board.pk).update(token_hash="")
+    """No token works for `board` until a new one is issued; its channel is cut."""
+    board.token_hash = board.mqtt_hash = ""
+    board.credentials_at = timezone.now()
+    Board.objects.filter(pk=board.pk).update(token_hash="", mqtt_hash="", credentials_at=board.credentials_at)
     cache.delete(CACHE_KEY.format(board.pk))
 
 
@@ -223,8 +229,8 @@ def _authorize(request, board_id):
 def me(request):
     """`{board, name}` of the bearer token's board: a player paired with a token alone finds its
     board number here once (player/client.py, resolve_board)."""
-    digest = _hash(_bearer(request))
-    board = Board.objects.filter(token_hash=digest).values("pk", "name").first()
+    token = _bearer(request)
+    board = Board.objects.filter(token_hash=_hash(token)).first()
     if board is None:
         raise ApiError(
             401,
@@ -232,7 +238,28 @@ def me(request):
             "Mã truy cập không đúng hoặc đã bị thu hồi.",
             {"WWW-Authenticate": 'Bearer realm="tincoso-boards", error="invalid_token"'},
         )
-    return JsonResponse({"board": board["pk"], "name": board["name"]})
+    ensure_channel_credentials(board, token)
+    return JsonResponse({"board": board.pk, "name": board.name, "channel": channel.channel_info(board)})
+
+
+def channel_etag():
+    """Part of every playlist's ETag: changes when the channel is turned on or moved, so every
+    player fetches its playlist once and learns of it (a 304 carries no body)."""
+    url = getattr(settings, "MQTT_PUBLIC_URL", "")
+    if not url:
+        return ""
+    return "-c" + hashlib.sha256(f"{url} {settings.MQTT_PREFIX}".encode()).hexdigest()[:8]
+
+
+def ensure_channel_credentials(board, token):
+    """A board paired before the channel existed has no broker hash: the token it has just
+    proved is hashed for the broker now (the sender then adds it to the broker's files)."""
+    if board.mqtt_hash or not getattr(settings, "MQTT_PUBLIC_URL", ""):
+        return
+    board.mqtt_hash, board.credentials_at = hash_password(token), timezone.now()
+    Board.objects.filter(pk=board.pk, token_hash=_hash(token), mqtt_hash="").update(
+        mqtt_hash=board.mqtt_hash, credentials_at=board.credentials_at
+    )
 
 
 def jitter_seconds(refresh_seconds):
@@ -292,13 +319,15 @@ def _playlist_view(render):
             raise ApiError(
                 404, "no_playlist", "Bảng chưa có danh sách phát; hãy hỏi lại sau.", {"Retry-After": str(refresh)}
             )
-        etag = f'"{fingerprint}"'
+        etag = f'"{fingerprint}{channel_etag()}"'
         last_modified = generated_at.timestamp()
         if is_not_modified(request, etag, last_modified):
             return _validators(HttpResponse(status=304), etag, last_modified)
         version = (
             PlaylistVersion.objects.select_related("board", "video").filter(board_id=board_id, number=number).first()
         )
+        if version is not None:
+            ensure_channel_credentials(version.board, _bearer(request))
         if version is None:  # replaced between the two reads: the player asks again
             raise ApiError(404, "no_playlist", "Danh sách phát vừa thay đổi; hãy hỏi lại.", {"Retry-After": "1"})
         base = request.build_absolute_uri(_media_path("0" * 64, "png"))
@@ -323,6 +352,7 @@ def playlist_json(request, board, version, items, base):
             "duration_s": sum(float(i.get("duration_s") or 0) for i in version.items if i.get("kind") == "image"),
         }
     body = {
+        "channel": channel.channel_info(board),
         "version": version.number,
         "generated_at": version.generated_at.isoformat(),
         "refresh_seconds": board.refresh_seconds,
@@ -335,6 +365,8 @@ def playlist_json(request, board, version, items, base):
     if board.is_audio:  # a loudspeaker cluster: when to play (boards/composition.py, compose_audio)
         body["board"]["kind"] = board.kind
         body.update({key: version.schedule.get(key) for key in AUDIO_SCHEDULE_KEYS})
+    else:  # a screen: when it is on (its operating hours), None = always
+        body["power"] = version.schedule.get("power")
     return json.dumps(body, ensure_ascii=False).encode(), "application/json"
 
 
@@ -613,9 +645,13 @@ def screenshot(request, board_id):
 
 
 def pairing_payload(request, board, token):
-    return json.dumps(
-        {"server": f"{request.scheme}://{request.get_host()}", "board": board.pk, "token": token}, separators=(",", ":")
-    )
+    """What the QR code carries: the server, the board and its token, and where its player
+    joins the real-time channel (its password there is the same token), when there is one."""
+    payload = {"server": f"{request.scheme}://{request.get_host()}", "board": board.pk, "token": token}
+    info = channel.channel_info(board)
+    if info is not None:
+        payload["mqtt"] = {"url": info["url"], "username": info["username"], "prefix": info["prefix"]}
+    return json.dumps(payload, separators=(",", ":"))
 
 
 def qr_svg(text):
@@ -661,6 +697,8 @@ def pairing_view(request, pk):
             "done": done,
             "status": status,
             "playlist_url": request.build_absolute_uri(reverse("boards_api:playlist_json", args=[board.pk])),
+            "channel": channel.channel_info(board) if board.token_hash else None,
+            "control_url": reverse("boards:control", args=[board.pk]),
             "header_title": f"Ghép nối bảng: {board.name}",
             "page_title": board.name,
             "header_icon": "desktop",

@@ -15,7 +15,9 @@ import datetime
 import hashlib
 import secrets
 import tempfile
+import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -27,6 +29,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import Orderable
 
 from areas.models.site_settings import theme_choices
+from boards.broker import hash_password
 from boards.composition import format_broadcast_times, parse_broadcast_times
 from cms_pages.models.content import picture_fit_field, picture_fit_panel
 
@@ -173,6 +176,14 @@ class Board(ClusterableModel):
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
     # Kept by the system.
     token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The real-time channel (docs/architecture.md, "Real-time channel v1"): the token's hash in
+    # the broker's format, when it last changed (the sender rewrites the broker's files), and
+    # the presence the player reports.
+    mqtt_hash = models.CharField(max_length=200, blank=True, editable=False)
+    credentials_at = models.DateTimeField(null=True, blank=True, editable=False)
+    channel_state = models.CharField(max_length=8, blank=True, editable=False)  # "", online, offline
+    channel_at = models.DateTimeField(null=True, blank=True, editable=False)
+    channel_status = models.JSONField(default=dict, blank=True, editable=False)
     recompose_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -274,10 +285,23 @@ class Board(ClusterableModel):
         return not self.is_audio and self.output in (BoardOutput.VIDEO, BoardOutput.BOTH)
 
     def new_token(self):
-        """A fresh player token: returned once, stored hashed."""
+        """A fresh player token: returned once, stored hashed (sha256 for the HTTP API, the
+        broker's `$7$` hash for the channel, where it is the board's password)."""
         token = secrets.token_urlsafe(32)
         self.token_hash = hashlib.sha256(token.encode()).hexdigest()
+        self.mqtt_hash = hash_password(token)
+        self.credentials_at = timezone.now()
         return token
+
+    def save(self, *args, **kwargs):
+        # (De)activating a board changes who may connect to the broker (boards/broker.py).
+        if self.pk is not None:
+            before = Board.objects.filter(pk=self.pk).values_list("is_active", flat=True).first()
+            if before is not None and before != self.is_active:
+                self.credentials_at = timezone.now()
+                if kwargs.get("update_fields") is not None:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], "credentials_at"}
+        super().save(*args, **kwargs)
 
     def is_operating(self, moment=None):
         moment = timezone.localtime(moment)
@@ -296,8 +320,14 @@ class OperatingHours(Orderable):
     weekday = models.PositiveSmallIntegerField(_("thứ"), choices=WEEKDAYS)
     start = models.TimeField(_("từ"), default=datetime.time(6, 0))
     end = models.TimeField(_("đến"), default=datetime.time(22, 0))
+    brightness = models.PositiveSmallIntegerField(
+        _("độ sáng (%)"),
+        default=100,
+        validators=[MinValueValidator(5), MaxValueValidator(100)],
+        help_text=_("Độ sáng màn hình trong khung giờ này; ngoài mọi khung giờ màn hình tắt."),
+    )
 
-    panels = [FieldRowPanel([FieldPanel("weekday"), FieldPanel("start"), FieldPanel("end")])]
+    panels = [FieldRowPanel([FieldPanel("weekday"), FieldPanel("start"), FieldPanel("end"), FieldPanel("brightness")])]
 
     class Meta(Orderable.Meta):
         verbose_name = _("giờ hoạt động")
@@ -580,3 +610,73 @@ class OnlineSample(models.Model):
     class Meta:
         ordering = ["at"]
         indexes = [models.Index(fields=["unit", "at"], name="online_sample_unit_at")]
+
+
+# --- The real-time channel (docs/architecture.md, "Real-time channel v1") ----------------------
+
+
+class CommandKind(models.TextChoices):
+    COLLECT = "collect", _("Cập nhật ngay")
+    SCREENSHOT = "screenshot", _("Chụp màn hình")
+    RESTART = "restart", _("Khởi động lại đầu phát")
+    VOLUME = "volume", _("Đặt âm lượng")
+    POWER = "power", _("Bật/tắt màn hình")
+
+
+class CommandState(models.TextChoices):
+    PENDING = "pending", _("chờ gửi")
+    SENT = "sent", _("đã gửi, chờ phản hồi")
+    DONE = "done", _("đã thực hiện")
+    FAILED = "failed", _("đầu phát báo lỗi")
+    EXPIRED = "expired", _("quá hạn, không thực hiện")
+
+
+class BoardCommand(models.Model):
+    """A command to a board's player over the channel: inserted by the web or the worker, sent
+    by `manage.py mqtt_sender` (again, same id, until acked or expired), acked by the player."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    board = models.ForeignKey(Board, verbose_name=_("bảng"), on_delete=models.CASCADE, related_name="commands")
+    kind = models.CharField(_("lệnh"), max_length=10, choices=CommandKind.choices)
+    args = models.JSONField(_("tham số"), default=dict, blank=True)
+    state = models.CharField(_("trạng thái"), max_length=7, choices=CommandState.choices, default=CommandState.PENDING)
+    created_at = models.DateTimeField(_("lúc yêu cầu"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người yêu cầu"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(_("hết hạn lúc"))
+    sent_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("số lần gửi"), default=0)
+    acked_at = models.DateTimeField(_("phản hồi lúc"), null=True, blank=True)
+    result = models.JSONField(_("kết quả"), default=dict, blank=True)
+    message = models.CharField(_("ghi chú"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("lệnh điều khiển bảng")
+        verbose_name_plural = _("lệnh điều khiển bảng")
+        indexes = [
+            models.Index(fields=["state", "sent_at"], name="board_command_outbox"),
+            models.Index(fields=["board", "-created_at"], name="board_command_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.board}"
+
+
+class ChannelLink(models.Model):
+    """One row (pk 1): the sender's own heartbeat. Monitoring trusts the channel's presence only
+    while the sender says, recently, that it is connected to the broker."""
+
+    seen_at = models.DateTimeField()
+    connected = models.BooleanField(default=False)
+    broker = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("kết nối kênh thời gian thực")
+        verbose_name_plural = _("kết nối kênh thời gian thực")

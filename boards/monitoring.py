@@ -20,7 +20,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from areas.accounts import send_to_staff, unit_admin_url, unit_staff
-from boards.models import Board, BoardEvent, BoardHealth, OnlineSample, PlaylistVersion
+from boards.channel import ALIVE_FOR_S
+from boards.models import Board, BoardEvent, BoardHealth, ChannelLink, OnlineSample, PlaylistVersion
 
 log = logging.getLogger(__name__)
 
@@ -56,23 +57,59 @@ def offline_after(board):
     return datetime.timedelta(seconds=OFFLINE_FACTOR * board.refresh_seconds)
 
 
-def board_state(board, status, now, current_version=None):
-    """The board's state at `now` from its last heartbeat (`status`, a BoardStatus or None).
+def channel_trusted(now=None):
+    """Is the sender connected to the broker, and said so recently (boards/sender.py)? Only then
+    is a board's channel presence believed; otherwise the poll rule alone decides."""
+    now = now or timezone.now()
+    link = ChannelLink.objects.filter(pk=1).values_list("seen_at", "connected").first()
+    return bool(link and link[1] and now - link[0] <= datetime.timedelta(seconds=ALIVE_FOR_S))
+
+
+def board_state(board, status, now, current_version=None, trusted=None):
+    """The board's state at `now`. With the real-time channel (`trusted`: the sender is
+    connected; read when None) a board that has a channel presence is online while its player
+    is connected, and offline from the moment its Last Will arrived unless it polled since
+    (a player whose channel is down polls on). Otherwise, and for players without the channel:
+    offline when not seen (`status`, its BoardStatus) for 1.5 × its refresh interval.
     `current_version`: the newest version number if known (else read from the board)."""
     if current_version is None:
         version = board.current_version
         current_version = version.number if version is not None else None
-    if status is None or status.last_seen_at is None:
+    if trusted is None:
+        trusted = channel_trusted(now) if board.channel_state else False
+    seen = status.last_seen_at if status is not None else None
+    playing = status.version if status is not None else None
+    if trusted and board.channel_state and board.channel_at is not None:
+        if board.channel_state == ONLINE:
+            return State(ONLINE, last_seen_at=now, version_playing=playing, version_current=current_version)
+        polled_since = seen is not None and seen > board.channel_at and now <= seen + offline_after(board)
+        if not polled_since:
+            return State(
+                OFFLINE,
+                last_seen_at=max(filter(None, (seen, board.channel_at))),
+                offline_since=board.channel_at,
+                version_playing=playing,
+                version_current=current_version,
+            )
+    if seen is None:
         return State(NEVER, version_current=current_version)
-    deadline = status.last_seen_at + offline_after(board)
+    deadline = seen + offline_after(board)
     kind = ONLINE if now <= deadline else OFFLINE
     return State(
         kind,
-        last_seen_at=status.last_seen_at,
+        last_seen_at=seen,
         offline_since=deadline if kind == OFFLINE else None,
-        version_playing=status.version,
+        version_playing=playing,
         version_current=current_version,
     )
+
+
+def scheduled_off(board, state, now):
+    """ "tắt theo lịch": a board that is off or silent outside its operating hours, or whose
+    player reports its screen off, is not "mất kết nối"."""
+    if (board.channel_status or {}).get("power") == "off" and state.kind == ONLINE:
+        return True
+    return state.kind == OFFLINE and not board.is_operating(now)
 
 
 def format_duration(delta):
@@ -136,60 +173,33 @@ def _alert_back(board, offline_since, back_at, downtime):
     )
 
 
-def check_boards(now=None):
-    """Every minute: states, transitions, alerts, samples. Returns a summary dict."""
+def check_boards(now=None, board_ids=None):
+    """Every minute (and at once for a board whose channel presence changed, `board_ids`):
+    states, transitions, alerts, samples. Returns a summary dict."""
 
     now = now or timezone.now()
-    boards = list(
-        Board.objects.filter(is_active=True).select_related("owner", "status", "health").prefetch_related("hours")
-    )
+    boards = Board.objects.filter(is_active=True).select_related("owner", "status", "health").prefetch_related("hours")
+    if board_ids is not None:
+        boards = boards.filter(pk__in=board_ids)
+    boards = list(boards)
     newest = dict(
         PlaylistVersion.objects.filter(board__in=boards)
         .values("board")
         .annotate(n=Max("number"))
         .values_list("board", "n")
     )
+    trusted = channel_trusted(now)
     summary = {"online": 0, "offline": 0, "never": 0, "alerts": 0, "recoveries": 0}
     per_unit = {}
     for board in boards:
         status = getattr(board, "status", None) if hasattr(board, "status") else None
-        state = board_state(board, status, now, current_version=newest.get(board.pk, 0) or None)
+        state = board_state(board, status, now, current_version=newest.get(board.pk, 0) or None, trusted=trusted)
         summary[state.kind] += 1
         online, total = per_unit.get(board.owner_id, (0, 0))
         per_unit[board.owner_id] = (online + state.online, total + 1)
-        try:
-            health = board.health
-        except BoardHealth.DoesNotExist:
-            health = BoardHealth(board=board, state=NEVER, changed_at=now)
-        if state.kind == OFFLINE:
-            if health.state != OFFLINE:
-                in_hours = board.is_operating(state.offline_since)
-                BoardEvent.objects.create(
-                    board=board,
-                    at=state.offline_since,
-                    kind=BoardEvent.WENT_OFFLINE,
-                    note="" if in_hours else "ngoài giờ hoạt động",
-                )
-                health.state, health.changed_at, health.alerted_at = OFFLINE, state.offline_since, None
-            if health.alerted_at is None and board.is_operating(now):
-                _alert_offline(board, health.changed_at, state.last_seen_at)
-                health.alerted_at = now
-                summary["alerts"] += 1
-        elif state.kind == ONLINE:
-            if health.state == OFFLINE:
-                back_at = state.last_seen_at
-                downtime = format_duration(back_at - health.changed_at)
-                BoardEvent.objects.create(
-                    board=board, at=back_at, kind=BoardEvent.CAME_BACK, note=f"ngoại tuyến {downtime}"
-                )
-                if health.alerted_at is not None:
-                    _alert_back(board, health.changed_at, back_at, downtime)
-                    summary["recoveries"] += 1
-                health.state, health.changed_at, health.alerted_at = ONLINE, back_at, None
-            elif health.state != ONLINE:
-                health.state, health.changed_at = ONLINE, state.last_seen_at
-        health.checked_at = now
-        health.save()
+        _transition(board, state, now, summary)
+    if board_ids is not None:
+        return summary
     latest = OnlineSample.objects.aggregate(at=Max("at"))["at"]
     if per_unit and (latest is None or now - latest >= SAMPLE_EVERY or latest > now):
         OnlineSample.objects.bulk_create(
@@ -197,3 +207,40 @@ def check_boards(now=None):
         )
         summary["sampled"] = True
     return summary
+
+
+def _transition(board, state, now, summary):
+    """Record a change of a board's state (event, e-mails) in its BoardHealth row."""
+    try:
+        health = board.health
+    except BoardHealth.DoesNotExist:
+        health = BoardHealth(board=board, state=NEVER, changed_at=now)
+    if state.kind == OFFLINE:
+        if health.state != OFFLINE:
+            in_hours = board.is_operating(state.offline_since)
+            BoardEvent.objects.create(
+                board=board,
+                at=state.offline_since,
+                kind=BoardEvent.WENT_OFFLINE,
+                note="" if in_hours else "ngoài giờ hoạt động",
+            )
+            health.state, health.changed_at, health.alerted_at = OFFLINE, state.offline_since, None
+        if health.alerted_at is None and board.is_operating(now):
+            _alert_offline(board, health.changed_at, state.last_seen_at)
+            health.alerted_at = now
+            summary["alerts"] += 1
+    elif state.kind == ONLINE:
+        if health.state == OFFLINE:
+            back_at = state.last_seen_at
+            downtime = format_duration(back_at - health.changed_at)
+            BoardEvent.objects.create(
+                board=board, at=back_at, kind=BoardEvent.CAME_BACK, note=f"ngoại tuyến {downtime}"
+            )
+            if health.alerted_at is not None:
+                _alert_back(board, health.changed_at, back_at, downtime)
+                summary["recoveries"] += 1
+            health.state, health.changed_at, health.alerted_at = ONLINE, back_at, None
+        elif health.state != ONLINE:
+            health.state, health.changed_at = ONLINE, state.last_seen_at
+    health.checked_at = now
+    health.save()

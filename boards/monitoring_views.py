@@ -15,12 +15,13 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from areas.models import AreaPage
 from areas.scoping import scope_paths, under
 from boards.models import Board, OnlineSample, PlaylistVersion
-from boards.monitoring import NEVER, OFFLINE, ONLINE, board_state
+from boards.monitoring import NEVER, OFFLINE, ONLINE, board_state, channel_trusted, scheduled_off
 
 URL_NAME = "boards_monitoring"
 TITLE = "Giám sát bảng điện tử"
 PERIODS = {"24h": ("24 giờ qua", datetime.timedelta(hours=24)), "7d": ("7 ngày qua", datetime.timedelta(days=7))}
 STATE_LABELS = {ONLINE: "Trực tuyến", OFFLINE: "Ngoại tuyến", NEVER: "Chưa kết nối"}
+SCHEDULED_OFF_LABEL = "Tắt theo lịch"
 
 
 def line_chart(points, since, until, width=720, height=240, left=44, right=16, top=16, bottom=36):
@@ -108,10 +109,11 @@ class MonitoringView(WagtailAdminTemplateMixin, TemplateView):
             .values_list("board", "n")
         )
         districts = {a.path: a for a in AreaPage.objects.filter(level__in=["district"]).only("path", "title")}
+        trusted = channel_trusted(now)
         areas, rows = {}, []
         for board in boards:
             status = getattr(board, "status", None)
-            state = board_state(board, status, now, current_version=newest.get(board.pk))
+            state = board_state(board, status, now, current_version=newest.get(board.pk), trusted=trusted)
             area = _district_of(board.owner.path, districts) or board.owner
             counts = areas.setdefault(area.path, {"name": area.title, ONLINE: 0, OFFLINE: 0, NEVER: 0, "total": 0})
             counts[state.kind] += 1
@@ -127,7 +129,9 @@ class MonitoringView(WagtailAdminTemplateMixin, TemplateView):
                     "board": board,
                     "unit": board.owner.title,
                     "state": state,
-                    "label": STATE_LABELS[state.kind],
+                    "label": SCHEDULED_OFF_LABEL if scheduled_off(board, state, now) else STATE_LABELS[state.kind],
+                    "scheduled_off": scheduled_off(board, state, now),
+                    "channel": board.channel_state if trusted else "",
                     "offline_since": timezone.localtime(state.offline_since) if state.offline_since else None,
                     "last_seen": timezone.localtime(state.last_seen_at) if state.last_seen_at else None,
                     "player": status.player if status is not None else "",

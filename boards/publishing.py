@@ -30,6 +30,7 @@ from wagtail.models import Page
 
 from areas.models import AreaPage, CommuneHomePage, PortalHomePage
 from areas.models.site_settings import voice_for_site
+from boards import channel
 from boards.bulletins import bulletin_file, candidate_text
 from boards.composition import (
     AudioRules,
@@ -41,7 +42,7 @@ from boards.composition import (
     compose_audio,
     explain,
 )
-from boards.models import Board, MediaSlide, PlaylistVersion, RenderedFile, RenderProblem, SlideCache
+from boards.models import Board, CommandKind, MediaSlide, PlaylistVersion, RenderedFile, RenderProblem, SlideCache
 from boards.rendering import draw_plan, encode_png, plan_slide
 from boards.slide import SlideContent, cache_key
 from cms_pages.models import AnnouncementPage, NewsPage
@@ -503,6 +504,22 @@ def audio_schedule(board, now):
     }
 
 
+def screen_schedule(board, now):
+    """When a screen is on (the player switches it off outside its operating hours, by its own
+    clock: docs/architecture.md, "Real-time channel v1"), in its playlist; {} without hours."""
+    hours = sorted((h.weekday, f"{h.start:%H:%M}", f"{h.end:%H:%M}", h.brightness) for h in board.hours.all())
+    if not hours:
+        return {}
+    offset = now.strftime("%z")
+    return {
+        "power": {
+            "hours": [list(h) for h in hours],
+            "timezone": settings.TIME_ZONE,
+            "utc_offset": f"{offset[:3]}:{offset[3:]}" if offset else "+00:00",
+        }
+    }
+
+
 def board_voice(board):
     """The voice a loudspeaker cluster reads with: its unit's site's (SiteIdentity.voice)."""
     root = content_root(board.owner)
@@ -535,6 +552,7 @@ def rebuild(board, now=None):
         schedule, speaker = audio_schedule(board, now), _Speaker(board)
     else:
         composition = compose(candidates_for(board, now), now, board_rules(board))
+        schedule = screen_schedule(board, now)
     items, frames, problems, rendered = [], [], [], 0
     for entry in composition.entries:
         candidate = entry.candidate
@@ -584,7 +602,7 @@ def rebuild(board, now=None):
                 }
             )
     shape = [items, board.output, board.width, board.height]
-    if board.is_audio:
+    if schedule:  # a screen without operating hours keeps the shape it always had
         shape.append(schedule)
     fingerprint = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
     with transaction.atomic():
@@ -625,6 +643,9 @@ def rebuild(board, now=None):
             generated_at=timezone.now(),
             schedule=schedule,
         )
+    if channel.enabled() and board.mqtt_hash:  # the player fetches it now, not at its next poll
+        number = version.number
+        transaction.on_commit(lambda: channel.send(board, CommandKind.COLLECT, {"version": number}))
     return version, True, rendered, problems
 
 

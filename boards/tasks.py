@@ -10,7 +10,7 @@ from django_q.tasks import async_task
 from wagtail.models import Page
 
 from boards.delivery import boards_holding, item_key, reached_boards
-from boards.models import Board, Heartbeat, OnlineSample, RenderProblem
+from boards.models import Board, BoardCommand, Heartbeat, OnlineSample, RenderProblem
 from boards.publishing import boards_reached_by, rebuild
 from cms_pages.models import AnnouncementPage, NewsPage
 from sources.models import EmergencyAlertPage, SourceItemPage, TargetedPage
@@ -99,7 +99,9 @@ SAMPLES_KEPT_DAYS = 400
 
 def prune_history(now=None):
     """Daily: heartbeats (one an hour per board, boards/api.py) older than 400 days, rendering
-    problems older than 90 days, online samples older than 400 days. Proof of play is kept."""
+    problems older than 90 days, online samples older than 400 days, the system's own `collect`
+    commands (one per new version) older than 90 days. Proof of play is kept, and so are the
+    commands people gave (with Wagtail's audit log)."""
 
     now = now or timezone.now()
     days = datetime.timedelta(days=1)
@@ -107,6 +109,9 @@ def prune_history(now=None):
         "heartbeats": Heartbeat.objects.filter(received_at__lt=now - HEARTBEATS_KEPT_DAYS * days).delete()[0],
         "problems": RenderProblem.objects.filter(at__lt=now - PROBLEMS_KEPT_DAYS * days).delete()[0],
         "samples": OnlineSample.objects.filter(at__lt=now - SAMPLES_KEPT_DAYS * days).delete()[0],
+        "commands": BoardCommand.objects.filter(
+            created_by__isnull=True, created_at__lt=now - PROBLEMS_KEPT_DAYS * days
+        ).delete()[0],
     }
 
 

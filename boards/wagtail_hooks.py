@@ -5,13 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
+from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
 
 from areas.scoping import UnitScopedPolicy
-from boards import source_delivery
+from boards import channel, source_delivery
 from boards.admin_views import BoardsGroup
 from boards.listen import listen_response
-from boards.models import Board, BoardGroup, MediaSlide
+from boards.models import Board, BoardGroup, CommandKind, MediaSlide
 from boards.monitoring_views import TITLE, URL_NAME, MonitoringView
 from sources.admin_views import DELIVERY_URL, SENT_URL
 from sources.models import TargetedPage
@@ -80,3 +81,26 @@ def source_delivery_listing_button(page, user, next_url=None):
 def serve_listen(request, page):
 
     return listen_response(request, page)
+
+
+@hooks.register("register_log_actions")
+def register_command_log_actions(actions):
+    @actions.register_action(channel.LOG_ACTION)
+    class BoardCommandRequested(LogFormatter):
+        label = _("Lệnh điều khiển bảng")
+
+        def format_message(self, log_entry):
+            data = log_entry.data or {}
+            kind = dict(CommandKind.choices).get(data.get("kind"), data.get("kind", ""))
+            return f"Yêu cầu “{kind}” (mã lệnh {str(data.get('command', ''))[:8]})"
+
+    @actions.register_action(channel.ACK_LOG_ACTION)
+    class BoardCommandAcked(LogFormatter):
+        label = _("Đầu phát phản hồi lệnh")
+
+        def format_message(self, log_entry):
+            data = log_entry.data or {}
+            kind = dict(CommandKind.choices).get(data.get("kind"), data.get("kind", ""))
+            outcome = "đã thực hiện" if data.get("ok") else "báo lỗi"
+            note = f": {data['message']}" if data.get("message") else ""
+            return f"Đầu phát {outcome} lệnh “{kind}”{note} (mã lệnh {str(data.get('command', ''))[:8]})"

@@ -558,7 +558,7 @@ class _State:
                 last = board.last_seen[index]
                 seen.append(last is not None and last >= moment - BOARD_WINDOW)
                 if index == live_index:
-                    online.append(board_state(board, _Status(last), moment, current_version=0).online)
+                    online.append(board_state(board, _Status(last), moment, current_version=0, trusted=False).online)
                 else:  # from the hourly history, for units the monitoring has no sample of
                     online.append(last is not None and last >= moment - HEARTBEAT_HISTORY_EVERY - offline_after(board))
                 exists.append(board.created_at < moment)

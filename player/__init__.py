@@ -1,7 +1,8 @@
 """tincoso reference player for public e-boards (signage players).
 
 Standalone: depends only on the Python standard library (Pillow is optional, used to
-write the current frame as PNG). It does NOT import Django, so it runs on a small Linux box
+write the current frame as PNG and to grab the screen; paho-mqtt ≥ 2.0 is optional, for the
+real-time channel). It does NOT import Django, so it runs on a small Linux box
 with just this folder copied over::
 
     python -m player --server https://tinh.example.vn --board 42 \\
@@ -12,12 +13,16 @@ bulletins at the broadcast times and emergencies at once, through mpv, ffplay or
 
 Layout:
     schedule.py  ISO-8601 parsing, playlist validation, ``playable(items, now)``, the
-                 loudspeakers' ``due_broadcast`` and ``due_emergencies``
+                 loudspeakers' ``due_broadcast`` and ``due_emergencies``, the screen's
+                 ``screen_on(hours, now_local, override, emergency)``
     cache.py     content-addressed file store, atomic playlist swap, pruning
     reports.py   on-disk outbox for heartbeats and proofs of play
     display.py   headless frame writer (``current.png``) and best-effort fullscreen display;
                  audio bulletins logged (headless) or played (mpv/ffplay/mpg123)
-    client.py    HTTP (urllib), polling, resumable downloads, the ``Player`` loop
+    client.py    HTTP (urllib), polling, resumable downloads, the ``Player`` loop, screen
+                 power, volume, screenshots
+    channel.py   the real-time channel (MQTT, paho imported lazily): presence, the
+                 server's commands (collect, screenshot, restart, volume, power), acks
     __main__.py  command line
 """
 

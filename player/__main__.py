@@ -1,8 +1,10 @@
 """``python -m player --server URL --token TOKEN --cache DIR [--board ID]
-[--once] [--headless | --display] [--log FILE]``
+[--once] [--headless | --display] [--screenshot-every MINUTES] [--log FILE]``
 
 Without ``--board`` the player asks the server which board its token belongs to (once; the
-answer is kept in the cache directory)."""
+answer is kept in the cache directory). When the server names a real-time channel and
+paho-mqtt is installed, the player also listens for the server's commands over MQTT
+(player/channel.py); otherwise it polls only."""
 
 from __future__ import annotations
 
@@ -36,18 +38,27 @@ def main(argv=None) -> int:
         action="store_true",
         help="loudspeakers, with --once: play the bulletins now as at a broadcast time (a test)",
     )
+    parser.add_argument(
+        "--screenshot-every",
+        type=float,
+        default=0.0,
+        metavar="MINUTES",
+        help="upload a screenshot every MINUTES (default 0: only when the server asks)",
+    )
     parser.add_argument("--log", help="also log to this file")
     parser.add_argument("--timeout", type=float, default=30.0, help="HTTP timeout in seconds")
     args = parser.parse_args(argv)
     if not args.token:
         parser.error("--token (or $TINCOSO_BOARD_TOKEN) is required")
+    if args.screenshot_every < 0:
+        parser.error("--screenshot-every must be 0 (off) or more minutes")
 
     handlers = [logging.StreamHandler(sys.stderr)]
     if args.log:
         handlers.append(logging.FileHandler(args.log, encoding="utf-8"))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers)
 
-    from player.client import Player, resolve_board
+    from player.client import Player, remembered_channel, resolve_board
     from player.display import Display, Headless
 
     if not args.board:
@@ -57,7 +68,16 @@ def main(argv=None) -> int:
             logging.getLogger("player").error("cannot tell which board this token belongs to: %s", error)
             return 1
     screen = Display(args.cache) if args.display else Headless(args.cache)
-    player = Player(args.server, args.board, args.token, args.cache, screen=screen, timeout=args.timeout)
+    player = Player(
+        args.server,
+        args.board,
+        args.token,
+        args.cache,
+        screen=screen,
+        timeout=args.timeout,
+        me_channel=remembered_channel(args.server, args.token, args.cache),
+        screenshot_every=args.screenshot_every * 60,
+    )
     if args.once:
         return player.run_once(broadcast_now=args.broadcast_now)
     signal.signal(signal.SIGTERM, lambda *_: player.stop.set())

@@ -1,8 +1,16 @@
 """HTTP side of the player (urllib only) and the ``Player`` loop.
 
 Threads: a poller (poll → downloads → swap → reports, then sleep refresh ± jitter, or an
-exponential backoff after errors) and the playback loop (main thread), which plays by its
-own clock from whatever playlist is held, so nothing the server does can stop the screen.
+exponential backoff after errors, or until ``request_poll()`` wakes it: the channel's
+"collect") and the playback loop (main thread), which plays by its own clock from whatever
+playlist is held, so nothing the server does can stop the screen. When the server names a
+real-time channel (``"channel"`` in playlist.json or GET me) and paho-mqtt is installed, the
+player also holds an MQTT connection (player/channel.py) for the server's commands.
+
+Screen power: on inside the playlist's ``"power"`` hours, off outside (by the player's own
+clock), or as the server's ``power`` command says until its end; always on for an emergency
+(schedule.screen_on). Off = a black frame. The volume (``volume`` command) and a power
+override are kept in ``state.json``.
 
 For a loudspeaker cluster (schedule.is_audio_playlist) the playback loop follows the
 broadcast rules instead of looping: emergencies at once and every ``emergency_repeat_s``,
@@ -15,12 +23,15 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import os
 import random
 import re
+import sys
 import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections import deque
 from datetime import UTC, datetime, timedelta
 from hashlib import sha256
@@ -29,17 +40,22 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from player import NAME, VERSION
 from player.cache import Cache, write_atomic
-from player.display import Headless
+from player.channel import CommandError
+from player.display import Headless, fit_screenshot
 from player.reports import Outbox
 from player.schedule import (
     BROADCAST_GRACE_S,
+    brightness_at,
     broadcast_zone,
     clock_times,
     due_broadcast,
     due_emergencies,
     is_audio_playlist,
+    next_power_edge,
     parse_time,
     playable,
+    power_zone,
+    screen_on,
     utc_iso,
     validate_playlist,
 )
@@ -51,12 +67,17 @@ MAX_ERRORS, MAX_ERROR_CHARS = 20, 500  # what the server accepts in a heartbeat
 MAX_PLAYLIST_BYTES = 8 << 20
 TOKEN_ERROR = "token bị thu hồi hoặc sai"
 NET_ERRORS = (OSError, http.client.HTTPException)
+REFUSED_RETRY_S = 5.0  # first retry of a channel whose login the broker refused (then doubling)
 AUDIO_OVERRUN_S = 30  # an audio program still running this long after the bulletin's end is stopped
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$")
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class ScreenshotError(CommandError):
+    """No screenshot: ``code`` (machine) and the message (for people)."""
 
 
 def resolve_board(server, token, cache_dir, timeout=30.0) -> str:
@@ -75,7 +96,9 @@ def resolve_board(server, token, cache_dir, timeout=30.0) -> str:
     request.add_unredirected_header("Authorization", f"Bearer {token}")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            board = int(json.loads(response.read().decode("utf-8"))["board"])
+            answer = json.loads(response.read().decode("utf-8"))
+            board = int(answer["board"])
+            channel = answer.get("channel") if isinstance(answer.get("channel"), dict) else None
     except urllib.error.HTTPError as error:
         raise LookupError(TOKEN_ERROR if error.code == 401 else f"HTTP {error.code}") from None
     except (*NET_ERRORS, ValueError, KeyError, TypeError) as error:
@@ -83,9 +106,24 @@ def resolve_board(server, token, cache_dir, timeout=30.0) -> str:
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
     write_atomic(
         remembered,
-        json.dumps({"server": server, "board": board, "token_sha256": sha256(token.encode()).hexdigest()}).encode(),
+        json.dumps(
+            {"server": server, "board": board, "token_sha256": sha256(token.encode()).hexdigest(), "channel": channel}
+        ).encode(),
     )
     return str(board)
+
+
+def remembered_channel(server, token, cache_dir):
+    """The real-time channel ``GET me`` named for this server and token (kept by
+    resolve_board), or None."""
+    try:
+        saved = json.loads((Path(cache_dir) / "board.json").read_text("utf-8"))
+        if saved.get("server") != server.rstrip("/") or saved.get("token_sha256") != sha256(token.encode()).hexdigest():
+            return None
+        channel = saved.get("channel")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return channel if isinstance(channel, dict) else None
 
 
 class Player:
@@ -104,6 +142,9 @@ class Player:
         outbox_cap=500,
         download_attempts=3,
         clock=utcnow,
+        me_channel=None,
+        screenshot_every=0,
+        restart=None,
     ):
         self.server = server.rstrip("/")
         self.board = str(board)
@@ -123,8 +164,22 @@ class Player:
         self.lock = threading.RLock()
         self.changed = threading.Event()
         self.stop = threading.Event()
+        self.wake = threading.Event()  # set: the poller polls now (the channel's "collect")
+        self.poll_cond = threading.Condition()
+        self.polls_started = self.polls_done = 0
+        self.last_poll = None
+        self.me_channel = me_channel  # what GET me said, until a playlist says
+        self.channel = None
+        self.channel_lock = threading.RLock()
+        self.command_log = None  # channel.CommandLog, made by the first channel
+        self.pending_acks = deque(maxlen=200)  # acks of a channel stopped meanwhile, for the next one
+        self._channel_note = None
+        self.screenshot_every = float(screenshot_every or 0)
+        self.restart = restart or self.restart_process
         self.errors = deque(maxlen=50)
+        self.last_error = None
         self.failures = 0
+        self.refused_polls = 0
         self.started = time.monotonic()
         self.playing = None
         self.pending_plays = []
@@ -132,7 +187,17 @@ class Player:
         self.broadcast_after = None  # loudspeakers: broadcasts up to this moment are done
 
         self.playlist = self.cache.load_playlist()
-        self.etag = self.cache.load_state().get("etag") if self.playlist else None
+        state = self.cache.load_state()
+        self.etag = state.get("etag") if self.playlist else None
+        volume = state.get("volume")
+        self.volume = (
+            volume if isinstance(volume, int) and not isinstance(volume, bool) and 0 <= volume <= 100 else None
+        )
+        self.screen.volume = self.volume
+        override = state.get("power_override")
+        self.power_override = override if isinstance(override, dict) and "on" in override else None
+        self.power_on = True
+        self._power_problem = None
         if self.playlist and not all(self.cache.has(i["sha256"]) for i in self.playlist["items"]):
             self.etag = None  # files went missing: ask for the full playlist to fetch them again
         if self.playlist:
@@ -141,8 +206,18 @@ class Player:
     # errors --------------------------------------------------------------------------
     def _error(self, message: str) -> None:
         log.warning("%s", message)
+        self.note_error(message)
+
+    def note_error(self, message: str) -> None:
+        """An error for the next heartbeat (already logged by the caller)."""
         with self.lock:
             self.errors.append(f"{utc_iso(self.clock())} {message}")
+            self.last_error = message
+
+    def last_problem(self):
+        """The newest error noted (a heartbeat sent meanwhile does not forget it), or None."""
+        with self.lock:
+            return self.last_error
 
     def _fail(self, message: str) -> str:
         self._error(message)
@@ -222,6 +297,7 @@ class Player:
             len(missing),
         )
         self.changed.set()
+        self.status_changed()
         removed = self.cache.prune(self.cache.referenced())
         if removed:
             log.info("pruned %d file(s)", len(removed))
@@ -295,7 +371,16 @@ class Player:
         jitter = playlist.get("jitter_seconds")
         if jitter is None:
             jitter = refresh * 0.1
-        return max(1.0, refresh + self.rng.uniform(-jitter, jitter))
+        delay = max(1.0, refresh + self.rng.uniform(-jitter, jitter))
+        channel = self.channel
+        if channel is not None and channel.state == "refused":
+            # The broker refused the token: the server may not have given it the new token yet
+            # (a board paired a moment ago), or it was revoked (then the poll says so too). Ask
+            # again sooner than the refresh interval, backing off: 5, 10, 20 … s.
+            self.refused_polls += 1
+            return min(delay, REFUSED_RETRY_S * 2 ** min(self.refused_polls - 1, 8))
+        self.refused_polls = 0
+        return delay
 
     # reports -------------------------------------------------------------------------
     def heartbeat_body(self) -> dict:
@@ -384,6 +469,10 @@ class Player:
                     self.changed.wait(1.0)
                     self.changed.clear()
                 continue
+            if not self.update_power():  # screen off: black until the schedule, a command or an emergency
+                self.changed.wait(1.0)
+                self.changed.clear()
+                continue
             item = self.next_item(last_id)
             if item is None:
                 with self.lock:
@@ -403,7 +492,306 @@ class Player:
                     self.changed.clear()
                 if not self._still_playable(item):  # withdrawn, expired, or an emergency
                     break
+                if not self.update_power():
+                    break
             self.record_play(item["id"], started_at, time.monotonic() - started)
+
+    # screen power ------------------------------------------------------------------------
+    def desired_power(self) -> bool:
+        """Whether the screen should be on now (schedule.screen_on with the held playlist's
+        power hours, the override, an emergency). Loudspeakers: always "on"."""
+        with self.lock:
+            playlist = self.playlist or {}
+            override = self.power_override
+        if is_audio_playlist(playlist):
+            return True
+        now = self.clock()
+        emergency = any(i.get("priority") == "emergency" for i in self.current_items())
+        power = playlist.get("power") if isinstance(playlist.get("power"), dict) else {}
+        local = now.astimezone(power_zone(playlist))
+        try:
+            until = parse_time((override or {}).get("until"))
+        except (ValueError, TypeError):
+            until = None
+        forced = (bool(override["on"]), until) if override else None
+        try:
+            on = screen_on(power.get("hours"), local, forced, emergency)
+            self._power_problem = None
+            return on
+        except ValueError as error:
+            if self._power_problem != str(error):
+                self._power_problem = str(error)
+                self._error(f"lịch bật/tắt màn hình không hợp lệ, màn hình để bật: {error}")
+            return screen_on(None, local, forced, emergency)
+
+    def brightness(self) -> int:
+        """The screen's brightness now (its operating-hours window's, schedule.brightness_at),
+        reported in the status; a panel driver applies it (docs/architecture.md)."""
+        with self.lock:
+            playlist = self.playlist or {}
+        power = playlist.get("power") if isinstance(playlist.get("power"), dict) else {}
+        try:
+            return brightness_at(power.get("hours"), self.clock().astimezone(power_zone(playlist)))
+        except (ValueError, TypeError):
+            return 100
+
+    def update_power(self) -> bool:
+        """Apply the screen power (playback thread): black when it goes off; the status is
+        published on a change. Returns True when the screen is on."""
+        with self.lock:
+            override = self.power_override
+        if override and override.get("until"):
+            try:
+                ended = self.clock() >= parse_time(override["until"])
+            except (ValueError, TypeError):
+                ended = True
+            if ended:
+                self._set_override(None)
+                log.info("hết thời hạn lệnh bật/tắt màn hình: theo lịch")
+        on = self.desired_power()
+        with self.lock:
+            changed, self.power_on = on != self.power_on, on
+            if not on:
+                self.playing = None
+        if changed:
+            if on:
+                log.info("bật màn hình")
+                self.screen.wake()
+            else:
+                log.info("tắt màn hình")
+                try:
+                    self.screen.blank(self._board_size())
+                except Exception as error:  # noqa: BLE001 - a screen that cannot go black still reports "off"
+                    self._error(f"cannot blank the screen: {error!r}")
+            self.status_changed()
+        return on
+
+    def _board_size(self):
+        with self.lock:
+            board = (self.playlist or {}).get("board")
+        if isinstance(board, dict):
+            width, height = board.get("width"), board.get("height")
+            if isinstance(width, int) and isinstance(height, int) and 0 < width <= 7680 and 0 < height <= 7680:
+                return width, height
+        return None
+
+    def _set_override(self, override) -> None:
+        with self.lock:
+            self.power_override = override
+            state = self.cache.load_state()
+            if override is None:
+                state.pop("power_override", None)
+            else:
+                state["power_override"] = override
+            self.cache.save_state(state)
+
+    def set_power(self, on: bool, until):
+        """The server's power command: screen ``on`` until ``until`` (ISO) or, when None, until
+        the schedule's next edge (no schedule: until told otherwise). Kept in state.json.
+        Returns (the override, whether the screen will be on)."""
+        moment = parse_time(until) if until else None
+        if moment is None:
+            with self.lock:
+                playlist = self.playlist or {}
+            hours = playlist.get("power", {}).get("hours") if isinstance(playlist.get("power"), dict) else None
+            try:
+                moment = next_power_edge(hours, self.clock().astimezone(power_zone(playlist)))
+            except ValueError:
+                moment = None
+        override = {"on": bool(on), "until": utc_iso(moment) if moment else None}
+        self._set_override(override)
+        self.changed.set()  # the playback loop applies it at once
+        return override, self.desired_power()
+
+    # volume ------------------------------------------------------------------------------
+    def set_volume(self, level: int) -> None:
+        """The server's volume command: kept in state.json, used for the next sound played."""
+        with self.lock:
+            self.volume = level
+            self.screen.volume = level
+            state = self.cache.load_state()
+            state["volume"] = level
+            self.cache.save_state(state)
+        log.info("âm lượng %d", level)
+        self.status_changed()
+
+    # screenshots -------------------------------------------------------------------------
+    def upload_screenshot(self) -> dict:
+        """Send what is on screen now to ``POST <board>/screenshot``. Returns what the server
+        said; raises ScreenshotError (a loudspeaker cluster has no screen)."""
+        if self.audio_mode():
+            raise ScreenshotError("no_screen", "Cụm loa không có màn hình để chụp.")
+        data = self.screen.grab()
+        if not data:
+            raise ScreenshotError("no_frame", "Chưa có hình nào trên màn hình.")
+        try:
+            data, content_type = fit_screenshot(data)
+        except ValueError as error:
+            raise ScreenshotError("bad_image", f"Không gửi được ảnh chụp: {error}") from None
+        boundary = f"tincoso-{uuid.uuid4().hex}"
+        extension = "png" if content_type == "image/png" else "jpg"
+        body = b"".join(
+            (
+                f"--{boundary}\r\n".encode(),
+                f'Content-Disposition: form-data; name="screenshot"; filename="screen.{extension}"\r\n'.encode(),
+                f"Content-Type: {content_type}\r\n\r\n".encode(),
+                data,
+                f"\r\n--{boundary}--\r\n".encode(),
+            )
+        )
+        try:
+            response = self._open(
+                self.api + "screenshot",
+                method="POST",
+                data=body,
+                headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+            )
+            with response:
+                status, answer = response.getcode(), response.read(64 * 1024)
+        except NET_ERRORS as error:
+            raise ScreenshotError(
+                "upload_failed", f"Không gửi được ảnh chụp: máy chủ không trả lời ({error!r})"
+            ) from None
+        try:
+            said = json.loads(answer.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            said = {}
+        said = said if isinstance(said, dict) else {}
+        if not 200 <= status < 300:
+            error = said.get("error")
+            reason = error.get("message") if isinstance(error, dict) else error
+            raise ScreenshotError("upload_failed", f"Máy chủ không nhận ảnh chụp: HTTP {status} {reason or ''}".strip())
+        log.info("đã gửi ảnh chụp màn hình (%d byte)", len(data))
+        result = {"bytes": len(data)}
+        result.update({k: said[k] for k in ("width", "height") if isinstance(said.get(k), int)})
+        return result
+
+    def screenshot_loop(self) -> None:
+        """``--screenshot-every``: one upload every ``screenshot_every`` seconds."""
+        while not self.stop.wait(self.screenshot_every):
+            if self.audio_mode():
+                continue
+            try:
+                self.upload_screenshot()
+            except ScreenshotError as error:
+                self._error(f"screenshot: {error}")
+
+    # status and the channel ----------------------------------------------------------------
+    def held_version(self):
+        with self.lock:
+            return self.playlist["version"] if self.playlist else None
+
+    def status_body(self) -> dict:
+        """The channel's retained status (docs/architecture.md, "Real-time channel v1")."""
+        with self.lock:
+            version = self.playlist["version"] if self.playlist else None
+            playing = None if self.playing is None else str(self.playing)
+            power = "on" if self.power_on else "off"
+            volume = 100 if self.volume is None else self.volume
+        return {
+            "state": "online",
+            "version": version,
+            "playing": playing,
+            "power": power,
+            "brightness": self.brightness(),
+            "volume": volume,
+            "player": {"name": NAME, "version": VERSION},
+            "at": utc_iso(self.clock()),
+        }
+
+    def status_changed(self) -> None:
+        """Version, power or volume may have changed: the channel publishes the status if so."""
+        channel = self.channel
+        if channel is not None:
+            try:
+                channel.publish_status()
+            except Exception as error:  # noqa: BLE001 - the channel is a bonus, never a failure
+                log.info("kênh MQTT: trạng thái không gửi được: %r", error)
+
+    def _note_channel(self, reason) -> None:
+        """Say once why there is no channel (or that there is one again)."""
+        if reason != self._channel_note:
+            self._channel_note = reason
+            if reason:
+                log.info("không có kênh thời gian thực: %s", reason)
+
+    def sync_channel(self, result=None) -> None:
+        """Start, restart or stop the channel by what the server last said: the held
+        playlist's ``"channel"`` (or, before any playlist, GET me's). ``result``: the poll's.
+        A channel whose login was refused is tried again after a successful poll (which comes
+        sooner then: next_delay)."""
+        if result in ("error", "unauthorized"):
+            return  # nothing new said: the channel keeps going (or stays down) as it is
+        from player import channel as channels
+
+        with self.lock:
+            if self.playlist is None and self.me_channel is None:
+                return  # the server has said nothing yet
+            raw = self.playlist.get("channel") if self.playlist is not None else self.me_channel
+        with self.channel_lock:
+            if self.stop.is_set():
+                return
+            if not raw:
+                self._replace_channel(None, "máy chủ không mở kênh (channel: null)")
+                return
+            try:
+                info = channels.parse_info(raw)
+            except ValueError as error:
+                self._replace_channel(None, f"máy chủ báo kênh không dùng được: {error}")
+                return
+            current = self.channel
+            if current is not None and current.info == info:
+                if current.state == "refused" and result in ("updated", "unchanged"):
+                    log.info("kênh MQTT: máy chủ vẫn báo kênh, thử đăng nhập lại")
+                else:
+                    return
+            self._replace_channel(info)
+
+    def _replace_channel(self, info, reason=None) -> None:
+        from player import channel as channels
+
+        with self.channel_lock:
+            old, self.channel = self.channel, None
+            if old is not None:
+                old.stop(clean=True)
+            if info is None:
+                self._note_channel(reason)
+                return
+            channel = channels.Channel(self, info)
+            self.channel = channel  # before it connects: an ack left behind finds it
+            try:
+                channel.start()
+            except channels.ChannelUnavailable as error:
+                self.channel = None
+                self._note_channel(str(error))
+                return
+            except Exception as error:  # noqa: BLE001 - e.g. TLS set-up: keep polling
+                self.channel = None
+                self._note_channel(f"kênh không khởi động được: {error!r}")
+                return
+            self._note_channel(None)
+
+    def close_channel(self) -> None:
+        with self.channel_lock:
+            self._replace_channel(None, self._channel_note)
+
+    def restart_process(self) -> None:
+        """The server's restart command: leave the channel cleanly, then exec the same command
+        line again (tests give Player(restart=…) instead)."""
+        log.warning("khởi động lại trình phát theo lệnh của máy chủ")
+        self.stop.set()
+        self.wake.set()
+        self.close_channel()
+        try:
+            self.screen.close()
+        except Exception:  # noqa: BLE001 - going away anyway
+            pass
+        self.queue_reports(heartbeat=False)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
 
     # loudspeakers ----------------------------------------------------------------------
     def audio_mode(self) -> bool:
@@ -536,22 +924,58 @@ class Player:
             played = True
         return played
 
+    def request_poll(self) -> int:
+        """Wake the poller to poll now. Returns a ticket for ``wait_poll``."""
+        with self.poll_cond:
+            ticket = self.polls_started
+        self.wake.set()
+        return ticket
+
+    def wait_poll(self, ticket: int, timeout: float):
+        """Wait until a poll that started after ``request_poll`` gave ``ticket`` is done.
+        Returns its result ("updated", "unchanged", "unauthorized", "error"), or None."""
+        deadline = time.monotonic() + timeout
+        with self.poll_cond:
+            while self.polls_done <= ticket:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.stop.is_set():
+                    return None
+                self.poll_cond.wait(min(remaining, 0.5))
+            return self.last_poll
+
     def poll_loop(self) -> None:
+        self.sync_channel()  # from the cached playlist (or GET me): the channel need not wait for the server
         while not self.stop.is_set():
+            with self.poll_cond:
+                self.polls_started += 1
+                self.wake.clear()  # a wake from now on means one more poll after this one
+            result = "error"
             try:
-                self.poll_once()
+                result = self.poll_once()
+            except Exception as error:  # noqa: BLE001 - never let the poller die
+                self._fail(f"poll failed: {error!r}")
+            with self.poll_cond:
+                self.polls_done += 1
+                self.last_poll = result
+                self.poll_cond.notify_all()
+            try:
+                self.sync_channel(result)
                 self.report()
             except Exception as error:  # noqa: BLE001 - never let the poller die
                 self._fail(f"poll failed: {error!r}")
-            self.stop.wait(self.next_delay())
+            self.wake.wait(self.next_delay())
 
     def run_forever(self) -> None:
         poller = threading.Thread(target=self.poll_loop, name="poller", daemon=True)
         poller.start()
+        if self.screenshot_every > 0:
+            threading.Thread(target=self.screenshot_loop, name="screenshots", daemon=True).start()
         try:
             self.play_loop()
         finally:
             self.stop.set()
+            self.wake.set()
+            self.close_channel()
             self.screen.close()
             self.queue_reports(heartbeat=False)  # keep unsent plays for next start
 

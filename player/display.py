@@ -10,7 +10,12 @@ Display (``--display``, best effort, Linux): also hand the file to ``mpv`` (imag
 videos, fullscreen, one process per item) or, failing that, ``feh`` (images only). With
 neither installed it stays headless and says so once. An audio bulletin goes to the first of
 ``mpv --no-video``, ``ffplay -nodisp -autoexit`` and ``mpg123`` that is installed (one process
-per bulletin; stopped when an emergency pre-empts it).
+per bulletin; stopped when an emergency pre-empts it), at ``volume`` (0–100) when one was set.
+
+Screen off (``blank``): a black frame (``current.png`` black; on a display, a black picture
+fullscreen, and DPMS "off" through ``xset`` when there is one). ``grab()``: PNG bytes of what is
+on screen now: the X display itself when it can be read (Pillow's ImageGrab, ImageMagick's
+``import``, ``scrot``), else the frame the player shows (``current.png``).
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ import io
 import logging
 import os
 import shutil
+import struct
 import subprocess
+import tempfile
+import zlib
 from datetime import datetime
 from pathlib import Path
 
@@ -55,10 +63,104 @@ def frame_png(item, path: Path):
     return None
 
 
+def png_size(data: bytes):
+    """(width, height) of PNG bytes, or None."""
+    if len(data) >= 24 and data.startswith(PNG_MAGIC) and data[12:16] == b"IHDR":
+        return struct.unpack(">II", data[16:24])
+    return None
+
+
+def solid_png(width: int, height: int, rgb=(0, 0, 0)) -> bytes:
+    """A PNG of one colour, with the standard library only (no Pillow needed)."""
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    row = b"\x00" + bytes(rgb) * width
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return PNG_MAGIC + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+SCREENSHOT_MAX_BYTES = 1 << 20  # what POST <board>/screenshot accepts (boards/api.py)
+SCREENSHOT_MAX_SIDE = 7680
+SCREENSHOT_MAX_PIXELS = 7680 * 4320
+JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+def fit_screenshot(data: bytes):
+    """(bytes, content type) the server accepts: a PNG or JPEG of at most 1 MiB and 7680 px a
+    side; anything else is made into a JPEG, smaller if need be, with Pillow. ValueError when
+    it cannot be (no Pillow, not an image)."""
+    kind = "image/png" if data.startswith(PNG_MAGIC) else "image/jpeg" if data.startswith(JPEG_MAGIC) else None
+    size = png_size(data)
+    if kind and size is None and Image is not None:
+        try:
+            with Image.open(io.BytesIO(data)) as picture:
+                size = picture.size
+        except Exception:  # noqa: BLE001 - re-encoded below
+            kind = None
+    if kind and len(data) <= SCREENSHOT_MAX_BYTES and size is not None:
+        width, height = size
+        if max(width, height) <= SCREENSHOT_MAX_SIDE and width * height <= SCREENSHOT_MAX_PIXELS:
+            return data, kind
+    if Image is None:
+        raise ValueError(f"ảnh {len(data)} byte, cần PNG/JPEG ≤ 1 MiB và không có Pillow để đổi")
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            picture = picture.convert("RGB")
+    except Exception as error:  # noqa: BLE001 - not an image at all
+        raise ValueError(f"không phải ảnh: {error}") from None
+    width, height = picture.size
+    factor = min(1.0, SCREENSHOT_MAX_SIDE / max(width, height), (SCREENSHOT_MAX_PIXELS / (width * height)) ** 0.5)
+    for quality, shrink in ((85, 1.0), (70, 1.0), (70, 0.7), (60, 0.5), (50, 0.35), (50, 0.2)):
+        scale = factor * shrink
+        resized = picture.resize((max(1, int(width * scale)), max(1, int(height * scale)))) if scale < 1 else picture
+        out = io.BytesIO()
+        resized.save(out, "JPEG", quality=quality)
+        if out.tell() <= SCREENSHOT_MAX_BYTES:
+            return out.getvalue(), "image/jpeg"
+    raise ValueError("ảnh quá lớn, không thu nhỏ được dưới 1 MiB")
+
+
+BLANK_ITEM = {"id": "power-off", "kind": "image", "title": "màn hình tắt"}
+
+
 class Headless:
     def __init__(self, root):
         self.root = Path(root)
         self.frame_path = self.root / "current.png"
+        self.volume = None  # 0–100 once the server set one (player.client.Player)
+
+    def frame_size(self, default=(640, 360)):
+        """The size of the frame last shown, else ``default``."""
+        try:
+            with open(self.frame_path, "rb") as handle:
+                return png_size(handle.read(24)) or default
+        except OSError:
+            return default
+
+    def blank(self, size=None) -> None:
+        """Screen off: show black (``current.png`` black)."""
+        width, height = size or self.frame_size()
+        black = self.root / "black.png"
+        data = solid_png(max(1, int(width)), max(1, int(height)))
+        if not (black.exists() and black.read_bytes() == data):
+            tmp = black.with_name("black.png.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, black)
+        self.show(BLANK_ITEM, black)
+
+    def wake(self) -> None:
+        """Screen on again (the next ``show`` puts a picture up)."""
+
+    def grab(self):
+        """PNG bytes of what is on screen now (here: the frame the player shows), or None."""
+        try:
+            return self.frame_path.read_bytes()
+        except OSError:
+            return None
 
     def show(self, item, path: Path) -> None:
         log.info(
@@ -101,6 +203,58 @@ def audio_command():
     return None
 
 
+def volume_arguments(command, volume) -> list:
+    """The arguments setting ``volume`` (0–100) for an audio program's argv prefix ``command``."""
+    if volume is None or not command:
+        return []
+    name = Path(command[0]).name
+    if name == "mpv":
+        return [f"--volume={int(volume)}"]
+    if name == "ffplay":
+        return ["-volume", str(int(volume))]
+    if name == "mpg123":
+        return ["-f", str(int(32768 * int(volume) / 100))]  # output scale, 32768 = 100 %
+    return []
+
+
+def _run_quiet(command, timeout=10):
+    try:
+        return subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+    except (OSError, subprocess.SubprocessError) as error:
+        log.info("%s: %s", command[0], error)
+        return None
+
+
+def grab_x_display():
+    """PNG bytes of the whole X screen ($DISPLAY), or None when it cannot be read."""
+    if not os.environ.get("DISPLAY"):
+        return None
+    if Image is not None:
+        try:
+            from PIL import ImageGrab
+
+            out = io.BytesIO()
+            ImageGrab.grab(xdisplay=os.environ["DISPLAY"]).convert("RGB").save(out, "PNG")
+            return out.getvalue()
+        except Exception as error:  # noqa: BLE001 - Pillow without XCB, no access to the screen
+            log.info("ImageGrab: %s", error)
+    magick = shutil.which("import")
+    if magick:
+        result = _run_quiet([magick, "-silent", "-window", "root", "png:-"])
+        if result is not None and result.returncode == 0 and result.stdout.startswith(PNG_MAGIC):
+            return result.stdout
+    scrot = shutil.which("scrot")
+    if scrot:
+        with tempfile.TemporaryDirectory() as directory:
+            target = Path(directory) / "screen.png"
+            result = _run_quiet([scrot, "--overwrite", str(target)])
+            if result is not None and target.exists():
+                data = target.read_bytes()
+                if data.startswith(PNG_MAGIC):
+                    return data
+    return None
+
+
 class Display(Headless):
     """Fullscreen through mpv/feh when installed; always writes current.png too."""
 
@@ -120,8 +274,28 @@ class Display(Headless):
         if self.audio is None:
             return None
         return subprocess.Popen(
-            [*self.audio, str(path)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [*self.audio, *volume_arguments(self.audio, self.volume), str(path)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
+
+    def grab(self):
+        """The X screen itself when it can be read, else the frame the player shows."""
+        return grab_x_display() or super().grab()
+
+    def blank(self, size=None) -> None:
+        super().blank(size)
+        self._dpms("off")
+
+    def wake(self) -> None:
+        self._dpms("on")
+
+    @staticmethod
+    def _dpms(state) -> None:
+        xset = shutil.which("xset")
+        if xset and os.environ.get("DISPLAY"):
+            _run_quiet([xset, "dpms", "force", state], timeout=5)
 
     def stop_audio(self, process) -> None:
         self._stop(process)
@@ -136,6 +310,7 @@ class Display(Headless):
                 "--no-osc",
                 "--loop-file=inf",
                 "--image-display-duration=inf",
+                *volume_arguments([self.mpv], self.volume),
                 str(path),
             ]
         elif self.feh and item["kind"] == "image":

@@ -1,6 +1,9 @@
 """What plays when: pure functions, no I/O, testable with a frozen clock.
 
-Screens loop through ``playable(items, now)``. Loudspeaker clusters (a playlist with
+Screens loop through ``playable(items, now)``, and are on or off by ``screen_on(hours, now_local,
+override, emergency)``: inside the power schedule's hours (the board's operating hours, by the
+player's own clock, so it works offline), or as a manual override says until its end, and
+always for an emergency. Loudspeaker clusters (a playlist with
 ``board.kind == "audio"``, ``broadcast_times`` and items of kind "audio") play by the rules the
 server states (boards/composition.py, compose_audio): normal and priority items once each at
 every broadcast time (``due_broadcast``), an emergency at once and again every
@@ -134,6 +137,131 @@ def due_emergencies(items, now: datetime, played: dict, repeat_s: float) -> list
         if last is None or (repeat_s and (now - last).total_seconds() >= repeat_s):
             due.append(item)
     return due
+
+
+# --- Screen power ----------------------------------------------------------------------------
+
+WEEK_S = 7 * 86400
+
+
+def parse_hours(values) -> list:
+    """A power schedule's ``hours`` ``[[weekday 0=Mon, "HH:MM", "HH:MM"(, brightness %)], …]`` →
+    ``[(weekday, start second, end second)]`` of the local week (end exclusive; "24:00" ends
+    the day; an end before the start runs past midnight into the next day). None or [] →
+    [] (no hours: always on). Raises ValueError."""
+    if values is None:
+        return []
+    if not isinstance(values, (list, tuple)):
+        raise ValueError(f"power hours must be a list, got {values!r}")
+    windows = []
+    for value in values:
+        if not (isinstance(value, (list, tuple)) and len(value) in (3, 4)):
+            raise ValueError(f"power hours: expected [weekday, HH:MM, HH:MM, brightness], got {value!r}")
+        weekday, start, end = value[:3]
+        _brightness(value)
+        if isinstance(weekday, bool) or not isinstance(weekday, int) or not 0 <= weekday <= 6:
+            raise ValueError(f"power hours: weekday must be 0 (Monday) to 6, got {weekday!r}")
+        start_s, end_s = _clock_seconds(start), _clock_seconds(end, allow_24=True)
+        if start_s == end_s:
+            raise ValueError(f"power hours: empty window {value!r}")
+        if end_s > start_s:
+            windows.append((weekday, start_s, end_s))
+        else:  # past midnight
+            windows.append((weekday, start_s, 86400))
+            if end_s:
+                windows.append(((weekday + 1) % 7, 0, end_s))
+    return windows
+
+
+def _brightness(value) -> int:
+    """The brightness (5–100 %) of one ``hours`` entry; 100 when it names none."""
+    if len(value) < 4:
+        return 100
+    level = value[3]
+    if isinstance(level, bool) or not isinstance(level, int) or not 5 <= level <= 100:
+        raise ValueError(f"power hours: brightness must be 5 to 100, got {level!r}")
+    return level
+
+
+def brightness_at(hours, now_local: datetime) -> int:
+    """The brightness of the ``hours`` window that holds ``now_local`` (100 outside them, or
+    with no hours: the screen is then off or always on). Raises ValueError for bad hours."""
+    parse_hours(hours)
+    for value in hours or []:
+        if in_hours(parse_hours([value]), now_local):
+            return _brightness(value)
+    return 100
+
+
+def _clock_seconds(value, allow_24=False) -> int:
+    if allow_24 and value == "24:00":
+        return 86400
+    match = _CLOCK.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"not a clock time HH:MM: {value!r}")
+    return int(match.group(1)) * 3600 + int(match.group(2)) * 60
+
+
+def in_hours(windows, now_local: datetime) -> bool:
+    """Inside one of the parsed ``windows`` at the local wall-clock time ``now_local``."""
+    second = now_local.hour * 3600 + now_local.minute * 60 + now_local.second
+    weekday = now_local.weekday()
+    return any(day == weekday and start <= second < end for day, start, end in windows)
+
+
+def _override(override):
+    """(on, until) of an override given as a tuple or a {"on", "until"} dict."""
+    if isinstance(override, dict):
+        return bool(override.get("on")), parse_time(override.get("until"))
+    on, until = override
+    return bool(on), parse_time(until) if isinstance(until, str) else until
+
+
+def screen_on(hours, now_local: datetime, override=None, emergency=False) -> bool:
+    """Whether the screen is on at ``now_local`` (an aware datetime in the schedule's zone):
+    an emergency → on; else a manual ``override`` ``(on, until)`` (``until`` an aware datetime,
+    or None for no end) while ``now_local < until``; else inside ``hours`` (see
+    ``parse_hours``; none → always on). Raises ValueError for malformed hours."""
+    if emergency:
+        return True
+    if override is not None:
+        on, until = _override(override)
+        if until is None or now_local < until:
+            return on
+    windows = parse_hours(hours)
+    return True if not windows else in_hours(windows, now_local)
+
+
+def next_power_edge(hours, now_local: datetime):
+    """The next moment after ``now_local`` (same zone) at which ``hours`` turn the screen on
+    or off, or None when they never do (no hours, or on all week)."""
+    windows = parse_hours(hours)
+    if not windows:
+        return None
+    tz = now_local.tzinfo
+    current = in_hours(windows, now_local)
+    candidates = set()
+    for offset in range(8):
+        day = now_local.date() + timedelta(days=offset)
+        for weekday, start, end in windows:
+            if day.weekday() != weekday:
+                continue
+            midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
+            candidates.update((midnight + timedelta(seconds=start), midnight + timedelta(seconds=end)))
+    for moment in sorted(c for c in candidates if c > now_local):
+        if in_hours(windows, moment) != current:
+            return moment
+    return None
+
+
+def power_zone(playlist, fallback=None):
+    """The zone of the power hours: the power schedule's own ``timezone``/``utc_offset``, else
+    the playlist's, else ``fallback`` (the box's local zone)."""
+    power = playlist.get("power") if isinstance(playlist.get("power"), dict) else {}
+    for source in (power, playlist):
+        if source.get("timezone") or source.get("utc_offset"):
+            return broadcast_zone(source)
+    return fallback or datetime.now().astimezone().tzinfo
 
 
 def _number(value, name, *, positive=False):

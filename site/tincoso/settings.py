@@ -283,6 +283,17 @@ TTS_PIPER_MODEL = os.environ.get("TTS_PIPER_MODEL", "").strip()  # /path/vi_VN-â
 TTS_PIPER_VOICES = os.environ.get("TTS_PIPER_VOICES", "").strip()  # "nam=/a.onnx,trung=/b.onnx"
 TTS_PIPER_COMMAND = os.environ.get("TTS_PIPER_COMMAND", "").strip()  # e.g. "piper" or "python3 -m piper"
 
+# The real-time channel to boards and loudspeakers (docs/architecture.md, "Real-time channel v1").
+# MQTT_URL: where the sender (manage.py mqtt_sender) reaches the broker; empty = no channel (the
+# players poll, as before). MQTT_PUBLIC_URL: the address players are given (default MQTT_URL).
+MQTT_URL = os.environ.get("MQTT_URL", "").strip()
+MQTT_PUBLIC_URL = os.environ.get("MQTT_PUBLIC_URL", "").strip() or MQTT_URL
+MQTT_PREFIX = os.environ.get("MQTT_PREFIX", "tincoso").strip().strip("/") or "tincoso"
+MQTT_SERVER_PASSWORD = os.environ.get("MQTT_SERVER_PASSWORD", "")  # default: derived from SECRET_KEY
+# The broker's password and ACL files (written by the sender) and its pid file (SIGHUP to reload).
+MQTT_BROKER_DIR = Path(os.environ.get("MQTT_BROKER_DIR") or BASE_DIR / "var" / "mqtt")
+MQTT_BROKER_PID_FILE = os.environ.get("MQTT_BROKER_PID_FILE", "")  # default: MQTT_BROKER_DIR/broker.pid
+
 # --- Email --------------------------------------------------------------------------------
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

@@ -58,6 +58,7 @@ def _form(owner, **overrides):
         "hours-0-weekday": "0",
         "hours-0-start": "06:00",
         "hours-0-end": "21:00",
+        "hours-0-brightness": "100",
         "hours-0-ORDER": "1",
         "hours-0-DELETE": "",
     }

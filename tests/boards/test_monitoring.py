@@ -198,5 +198,16 @@ def test_history_is_pruned_daily(commune):
         RenderProblem.objects.create(
             board=board, item_key="news:1", message="x", at=now - datetime.timedelta(days=days)
         )
-    assert prune_history(now) == {"heartbeats": 1, "problems": 1, "samples": 0}
+    from boards.models import BoardCommand
+
+    user = get_user_model().objects.create_user("bt_lenh_cu", password="x-Strong-pass-123")
+    for days, by in ((10, None), (91, None), (91, user)):  # a person's command stays, with the audit log
+        BoardCommand.objects.create(
+            board=board, kind="collect", created_by=by, created_at=now - datetime.timedelta(days=days), expires_at=now
+        )
+    assert prune_history(now) == {"heartbeats": 1, "problems": 1, "samples": 0, "commands": 1}
     assert sorted((now - h.received_at).days for h in Heartbeat.objects.all()) == [1, 399]
+    assert sorted(((now - c.created_at).days, c.created_by_id is not None) for c in BoardCommand.objects.all()) == [
+        (10, False),
+        (91, True),
+    ]

@@ -594,7 +594,7 @@ def test_optional_cache_answers_polls_without_queries_and_revoking_is_immediate(
 def test_a_token_tells_its_board(client, live):
     board, token, _version = live
     answer = client.get(f"{API}/me", **auth(token))
-    assert answer.status_code == 200 and answer.json() == {"board": board.pk, "name": board.name}
+    assert answer.status_code == 200 and answer.json() == {"board": board.pk, "name": board.name, "channel": None}
     assert client.get(f"{API}/me", **auth("not-a-token")).status_code == 401
     assert client.get(f"{API}/me").status_code == 401
     assert client.post(f"{API}/me", **auth(token)).status_code == 405

@@ -6,6 +6,11 @@ on loopback, in a thread. It serves only until the real server (boards/api.py) i
 - media under ``/media/boards/<2 hex>/<sha256>.<ext>``: public, ``Cache-Control: immutable``,
   ``Accept-Ranges: bytes``, ``Range: bytes=N-`` → ``206`` with ``Content-Range``.
 - ``POST …/heartbeat`` and ``POST …/plays`` (idempotent per board+item+start time), recorded.
+- ``POST …/screenshot``: multipart/form-data, field ``screenshot``, a PNG or JPEG ≤ 1 MiB (checked
+  by content, as boards/api.py does), recorded in ``screenshots``.
+- ``GET /api/boards/v1/me``: the token's board and the channel.
+- ``channel``: the real-time channel's ``{"url", "username", "prefix", "keepalive"}`` or None,
+  served in every playlist.json and in ``me``; ``set_channel()`` changes it (a new ETag).
 - switches: ``mode`` = "ok" | "500" | "garbage" | "down" (connection closed, no answer);
   ``corrupt_once`` / ``drop_once``: sets of sha256 served corrupted / cut mid-file once.
 """
@@ -13,14 +18,36 @@ on loopback, in a thread. It serves only until the real server (boards/api.py) i
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import socket
 import threading
 from datetime import UTC, datetime
+from email.parser import BytesParser
+from email.policy import HTTP
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 API = "/api/boards/v1/"
+SCREENSHOT_MAX_BYTES = 1024 * 1024
+
+
+def channel_info(broker_url, board="7", prefix="tincoso", keepalive=10):
+    """What the server says about its real-time channel (boards.channel.channel_info)."""
+    return {"url": broker_url, "username": str(board), "prefix": prefix, "keepalive": keepalive}
+
+
+def screenshot_upload(content_type, raw):
+    """The bytes of the ``screenshot`` field of a multipart/form-data body, or None."""
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode() + raw
+    )
+    if not message.is_multipart():
+        return None
+    for part in message.iter_parts():
+        if part.get_param("name", header="content-disposition") == "screenshot":
+            return part.get_payload(decode=True)
+    return None
 
 
 def sha256(data: bytes) -> str:
@@ -28,9 +55,11 @@ def sha256(data: bytes) -> str:
 
 
 class FakeBoardsServer:
-    def __init__(self, board="7", token="secret-token"):
+    def __init__(self, board="7", token="secret-token", channel=None):
         self.board = str(board)
         self.token = token
+        self.channel = channel
+        self.screenshots = []  # {"data", "format", "size"}
         self.mode = "ok"
         self.files = {}  # sha → bytes
         self.playlist = None
@@ -63,7 +92,8 @@ class FakeBoardsServer:
         return {"sha256": digest, "bytes": len(data), "url": f"/media/boards/{digest[:2]}/{digest}.{ext}"}
 
     def publish(self, version, items, refresh_seconds=300, jitter_seconds=30, **extra):
-        """``extra``: more top-level keys (a loudspeaker cluster's ``board``, ``broadcast_times`` …)."""
+        """``extra``: more top-level keys (a loudspeaker cluster's ``board``, ``broadcast_times``,
+        a ``power`` schedule …)."""
         body = {
             "version": version,
             "generated_at": datetime.now(UTC).isoformat(),
@@ -71,6 +101,7 @@ class FakeBoardsServer:
             "jitter_seconds": jitter_seconds,
             "items": items,
             "video": None,
+            "channel": self.channel,
             **extra,
         }
         with self.lock:
@@ -78,6 +109,16 @@ class FakeBoardsServer:
             self.etag = '"' + sha256(json.dumps(body, sort_keys=True).encode())[:32] + '"'
             self.last_modified = datetime.now(UTC).replace(microsecond=0)
         return body
+
+    def set_channel(self, channel):
+        """Change (or, with None, withdraw) the channel; the playlist held is served again
+        with it, under a new ETag, as the real server's next build would."""
+        with self.lock:
+            self.channel = channel
+            playlist = self.playlist
+        if playlist is not None:
+            extra = {k: v for k, v in playlist.items() if k not in ("generated_at", "channel")}
+            self.publish(**extra)
 
     def seen(self, method=None, path_prefix=""):
         return [r for r in self.requests if (method is None or r[0] == method) and r[1].startswith(path_prefix)]
@@ -133,6 +174,8 @@ class FakeBoardsServer:
                     return
                 if self.path.startswith("/media/boards/"):
                     return self._media()
+                if self.path.split("?", 1)[0] == API + "me":
+                    return self._me()
                 board, rest = self._board_path()
                 if rest != "playlist.json":
                     return self._send(404, b'{"error": "not found"}')
@@ -163,6 +206,36 @@ class FakeBoardsServer:
                     except (TypeError, ValueError):
                         pass
                 self._send(200, json.dumps(playlist, ensure_ascii=False).encode(), headers)
+
+            def _me(self):
+                if self.headers.get("Authorization") != f"Bearer {fake.token}":
+                    return self._send(401, b'{"error": "invalid token"}', {"WWW-Authenticate": 'Bearer realm="boards"'})
+                body = {"board": int(fake.board), "name": f"Bảng {fake.board}", "channel": fake.channel}
+                self._send(200, json.dumps(body, ensure_ascii=False).encode())
+
+            def _screenshot(self, raw):
+                def refuse(status, code, message):
+                    body = {"error": {"code": code, "message": message}}
+                    self._send(status, json.dumps(body, ensure_ascii=False).encode())
+
+                data = screenshot_upload(self.headers.get("Content-Type", ""), raw)
+                if data is None:
+                    return refuse(400, "missing_file", "Thiếu tệp “screenshot” (multipart/form-data).")
+                if len(data) > SCREENSHOT_MAX_BYTES:
+                    return refuse(400, "too_large", "Ảnh chụp màn hình quá lớn (tối đa 1 MiB).")
+                from PIL import Image  # the tests have Pillow; the player may not
+
+                try:
+                    with Image.open(io.BytesIO(data)) as image:
+                        kind, size = image.format, image.size
+                        image.verify()
+                except Exception:  # noqa: BLE001 - anything Pillow cannot read is refused
+                    kind = None
+                if kind not in ("PNG", "JPEG"):
+                    return refuse(400, "bad_image", "Ảnh chụp màn hình phải là PNG hoặc JPEG.")
+                with fake.lock:
+                    fake.screenshots.append({"data": data, "format": kind, "size": size})
+                self._send(200, json.dumps({"ok": True, "width": size[0], "height": size[1]}).encode())
 
             def _media(self):
                 name = self.path.rsplit("/", 1)[-1].split(".", 1)[0]
@@ -208,12 +281,14 @@ class FakeBoardsServer:
                 if self._down():
                     return
                 board, rest = self._board_path()
-                if rest not in ("heartbeat", "plays"):
+                if rest not in ("heartbeat", "plays", "screenshot"):
                     return self._send(404, b'{"error": "not found"}')
                 if not self._authorized(board):
                     return
                 if fake.mode == "500":
                     return self._send(500, b"Internal Server Error", content_type="text/plain")
+                if rest == "screenshot":
+                    return self._screenshot(raw)
                 try:
                     body = json.loads(raw)
                 except ValueError:

@@ -42,4 +42,6 @@ class Command(BaseCommand):
         self.stdout.write("\nMở trong trình duyệt:")
         for label, link in lines:
             self.stdout.write(f"  {label.ljust(width)}  {link}")
+        if settings.MQTT_URL:
+            self.stdout.write(f"\nKênh thời gian thực tới bảng điện tử (MQTT): {settings.MQTT_PUBLIC_URL}")
         self.stdout.write("")
