@@ -50,6 +50,15 @@ class MessageError(ValueError):
     """A message the server refuses: the reason is logged, the message dropped."""
 
 
+class StaleWill(MessageError):
+    """The Last Will of an earlier connection of a player that is connected again: dropped, and
+    the current status (`current`) put back as the retained one (boards/sender.py)."""
+
+    def __init__(self, message, current):
+        super().__init__(message)
+        self.current = current
+
+
 def enabled():
     return bool(getattr(settings, "MQTT_URL", ""))
 
@@ -222,6 +231,8 @@ def clean_status(data):
     if state not in STATES:
         raise MessageError(f"trạng thái không hợp lệ: {str(state)[:40]!r}")
     status = {"state": state}
+    if isinstance(data.get("session"), str) and re.fullmatch(r"[0-9A-Za-z_-]{1,40}", data["session"]):
+        status["session"] = data["session"]
     if isinstance(data.get("version"), int) and not isinstance(data.get("version"), bool):
         status["version"] = data["version"]
     if isinstance(data.get("playing"), str):
@@ -250,9 +261,14 @@ def record_status(board_id, payload, now=None):
     board's previous channel state, or None when the board is unknown."""
     now = now or timezone.now()
     status = clean_status(decode(payload))
-    previous = Board.objects.filter(pk=board_id).values_list("channel_state", flat=True).first()
-    if previous is None:
+    row = Board.objects.filter(pk=board_id).values_list("channel_state", "channel_status").first()
+    if row is None:
         raise MessageError(f"không có bảng số {board_id}")
+    previous, current = row[0], (row[1] or {}).get("session")
+    if status["state"] == "offline" and previous == "online" and current and status.get("session", current) != current:
+        # The Last Will of an earlier connection, delivered after the player connected again
+        # (a broker sends it when the new connection takes the client id over): not news.
+        raise StaleWill(f"di chúc của phiên cũ ({status['session']}), bảng đang kết nối phiên {current}", row[1])
     Board.objects.filter(pk=board_id).update(channel_state=status["state"], channel_at=now, channel_status=status)
     if status["state"] == "online":
         _seen(board_id, status, now)

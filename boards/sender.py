@@ -13,6 +13,7 @@ paho reconnects by itself after the broker goes away; subscriptions are made aga
 connect. Nothing here is called from a web request.
 """
 
+import json
 import logging
 import queue
 import threading
@@ -187,6 +188,10 @@ class Sender:
             elif leaf == "ack":
                 channel.record_ack(board_id, payload)
                 self.stats["acks"] += 1
+        except channel.StaleWill as exc:
+            # The retained status must stay the live one: a sender that reconnects reads it.
+            self.client.publish(name, json.dumps(exc.current, separators=(",", ":")), qos=1, retain=True)
+            log.info("bảng %s: %s; trạng thái hiện tại được giữ lại", board_id, exc)
         except channel.MessageError as exc:
             self.stats["refused"] += 1
             log.warning("bỏ tin của bảng %s (%s): %s", board_id, leaf, exc)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -47,6 +48,14 @@ SLOW = ("collect", "screenshot", "restart")  # run in a thread of their own, nev
 MAX_RUNNING = 4
 COLLECT_TIMEOUT_S = 600
 OFFLINE = b'{"state":"offline"}'
+
+
+def offline_body(session):
+    """The offline status (Last Will or clean stop) of one connection: its ``session`` lets the
+    server tell a late Will of an earlier connection from the news that this one ended."""
+    return json.dumps({"state": "offline", "session": session}, separators=(",", ":")).encode()
+
+
 _ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 _PAHO_ERROR = None
 
@@ -181,6 +190,7 @@ class Channel:
         self.commands = player.command_log
         self.running = set()
         self.published = None  # (version, power, volume) of the last status sent
+        self.session = secrets.token_hex(6)  # this connection's; a new one for each reconnect
         self.lock = threading.Lock()
 
     # lifecycle ------------------------------------------------------------------------------
@@ -196,7 +206,7 @@ class Channel:
         client.enable_logger(paho_log)
         client.suppress_exceptions = True  # a bug in a callback must not end the network thread
         client.username_pw_set(self.info["username"], self.player.token)
-        client.will_set(self.topic_status, OFFLINE, qos=1, retain=True)
+        client.will_set(self.topic_status, offline_body(self.session), qos=1, retain=True)
         client.reconnect_delay_set(min_delay=1, max_delay=RECONNECT_MAX_S)
         if self.info["tls"]:
             client.tls_set()
@@ -220,7 +230,9 @@ class Channel:
             return
         if clean and was == "online":
             try:
-                client.publish(self.topic_status, OFFLINE, qos=1, retain=True).wait_for_publish(timeout=3)
+                client.publish(self.topic_status, offline_body(self.session), qos=1, retain=True).wait_for_publish(
+                    timeout=3
+                )
             except Exception as error:  # noqa: BLE001 - the broker went away meanwhile
                 log.info("kênh MQTT: trạng thái offline không gửi được: %r", error)
         try:
@@ -263,6 +275,13 @@ class Channel:
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
         self.connected.clear()
+        # The next connection is another session: its Will says so (paho sends the Will set now
+        # with its next CONNECT), so a late Will of this one cannot mark the next one offline.
+        self.session = secrets.token_hex(6)
+        try:
+            client.will_set(self.topic_status, offline_body(self.session), qos=1, retain=True)
+        except Exception as error:  # noqa: BLE001 - paho refuses while connected: keep the old Will
+            log.info("kênh MQTT: không đặt được di chúc mới: %r", error)
         with self.lock:
             if self.state in ("stopped", "refused"):
                 return

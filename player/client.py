@@ -688,8 +688,10 @@ class Player:
             playing = None if self.playing is None else str(self.playing)
             power = "on" if self.power_on else "off"
             volume = 100 if self.volume is None else self.volume
+        channel = self.channel
         return {
             "state": "online",
+            "session": channel.session if channel is not None else None,
             "version": version,
             "playing": playing,
             "power": power,

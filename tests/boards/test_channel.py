@@ -73,15 +73,19 @@ def pump(sender, condition, timeout=5.0):
 class Player:
     """A paho client with a board's credentials, as a player connects (Last Will included)."""
 
-    def __init__(self, broker, board_id, password, will=True):
+    def __init__(self, broker, board_id, password, will=True, session=None, client_id=None):
         self.messages = queue.Queue()
         self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"tincoso-board-{board_id}-test", protocol=mqtt.MQTTv311
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id or f"tincoso-board-{board_id}-test",
+            protocol=mqtt.MQTTv311,
         )
         self.client.username_pw_set(str(board_id), password)
         self.topic = f"tincoso/boards/{board_id}"
+        self.session = session
         if will:
-            self.client.will_set(f"{self.topic}/status", b'{"state":"offline"}', qos=1, retain=True)
+            body = {"state": "offline", **({"session": session} if session else {})}
+            self.client.will_set(f"{self.topic}/status", json.dumps(body).encode(), qos=1, retain=True)
         self.refused = None
         self.client.on_connect = self._on_connect
         self.client.on_message = lambda client, userdata, message: self.messages.put(message)
@@ -108,6 +112,8 @@ class Player:
 
     def online(self, **fields):
         body = {"state": "online", "version": None, "power": "on", "volume": 80, **fields}
+        if self.session:
+            body["session"] = self.session
         self.client.publish(f"{self.topic}/status", json.dumps(body).encode(), qos=1, retain=True).wait_for_publish(5)
 
     def next(self, timeout=5.0):
@@ -377,3 +383,54 @@ def test_monitoring_falls_back_to_polling_when_the_sender_is_gone(commune):
     ChannelLink.objects.filter(pk=1).update(seen_at=timezone.now() - datetime.timedelta(minutes=1))
     assert not channel_trusted()
     assert board_state(board, None, timezone.now()).kind == "never"  # the poll rule alone
+
+
+@pytest.mark.django_db
+def test_a_late_will_of_an_earlier_connection_does_not_mark_the_board_offline(commune):
+    """A player restarted: its new connection takes the client id over and the broker sends the
+    old connection's Last Will after the new one's status. Each connection names its session."""
+    board, _ = paired(commune)
+    channel.record_status(board.pk, b'{"state": "online", "session": "phien2"}')
+    with pytest.raises(channel.MessageError, match="phiên cũ"):
+        channel.record_status(board.pk, b'{"state": "offline", "session": "phien1"}')
+    assert Board.objects.get(pk=board.pk).channel_state == "online"
+    channel.record_status(board.pk, b'{"state": "offline", "session": "phien2"}')  # this one's end
+    assert Board.objects.get(pk=board.pk).channel_state == "offline"
+    channel.record_status(board.pk, b'{"state": "online", "session": "phien3"}')
+    channel.record_status(board.pk, b'{"state": "offline"}')  # a player that names no session
+    assert Board.objects.get(pk=board.pk).channel_state == "offline"
+
+
+@pytest.mark.django_db
+def test_a_restarted_player_stays_online_whatever_order_the_old_will_comes_in(commune, broker, sender):
+    board, token = paired(commune)
+    pump(sender, sender.connected.is_set)
+    old = Player(broker, board.pk, token, session="phien1")
+    assert old.wait_connected()
+    old.online()
+    pump(sender, lambda: Board.objects.get(pk=board.pk).channel_status.get("session") == "phien1")
+    # The old process is slow to stop: the new one connects (its own client id here) before the
+    # old one's goodbye ("offline", retained) goes out.
+    new = Player(broker, board.pk, token, session="phien2", client_id=f"tincoso-board-{board.pk}-moi")
+    assert new.wait_connected()
+    new.online()
+    pump(sender, lambda: Board.objects.get(pk=board.pk).channel_status.get("session") == "phien2")
+    old.client.publish(
+        f"tincoso/boards/{board.pk}/status", b'{"state":"offline","session":"phien1"}', qos=1, retain=True
+    ).wait_for_publish(5)
+    old.close()
+    deadline = time.monotonic() + 3  # long enough for a late Will of the old connection
+    while time.monotonic() < deadline:
+        sender.step()
+        time.sleep(0.05)
+    board.refresh_from_db()
+    assert board.channel_state == "online" and board.channel_status["session"] == "phien2"
+    # The retained status (what a sender that reconnects reads) is the live one too.
+    reader = Player(broker, broker_files.SERVER_USERNAME, SERVER_PASSWORD, will=False)
+    reader.client.username_pw_set(broker_files.SERVER_USERNAME, SERVER_PASSWORD)
+    assert reader.wait_connected()
+    reader.subscribe(f"tincoso/boards/{board.pk}/status")
+    retained = json.loads(reader.next().payload)
+    assert retained["state"] == "online" and retained["session"] == "phien2"
+    new.close()
+    reader.close()

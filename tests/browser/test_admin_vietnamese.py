@@ -88,8 +88,11 @@ get_document_model().objects.get_or_create(
     title="Kế hoạch làm đường giao thông nông thôn", collection=home.collection,
     defaults={"file": ContentFile(b"%PDF-1.4 ke hoach", name="ke-hoach-lam-duong.pdf")},
 )
-Board.objects.get_or_create(owner=home, name="Bảng LED trước trụ sở UBND xã", defaults={"width": 384, "height": 192, "kind": "led"})
-print(json.dumps({"commune": home.pk, "news": item.pk}))
+board, _ = Board.objects.get_or_create(owner=home, name="Bảng LED trước trụ sở UBND xã", defaults={"width": 384, "height": 192, "kind": "led"})
+from boards import channel
+if not board.commands.exists():
+    channel.send(board, "volume", {"level": 40}, user=editor)  # the control page's history has a row
+print(json.dumps({"commune": home.pk, "news": item.pk, "board": board.pk}))
 """
 
 # Whole words and phrases of the English admin (Wagtail's and Django's), matched case-sensitively;
@@ -246,6 +249,8 @@ def test_commune_editor_sees_only_vietnamese_in_an_english_browser(live_site, br
             f"/admin/pages/{item}/edit/",
             f"/admin/pages/{item}/history/",
             "/admin/account/",
+            f"/admin/bang-dien-tu/dieu-khien/{seeded['board']}/",
+            f"/admin/bang-dien-tu/pairing/{seeded['board']}/",
         ]
     )
     for expected in ["/admin/pages/", "/admin/hoi-dap/", "/admin/images/", "/admin/documents/", "/admin/huong-dan/"]:

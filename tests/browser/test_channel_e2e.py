@@ -55,8 +55,9 @@ alert = EmergencyAlertPage(title="Triều cường ở xã Huyền Hội ({kind}
                            valid_from=now - datetime.timedelta(minutes=1), valid_until=now + datetime.timedelta(hours=2))
 alert.target_communes = [CommuneHomePage.objects.get(structure="2024", code="29290")]
 section.add_child(instance=alert)
+import time
 alert.save_revision().publish()
-print(alert.pk)
+print(alert.pk, time.time())
 """
 
 ADMIN = """
@@ -131,12 +132,12 @@ def test_push_commands_and_presence_through_the_channel(live_site, browser, tmp_
         )
 
         # An emergency reaches the board in seconds, not at its next poll (300 s away).
-        alert = _shell(site, ALERT.replace("{kind}", kind))
-        published = time.monotonic()
+        alert, published = _shell(site, ALERT.replace("{kind}", kind)).split()
         key = f"pushed:{alert}"
-        held = _wait(lambda: _items(cache) and _items(cache)[0]["id"] == key and time.monotonic(), 30, step=0.1)
+        held = _wait(lambda: _items(cache) and _items(cache)[0]["id"] == key and time.time(), 30, step=0.1)
         assert held, "the player did not get the alert"
-        assert held - published < 5, f"the alert took {held - published:.1f} s"
+        took = held - float(published)  # from the moment it was published, in the shell
+        assert took < 5, f"the alert took {took:.1f} s to reach the player"
         assert _items(cache)[0]["priority"] == "emergency"
 
         # A screenshot asked for arrives, acked; the volume is set and reported.
@@ -157,10 +158,14 @@ def test_push_commands_and_presence_through_the_channel(live_site, browser, tmp_
         _shell(site, ADMIN)
         os.killpg(player.pid, signal.SIGKILL)
         player.wait(10)
-        died = time.monotonic()
+        died = time.time()
         offline = f"from boards.models import Board; print('state=' + Board.objects.get(pk={board}).channel_state)"
-        offline_at = _wait(lambda: _shell(site, offline) == "state=offline" and time.monotonic(), 15, step=0.2)
-        assert offline_at and offline_at - died < 10, "the dead player was not shown offline within 10 s"
+        assert _wait(lambda: _shell(site, offline) == "state=offline", 30, step=0.2), "the dead player stayed online"
+        # When the server recorded it (what monitoring shows from then on), not when this test's
+        # `manage.py shell` (seconds to start) got to read it.
+        recorded = f"from boards.models import Board; print(Board.objects.get(pk={board}).channel_at.timestamp())"
+        took = float(_shell(site, recorded)) - died
+        assert took < 10, f"the dead player was shown offline {took:.1f} s after its death"
         page = browser.new_context(locale="vi-VN").new_page()
         page.goto(f"http://tra-vinh.localhost:{port}/admin/login/")
         page.fill("#id_username", "e2e-kenh")
