@@ -1,4 +1,4 @@
-# tincoso: `make run` (demo province, web server and worker) and `make test` (the whole suite).
+# tincoso: `make run` (demo province, web server, worker, MQTT broker and sender) and `make test` (the whole suite).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
