@@ -245,10 +245,13 @@ def me(request):
 def channel_etag():
     """Part of every playlist's ETag: changes when the channel is turned on or moved, so every
     player fetches its playlist once and learns of it (a 304 carries no body)."""
-    url = getattr(settings, "MQTT_PUBLIC_URL", "")
-    if not url:
-        return ""
-    return "-c" + hashlib.sha256(f"{url} {settings.MQTT_PREFIX}".encode()).hexdigest()[:8]
+    return _channel_tag(getattr(settings, "MQTT_PUBLIC_URL", ""), settings.MQTT_PREFIX)
+
+
+@functools.lru_cache(maxsize=8)
+def _channel_tag(url, prefix):
+    """Hashed once per address, not on every poll (the 304 path)."""
+    return "-c" + hashlib.sha256(f"{url} {prefix}".encode()).hexdigest()[:8] if url else ""
 
 
 def ensure_channel_credentials(board, token):

@@ -17,6 +17,7 @@ patterns; boards/embedded_broker.py applies the identical rule (`allowed`).
 """
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -124,16 +125,11 @@ def fingerprint():
     return (row["n"], row["at"])
 
 
-class ServerHash:
-    """The server's hash, computed once per process and password (PBKDF2 is deliberately slow)."""
-
-    _cache = {}
-
-    @classmethod
-    def get(cls, password):
-        if password not in cls._cache:
-            cls._cache[password] = hash_password(password)
-        return cls._cache[password]
+@functools.lru_cache(maxsize=4)
+def server_hash(password):
+    """The server's hash, computed once per process and password: a new salt each time would
+    rewrite the file (and reload the broker) at every sync."""
+    return hash_password(password)
 
 
 def broker_dir():
@@ -163,7 +159,7 @@ def write_files(directory=None, prefix=None):
     True when either changed (then the broker must reload)."""
     directory = Path(directory) if directory else broker_dir()
     prefix = prefix or settings.MQTT_PREFIX
-    entries = [(SERVER_USERNAME, ServerHash.get(server_password())), *board_entries()]
+    entries = [(SERVER_USERNAME, server_hash(server_password())), *board_entries()]
     changed = _write_atomic(directory / "passwd", passwd_text(entries))
     changed = _write_atomic(directory / "acl", acl_text(prefix)) or changed
     return changed

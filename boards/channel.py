@@ -257,8 +257,8 @@ def forget_presence():
 
 
 def record_status(board_id, payload, now=None):
-    """A status (or the Last Will) of a board: its presence and what it reports. Returns the
-    board's previous channel state, or None when the board is unknown."""
+    """A status (or the Last Will) of a board: its presence and what it reports. Returns
+    (previous channel state, new one)."""
     now = now or timezone.now()
     status = clean_status(decode(payload))
     row = Board.objects.filter(pk=board_id).values_list("channel_state", "channel_status").first()
@@ -271,19 +271,10 @@ def record_status(board_id, payload, now=None):
         raise StaleWill(f"di chúc của phiên cũ ({status['session']}), bảng đang kết nối phiên {current}", row[1])
     Board.objects.filter(pk=board_id).update(channel_state=status["state"], channel_at=now, channel_status=status)
     if status["state"] == "online":
-        _seen(board_id, status, now)
-    return previous
-
-
-def _seen(board_id, status, now):
-    """An online status counts as being seen, like a heartbeat (boards/monitoring.py)."""
-    updated = BoardStatus.objects.filter(board_id=board_id).update(
-        last_seen_at=now, **({"version": status["version"]} if "version" in status else {})
-    )
-    if not updated:
-        BoardStatus.objects.get_or_create(
-            board_id=board_id, defaults={"last_seen_at": now, "version": status.get("version")}
-        )
+        # An online status counts as being seen, like a heartbeat (boards/monitoring.py).
+        seen = {"last_seen_at": now, **({"version": status["version"]} if "version" in status else {})}
+        BoardStatus.objects.update_or_create(board_id=board_id, defaults=seen)
+    return previous, status["state"]
 
 
 def record_ack(board_id, payload, now=None):

@@ -124,13 +124,14 @@ class MonitoringView(WagtailAdminTemplateMixin, TemplateView):
                     screenshot = status.screenshot.url
                 except ValueError:
                     screenshot = ""
+            off_by_schedule = scheduled_off(board, state, now)
             rows.append(
                 {
                     "board": board,
                     "unit": board.owner.title,
                     "state": state,
-                    "label": SCHEDULED_OFF_LABEL if scheduled_off(board, state, now) else STATE_LABELS[state.kind],
-                    "scheduled_off": scheduled_off(board, state, now),
+                    "label": SCHEDULED_OFF_LABEL if off_by_schedule else STATE_LABELS[state.kind],
+                    "scheduled_off": off_by_schedule,
                     "channel": board.channel_state if trusted else "",
                     "offline_since": timezone.localtime(state.offline_since) if state.offline_since else None,
                     "last_seen": timezone.localtime(state.last_seen_at) if state.last_seen_at else None,

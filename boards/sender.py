@@ -25,7 +25,7 @@ from django.utils import timezone
 from paho.mqtt.enums import CallbackAPIVersion
 
 from boards import broker, channel
-from boards.models import Board, ChannelLink
+from boards.models import ChannelLink
 
 log = logging.getLogger(__name__)
 
@@ -180,9 +180,8 @@ class Sender:
             if leaf == "status":
                 if not payload:  # a retained status cleared
                     return
-                previous = channel.record_status(board_id, payload)
+                previous, state = channel.record_status(board_id, payload)
                 self.stats["statuses"] += 1
-                state = Board.objects.filter(pk=board_id).values_list("channel_state", flat=True).first()
                 if previous != state and self.on_transition is not None:
                     self.on_transition(board_id, state)
             elif leaf == "ack":

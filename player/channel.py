@@ -47,7 +47,6 @@ COMMANDS = ("collect", "screenshot", "restart", "volume", "power")
 SLOW = ("collect", "screenshot", "restart")  # run in a thread of their own, never on paho's
 MAX_RUNNING = 4
 COLLECT_TIMEOUT_S = 600
-OFFLINE = b'{"state":"offline"}'
 
 
 def offline_body(session):
