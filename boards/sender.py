@@ -47,6 +47,7 @@ class Sender:
         self.on_transition = on_transition
         self._fingerprint = None
         self._synced_at = self._alive_at = 0.0
+        self._link_connected = None  # what ChannelLink last said of the connection
         self.stats = {"published": 0, "statuses": 0, "acks": 0, "refused": 0}
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True, protocol=mqtt.MQTTv311
@@ -116,13 +117,17 @@ class Sender:
         self.drain()
         if self.connected.is_set():
             self.publish_due(now)
-        if clock - self._alive_at >= ALIVE_EVERY_S:
+        connected = self.connected.is_set()
+        # Every few seconds, and at once when the connection comes or goes: monitoring trusts
+        # the channel's presence from the moment the sender is connected, not a beat later.
+        if clock - self._alive_at >= ALIVE_EVERY_S or connected != self._link_connected:
             self._alive_at = clock
+            self._link_connected = connected
             ChannelLink.objects.update_or_create(
                 pk=1,
                 defaults={
                     "seen_at": timezone.now(),
-                    "connected": self.connected.is_set(),
+                    "connected": connected,
                     "broker": f"{self.host}:{self.port}",
                 },
             )
