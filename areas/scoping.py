@@ -14,6 +14,7 @@ another unit's row is a 404 on every URL.
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from wagtail.admin.forms.models import WagtailAdminModelForm
@@ -127,6 +128,22 @@ def labelled_in_order(units, attribute):
 def request_units(request):
     """Units of the request's user (the admin menu asks on every page; computed once)."""
     return units_for_user(request.user)
+
+
+class UnitStaffView:
+    """A mixin for an admin page (before WagtailAdminTemplateMixin) of the staff of some unit:
+    `self.paths` is the user's scope (scope_paths: None for a superuser); a user of no unit gets
+    403; the breadcrumbs end with the page's title."""
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.page_title}]
+
+    def dispatch(self, request, *args, **kwargs):
+        paths = scope_paths(request.user)
+        if paths is not None and not paths:
+            raise PermissionDenied
+        self.paths = paths
+        return super().dispatch(request, *args, **kwargs)
 
 
 # --- Admin ViewSets of rows owned by a unit ------------------------------------------------

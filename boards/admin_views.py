@@ -250,7 +250,7 @@ def _audio_context(board, candidates, now):
     except Exception:  # noqa: BLE001 - the problem above says why
         engine = ""
     titles = {c.key: candidate_title(c) for c in candidates}
-    plan = compose_audio(candidates, now, audio_rules(board))
+    plan = compose_audio(candidates, now, audio_rules(board, now))
     airings = [
         {"at": a.at, "emergency": a.emergency, "titles": [titles.get(k, k) for k in a.keys]} for a in plan.airings[:12]
     ]

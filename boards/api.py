@@ -373,7 +373,15 @@ def playlist_json(request, board, version, items, base):
     return json.dumps(body, ensure_ascii=False).encode(), "application/json"
 
 
-AUDIO_SCHEDULE_KEYS = ("broadcast_times", "emergency_repeat_s", "timezone", "utc_offset")
+AUDIO_SCHEDULE_KEYS = (
+    "broadcast_times",
+    "emergency_repeat_s",
+    "timezone",
+    "utc_offset",
+    "airings",
+    "airings_until",
+    "volumes",
+)
 
 
 @_playlist_view

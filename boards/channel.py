@@ -3,7 +3,8 @@ commands into the outbox, what a player is told about the channel, and what the 
 with the statuses and acks it receives. No broker here: `manage.py mqtt_sender`
 (boards/sender.py) is the only process that talks to it, so a web request never waits on it.
 
-    send(board, kind, args, user)   a BoardCommand in the outbox (a pending collect is updated)
+    send(board, kind, args, user)   a BoardCommand in the outbox (a pending collect is updated;
+                                    a live_end cancels its session's live not yet carried out)
     channel_info(board)             {"url", "username", "prefix", "keepalive"} or None
     topic(board_id, leaf)           "<prefix>/boards/<id>/<leaf>"
     parse_topic(topic)              (board id, leaf) or None
@@ -39,10 +40,16 @@ LIFETIME = {  # how long a command may wait for its board before it is dropped (
     CommandKind.RESTART: datetime.timedelta(minutes=10),
     CommandKind.VOLUME: datetime.timedelta(hours=1),
     CommandKind.POWER: datetime.timedelta(hours=1),
+    # A cluster that comes online during a live broadcast still tunes in (a live_end cancels it).
+    CommandKind.LIVE: datetime.timedelta(hours=4),
+    CommandKind.LIVE_END: datetime.timedelta(minutes=10),
 }
 LOG_ACTION = "tincoso.board_command"
 ACK_LOG_ACTION = "tincoso.board_command_ack"
 STATES = ("online", "offline")
+LIVE_PRIORITIES = ("normal", "emergency")
+LIVE_LEVELS = ("province", "district", "commune")
+_LIVE_SESSION = re.compile(r"^[0-9]{1,18}$")
 POWER_STATES = ("on", "off")
 
 
@@ -120,7 +127,42 @@ def validate_args(kind, args):
         return {"on": bool(args.get("on")), "until": until}
     if kind in (CommandKind.SCREENSHOT, CommandKind.RESTART):
         return {}
+    if kind == CommandKind.LIVE:
+        return _live_args(args)
+    if kind == CommandKind.LIVE_END:
+        return {"session": _live_session(args.get("session"))}
     raise ValueError(f"Lệnh không có: {kind!r}")
+
+
+def _live_session(session):
+    session = str(session if session is not None else "")
+    if not _LIVE_SESSION.match(session):
+        raise ValueError("Phát trực tiếp: thiếu mã buổi phát (session).")
+    return session
+
+
+def _live_args(args):
+    """`live`: the stream to tune in to (station/live.py, README "Live broadcasts")."""
+    url = args.get("url")
+    parts = urlsplit(url if isinstance(url, str) else "")
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 500:
+        raise ValueError("Phát trực tiếp: địa chỉ luồng phải là http(s)://… (tối đa 500 ký tự).")
+    session = _live_session(args.get("session"))
+    priority = args.get("priority", "normal")
+    if priority not in LIVE_PRIORITIES:
+        raise ValueError("Phát trực tiếp: mức ưu tiên phải là normal hoặc emergency.")
+    level = args.get("level", "commune")
+    if level not in LIVE_LEVELS:
+        raise ValueError("Phát trực tiếp: cấp đơn vị phải là province, district hoặc commune.")
+    title = str(args.get("title") or "")[:200]
+    return {
+        "url": url,
+        "session": session,
+        "item": f"programme:{session}",
+        "priority": priority,
+        "level": level,
+        "title": title,
+    }
 
 
 def send(board, kind, args=None, user=None, now=None):
@@ -130,6 +172,14 @@ def send(board, kind, args=None, user=None, now=None):
     now = now or timezone.now()
     args = validate_args(kind, args)
     with transaction.atomic():
+        if kind == CommandKind.LIVE_END:
+            # A live command of that session not carried out yet never will be: the broadcast is over.
+            BoardCommand.objects.filter(
+                board=board,
+                kind=CommandKind.LIVE,
+                args__session=args["session"],
+                state__in=(CommandState.PENDING, CommandState.SENT),
+            ).update(state=CommandState.EXPIRED, message="Buổi phát trực tiếp đã kết thúc trước khi cụm loa nhận lệnh.")
         if kind == CommandKind.COLLECT:
             pending = (
                 BoardCommand.objects.select_for_update()

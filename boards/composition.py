@@ -62,9 +62,18 @@ class VideoClip:
 
 
 @dataclass(frozen=True)
+class RecordedAudio:
+    """A recorded programme (station.Programme): its MP3, normalised once, plays as it is on a
+    loudspeaker cluster; nothing is read aloud."""
+
+    title: str
+    file: object  # boards.models.RenderedFile (kind "mp3", with its duration)
+
+
+@dataclass(frozen=True)
 class Candidate:
     key: str  # "announcement:12", "news:40", "media:3", "pushed:7": stable across compositions
-    kind: str  # announcement | news | media | pushed
+    kind: str  # announcement | news | media | pushed | programme
     priority: str = "normal"
     date: datetime.datetime | None = None  # newest first within a priority class
     valid_from: datetime.datetime | None = None
@@ -79,6 +88,9 @@ class Candidate:
     # Why the item never plays, whatever the time ("không chọn hiện trên bảng", a CAP test …):
     # listed by the preview, left out by compose().
     held_back: str = ""
+    # Sent down by a higher unit (a source item, a district's programme): on a loudspeaker
+    # cluster a normal one waits until the commune places it in a broadcast slot (Thông tư 39).
+    from_above: bool = False
 
     def valid_at(self, now):
         if self.valid_from is not None and now < self.valid_from:
@@ -233,11 +245,12 @@ def explain(candidates, now: datetime.datetime, rules: Rules = Rules()) -> list:
 # - an emergency plays at once (it pre-empts a broadcast in progress) and again every
 #   `emergency_repeat_s` while it is valid (0: once); while one is valid nothing else plays,
 #   so a broadcast time that falls inside an emergency is skipped;
-# - uploaded pictures and clips (kind "media") have nothing to read: audio boards leave them out.
+# - uploaded pictures and clips (kind "media") have nothing to read: audio boards leave them out;
+# - recorded programmes (kind "programme", station/) play their MP3 by the same rules.
 
 _TIME = re.compile(r"^(\d{1,2})(?:\s*[:hg.]\s*(\d{1,2})?)?\s*(?:'|p|phút)?$", re.IGNORECASE)
 MAX_BROADCAST_TIMES = 24
-AUDIO_KINDS = ("announcement", "news", "pushed")
+AUDIO_KINDS = ("announcement", "news", "pushed", "programme")
 
 
 def parse_broadcast_times(text) -> tuple:
@@ -266,10 +279,38 @@ def format_broadcast_times(times) -> str:
 
 
 @dataclass(frozen=True)
+class SlotPlan:
+    """The commune's programme of one broadcast moment (station.models.SlotPlan): `keys` placed
+    in the order they air, `removed` taken out of it."""
+
+    at: datetime.datetime
+    keys: tuple = ()
+    removed: tuple = ()
+
+
+@dataclass(frozen=True)
 class AudioRules:
     broadcast_times: tuple = (datetime.time(6, 0), datetime.time(17, 0))  # local clock times
     emergency_repeat_s: int = 900  # 0: an emergency plays once
     news_count: int = 5
+    plans: tuple = ()  # SlotPlan of the moments the commune arranged
+
+
+def waits_for_placement(candidate):
+    """A normal item sent down from above airs only in the slots the commune places it in."""
+    return candidate.from_above and candidate.priority == "normal"
+
+
+def slot_keys(spoken, moment, rules_now, plan=None):
+    """The keys one broadcast moment airs, in order: those the commune placed (in its order),
+    then the rest of what is valid at that moment (priority first, newest first), leaving out a
+    normal item from above that was not placed and what the commune removed from the slot."""
+    valid = compose(spoken, moment, rules_now).keys
+    waiting = {c.key for c in spoken if waits_for_placement(c)}
+    placed = [k for k in (plan.keys if plan else ()) if k in valid]
+    removed = set(plan.removed) if plan else set()
+    rest = [k for k in valid if k not in waiting and k not in removed and k not in placed]
+    return tuple(placed + rest)
 
 
 @dataclass(frozen=True)
@@ -339,11 +380,17 @@ def compose_audio(
         for moment in _emergency_moments(candidate, now, end, rules.emergency_repeat_s):
             by_moment.setdefault(moment, []).append(candidate.key)
     airings = [Airing(moment, tuple(keys), emergency=True) for moment, keys in by_moment.items()]
-    for moment in broadcast_moments(rules.broadcast_times, now, end):
+    plans = {plan.at: plan for plan in rules.plans}
+    moments = broadcast_moments(rules.broadcast_times, now, end)
+    for moment in moments:
         if any(c.valid_at(moment) for c in emergencies):
             continue  # pre-empted: only the emergency plays while it is valid
-        keys = tuple(compose(spoken, moment, rules_now).keys)
+        keys = slot_keys(spoken, moment, rules_now, plans.get(moment))
         if keys:
             airings.append(Airing(moment, keys))
     airings.sort(key=lambda a: (a.at, not a.emergency))
-    return AudioComposition(current.entries, current.next_change, emergency=current.emergency, airings=tuple(airings))
+    change = current.next_change
+    if moments:  # a minute after each broadcast: the horizon moves on, the next day's slot comes in
+        after = moments[0] + datetime.timedelta(minutes=1)
+        change = after if change is None else min(change, after)
+    return AudioComposition(current.entries, change, emergency=current.emergency, airings=tuple(airings))

@@ -621,6 +621,8 @@ class CommandKind(models.TextChoices):
     RESTART = "restart", _("Khởi động lại đầu phát")
     VOLUME = "volume", _("Đặt âm lượng")
     POWER = "power", _("Bật/tắt màn hình")
+    LIVE = "live", _("Phát trực tiếp")
+    LIVE_END = "live_end", _("Kết thúc phát trực tiếp")
 
 
 class CommandState(models.TextChoices):

@@ -6,14 +6,14 @@ boards/wagtail_hooks.py."""
 
 import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Sum
 from django.utils import timezone
 from django.views.generic import TemplateView
+from wagtail import hooks
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from areas.models import AreaPage
-from areas.scoping import scope_paths, under
+from areas.scoping import UnitStaffView, under
 from boards.models import Board, OnlineSample, PlaylistVersion
 from boards.monitoring import NEVER, OFFLINE, ONLINE, board_state, channel_trusted, scheduled_off
 
@@ -79,20 +79,10 @@ def _district_of(unit_path, districts):
     return None
 
 
-class MonitoringView(WagtailAdminTemplateMixin, TemplateView):
+class MonitoringView(UnitStaffView, WagtailAdminTemplateMixin, TemplateView):
     template_name = "boards/admin/monitoring.html"
     page_title = TITLE
     header_icon = "desktop"
-
-    def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [{"url": "", "label": TITLE}]
-
-    def dispatch(self, request, *args, **kwargs):
-        paths = scope_paths(request.user)
-        if paths is not None and not paths:
-            raise PermissionDenied
-        self.paths = paths
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
 
@@ -158,8 +148,12 @@ class MonitoringView(WagtailAdminTemplateMixin, TemplateView):
             (s["at"], s["online"], s["total"])
             for s in samples.values("at").annotate(online=Sum("online"), total=Sum("total")).order_by("at")
         ]
+        notices = []  # what apps above want the operator to see here (station/: relays whose stream is down)
+        for hook in hooks.get_hooks("construct_monitoring_notices"):
+            notices.extend(hook(self.request, self.paths))
         context.update(
             {
+                "notices": notices,
                 "rows": rows,
                 "areas": area_rows,
                 "totals": totals,

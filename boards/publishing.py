@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from PIL import Image
+from wagtail import hooks
 from wagtail.models import Page
 
 from areas.models import AreaPage, CommuneHomePage, PortalHomePage
@@ -36,6 +37,7 @@ from boards.composition import (
     AudioRules,
     Candidate,
     Daypart,
+    RecordedAudio,
     Rules,
     VideoClip,
     compose,
@@ -171,6 +173,9 @@ def candidates_for(board, now, everything=False):
                 )
             )
     items.extend(pushed_candidates(board, now, date_label, everything))
+    # Apps above boards add their own (station/: recorded programmes on loudspeaker clusters).
+    for hook in hooks.get_hooks("construct_board_candidates"):
+        items.extend(hook(board, now, everything))
     if board.is_audio:  # pictures and clips: nothing to read aloud
         return items
     media = MediaSlide.objects.filter(owner_id=board.owner_id).select_related("image", "video")
@@ -241,7 +246,9 @@ def pushed_candidates(board, now, date_label, everything=False):
         more = ()
         if alert and not board.is_audio:  # loudspeakers read it all in one bulletin
             payload, *more = alert_slides(page, payload, board)
-        items.append(dataclasses.replace(candidate, payload=payload, pages=tuple(more)))
+        area = page.source_area
+        from_above = area is None or area.pk != board.owner_id  # not the board's own unit's item
+        items.append(dataclasses.replace(candidate, payload=payload, pages=tuple(more), from_above=from_above))
     return items
 
 
@@ -485,23 +492,44 @@ def explain_board(board, now=None):
     return explain(candidates, now, rules)
 
 
-def audio_rules(board):
+AIRINGS_HORIZON = datetime.timedelta(hours=48)  # two days: a programme survives a day without the server
+
+
+def audio_rules(board, now=None):
+    """The cluster's broadcast rules, with the commune's slot plans of the coming day (filled by
+    the hook `construct_broadcast_plans`: station/, Thông tư 39's broadcast programme)."""
+    now = timezone.localtime(now)
+    plans = []
+    for hook in hooks.get_hooks("construct_broadcast_plans"):
+        plans.extend(hook(board, now, now + AIRINGS_HORIZON))
     return AudioRules(
         broadcast_times=tuple(board.broadcast_schedule),
         emergency_repeat_s=int(board.emergency_repeat_minutes) * 60,
         news_count=board.news_count,
+        plans=tuple(plans),
     )
 
 
-def audio_schedule(board, now):
-    """What a loudspeaker cluster's player needs to play at the right times, in its playlist."""
+def audio_schedule(board, now, composition=None):
+    """What a loudspeaker cluster's player needs to play at the right times, in its playlist:
+    the broadcast times and, for the coming day, each broadcast's items in order (`airings`,
+    the commune's programme; the player plays a broadcast by it up to `airings_until`, and by the
+    broadcast times alone after that)."""
     offset = now.strftime("%z")
-    return {
+    schedule = {
         "broadcast_times": [f"{t:%H:%M}" for t in board.broadcast_schedule],
         "emergency_repeat_s": int(board.emergency_repeat_minutes) * 60,
         "timezone": settings.TIME_ZONE,
         "utc_offset": f"{offset[:3]}:{offset[3:]}" if offset else "+00:00",
     }
+    for hook in hooks.get_hooks("construct_audio_schedule"):  # station/: volume per class of item
+        schedule.update(hook(board))
+    if composition is not None:
+        schedule["airings"] = [
+            {"at": a.at.isoformat(), "items": list(a.keys)} for a in composition.airings if not a.emergency
+        ]
+        schedule["airings_until"] = (now + AIRINGS_HORIZON).replace(second=0, microsecond=0).isoformat()
+    return schedule
 
 
 def screen_schedule(board, now):
@@ -548,8 +576,8 @@ def rebuild(board, now=None):
     now = timezone.localtime(now)
     schedule, speaker = {}, None
     if board.is_audio:
-        composition = compose_audio(candidates_for(board, now), now, audio_rules(board))
-        schedule, speaker = audio_schedule(board, now), _Speaker(board)
+        composition = compose_audio(candidates_for(board, now), now, audio_rules(board, now), AIRINGS_HORIZON)
+        schedule, speaker = audio_schedule(board, now, composition), _Speaker(board)
     else:
         composition = compose(candidates_for(board, now), now, board_rules(board))
         schedule = screen_schedule(board, now)
@@ -559,7 +587,10 @@ def rebuild(board, now=None):
         for item_id, payload in slides_of(candidate):
             duration = entry.duration_s
             try:
-                if speaker is not None:  # a loudspeaker cluster: an MP3 bulletin, as long as it reads
+                if isinstance(payload, RecordedAudio):  # a recorded programme plays as it is
+                    file = payload.file
+                    kind, duration = "audio", round(float(file.duration_s), 3)
+                elif speaker is not None:  # a loudspeaker cluster: an MP3 bulletin, as long as it reads
                     file, new = speaker.render(candidate)
                     rendered += new
                     kind, duration = "audio", round(float(file.duration_s), 3)
@@ -605,8 +636,12 @@ def rebuild(board, now=None):
     if schedule:  # a screen without operating hours keeps the shape it always had
         shape.append(schedule)
     fingerprint = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
+    next_change = composition.next_change
+    if board.is_audio:  # its programme (airings, relays' windows) looks two days ahead: renewed daily at least
+        daily = now + datetime.timedelta(hours=24)
+        next_change = daily if next_change is None else min(next_change, daily)
     with transaction.atomic():
-        Board.objects.filter(pk=board.pk).update(recompose_at=composition.next_change)
+        Board.objects.filter(pk=board.pk).update(recompose_at=next_change)
         for candidate, message in problems:
             RenderProblem.objects.create(
                 board=board,

@@ -23,7 +23,14 @@ from core.text import slugify_vi
 
 INDEX_FILE = "README.md"
 # Reading order of the menu; any other .md file in the folder follows, by name.
-ORDER = ["bien-tap-vien-xa", "kiem-duyet-vien", "can-bo-huyen-tinh", "quan-tri-he-thong"]
+ORDER = [
+    "bien-tap-vien-xa",
+    "kiem-duyet-vien",
+    "can-bo-huyen-tinh",
+    "dai-truyen-thanh",
+    "so-dai-truyen-thanh",
+    "quan-tri-he-thong",
+]
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _MD_LINK = re.compile(r"^(?:\./)?(?P<file>[A-Za-z0-9-]+)\.md(?P<anchor>#[A-Za-z0-9_-]*)?$")
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)

@@ -41,7 +41,25 @@ Two kinds of indicator:
                 the heartbeat history, which keeps one heartbeat an hour per board
                 (boards/api.py): online when one lies within 1 h + 1.5 × the interval before T.
 
-  Otherwise boards are the ones active now (the registry keeps no history of is_active).
+  loudspeakers  Indicator 1.1 of the ministry: communes whose loudspeaker system works and
+                reaches every hamlet (thôn, bản, ấp, khóm, tổ dân phố). A commune counts when it
+                has a Station (station/, "Sổ đài truyền thanh") with working=True, at least one
+                Hamlet, and every hamlet reached: its `reached` is set and, for a station that is
+                IP-based at the moment (technology "ip", converted_on ≤ the moment's date), at
+                least one of its clusters (an active Board of kind "audio") was seen in
+                [T − 24 h, T), the same "seen" as the boards indicator (heartbeats and
+                BoardStatus.last_seen_at, which the real-time channel also sets). For a wired or
+                FM station, and for an IP station before its converted_on, the register's
+                declaration is what counts.
+  ip_stations   Indicator 1.2 of the ministry: communes whose station has been converted to IP
+                loudspeakers ("ứng dụng CNTT-VT"): technology "ip" and converted_on ≤ the moment's
+                date (moment_date: T = 01/12 00:00 closes 30/11).
+                The denominator of both is every commune of the area, with or without a station.
+
+  Otherwise boards are the ones active now (the registry keeps no history of is_active), and
+  the station register is the one of today (it keeps no history of working, hamlets, reached
+  or clusters): at a past moment 1.2 follows converted_on exactly, 1.1 reads today's register
+  with each cluster's presence at that moment (heartbeats are kept 400 days).
 
 - Flow over the period P (local days start..end):
 
@@ -65,7 +83,7 @@ Cost: a fixed number of queries whatever the number of communes, boards or trend
 the publications of the whole window in two queries, each board's last heartbeat before
 every point in one query (correlated subqueries on the (board, received_at) index), the
 monitoring's samples around every point in one, the inquiries in one, the pushed items and
-plays in a few.
+plays in a few, the station register in three and its clusters' heartbeats in one.
 """
 
 import bisect
@@ -81,7 +99,7 @@ from wagtail.models import Page, PageLogEntry
 from areas.models import AreaPage, CommuneHomePage, PortalHomePage
 from boards.api import HEARTBEAT_HISTORY_EVERY
 from boards.delivery import item_key
-from boards.models import Board, Heartbeat, OnlineSample, PlayRecord
+from boards.models import Board, BoardKind, Heartbeat, OnlineSample, PlayRecord
 from boards.monitoring import SAMPLE_EVERY, board_state, offline_after
 from cms_pages.models import AnnouncementPage, LegalDocumentPage, NewsPage, StandardPage
 from core import periods
@@ -90,6 +108,7 @@ from core.tree_queries import next_path
 from inquiries import stats
 from inquiries.models import AnsweredQuestionPage, Inquiry
 from sources.models import EmergencyAlertPage, SourceItemPage
+from station.models import Hamlet, Station, Technology
 
 WEBSITE_WINDOW = datetime.timedelta(days=30)
 BOARD_WINDOW = datetime.timedelta(hours=24)
@@ -176,6 +195,26 @@ class AsOf:
     boards_by_type: dict
     large_boards: Ratio
     online: Ratio
+    loudspeakers: Ratio  # 1.1: the station works and reaches every hamlet
+    loudspeakers_by_type: dict
+    ip_stations: Ratio  # 1.2: converted to IP loudspeakers
+    ip_stations_by_type: dict
+
+
+@dataclass(frozen=True)
+class StationFacts:
+    """A commune's station at the report's moment, for its line of the table."""
+
+    technology: str  # Technology value, as registered today
+    ip: bool  # IP-based at the moment (indicator 1.2)
+    converted_on: datetime.date | None
+    working: bool
+    hamlets: int
+    reached: int  # hamlets reached at the moment, by indicator 1.1's rule
+
+    @property
+    def technology_label(self):
+        return Technology(self.technology).label if self.technology in Technology.values else self.technology
 
 
 @dataclass
@@ -192,6 +231,7 @@ class Row:
     pushed: Pushed | None = None  # None: not reported on this line
     last_publication: datetime.datetime | None = None  # commune lines
     board_count: int | None = None  # commune lines: its active boards
+    station: StationFacts | None = None  # commune lines: its loudspeaker station (None: none registered)
 
     @property
     def on_time(self):
@@ -337,8 +377,9 @@ class _Status:
         self.version = None
 
 
-def board_rows(area, moments):
-    """The active boards of the area with their last heartbeat before each moment (one query)."""
+def board_rows(area, moments, boards=None):
+    """The active boards of the area (or the `boards` queryset) with their last heartbeat before
+    each moment (one query)."""
 
     annotations = {
         f"seen_{index}": Subquery(
@@ -348,20 +389,18 @@ def board_rows(area, moments):
         )
         for index, moment in enumerate(moments)
     }
-    boards = (
-        Board.objects.filter(subtree_q("owner__path", area), is_active=True)
-        .annotate(**annotations)
-        .values(
-            "pk",
-            "owner_id",
-            "owner__path",
-            "large",
-            "kind",
-            "refresh_seconds",
-            "created_at",
-            "status__last_seen_at",
-            *annotations,
-        )
+    if boards is None:
+        boards = Board.objects.filter(subtree_q("owner__path", area), is_active=True)
+    boards = boards.annotate(**annotations).values(
+        "pk",
+        "owner_id",
+        "owner__path",
+        "large",
+        "kind",
+        "refresh_seconds",
+        "created_at",
+        "status__last_seen_at",
+        *annotations,
     )
     rows = []
     for values in boards:
@@ -410,6 +449,73 @@ def online_samples(area, moments):
                 latest[index][path] = at
                 found[index][path] = (online, total)
     return found
+
+
+@dataclass
+class StationRow:
+    """A commune's station as registered (station.Station and its hamlets)."""
+
+    owner_id: int
+    technology: str
+    converted_on: datetime.date | None
+    working: bool
+    hamlets: list = field(default_factory=list)  # [(reached, (cluster board ids))]
+
+    def is_ip_on(self, day):
+        """IP-based on `day` (indicator 1.2; station.models.Station.is_ip_on)."""
+        return self.technology == Technology.IP and self.converted_on is not None and self.converted_on <= day
+
+    def hamlets_reached(self, day, seen):
+        """How many hamlets are reached on `day`: `reached` declared and, while the station is
+        IP-based, one of its clusters seen (`seen(board id)`)."""
+        ip = self.is_ip_on(day)
+        return sum(1 for reached, clusters in self.hamlets if reached and (not ip or any(map(seen, clusters))))
+
+
+def station_rows(area, communes):
+    """{commune id: StationRow}: the stations of the area's communes with their hamlets and
+    each hamlet's clusters (three queries)."""
+
+    commune_ids = {c.pk for c in communes}
+    stations = {}
+    for pk, owner_id, technology, converted_on, working in Station.objects.filter(
+        subtree_q("owner__path", area)
+    ).values_list("pk", "owner_id", "technology", "converted_on", "working"):
+        if owner_id in commune_ids:  # a station is a commune's (its owner, a CommuneHomePage)
+            stations[pk] = StationRow(owner_id, technology, converted_on, working)
+    if not stations:
+        return {}
+    hamlets = {}
+    for pk, station_id, reached in Hamlet.objects.filter(subtree_q("station__owner__path", area)).values_list(
+        "pk", "station_id", "reached"
+    ):
+        if station_id in stations:
+            hamlets[pk] = (station_id, reached, [])
+    links = _hamlet_clusters().objects.filter(subtree_q("hamlet__station__owner__path", area))
+    for hamlet_id, board_id in links.values_list("hamlet_id", "board_id"):
+        if hamlet_id in hamlets:
+            hamlets[hamlet_id][2].append(board_id)
+    for station_id, reached, clusters in hamlets.values():
+        stations[station_id].hamlets.append((reached, tuple(clusters)))
+    return {row.owner_id: row for row in stations.values()}
+
+
+def _hamlet_clusters():
+    """The through model of Hamlet.clusters."""
+    return Hamlet._meta.get_field("clusters").remote_field.through
+
+
+def cluster_rows(area, moments, stations):
+    """BoardRow of every active loudspeaker cluster serving a hamlet of an IP station of the
+    area, wherever the cluster is owned (one query; none without such a station)."""
+
+    if not any(row.technology == Technology.IP and row.hamlets for row in stations.values()):
+        return []
+    linked = _hamlet_clusters().objects.filter(
+        subtree_q("hamlet__station__owner__path", area), hamlet__station__technology=Technology.IP
+    )
+    boards = Board.objects.filter(pk__in=linked.values("board_id"), is_active=True, kind=BoardKind.AUDIO)
+    return board_rows(area, moments, boards)
 
 
 def districts_of(area):
@@ -532,7 +638,9 @@ def pushed_figures(area, period, communes, districts):
 class _State:
     """Per-commune, per-board and per-district truth values at every trend moment."""
 
-    def __init__(self, communes, districts, boards, publications, moments, samples, live_index):
+    def __init__(
+        self, communes, districts, boards, publications, moments, samples, live_index, stations=None, clusters=()
+    ):
         self.moments = moments
         self.samples = samples  # per moment: {unit path: (online, total)}; {} for the live moment
         self.live_index = live_index  # the moment that is now, if any
@@ -576,6 +684,51 @@ class _State:
             d.pk: [any(self.seen[b][i] for b in self.large_of_district.get(d.pk, ())) for i in range(n)]
             for d in districts
         }
+        # The loudspeaker station (1.1, 1.2): each IP cluster seen as the boards are (BOARD_WINDOW).
+        self.stations = stations or {}
+        self.days = [moment_date(moment) for moment in moments]
+        self.cluster_seen = {
+            row.pk: [last is not None and last >= moment - BOARD_WINDOW for last, moment in zip(row.last_seen, moments)]
+            for row in clusters
+        }
+        self.hamlets_reached = {}
+        self.loudspeakers = {}
+        self.ip = {}
+        for commune in communes:
+            station = self.stations.get(commune.pk)
+            if station is None:
+                self.loudspeakers[commune.pk] = self.ip[commune.pk] = [False] * n
+                continue
+            reached = [station.hamlets_reached(day, self._seen_at(i)) for i, day in enumerate(self.days)]
+            self.hamlets_reached[commune.pk] = reached
+            self.loudspeakers[commune.pk] = [
+                station.working and bool(station.hamlets) and count == len(station.hamlets) for count in reached
+            ]
+            self.ip[commune.pk] = [station.is_ip_on(day) for day in self.days]
+
+    def _seen_at(self, index):
+        """Was a cluster seen at moment `index`? (A cluster not loaded, being inactive or not a
+        loudspeaker, never was.)"""
+
+        def seen(board_id):
+            flags = self.cluster_seen.get(board_id)
+            return flags is not None and flags[index]
+
+        return seen
+
+    def station_facts(self, commune, index):
+        """StationFacts of a commune's station at moment `index` (None: no station)."""
+        station = self.stations.get(commune.pk)
+        if station is None:
+            return None
+        return StationFacts(
+            technology=station.technology,
+            ip=self.ip[commune.pk][index],
+            converted_on=station.converted_on,
+            working=station.working,
+            hamlets=len(station.hamlets),
+            reached=self.hamlets_reached[commune.pk][index],
+        )
 
     def online_ratio(self, index, prefix, boards):
         """Boards online at moment `index` among those owned under `prefix` (None: none)."""
@@ -598,10 +751,14 @@ class _State:
     def as_of(self, index, communes, districts, boards, large_applicable, prefix):
         websites = {key: Ratio() for key in GROUP_KEYS}
         seen = {key: Ratio() for key in GROUP_KEYS}
+        loudspeakers = {key: Ratio() for key in GROUP_KEYS}
+        ip = {key: Ratio() for key in GROUP_KEYS}
         for commune in communes:
             group = GROUP_OF_TYPE.get(commune.unit_type, "xa")
             websites[group] += Ratio(int(self.live[commune.pk][index]), 1)
             seen[group] += Ratio(int(self.commune_seen[commune.pk][index]), 1)
+            loudspeakers[group] += Ratio(int(self.loudspeakers[commune.pk][index]), 1)
+            ip[group] += Ratio(int(self.ip[commune.pk][index]), 1)
         if large_applicable:
             large = Ratio(sum(1 for d in districts if self.district_large[d.pk][index]), len(districts))
         else:
@@ -615,6 +772,10 @@ class _State:
             boards_by_type=seen,
             large_boards=large,
             online=online,
+            loudspeakers=sum(loudspeakers.values(), Ratio()),
+            loudspeakers_by_type=loudspeakers,
+            ip_stations=sum(ip.values(), Ratio()),
+            ip_stations_by_type=ip,
         )
 
 
@@ -644,7 +805,9 @@ def compute(area, period, now=None, trend=True):
     samples = online_samples(area, [m for i, m in enumerate(moments) if i != live_index])
     if live_index is not None:
         samples.insert(live_index, {})
-    state = _State(communes, districts, boards, publications, moments, samples, live_index)
+    stations = station_rows(area, communes)
+    clusters = cluster_rows(area, moments, stations)
+    state = _State(communes, districts, boards, publications, moments, samples, live_index, stations, clusters)
 
     inquiries = Inquiry.objects.filter(commune__in=CommuneHomePage.objects.filter(subtree_q("path", area)).values("pk"))
     figures = stats.figures(inquiries, period, today=periods.local_date(now))
@@ -701,6 +864,7 @@ def compute(area, period, now=None, trend=True):
         index = bisect.bisect_left(published, as_of)
         line.last_publication = published[index - 1] if index else None
         line.board_count = len(own)
+        line.station = state.station_facts(commune, last)
         report.communes.append(line)
     if trend:
         report.trend = [

@@ -28,6 +28,19 @@ NONE_TEXT = "–"
 TITLE = "Chỉ tiêu thông tin cơ sở"
 REPORT_KIND = "BÁO CÁO"
 REPORT_TITLE = "Kết quả thực hiện các chỉ tiêu phát triển hệ thống thông tin cơ sở"
+LOUDSPEAKER_HELP = (
+    "Chỉ tiêu 1.1: đơn vị cấp xã có đài truyền thanh đang hoạt động, có ít nhất một thôn, bản, ấp, khóm, "
+    "tổ dân phố trong sổ đài truyền thanh và loa phủ tới mọi thôn, ấp đó; với đài ứng dụng CNTT-VT (loa IP), "
+    "thôn, ấp chỉ được tính là có loa khi có ít nhất một cụm loa IP phục vụ nó có tín hiệu trong 24 giờ; với đài "
+    "hữu tuyến, vô tuyến FM, tính theo sổ đài. Chỉ tiêu 1.2: đơn vị cấp xã có đài đã chuyển sang ứng dụng "
+    "CNTT-VT (loa IP), tính từ ngày chuyển đổi ghi trong sổ. Tổng số của cả hai là mọi đơn vị cấp xã trong địa "
+    "bàn, kể cả xã chưa có đài trong sổ."
+)
+LOUDSPEAKER_TREND_NOTE = (
+    "Sổ đài truyền thanh không lưu lịch sử: ở các mốc trước, chỉ tiêu 1.1 tính theo sổ hiện tại (đài hoạt động, "
+    "thôn, ấp có loa) và tín hiệu của các cụm loa IP tại từng mốc; chỉ tiêu 1.2 theo ngày chuyển đổi."
+)
+LOUDSPEAKER_TARGETS = {"1.1": "100%", "1.2": "70–100%"}  # the ministry's targets for 2025
 
 
 # --- Numbers for people ---------------------------------------------------------------------------
@@ -106,6 +119,22 @@ def summary(report):
             f"chưa trả lời; {number(row.inquiries.received)} tiếp nhận trong kỳ",
         ),
         ("5", "Bảng điện tử trực tuyến", a.online, "tại thời điểm tính số liệu"),
+        (
+            "6",
+            "Tỷ lệ đơn vị cấp xã có hệ thống loa truyền thanh hoạt động, phủ tới mọi thôn, bản, ấp, khóm, tổ dân phố",
+            a.loudspeakers,
+            f"Chỉ tiêu 1.1; mục tiêu đến năm 2025: {LOUDSPEAKER_TARGETS['1.1']}",
+        ),
+        ("6.1", "Xã", a.loudspeakers_by_type["xa"], ""),
+        ("6.2", "Phường, thị trấn", a.loudspeakers_by_type["phuong_thi_tran"], ""),
+        (
+            "7",
+            "Tỷ lệ đơn vị cấp xã có đài truyền thanh ứng dụng công nghệ thông tin – viễn thông (loa IP)",
+            a.ip_stations,
+            f"Chỉ tiêu 1.2; mục tiêu đến năm 2025: {LOUDSPEAKER_TARGETS['1.2']}",
+        ),
+        ("7.1", "Xã", a.ip_stations_by_type["xa"], ""),
+        ("7.2", "Phường, thị trấn", a.ip_stations_by_type["phuong_thi_tran"], ""),
     ]
     result = []
     for num, label, ratio, note in lines:
@@ -143,12 +172,15 @@ def _pushed_cells(pushed):
     return [number(pushed.published), number(pushed.deliveries), number(pushed.plays)]
 
 
+LOUDSPEAKER_HEADINGS = ["Loa phủ khắp thôn, ấp (1.1)", "Loa ứng dụng CNTT-VT (1.2)"]
+
 DISTRICT_HEADINGS = [
     "Số đơn vị",
     "TTĐT hoạt động",
     "Có bảng điện tử hoạt động",
     "Bảng cỡ lớn kết nối",
     "Bảng trực tuyến",
+    *LOUDSPEAKER_HEADINGS,
     "Trả lời đúng hạn",
     "Tin nguồn, cảnh báo",
     "Lượt xã nhận",
@@ -168,6 +200,8 @@ def district_table(report):
             ratio_text(a.boards),
             large,
             ratio_text(a.online),
+            ratio_text(a.loudspeakers),
+            ratio_text(a.ip_stations),
             ratio_text(row.on_time),
             *_pushed_cells(row.pushed),
         ]
@@ -180,7 +214,13 @@ def district_table(report):
     }
 
 
-TYPE_HEADINGS = ["Số đơn vị", "TTĐT hoạt động", "Có bảng điện tử hoạt động", "Trả lời đúng hạn"]
+TYPE_HEADINGS = [
+    "Số đơn vị",
+    "TTĐT hoạt động",
+    "Có bảng điện tử hoạt động",
+    *LOUDSPEAKER_HEADINGS,
+    "Trả lời đúng hạn",
+]
 
 
 def type_table(report):
@@ -189,6 +229,8 @@ def type_table(report):
             number(row.communes),
             ratio_text(row.as_of.websites),
             ratio_text(row.as_of.boards),
+            ratio_text(row.as_of.loudspeakers),
+            ratio_text(row.as_of.ip_stations),
             ratio_text(row.on_time),
         ]
 
@@ -207,8 +249,33 @@ COMMUNE_HEADINGS = [
     "Số bảng",
     "Bảng hoạt động (24 giờ)",
     "Bảng trực tuyến",
+    "Đài truyền thanh",
+    "Thôn, ấp có loa",
+    *LOUDSPEAKER_HEADINGS,
     "Trả lời đúng hạn",
 ]
+
+TECHNOLOGY_WORDS = {"wired": "Hữu tuyến", "fm": "Vô tuyến FM", "ip": "CNTT-VT"}
+
+
+def station_text(facts):
+    """A commune's station in a few words: 'CNTT-VT từ 15/03/2024', 'Hữu tuyến · ngừng hoạt
+    động', 'Chưa có'."""
+    if facts is None:
+        return "Chưa có"
+    if facts.ip:
+        text = f"CNTT-VT từ {facts.converted_on:%d/%m/%Y}"
+    elif facts.technology == "ip":  # converted after the moment
+        text = f"Chuyển CNTT-VT ngày {facts.converted_on:%d/%m/%Y}" if facts.converted_on else "CNTT-VT"
+    else:
+        text = TECHNOLOGY_WORDS.get(facts.technology, facts.technology_label)
+    return text if facts.working else f"{text} · ngừng hoạt động"
+
+
+def hamlets_text(facts):
+    if facts is None or not facts.hamlets:
+        return NONE_TEXT
+    return f"{number(facts.reached)}/{number(facts.hamlets)}"
 
 
 def commune_table(report):
@@ -223,6 +290,10 @@ def commune_table(report):
             number(row.board_count or 0),
             yes_no(a.boards),
             ratio_text(a.online),
+            station_text(row.station),
+            hamlets_text(row.station),
+            yes_no(a.loudspeakers),
+            yes_no(a.ip_stations),
             ratio_text(row.on_time),
         ]
 
@@ -231,6 +302,8 @@ def commune_table(report):
         "headings": COMMUNE_HEADINGS,
         "rows": [{"name": r.name, "code": r.code, "cells": cells(r)} for r in report.communes],
         "total": None,
+        # Words, not figures: the print wraps them (indicators/_print_table.html).
+        "text_columns": [COMMUNE_HEADINGS.index("Loại"), COMMUNE_HEADINGS.index("Đài truyền thanh")],
     }
 
 
@@ -285,6 +358,24 @@ CSV_COLUMNS = [
     ("Tỷ lệ huyện có bảng cỡ lớn (%)", lambda r: _applicable(r.as_of.large_boards, _rate(r.as_of.large_boards))),
     ("Bảng trực tuyến", lambda r: r.as_of.online.count),
     ("Bảng đang hoạt động", lambda r: r.as_of.online.total),
+    ("Có loa phủ khắp thôn, ấp (1.1)", lambda r: r.as_of.loudspeakers.count),
+    ("Tỷ lệ có loa phủ khắp thôn, ấp (1.1) (%)", lambda r: _rate(r.as_of.loudspeakers)),
+    ("Xã có loa phủ khắp thôn, ấp", lambda r: r.as_of.loudspeakers_by_type["xa"].count),
+    ("Tỷ lệ xã có loa phủ khắp thôn, ấp (%)", lambda r: _rate(r.as_of.loudspeakers_by_type["xa"])),
+    ("Phường, thị trấn có loa phủ khắp", lambda r: r.as_of.loudspeakers_by_type["phuong_thi_tran"].count),
+    (
+        "Tỷ lệ phường, thị trấn có loa phủ khắp (%)",
+        lambda r: _rate(r.as_of.loudspeakers_by_type["phuong_thi_tran"]),
+    ),
+    ("Có loa ứng dụng CNTT-VT (1.2)", lambda r: r.as_of.ip_stations.count),
+    ("Tỷ lệ có loa ứng dụng CNTT-VT (1.2) (%)", lambda r: _rate(r.as_of.ip_stations)),
+    ("Xã có loa ứng dụng CNTT-VT", lambda r: r.as_of.ip_stations_by_type["xa"].count),
+    ("Tỷ lệ xã có loa ứng dụng CNTT-VT (%)", lambda r: _rate(r.as_of.ip_stations_by_type["xa"])),
+    ("Phường, thị trấn có loa ứng dụng CNTT-VT", lambda r: r.as_of.ip_stations_by_type["phuong_thi_tran"].count),
+    (
+        "Tỷ lệ phường, thị trấn có loa ứng dụng CNTT-VT (%)",
+        lambda r: _rate(r.as_of.ip_stations_by_type["phuong_thi_tran"]),
+    ),
     ("Câu hỏi, phản ánh tiếp nhận", lambda r: r.inquiries.received),
     ("Đã trả lời", lambda r: r.inquiries.answered),
     ("Trả lời đúng hạn", lambda r: r.inquiries.answered_on_time),
@@ -424,7 +515,25 @@ def trend_charts(report):
     charts.append(
         ("online", "Tỷ lệ bảng điện tử trực tuyến", [("single", "Bảng trực tuyến", [p.online for p in points])])
     )
-    return [{"id": key, "title": title, "chart": line_chart(labels, series)} for key, title, series in charts]
+    loudspeakers = [("total", "Chung", [p.loudspeakers for p in points])] + [
+        (key, GROUP_LABELS[key], [p.loudspeakers_by_type[key] for p in points]) for key in GROUP_KEYS
+    ]
+    ip_stations = [("total", "Chung", [p.ip_stations for p in points])] + [
+        (key, GROUP_LABELS[key], [p.ip_stations_by_type[key] for p in points]) for key in GROUP_KEYS
+    ]
+    charts += [
+        (
+            "loudspeakers",
+            "Tỷ lệ đơn vị cấp xã có loa truyền thanh hoạt động, phủ khắp thôn, ấp (chỉ tiêu 1.1)",
+            loudspeakers,
+        ),
+        ("ip_stations", "Tỷ lệ đơn vị cấp xã có loa ứng dụng CNTT-VT (chỉ tiêu 1.2)", ip_stations),
+    ]
+    notes = {"loudspeakers": LOUDSPEAKER_TREND_NOTE}
+    return [
+        {"id": key, "title": title, "chart": line_chart(labels, series), "note": notes.get(key, "")}
+        for key, title, series in charts
+    ]
 
 
 def trend_caption(report):
@@ -453,6 +562,7 @@ def context(report):
         "trend_caption": trend_caption(report),
         "publications_since": date_text(report.publications_since),
         "website_days": WEBSITE_WINDOW.days,
+        "loudspeaker_help": LOUDSPEAKER_HELP,
     }
 
 

@@ -22,7 +22,9 @@ Layout:
     client.py    HTTP (urllib), polling, resumable downloads, the ``Player`` loop, screen
                  power, volume, screenshots
     channel.py   the real-time channel (MQTT, paho imported lazily): presence, the
-                 server's commands (collect, screenshot, restart, volume, power), acks
+                 server's commands (collect, screenshot, restart, volume, power, live), acks
+    relay.py     loudspeakers: relays (tiếp sóng) played in their windows, reconnecting
+    live.py      loudspeakers: live broadcasts tuned in on the channel's ``live`` command
     __main__.py  command line
 """
 

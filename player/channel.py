@@ -16,6 +16,8 @@ again whenever the version held, the screen power or the volume changes. A refus
 paho's retries; the player polls sooner (5, 10, 20 … s, Player.next_delay) and each successful
 poll tries the login again. A clean stop publishes ``{"state": "offline"}`` first.
 
+``live`` and ``live_end`` (a live broadcast to tune in to, and its end) are player/live.py's.
+
 Commands (``{"id", "cmd", "args", "sent_at", "expires_at"}`` on ``…/cmd``) are acked on ``…/ack``
 with ``{"id", "ok", "message", "at", …result}``; anything malformed, unknown, too large or out
 of range is refused in the ack (or only logged when no id can be read); a command whose
@@ -43,8 +45,8 @@ PEEK_BYTES = 256 * 1024  # an oversized command is still read this far, for its 
 REMEMBERED = 200
 RECONNECT_MAX_S = 30
 REFUSED = (134, 135)  # bad user name or password, not authorized (MQTT 3.1.1 CONNACK 4, 5)
-COMMANDS = ("collect", "screenshot", "restart", "volume", "power")
-SLOW = ("collect", "screenshot", "restart")  # run in a thread of their own, never on paho's
+COMMANDS = ("collect", "screenshot", "restart", "volume", "power", "live", "live_end")
+SLOW = ("collect", "screenshot", "restart", "live")  # run in a thread of their own, never on paho's
 MAX_RUNNING = 4
 COLLECT_TIMEOUT_S = 600
 
@@ -500,6 +502,12 @@ class Channel:
             message += " Đang có tin khẩn cấp: màn hình vẫn bật."
         return True, message, {"power": "on" if on else "off", "until": until}
 
+    def _do_live(self, args):  # player/live.py: acked once on air, or known to wait its turn
+        return self.player.live_tuner().tune(args)
+
+    def _do_live_end(self, args):
+        return self.player.live_tuner().end(args["session"])
+
 
 def validate_args(kind, args, now) -> dict:
     """A command's arguments, checked (ValueError with the reason, for the ack)."""
@@ -532,6 +540,16 @@ def validate_args(kind, args, now) -> dict:
             if moment <= now:
                 raise ValueError(f"until đã qua ({until})")
         return {"on": on, "until": until}
+    if kind == "live":
+        from player.live import parse_args
+
+        parse_args(args)  # ValueError with the reason
+        return dict(args)
+    if kind == "live_end":
+        session = args.get("session")
+        if not isinstance(session, str) or not session.isdigit() or len(session) > 18:
+            raise ValueError(f"session không hợp lệ: {session!r}"[:200])
+        return {"session": session}
     return {}  # screenshot, restart: nothing to give
 
 

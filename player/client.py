@@ -42,11 +42,14 @@ from player import NAME, VERSION
 from player.cache import Cache, write_atomic
 from player.channel import CommandError
 from player.display import Headless, fit_screenshot
+from player.relay import Relays
 from player.reports import Outbox
 from player.schedule import (
     BROADCAST_GRACE_S,
     brightness_at,
+    broadcast_order,
     broadcast_zone,
+    class_volume,
     clock_times,
     due_broadcast,
     due_emergencies,
@@ -185,6 +188,7 @@ class Player:
         self.pending_plays = []
         self.emergency_played = {}  # loudspeakers: (item id, sha256) → last start
         self.broadcast_after = None  # loudspeakers: broadcasts up to this moment are done
+        self.relays = Relays(self)  # loudspeakers: relays aired in their windows
 
         self.playlist = self.cache.load_playlist()
         state = self.cache.load_state()
@@ -464,6 +468,8 @@ class Player:
     def play_loop(self) -> None:
         last_id = None
         while not self.stop.is_set():
+            if self.air_live():  # live broadcasts (player/live.py)
+                continue
             if self.audio_mode():
                 if not self.audio_step():
                     self.changed.wait(1.0)
@@ -850,14 +856,20 @@ class Player:
     def play_audio(self, item, preempt=None) -> float:
         """Play one bulletin to its end, or until ``preempt()`` says an emergency goes first.
         Records the proof of play (what was played, even cut short). Returns seconds played."""
+        self.air_live(before=item)  # a live broadcast waiting goes first (player/live.py)
         started_at, started = self.clock(), time.monotonic()
         with self.lock:
             self.playing = item["id"]
         process = None
+        with self.lock:
+            level = class_volume(self.playlist, item, self.volume)
+        master, self.screen.volume = self.screen.volume, level
         try:
             process = self.screen.play_audio(item, self.cache.path_for(item["sha256"]))
         except Exception as error:  # noqa: BLE001 - no audio program, a broken file: logged, the schedule goes on
             self._error(f"cannot play {item['id']}: {error!r}")
+        finally:
+            self.screen.volume = master
         end = started + float(item["duration_s"])
         while not self.stop.is_set():
             now = time.monotonic()
@@ -869,7 +881,7 @@ class Player:
                     break
             elif now >= end:
                 break
-            if preempt is not None and preempt():
+            if (preempt is not None and preempt()) or self.live_cuts_in(item):
                 log.info("tin khẩn cấp: dừng %s", item["id"])
                 break
             self.stop.wait(0.1)
@@ -879,7 +891,13 @@ class Player:
         self.record_play(item["id"], started_at, played)
         with self.lock:
             self.playing = None
-        return played
+        return played + self.replay_after_live(item, preempt)
+
+    def _relay_yields(self) -> bool:
+        """A relay gives way to an emergency bulletin and to a live broadcast waiting."""
+        if self.emergencies_due():
+            return True
+        return self.live is not None and self.live.next_due() is not None
 
     def audio_step(self, broadcast_now=False) -> bool:
         """One turn of the loudspeaker schedule by the player's own clock. Returns True when
@@ -893,11 +911,13 @@ class Player:
                 self.emergency_played[(item["id"], item["sha256"])] = self.clock()
                 self.play_audio(item)
             return True
+        with self.lock:
+            playlist = self.playlist or {}
+        if self.relays.step(playlist, preempt=self._relay_yields):  # player/relay.py
+            return True
         now = self.clock()
         if self.broadcast_after is None:
             self.broadcast_after = self._initial_broadcast_after(now)
-        with self.lock:
-            playlist = self.playlist or {}
         if broadcast_now:
             moment = now
         else:
@@ -910,6 +930,10 @@ class Player:
             return False
         self._broadcast_done(moment)
         bulletins = [i for i in playable(self._audio_items(), now) if i.get("priority") != "emergency"]
+        order = broadcast_order(playlist, moment, now_mode=broadcast_now)
+        if order is not None:  # the commune's programme for this slot, in its order
+            by_id = {str(i["id"]): i for i in bulletins}
+            bulletins = [by_id[i] for i in order if i in by_id]
         log.info(
             "giờ phát %s: %d bản tin", moment.astimezone(broadcast_zone(playlist)).strftime("%H:%M"), len(bulletins)
         )
@@ -998,3 +1022,30 @@ class Player:
                 self.show(item)
         self.report()
         return 0 if self.playlist else 1
+
+    # live broadcasts (player/live.py: the channel's "live" and "live_end") -------------------
+    live = None  # player.live.Live, made by the first "live" command
+
+    def live_tuner(self):
+        from player.live import Live
+
+        with self.lock:
+            if self.live is None:
+                self.live = Live(self)
+            return self.live
+
+    def air_live(self, before=None) -> bool:
+        """Air the live broadcasts due now, to their end (playback thread); ``before``: the
+        bulletin about to start. Returns whether one aired."""
+        return self.live is not None and self.live.air(before)
+
+    def live_cuts_in(self, item) -> bool:
+        """Whether an emergency live broadcast stops the bulletin ``item`` now."""
+        return self.live is not None and self.live.cuts_in(item)
+
+    def replay_after_live(self, item, preempt) -> float:
+        """A bulletin a live broadcast cut short plays again, whole, after it: nothing
+        scheduled is lost. Returns the seconds played again (0 when it was not cut)."""
+        if self.live is None or not self.live.take_cut(item):
+            return 0.0
+        return self.play_audio(item, preempt)

@@ -176,7 +176,10 @@ class Headless:
     def play_audio(self, item, path: Path):
         """Start playing an MP3 bulletin; returns the process playing it, or None (headless:
         the player waits its duration)."""
-        log.info("phát âm thanh: %s (%.1f s)", item.get("title") or item["id"], float(item.get("duration_s") or 0))
+        level = "" if self.volume is None else f", âm lượng {int(self.volume)} %"
+        log.info(
+            "phát âm thanh: %s (%.1f s)%s", item.get("title") or item["id"], float(item.get("duration_s") or 0), level
+        )
         return None
 
     def stop_audio(self, process) -> None:

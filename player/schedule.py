@@ -322,4 +322,60 @@ def validate_playlist(data) -> dict:
         raise ValueError("utc_offset must look like +07:00")
     if data.get("timezone") is not None and not isinstance(data["timezone"], str):
         raise ValueError("timezone must be a string")
+    if data.get("airings") is not None:
+        if not isinstance(data["airings"], list):
+            raise ValueError("airings must be a list")
+        for index, airing in enumerate(data["airings"]):
+            if not isinstance(airing, dict) or not isinstance(airing.get("items"), list):
+                raise ValueError(f"airings[{index}] must be an object with a list of items")
+            if parse_time(airing.get("at")) is None:
+                raise ValueError(f"airings[{index}].at must be a time")
+        parse_time(data.get("airings_until"))  # raises ValueError
+    if data.get("relays") is not None:
+        if not isinstance(data["relays"], list) or not all(
+            isinstance(r, dict) and isinstance(r.get("url"), str) and isinstance(r.get("windows"), list)
+            for r in data["relays"]
+        ):
+            raise ValueError("relays must be a list of objects with a url and windows")
+    if data.get("volumes") is not None:
+        volumes = data["volumes"]
+        if not isinstance(volumes, dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 100 for v in volumes.values()
+        ):
+            raise ValueError("volumes must map priority classes to 0–100")
     return data
+
+
+def class_volume(playlist, item, master):
+    """The volume an item plays at: the cluster's volume (`master`, 0–100 set remotely, None:
+    not set = 100) times its priority class's share in the programme (`volumes`, percent)."""
+    volumes = (playlist or {}).get("volumes")
+    share = volumes.get(item.get("priority", "normal")) if isinstance(volumes, dict) else None
+    if share is None:
+        return master
+    return round((100 if master is None else master) * share / 100)
+
+
+def broadcast_order(playlist, moment: datetime, now_mode: bool = False):
+    """The item ids a broadcast at ``moment`` plays, in order, by the commune's programme in the
+    playlist (``airings``, Thông tư 39: what the commune placed in each slot), or None when the
+    playlist says nothing for that moment (an older server, or beyond ``airings_until``): then
+    every bulletin plays, as before. A slot with nothing placed is [] (it plays nothing).
+    ``now_mode`` (--broadcast-now, a test): the next broadcast of the programme, now."""
+    airings = playlist.get("airings")
+    if not isinstance(airings, list):
+        return None
+    try:
+        until = parse_time(playlist.get("airings_until"))
+        listed = [(parse_time(a.get("at")), [str(i) for i in a.get("items", [])]) for a in airings]
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if now_mode:
+        upcoming = sorted((at, ids) for at, ids in listed if at is not None and at >= moment - timedelta(seconds=60))
+        return upcoming[0][1] if upcoming else None
+    if until is None or moment >= until:
+        return None
+    for at, ids in listed:
+        if at is not None and abs((at - moment).total_seconds()) < 1:
+            return ids
+    return []

@@ -37,6 +37,16 @@ def env_int(name, default):
         raise ImproperlyConfigured(f"{name}={value!r}: expected a whole number") from None
 
 
+def env_float(name, default):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: expected a number, e.g. -16") from None
+
+
 def env_list(name, default=()):
     value = os.environ.get(name)
     if value is None or value.strip() == "":
@@ -90,6 +100,7 @@ INSTALLED_APPS = [
     "inquiries",
     "sources",
     "boards",
+    "station",
     "indicators",
     *(["demo"] if TINCOSO_DEMO else []),
     "wagtail.contrib.settings",
@@ -271,6 +282,7 @@ SCHEDULES = [
     {"name": "Giám sát bảng điện tử", "func": "boards.monitoring.check_boards", "type": "I", "minutes": 1},
     {"name": "Dọn lịch sử bảng điện tử", "func": "boards.tasks.prune_history", "type": "D"},
     {"name": "Đọc các nguồn cảnh báo CAP", "func": "sources.cap_import.poll_feeds", "type": "I", "minutes": 5},
+    {"name": "Kiểm tra luồng tiếp sóng", "func": "station.relays.check_relays", "type": "I", "minutes": 1},
 ]
 
 # Speech for the commune loudspeakers and the "Nghe thông báo" button (speech, issue 9).
@@ -282,6 +294,21 @@ TTS_ESPEAK_COMMAND = os.environ.get("TTS_ESPEAK_COMMAND", "").strip()  # an espe
 TTS_PIPER_MODEL = os.environ.get("TTS_PIPER_MODEL", "").strip()  # /path/vi_VN-….onnx (.onnx.json beside it)
 TTS_PIPER_VOICES = os.environ.get("TTS_PIPER_VOICES", "").strip()  # "nam=/a.onnx,trung=/b.onnx"
 TTS_PIPER_COMMAND = os.environ.get("TTS_PIPER_COMMAND", "").strip()  # e.g. "piper" or "python3 -m piper"
+
+# The loudspeaker station (station/, docs/architecture.md "Loudspeaker station"): recorded
+# programmes are normalised once to this integrated loudness (EBU R128, LUFS; −16 suits loudspeakers
+# outdoors, −23 is the broadcast norm) and checked against these limits when uploaded.
+STATION_LOUDNESS_TARGET = env_float("STATION_LOUDNESS_TARGET", -16.0)
+STATION_MAX_UPLOAD_MB = env_int("STATION_MAX_UPLOAD_MB", 200)
+STATION_MAX_HOURS = env_int("STATION_MAX_HOURS", 3)
+# Live broadcasts ("Phát trực tiếp", station/live.py, README "Live broadcasts"): where
+# `manage.py live_ingest` sends the stream (Icecast's source address, empty: the ingest serves
+# the players itself), where players reach the streams, where browsers reach the ingest.
+STATION_ICECAST_URL = os.environ.get("STATION_ICECAST_URL", "").strip()
+STATION_LIVE_PUBLIC_URL = os.environ.get("STATION_LIVE_PUBLIC_URL", "").strip()
+STATION_LIVE_INGEST_URL = os.environ.get("STATION_LIVE_INGEST_URL", "").strip()
+if not -40.0 <= STATION_LOUDNESS_TARGET <= -6.0:
+    raise ImproperlyConfigured(f"STATION_LOUDNESS_TARGET={STATION_LOUDNESS_TARGET}: expected between -40 and -6 LUFS")
 
 # The real-time channel to boards and loudspeakers (docs/architecture.md, "Real-time channel v1").
 # MQTT_URL: where the sender (manage.py mqtt_sender) reaches the broker; empty = no channel (the

@@ -183,12 +183,19 @@ def test_rebuild_reads_each_item_once_as_a_decodable_mp3_of_plausible_length(com
         f"news:{article.pk}",
         f"announcement:{notes[0].pk}",
     ]
+    airings = version.schedule.pop("airings")
+    until = version.schedule.pop("airings_until")
+    assert version.schedule.pop("volumes") == {"normal": 80, "priority": 90, "emergency": 100}  # no register yet
     assert version.schedule == {
         "broadcast_times": ["06:00", "17:00"],
         "emergency_repeat_s": 900,
         "timezone": "Asia/Ho_Chi_Minh",
         "utc_offset": "+07:00",
     }
+    # The programme of the next two days: each broadcast airs every item, priority first.
+    assert len(airings) == 4 and {a["at"][11:16] for a in airings} == {"06:00", "17:00"}
+    assert all(a["items"] == [i["id"] for i in version.items] for a in airings)
+    assert all(a["at"] < until for a in airings)
     for item in version.items:
         assert item["kind"] == "audio" and item["url"].endswith(".mp3") and item["sha256"] in item["url"]
         data = open(on_disk(item), "rb").read()

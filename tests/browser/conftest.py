@@ -113,6 +113,30 @@ def live_site(tmp_path_factory):
                 conn.execute(f'DROP DATABASE IF EXISTS "{pg[1]}" WITH (FORCE)')
 
 
+def run_player(live_site, board, token, cache, *options, timeout=180):
+    """The reference player (`python -m player`, headless) against the live site, to its end:
+    the finished process (stdout and stderr captured)."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "player",
+            "--server",
+            f"http://127.0.0.1:{live_site.port}",
+            "--board",
+            str(board),
+            f"--token={token}",  # a token may start with "-"
+            "--cache",
+            str(cache),
+            *options,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

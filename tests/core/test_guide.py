@@ -13,7 +13,8 @@ from django.urls import reverse
 from core import guide
 
 PASSWORD = "Mat-khau-thu-2026"
-GUIDE_SLUGS = ["bien-tap-vien-xa", "kiem-duyet-vien", "can-bo-huyen-tinh", "quan-tri-he-thong"]
+GUIDE_SLUGS = ["bien-tap-vien-xa", "kiem-duyet-vien", "can-bo-huyen-tinh", "dai-truyen-thanh", "quan-tri-he-thong"]
+GUIDE_SLUGS += ["so-dai-truyen-thanh"]  # the station register and indicators 1.1, 1.2
 
 
 @pytest.fixture
@@ -49,7 +50,9 @@ def test_index_lists_every_guide_for_a_commune_editor(editor_client):
         ("bien-tap-vien-xa", "Hướng dẫn cho biên tập viên xã"),
         ("kiem-duyet-vien", "Hướng dẫn cho người kiểm duyệt"),
         ("can-bo-huyen-tinh", "Hướng dẫn cho cán bộ huyện, tỉnh"),
+        ("dai-truyen-thanh", "Đài truyền thanh xã: chương trình, nhật ký, âm lượng"),
         ("quan-tri-he-thong", "Hướng dẫn quản trị hệ thống"),
+        ("so-dai-truyen-thanh", "Sổ đài truyền thanh và chỉ tiêu 1.1, 1.2"),
     ],
 )
 def test_each_guide_is_a_page_with_its_title_and_contents(editor_client, slug, title):

@@ -60,9 +60,10 @@ def test_a_district_editor_sees_their_district_by_default(client, url, district_
     assert (summary["3"]["count"], summary["3"]["total"], summary["3"]["rate"]) == ("1", "1", "100,0%")
     assert (summary["4"]["count"], summary["4"]["total"], summary["4"]["rate"]) == ("2", "3", "66,7%")
     assert (summary["5"]["count"], summary["5"]["total"]) == ("2", "4")
-    # A district gets a table per commune, the types, and four trend charts as inline SVG.
+    # A district gets a table per commune, the types, and six trend charts as inline SVG (four of
+    # the boards and websites, two of the loudspeakers: 1.1 and 1.2).
     assert [row["name"] for row in response.context["main_table"]["rows"]][:2] == ["Xã An Trường", "Xã An Trường A"]
-    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 4
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 6
     assert "Tỷ lệ đơn vị cấp xã có trang thông tin điện tử hoạt động" in html
     assert "<polyline" in html
 
@@ -128,13 +129,26 @@ def test_province_staff_see_the_districts_and_may_choose_one(client, url, provin
     table = response.context["main_table"]
     assert table["first"] == "Huyện" and len(table["rows"]) == 9
     cang_long = next(row for row in table["rows"] if row["code"] == "844")
-    assert cang_long["cells"][:7] == ["14", "3/14 (21,4%)", "2/14 (14,3%)", "Có", "2/4 (50,0%)", "2/3 (66,7%)", "2"]
+    # No station registered here: the loudspeaker indicators (1.1, 1.2) count none of the communes.
+    assert cang_long["cells"][:9] == [
+        "14",
+        "3/14 (21,4%)",
+        "2/14 (14,3%)",
+        "Có",
+        "2/4 (50,0%)",
+        "0/14 (0,0%)",
+        "0/14 (0,0%)",
+        "2/3 (66,7%)",
+        "2",
+    ]
     assert table["total"]["cells"] == [
         "104",
         "4/104 (3,8%)",
         "3/104 (2,9%)",
         "1/9 (11,1%)",
         "3/7 (42,9%)",
+        "0/104 (0,0%)",
+        "0/104 (0,0%)",
         "3/4 (75,0%)",
         "3",
         "24",
