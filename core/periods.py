@@ -35,6 +35,23 @@ def local_today():
     return timezone.localdate(timezone=local_zone())
 
 
+def query_date(text, invalid=None):
+    """A date from a query parameter in ISO form (2026-12-06): None when empty, `invalid` when
+    it is not a date (a view chooses whether that is an error or the default day)."""
+    try:
+        return datetime.date.fromisoformat(text) if text else None
+    except ValueError:
+        return invalid
+
+
+def clock(seconds):
+    """A length of time as a clock reads it: 4:05, 1:02:03 ("–" when unknown)."""
+    if seconds is None:
+        return "–"
+    hours, rest = divmod(round(seconds), 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
 def _check_year(year):
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ValueError(f"Năm {year} không hợp lệ (cần từ {MIN_YEAR} đến {MAX_YEAR}).")

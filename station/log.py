@@ -20,6 +20,7 @@ from areas.models import AreaPage, CommuneHomePage
 from areas.models.site_settings import SiteIdentity
 from boards.models import PlayRecord
 from cms_pages import printing
+from core.periods import clock
 from station.models import Programme, ProgrammeKind
 
 KINDS = {
@@ -59,9 +60,7 @@ class Airing:
 
     @property
     def duration_label(self):
-        seconds = round(self.duration_s)
-        hours, rest = divmod(seconds, 3600)
-        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+        return clock(self.duration_s)
 
     def row(self):
         return [

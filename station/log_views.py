@@ -12,6 +12,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Page
 
 from areas.scoping import UnitStaffView, under
+from core.periods import query_date
 from station import log
 from station.reach import clusters
 
@@ -24,13 +25,6 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
-
-
-def _date(text):
-    try:
-        return datetime.date.fromisoformat(text) if text else None
-    except ValueError:
-        return False
 
 
 class LogView(UnitStaffView, WagtailAdminTemplateMixin, TemplateView):
@@ -46,7 +40,7 @@ class LogView(UnitStaffView, WagtailAdminTemplateMixin, TemplateView):
         """The chosen filters and the problems with them (shown above the table, never a 500)."""
         get, errors = self.request.GET, []
         today = timezone.localdate()
-        since, until = _date(get.get("tu")), _date(get.get("den"))
+        since, until = query_date(get.get("tu"), False), query_date(get.get("den"), False)
         if since is False or until is False:
             errors.append("Ngày không hợp lệ: ghi theo dạng năm-tháng-ngày, ví dụ 2026-12-01.")
         since = since or today - datetime.timedelta(days=DEFAULT_DAYS - 1)

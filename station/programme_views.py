@@ -26,6 +26,7 @@ from areas.widgets import GroupedCheckboxSelectMultiple
 from boards.delivery import current_versions, plays_by_board
 from boards.publishing import file_url
 from boards.tasks import enqueue
+from core.periods import clock
 from station.models import Programme, ProgrammeKind, ProgrammeState
 from station.reach import clusters, reached_clusters
 from station.streams import StreamProblem, probe
@@ -209,11 +210,7 @@ def _state(programme):
 
 
 def _duration(programme):
-    if programme.duration_s is None:
-        return "–"
-    seconds = round(programme.duration_s)
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+    return clock(programme.duration_s)
 
 
 def _loudness(programme):

@@ -34,14 +34,19 @@ def ancestor_paths(path):
     return [path[:end] for end in range(STEP, len(path) + 1, STEP)]
 
 
-def programmes_for(board):
-    """The ready programmes (recorded, or the recording of a live broadcast) that reach `board`."""
+def reaching(board):
+    """Every programme that reaches `board`, of any kind and state: the commune's own ones that
+    name no target, and those aimed at the cluster itself or at a unit above it."""
     owner_path = Page.objects.filter(pk=board.owner_id).values_list("path", flat=True).first() or ""
     own = Q(owner_id=board.owner_id, target_units__isnull=True, target_clusters__isnull=True)
     targeted = Q(target_clusters=board) | Q(target_units__path__in=ancestor_paths(owner_path))
+    return Programme.objects.filter(own | targeted).distinct()
+
+
+def programmes_for(board):
+    """The ready programmes (recorded, or the recording of a live broadcast) that reach `board`."""
     return (
-        Programme.objects.filter(own | targeted)
+        reaching(board)
         .filter(state=ProgrammeState.READY, kind__in=[ProgrammeKind.RECORDED, ProgrammeKind.LIVE])
         .select_related("file")
-        .distinct()
     )

@@ -9,12 +9,10 @@ when a stream is down."""
 import datetime
 import logging
 
-from django.db.models import Q
 from django.utils import timezone
-from wagtail.models import Page
 
 from station.models import Programme, ProgrammeKind
-from station.reach import ancestor_paths
+from station.reach import reaching
 from station.streams import StreamProblem, probe
 
 log = logging.getLogger(__name__)
@@ -50,11 +48,8 @@ def windows(programme, start, end):
 
 
 def relays_for(board):
-    """The relays reaching `board` (as station.reach.programmes_for does for recorded ones)."""
-    owner_path = Page.objects.filter(pk=board.owner_id).values_list("path", flat=True).first() or ""
-    own = Q(owner_id=board.owner_id, target_units__isnull=True, target_clusters__isnull=True)
-    targeted = Q(target_clusters=board) | Q(target_units__path__in=ancestor_paths(owner_path))
-    return Programme.objects.filter(own | targeted).filter(kind=ProgrammeKind.RELAY).distinct().order_by("daily_start")
+    """The relays reaching `board`, by the start of their daily window."""
+    return reaching(board).filter(kind=ProgrammeKind.RELAY).order_by("daily_start")
 
 
 def playlist_relays(board, now=None):

@@ -21,6 +21,7 @@ from boards.composition import AUDIO_KINDS, RecordedAudio, Rules, compose, slot_
 from boards.composition import SlotPlan as PlannedSlot
 from boards.delivery import current_versions
 from boards.publishing import candidates_for
+from core.periods import clock
 from station.models import SlotPlan
 from station.reach import clusters
 
@@ -75,7 +76,7 @@ class Item:
 
     @property
     def duration_label(self):
-        return _duration(self.duration_s)
+        return clock(self.duration_s)
 
 
 @dataclass
@@ -93,7 +94,7 @@ class Slot:
 
     @property
     def total_label(self):
-        return _duration(self.total_s)
+        return clock(self.total_s)
 
     @property
     def unknown_durations(self):
@@ -109,15 +110,7 @@ class Slot:
 
     @property
     def overlap_label(self):
-        return _duration(self.overlap)
-
-
-def _duration(seconds):
-    if seconds is None:
-        return "–"
-    seconds = round(seconds)
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+        return clock(self.overlap)
 
 
 def _candidates(cluster_list, now):

@@ -17,19 +17,13 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from areas.models import CommuneHomePage
 from areas.scoping import UnitStaffView, under
 from boards.tasks import enqueue
+from core.periods import query_date
 from station import schedule
 from station.reach import clusters
 
 URL_NAME = "station_programme"
 TITLE = "Chương trình phát thanh"
 WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
-
-
-def _day(text):
-    try:
-        return datetime.date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
 
 
 def _time(text):
@@ -71,7 +65,7 @@ class ProgrammeView(UnitStaffView, WagtailAdminTemplateMixin, TemplateView):
         get = self.request.GET
         commune = self.commune(get)
         today = timezone.localdate()
-        day = _day(get.get("ngay")) or today
+        day = query_date(get.get("ngay")) or today
         view = "tuan" if get.get("xem") == "tuan" else "ngay"
         context.update(
             {
@@ -122,7 +116,7 @@ class ProgrammeView(UnitStaffView, WagtailAdminTemplateMixin, TemplateView):
         commune = self.commune(data)
         if commune is None:
             raise Http404
-        day = _day(data.get("ngay"))
+        day = query_date(data.get("ngay"))
         back = self.url(commune, day or timezone.localdate())
         if day is None:
             messages.error(request, "Ngày không hợp lệ.")
