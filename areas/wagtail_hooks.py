@@ -1,14 +1,21 @@
 """Admin hooks of areas: "Tạo tài khoản cho xã" (areas/accounts.py), its entry in Wagtail's audit
-log, and the searchable unit groups on Wagtail's own user form (areas/static/areas/js/)."""
+log, the searchable unit groups on Wagtail's own user form (areas/static/areas/js/), and Wagtail's
+own screens kept to the user's part of the tree through Wagtail's hooks (the page chooser, the
+admin API's images and documents, the move confirmation). Where Wagtail has no hook, the fix is in
+core/wagtail_patches.py (5.–10.); tests/areas/test_admin_walk.py walks every admin URL."""
 
+from django.core.exceptions import PermissionDenied
 from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
+from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
 from wagtail.log_actions import LogFormatter
 
 from areas.accounts import LOG_ACTION, TITLE, URL_NAME, CommuneAccountView, may_create_accounts
+from core.wagtail_patches import explorable_pages, visible_instances
 
 
 class CommuneAccountMenuItem(MenuItem):
@@ -53,3 +60,49 @@ def user_groups_search_js():
 @hooks.register("insert_global_admin_css")
 def grouped_choices_css():
     return format_html('<link rel="stylesheet" href="{}">', static("areas/css/grouped-choices.css"))
+
+
+# --- Wagtail's screens, kept to the user's part of the tree ----------------------------------
+
+
+@hooks.register("construct_page_chooser_queryset")
+def chooser_pages(pages, request):
+    """The page chooser lists (browsing and searching) only the pages the user may explore: their
+    units' pages and the ancestors leading to them, not another commune's drafts."""
+    if request.user.is_superuser:
+        return pages
+    return pages.filter(pk__in=explorable_pages(request.user).values("pk"))
+
+
+@hooks.register("before_move_page")
+def move_only_within_reach(request, page, destination):
+    """The move confirmation (GET too) names both pages: it is shown only for a move the user may
+    make (Wagtail checks this on POST only)."""
+    if not page.permissions_for_user(request.user).can_move_to(destination):
+        raise PermissionDenied
+
+
+class VisibleMediaMixin:
+    """Wagtail's admin API lists every image or document of every collection; these list the
+    ones the user may see (their units' collections)."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        user = self.request.user
+        if user.is_superuser:
+            return queryset
+        return queryset.filter(pk__in=visible_instances(user, self.model).values("pk"))
+
+
+class ScopedImagesAdminAPIViewSet(VisibleMediaMixin, ImagesAdminAPIViewSet):
+    pass
+
+
+class ScopedDocumentsAdminAPIViewSet(VisibleMediaMixin, DocumentsAdminAPIViewSet):
+    pass
+
+
+@hooks.register("construct_admin_api", order=100)  # after wagtail.images' and wagtail.documents' own
+def scoped_media_endpoints(router):
+    router.register_endpoint("images", ScopedImagesAdminAPIViewSet)
+    router.register_endpoint("documents", ScopedDocumentsAdminAPIViewSet)

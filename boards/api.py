@@ -9,19 +9,34 @@
     GET|HEAD /api/boards/v1/media/<sha256>.<ext>    a RenderedFile, public, immutable, byte ranges
 
 Every board request carries `Authorization: Bearer <token>`; the token is stored as its sha256
-(Board.token_hash) and compared with hmac.compare_digest. Errors are JSON
-`{"error": {"code", "message"}}` with a Vietnamese message and a 4xx status.
+(Board.token_hash, indexed) and the board is found BY that hash, never by the number in the URL
+first: a token no board holds is 401 `invalid_token`, the same body whether the URL's board
+exists or not, and in the same time (one indexed look-up either way); a good token on another
+board's URL is 403 `wrong_board`; an inactive board's token is 403 `inactive_board` on every
+endpoint, `me` too. Errors are JSON `{"error": {"code", "message"}}` with a Vietnamese message
+and a 4xx status.
 
-Conditional GETs (the 304 path). A poll is answered from ONE indexed query: the board row with
-its newest version's number, fingerprint and generated_at (a join on MAX(number))
-(`_board_head`); the version's items are read, and URLs composed, only on a 200. Nothing is
-ever rendered here (rendering is boards/publishing.py's, in the task queue). By default there
-is no cache in front of that query, so a new PlaylistVersion is visible on the very next poll
-without any invalidation. `BOARDS_API_CACHE_SECONDS` (0 by default, capped at 5) keeps the
-(token hash, active, refresh, number, fingerprint, generated_at) tuple in Django's cache keyed
-by board id for a fleet behind Redis: a new version then shows within that many seconds, which
-is far below any refresh interval (≥ 30 s); revoking a token through `revoke_token` deletes
-the entry at once.
+What players send is read by core.http.read_json: a bad Content-Length, a body over its limit,
+JSON nested deeper than 32 levels, text with NUL or half a UTF-16 surrogate pair ("\ud800", in
+`playing`, the player's name, an `item_id` …) are 400 with the reason, never a 500. A screenshot
+is judged by its data, not its header: a PNG's data must inflate to exactly what its declared
+size needs (`png_fills_its_size`), and every picture is decoded in full with cut-off data refused
+(Pillow `load()`, core/images.py).
+
+Media URLs in playlists, and the server in the pairing QR code, are built from configuration,
+never from the Host header as sent: the address of the Site whose hostname the request came to
+(its port, hence http/https, from the Site), else WAGTAILADMIN_BASE_URL (`public_base`).
+
+Conditional GETs (the 304 path). A poll is answered from ONE indexed query: the board row of the
+token's hash with its newest version's number, fingerprint and generated_at (a join on
+MAX(number)) (`_board_head`); the version's items are read, and URLs composed, only on a 200.
+Nothing is ever rendered here (rendering is boards/publishing.py's, in the task queue). By
+default there is no cache in front of that query, so a new PlaylistVersion is visible on the
+very next poll without any invalidation. `BOARDS_API_CACHE_SECONDS` (0 by default, capped at 5)
+keeps the (board, active, refresh, number, fingerprint, generated_at) tuple in Django's cache
+keyed by the token's hash for a fleet behind Redis: a new version then shows within that many
+seconds, which is far below any refresh interval (≥ 30 s); issuing or revoking a token through
+`issue_token`/`revoke_token` deletes the entry at once.
 
 A board with no version yet answers 404 `no_playlist` with `Retry-After` (its refresh
 interval): a player keeps what it has and asks again.
@@ -30,11 +45,12 @@ interval): a player keeps what it has and asks again.
 import datetime
 import functools
 import hashlib
-import hmac
 import io
 import json
 import logging
 import os
+import struct
+import zlib
 
 import qrcode
 import qrcode.image.svg
@@ -45,6 +61,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -53,14 +70,16 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.csrf import csrf_exempt
 from PIL import Image, UnidentifiedImageError
+from wagtail.models import Site
 
 from areas.scoping import UnitScopedPolicy
 from boards import channel
 from boards.broker import hash_password
 from boards.models import Board, BoardStatus, Heartbeat, PlaylistVersion, PlayRecord, RenderedFile
 from boards.smil import build_m3u, build_smil
-from core import http
-from core.http import etag_matches
+from core import http, site_roots
+from core.http import BadRequestData, etag_matches
+from core.images import truncated_images_refused
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +133,8 @@ def _methods(*allowed):
                 return view(request, *args, **kwargs)
             except ApiError as exc:
                 return error(exc.status, exc.code, exc.message, exc.headers)
+            except BadRequestData as exc:
+                return error(400, exc.code, exc.message)
             except RequestDataTooBig:
                 return error(400, "too_large", "Dữ liệu gửi lên quá lớn.")
             except MultiPartParserError:
@@ -131,23 +152,33 @@ def _hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _forget(*digests):
+    cache.delete_many([CACHE_KEY.format(d) for d in digests if d])
+
+
+def _current_hash(board):
+    return Board.objects.filter(pk=board.pk).values_list("token_hash", flat=True).first() or ""
+
+
 def issue_token(board):
     """A new token for `board` (the old one stops working at once, on the channel too: the
     sender rewrites the broker's files); returned once, stored hashed."""
+    old = _current_hash(board)
     token = board.new_token()
     Board.objects.filter(pk=board.pk).update(
         token_hash=board.token_hash, mqtt_hash=board.mqtt_hash, credentials_at=board.credentials_at
     )
-    cache.delete(CACHE_KEY.format(board.pk))
+    _forget(old, board.token_hash)
     return token
 
 
 def revoke_token(board):
     """No token works for `board` until a new one is issued; its channel is cut."""
+    old = _current_hash(board) or board.token_hash
     board.token_hash = board.mqtt_hash = ""
     board.credentials_at = timezone.now()
     Board.objects.filter(pk=board.pk).update(token_hash="", mqtt_hash="", credentials_at=board.credentials_at)
-    cache.delete(CACHE_KEY.format(board.pk))
+    _forget(old)
 
 
 def _bearer(request):
@@ -164,27 +195,38 @@ def _bearer(request):
     return token
 
 
-def _board_head(board_id):
-    """(token_hash, is_active, refresh_seconds, number, fingerprint, generated_at) of a board and
-    its newest version, in one indexed query (the unique (board, number) index answers the MAX),
-    or from the cache when BOARDS_API_CACHE_SECONDS > 0."""
+def _invalid_token():
+    """The one answer to a token no board holds, whichever board the URL names."""
+    return ApiError(
+        401,
+        "invalid_token",
+        "Mã truy cập không đúng hoặc đã bị thu hồi.",
+        {"WWW-Authenticate": 'Bearer realm="tincoso-boards", error="invalid_token"'},
+    )
+
+
+def _board_head(digest):
+    """(board id, is_active, refresh_seconds, number, fingerprint, generated_at) of the board
+    whose token has this sha256 and of its newest version, in one indexed query (the token hash's
+    index finds the board, the unique (board, number) index answers the MAX), or from the cache
+    when BOARDS_API_CACHE_SECONDS > 0; None when no board holds the token."""
     ttl = min(5, int(getattr(settings, "BOARDS_API_CACHE_SECONDS", 0) or 0))
-    key = CACHE_KEY.format(board_id)
+    key = CACHE_KEY.format(digest)
     if ttl > 0:
         cached = cache.get(key)
         if cached is not None:
             return cached
     with connection.cursor() as cursor:
-        cursor.execute(_head_sql(), [board_id])
+        cursor.execute(_head_sql(), [digest])
         row = cursor.fetchone()
     if row is None:
-        raise ApiError(404, "unknown_board", "Không có bảng điện tử này.")
-    token_hash, active, refresh, number, fingerprint, generated_at = row
+        return None
+    board_id, active, refresh, number, fingerprint, generated_at = row
     if isinstance(generated_at, str):  # SQLite hands back text: UTC, as Django stores it
         generated_at = datetime.datetime.fromisoformat(generated_at)
     if generated_at is not None and generated_at.tzinfo is None:
         generated_at = generated_at.replace(tzinfo=datetime.UTC)
-    row = (token_hash or "", bool(active), int(refresh), number, fingerprint, generated_at)
+    row = (int(board_id), bool(active), int(refresh), number, fingerprint, generated_at)
     if ttl > 0:
         cache.set(key, row, ttl)
     return row
@@ -196,33 +238,28 @@ def _head_sql():
     q = connection.ops.quote_name
     board, version = q(Board._meta.db_table), q(PlaylistVersion._meta.db_table)
     return (
-        f"SELECT b.{q('token_hash')}, b.{q('is_active')}, b.{q('refresh_seconds')}, v.{q('number')}, "
+        f"SELECT b.{q('id')}, b.{q('is_active')}, b.{q('refresh_seconds')}, v.{q('number')}, "
         f"v.{q('fingerprint')}, v.{q('generated_at')} FROM {board} b LEFT JOIN {version} v "
         f"ON v.{q('board_id')} = b.{q('id')} AND v.{q('number')} = "
         f"(SELECT MAX(w.{q('number')}) FROM {version} w WHERE w.{q('board_id')} = b.{q('id')}) "
-        f"WHERE b.{q('id')} = %s"
+        f"WHERE b.{q('token_hash')} = %s"
     )
 
 
 def _authorize(request, board_id):
     """The board's head row, once the bearer token is this board's own (else an ApiError)."""
-    token = _bearer(request)
-    if board_id > 2**31 - 1:
-        raise ApiError(404, "unknown_board", "Không có bảng điện tử này.")
-    head = _board_head(board_id)
-    digest = _hash(token)
-    if not head[0] or not hmac.compare_digest(head[0], digest):
-        if Board.objects.filter(token_hash=digest).exclude(pk=board_id).exists():
-            raise ApiError(403, "wrong_board", "Mã truy cập này thuộc một bảng khác.")
-        raise ApiError(
-            401,
-            "invalid_token",
-            "Mã truy cập không đúng hoặc đã bị thu hồi.",
-            {"WWW-Authenticate": 'Bearer realm="tincoso-boards", error="invalid_token"'},
-        )
+    head = _board_head(_hash(_bearer(request)))
+    if head is None:
+        raise _invalid_token()
+    if head[0] != board_id:
+        raise ApiError(403, "wrong_board", "Mã truy cập này thuộc một bảng khác.")
     if not head[1]:
-        raise ApiError(403, "inactive_board", "Bảng này đang tạm ngừng hoạt động.")
+        raise _inactive()
     return head
+
+
+def _inactive():
+    return ApiError(403, "inactive_board", "Bảng này đang tạm ngừng hoạt động.")
 
 
 @_methods("GET")
@@ -232,12 +269,9 @@ def me(request):
     token = _bearer(request)
     board = Board.objects.filter(token_hash=_hash(token)).first()
     if board is None:
-        raise ApiError(
-            401,
-            "invalid_token",
-            "Mã truy cập không đúng hoặc đã bị thu hồi.",
-            {"WWW-Authenticate": 'Bearer realm="tincoso-boards", error="invalid_token"'},
-        )
+        raise _invalid_token()
+    if not board.is_active:
+        raise _inactive()
     ensure_channel_credentials(board, token)
     return JsonResponse({"board": board.pk, "name": board.name, "channel": channel.channel_info(board)})
 
@@ -306,6 +340,20 @@ def _media_path(sha256, ext):
     return reverse("boards_api:media", kwargs={"sha256": sha256, "ext": ext})
 
 
+def public_base(request):
+    """Where players reach this server, from configuration: the root URL of the Site whose
+    hostname the request came to (its port, hence http or https, is the Site's), else
+    WAGTAILADMIN_BASE_URL. The Host header only chooses among configured Sites; one that names
+    none (another name under BASE_DOMAIN, an IP address) gets WAGTAILADMIN_BASE_URL, and one
+    outside ALLOWED_HOSTS is Django's 400 before this."""
+    hostname, _port = split_domain_port(request.get_host())
+    rows = site_roots.get_host_index().by_host.get(hostname, ())
+    if rows:
+        row = next((r for r in rows if str(r[2]) == str(request.get_port())), rows[0])
+        return Site(hostname=row[1], port=row[2]).root_url
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+
+
 def _ext(item):
     ext = item.get("url", "").rsplit(".", 1)[-1].lower()
     return ext if ext in CONTENT_TYPES else {"video": "mp4", "audio": "mp3"}.get(item.get("kind"), "png")
@@ -333,7 +381,7 @@ def _playlist_view(render):
             ensure_channel_credentials(version.board, _bearer(request))
         if version is None:  # replaced between the two reads: the player asks again
             raise ApiError(404, "no_playlist", "Danh sách phát vừa thay đổi; hãy hỏi lại.", {"Retry-After": "1"})
-        base = request.build_absolute_uri(_media_path("0" * 64, "png"))
+        base = public_base(request) + _media_path("0" * 64, "png")
         items = [
             {**item, "url": base.replace("0" * 64 + ".png", f"{item['sha256']}.{_ext(item)}")} for item in version.items
         ]
@@ -452,19 +500,9 @@ def _unsatisfiable(size):
 
 
 def _json_body(request, limit):
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit:
-        raise _bad("too_large", f"Dữ liệu gửi lên quá lớn (tối đa {limit // 1024} KiB).")
-    body = request.body
-    if len(body) > limit:
-        raise _bad("too_large", f"Dữ liệu gửi lên quá lớn (tối đa {limit // 1024} KiB).")
-    try:
-        return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise _bad("invalid_json", "Dữ liệu không phải JSON hợp lệ.") from None
+    """The body as JSON (core.http.read_json: Content-Length, size, depth, text); BadRequestData
+    becomes a 400 in _methods."""
+    return http.read_json(request, limit)
 
 
 def _count(data, name, maximum=2**62, required=False):
@@ -610,10 +648,7 @@ def screenshot(request, board_id):
     """multipart/form-data with a `screenshot` file: a real PNG or JPEG, ≤ 1 MiB, ≤ 7680 px a side."""
 
     _authorize(request, board_id)
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
+    declared = http.declared_length(request) or 0
     if declared > SCREENSHOT_MAX_BYTES + 16 * 1024:
         raise _bad("too_large", "Ảnh chụp màn hình quá lớn (tối đa 1 MiB).")
     upload = request.FILES.get("screenshot")
@@ -622,18 +657,7 @@ def screenshot(request, board_id):
     if upload.size > SCREENSHOT_MAX_BYTES:
         raise _bad("too_large", "Ảnh chụp màn hình quá lớn (tối đa 1 MiB).")
     data = upload.read()
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind, (width, height) = image.format, image.size
-            if kind not in ("PNG", "JPEG"):
-                raise _bad("bad_image", "Ảnh chụp màn hình phải là PNG hoặc JPEG.")
-            if max(width, height) > SCREENSHOT_MAX_SIDE or width * height > SCREENSHOT_MAX_PIXELS:
-                raise _bad("bad_image", "Ảnh chụp màn hình quá lớn về kích thước.")
-            image.verify()
-    except ApiError:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise _bad("bad_image", "Tệp không phải ảnh PNG hoặc JPEG hợp lệ.") from None
+    kind, width, height = check_screenshot(data)
     now = timezone.now()
     ext = "png" if kind == "PNG" else "jpg"
     with transaction.atomic():
@@ -652,13 +676,95 @@ def screenshot(request, board_id):
     return JsonResponse({"ok": True, "width": width, "height": height})
 
 
+BAD_IMAGE = "Tệp không phải ảnh PNG hoặc JPEG hợp lệ."
+CUT_OFF = "Ảnh hỏng hoặc bị cắt cụt: dữ liệu không đủ cho kích thước ảnh khai báo."
+PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # by colour type
+ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def png_fills_its_size(data):
+    """True when a PNG's compressed data inflates to exactly the bytes its header's size needs
+    (rows of filter byte + pixels, Adam7 passes when interlaced). Pillow does not check this: its
+    decoder stops at the end of the zlib stream and leaves the missing rows black. Inflated in
+    pieces of 1 MiB, so memory stays small whatever the header says; stops as soon as it is
+    longer than needed."""
+    position, header, compressed = 8, None, []
+    while position + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
+        body = data[position + 8 : position + 8 + length]
+        if kind == b"IHDR" and len(body) >= 13:
+            header = struct.unpack(">IIBBBBB", body[:13])
+        elif kind == b"IDAT":
+            compressed.append(body)
+        elif kind == b"IEND":
+            break
+        position += 12 + length
+    if header is None or header[3] not in PNG_CHANNELS:
+        return False
+    width, height, depth, colour, _compression, _filter, interlace = header
+    bits = PNG_CHANNELS[colour] * depth
+
+    def size(w, h):
+        return h * (1 + -(-w * bits // 8)) if w and h else 0
+
+    if interlace:
+        needed = sum(
+            size(-(-(width - x) // dx), -(-(height - y) // dy)) for x, y, dx, dy in ADAM7 if width > x and height > y
+        )
+    else:
+        needed = size(width, height)
+    inflater, produced = zlib.decompressobj(), 0
+    try:
+        for piece in compressed:
+            while piece:
+                produced += len(inflater.decompress(piece, 1 << 20))
+                piece = inflater.unconsumed_tail
+                if produced > needed:
+                    return False
+        produced += len(inflater.flush())
+    except zlib.error:
+        return False
+    return produced == needed
+
+
+def check_screenshot(data):
+    """(format, width, height) of a screenshot that is a whole PNG or JPEG: its header's size
+    within the limits, and its data filling that size (a 1 KB file that says 7680×4320 is
+    refused): a PNG's inflated data is measured against its header (png_fills_its_size), then
+    every picture is decoded in full with cut-off data refused (core/images.py); a large JPEG
+    decodes at 1/8 scale (libjpeg still reads all of it)."""
+    try:
+        with Image.open(io.BytesIO(data), formats=("PNG", "JPEG")) as image:
+            kind, (width, height) = image.format, image.size
+            if max(width, height) > SCREENSHOT_MAX_SIDE or width * height > SCREENSHOT_MAX_PIXELS:
+                raise _bad("bad_image", "Ảnh chụp màn hình quá lớn về kích thước.")
+            image.verify()
+        if kind == "PNG" and not png_fills_its_size(data):
+            raise _bad(
+                "bad_image",
+                f"Ảnh PNG khai báo {width}×{height} điểm ảnh nhưng dữ liệu không đủ (hoặc thừa) cho chừng ấy.",
+            )
+        with Image.open(io.BytesIO(data), formats=("PNG", "JPEG")) as image:
+            if kind == "JPEG" and max(width, height) > 1024:
+                image.draft("RGB", (-(-width // 8), -(-height // 8)))
+            with truncated_images_refused():  # core/images.py: a cut-off file is an error
+                image.load()
+    except ApiError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError):
+        raise _bad("bad_image", BAD_IMAGE) from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, struct.error):
+        raise _bad("bad_image", CUT_OFF) from None
+    return kind, width, height
+
+
 # --- Pairing (admin) -------------------------------------------------------------------------
 
 
 def pairing_payload(request, board, token):
     """What the QR code carries: the server, the board and its token, and where its player
     joins the real-time channel (its password there is the same token), when there is one."""
-    payload = {"server": f"{request.scheme}://{request.get_host()}", "board": board.pk, "token": token}
+    payload = {"server": public_base(request), "board": board.pk, "token": token}
     info = channel.channel_info(board)
     if info is not None:
         payload["mqtt"] = {"url": info["url"], "username": info["username"], "prefix": info["prefix"]}
@@ -707,7 +813,7 @@ def pairing_view(request, pk):
             "qr_svg": svg,
             "done": done,
             "status": status,
-            "playlist_url": request.build_absolute_uri(reverse("boards_api:playlist_json", args=[board.pk])),
+            "playlist_url": public_base(request) + reverse("boards_api:playlist_json", args=[board.pk]),
             "channel": channel.channel_info(board) if board.token_hash else None,
             "control_url": reverse("boards:control", args=[board.pk]),
             "header_title": f"Ghép nối bảng: {board.name}",

@@ -26,6 +26,7 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from boards.models import Board, BoardCommand, BoardStatus, CommandKind, CommandState
+from core.http import BadRequestData, parse_json
 
 logger = logging.getLogger(__name__)
 
@@ -263,9 +264,9 @@ def decode(payload):
     if len(payload) > MAX_MESSAGE_BYTES:
         raise MessageError(f"tin quá lớn ({len(payload)} byte, tối đa {MAX_MESSAGE_BYTES})")
     try:
-        data = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise MessageError(f"không phải JSON UTF-8: {exc}") from exc
+        data = parse_json(payload)  # core/http.py: depth, NUL and lone surrogates refused too
+    except BadRequestData as exc:
+        raise MessageError(f"không nhận được: {exc.message}") from exc
     if not isinstance(data, dict):
         raise MessageError("phải là một đối tượng JSON")
     return data

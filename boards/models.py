@@ -174,8 +174,8 @@ class Board(ClusterableModel):
         ),
     )
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
-    # Kept by the system.
-    token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Kept by the system. The Player API finds a board by its token's hash (indexed), never by id.
+    token_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     # The real-time channel (docs/architecture.md, "Real-time channel v1"): the token's hash in
     # the broker's format, when it last changed (the sender rewrites the broker's files), and
     # the presence the player reports.

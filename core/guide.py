@@ -27,9 +27,12 @@ ORDER = [
     "bien-tap-vien-xa",
     "kiem-duyet-vien",
     "can-bo-huyen-tinh",
+    "xac-thuc-hai-buoc",
     "dai-truyen-thanh",
     "so-dai-truyen-thanh",
     "quan-tri-he-thong",
+    "van-hanh-may-chu",
+    "sao-luu",
 ]
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _MD_LINK = re.compile(r"^(?:\./)?(?P<file>[A-Za-z0-9-]+)\.md(?P<anchor>#[A-Za-z0-9_-]*)?$")

@@ -48,14 +48,6 @@ class Refused(Exception):
 # --- Receiving -------------------------------------------------------------------------------
 
 
-def client_ip(request):
-    if getattr(settings, "INQUIRY_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def client_key(ip):
     """A keyed hash of the address: enough to count a sender's submissions, not to read it back."""
     return hmac.new(settings.SECRET_KEY.encode(), f"inquiry-ip:{ip}".encode(), hashlib.sha256).hexdigest()

@@ -15,9 +15,10 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_protect
 
+from core.http import client_ip
 from inquiries import captcha
 from inquiries.forms import InquiryForm, LookupForm, RatingForm
-from inquiries.handling import Refused, client_ip, client_key, rate, submit
+from inquiries.handling import Refused, client_key, rate, submit
 from inquiries.models import DONE_STATUSES, EventAction, Inquiry, InquiryPhoto, Status, normalise_code
 
 # Event actions a citizen sees on the status page (no names of officials, no internal notes).

@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
 
+from core.http import parse_json
 from station import icecast, live
 
 log = logging.getLogger(__name__)
@@ -415,7 +416,7 @@ class Ingest:
         except ConnectionClosed:
             return
         try:
-            data = json.loads(first) if isinstance(first, str) else {}
+            data = parse_json(first) if isinstance(first, str) else {}  # core/http.py: depth and text checked
             ticket = live.read_ticket(data.get("ticket") if isinstance(data, dict) else None)
             self._use_nonce(ticket["nonce"])
             session = await self.call(live.open_session, ticket)
@@ -539,8 +540,8 @@ class Broadcast:
 def _is_end(message):
     """What a text message asks: "end", "mic" (the end, the microphone having dropped), or None."""
     try:
-        data = json.loads(message)
-    except ValueError:
+        data = parse_json(message)
+    except ValueError:  # BadRequestData included: not JSON, too deep, NUL or a lone surrogate
         return None
     if isinstance(data, dict) and data.get("type") == "end":
         return "mic" if data.get("reason") == "mic" else "end"

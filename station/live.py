@@ -133,6 +133,8 @@ def check(user, cluster_ids, priority):
         raise LiveRefused("Mức ưu tiên phải là “Thông thường” hoặc “Khẩn cấp”.", 400, "bad_priority")
     try:
         wanted = sorted({int(pk) for pk in cluster_ids})
+        if any(not 0 < pk < 2**63 for pk in wanted):  # beyond a database integer: SQLite raises OverflowError
+            raise ValueError("cluster id out of range")
     except (TypeError, ValueError):
         raise LiveRefused("Danh sách cụm loa không hợp lệ.", 400, "bad_clusters") from None
     if not wanted:

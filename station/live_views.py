@@ -49,6 +49,14 @@ class LiveView(UnitStaffView, WagtailAdminTemplateMixin, TemplateView):  # staff
         )
         return context
 
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        # The page's script opens a WebSocket to the ingest, on another port or host: the admin's
+        # Content-Security-Policy (core/security.py) lets this page, and only it, connect there
+        # (django-csp adds `_csp_update` to the policy, as its csp_update decorator does).
+        response._csp_update = {"connect-src": [live.ingest_url(self.request)]}
+        return response
+
 
 @require_POST
 def ticket_view(request):

@@ -23,6 +23,36 @@ def _private_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login(user)` skips the password; here it skips the second factor too (signin/):
+    the session is verified through django-otp with an authenticator app of the user's, as after
+    typing its code. The sign-in itself, password then code, is tested through the real pages
+    (tests/signin/, tests/browser/conftest.py `sign_in`)."""
+    from django.test import Client
+
+    force_login = Client.force_login
+
+    def force_login_verified(self, user, backend=None):
+        force_login(self, user, backend)
+        pass_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login_verified)
+
+
+def pass_second_factor(client, user):
+    """Mark the client's session verified (django-otp), with the user's app (made if missing)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Ứng dụng xác thực", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # The database rolls back after each test; the cache must not outlive it.
     cache.clear()

@@ -6,6 +6,7 @@ cache, the django-q2 ORM broker). Production sets SECRET_KEY (DEBUG is then off 
 for), DATABASE_URL, REDIS_URL, BASE_DOMAIN and the email variables. See README.md.
 """
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -89,12 +90,13 @@ CSRF_TRUSTED_ORIGINS = env_list(
     + ([f"http://*.{BASE_DOMAIN}:{SITE_PORT}", f"http://{BASE_DOMAIN}:{SITE_PORT}"] if DEBUG else []),
 )
 
-# One app per domain, in layers (docs/architecture.md): core ← areas ← cms_pages ← search,
+# One app per domain, in layers (docs/architecture.md): core ← areas ← signin ← cms_pages ← search,
 # inquiries, sources ← boards ← indicators; demo (seed commands) only when TINCOSO_DEMO is on.
 TINCOSO_DEMO = env_bool("TINCOSO_DEMO", default=DEBUG)
 INSTALLED_APPS = [
     "core",
     "areas",
+    "signin",
     "cms_pages",
     "search",
     "inquiries",
@@ -119,6 +121,10 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_q",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -129,14 +135,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.security.SecurityHeadersMiddleware",  # Content-Security-Policy, Permissions-Policy (public / admin)
+    "core.http.ContentLengthMiddleware",  # 400 for a Content-Length that is not a whole number (a 500 in Django)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor passed
     "core.site_roots.SiteMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "signin.middleware.TwoFactorMiddleware",  # the admin closed until the second factor (signin/)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: a locked-out sign-in → its answer
 ]
 
 if not DEBUG:
@@ -217,6 +228,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Sign-in to the admin (signin/, docs/architecture.md "Sign-in"): a second factor (django-otp)
+# for the province's and districts' staff who publish source information and alerts or manage
+# boards, and for superusers; django-axes locks a username from an address after
+# LOGIN_FAILURE_LIMIT wrong passwords or codes, for LOGIN_LOCKOUT_MINUTES from the last one.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: a locked-out sign-in never reaches the password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lockout ends when the page says
+AXES_CLIENT_IP_CALLABLE = "signin.lockout.client_ip"  # REMOTE_ADDR, or X-Forwarded-For when trusted
+AXES_LOCKOUT_CALLABLE = "signin.lockout.lockout_response"  # the login page, in Vietnamese, 429
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "confirm"]  # masked in axes' records
+if LOGIN_FAILURE_LIMIT < 1 or LOGIN_LOCKOUT_MINUTES < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_MINUTES must be at least 1")
+
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -260,13 +291,18 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Citizens' questions and feedback (inquiries/): photos kept outside MEDIA_ROOT,
 # served only through views that check access.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT") or BASE_DIR / "var" / "private")
+# `manage.py backup` writes its archives here unless given --output (core/backup.py, README "Backups").
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or BASE_DIR / "var" / "backups")
 INQUIRY_DEADLINE_WORKING_DAYS = env_int("INQUIRY_DEADLINE_WORKING_DAYS", 10)
 INQUIRY_POW_DIFFICULTY = env_int("INQUIRY_POW_DIFFICULTY", 16)  # leading zero bits of sha256
 INQUIRY_RATE_PER_IP_HOUR = env_int("INQUIRY_RATE_PER_IP_HOUR", 5)
 INQUIRY_RATE_PER_IP_DAY = env_int("INQUIRY_RATE_PER_IP_DAY", 20)
 INQUIRY_RATE_PER_PHONE_DAY = env_int("INQUIRY_RATE_PER_PHONE_DAY", 3)
-# Behind a reverse proxy (nginx), the client's address comes from X-Forwarded-For.
-INQUIRY_TRUST_X_FORWARDED_FOR = env_bool("INQUIRY_TRUST_X_FORWARDED_FOR", False)
+# Behind a reverse proxy (nginx), the client's address comes from X-Forwarded-For: for the
+# questions' rate limits and the admin login's lockout (signin/lockout.py). The older name
+# INQUIRY_TRUST_X_FORWARDED_FOR is still read; both settings follow whichever is on.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False) or env_bool("INQUIRY_TRUST_X_FORWARDED_FOR", False)
+INQUIRY_TRUST_X_FORWARDED_FOR = TRUST_X_FORWARDED_FOR
 INQUIRY_MAX_PHOTOS = 3
 INQUIRY_PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
@@ -348,7 +384,92 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"  # Django's default, kept on purpose
 X_FRAME_OPTIONS = "DENY"  # Wagtail's preview views allow same-origin framing themselves
+# No script reads the session or CSRF cookie: Wagtail's admin takes the CSRF token from its page
+# (wagtailConfig.CSRF_TOKEN), the project's scripts from the form's csrfmiddlewaretoken input.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+
+# Content-Security-Policy (django-csp; core/security.py gives admin paths their own policy) and
+# Permissions-Policy: docs/architecture.md, "Security headers". Nothing is loaded from another
+# host, except uploads when they live elsewhere (S3, a CDN): their origins come from the storage
+# settings, plus CSP_MEDIA_ORIGINS (comma-separated) for anything else that serves MEDIA_URL.
+def _origin(url):
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def _media_origins():
+    origins = [_origin(MEDIA_URL)]
+    if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        bucket = os.environ["AWS_STORAGE_BUCKET_NAME"].strip()
+        protocol = os.environ.get("AWS_S3_URL_PROTOCOL", "https:").strip() or "https:"
+        if os.environ.get("AWS_S3_CUSTOM_DOMAIN", "").strip():
+            origins.append(f"{protocol}//{os.environ['AWS_S3_CUSTOM_DOMAIN'].strip().split('/')[0]}")
+        elif _origin(os.environ.get("AWS_S3_ENDPOINT_URL", "").strip()):
+            scheme, host = _origin(os.environ["AWS_S3_ENDPOINT_URL"].strip()).split("://")
+            origins += [f"{scheme}://{host}", f"{scheme}://{bucket}.{host}"]  # path or virtual-host style
+        else:
+            region = os.environ.get("AWS_S3_REGION_NAME", "").strip()
+            origins.append(f"https://{bucket}.s3.{region + '.' if region else ''}amazonaws.com")
+    origins += env_list("CSP_MEDIA_ORIGINS")
+    return list(dict.fromkeys(o for o in origins if o))
+
+
+_MEDIA_ORIGINS = _media_origins()
+# The public sites, the Player API and every other path outside the admin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],  # no inline script, no event handler attribute on public pages
+        "style-src": ["'self'"],  # no inline style either: the themes' CSS files only
+        "img-src": ["'self'", "data:", *_MEDIA_ORIGINS],  # data: the themes' CSS icons
+        "media-src": ["'self'", *_MEDIA_ORIGINS],  # "Nghe thông báo"
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# The admin (/admin/, the page previews included): as strict as Wagtail 8.0 allows. Relaxed:
+# - inline <script> elements: Wagtail 8.0 renders one beside every date/time field
+#   (initDateChooser …), page/image/document chooser (new ImageChooser …) and InlinePanel, and
+#   its vendor.js runs them again when a form is added; without them the editor breaks. Event
+#   handler attributes (onclick=…) stay forbidden (script-src-attr 'none'): nothing uses them.
+# - inline styles: Wagtail's vendor.js inserts <style> elements (the rich text editor, tooltips),
+#   its templates and the project's admin screens use style attributes and <style> blocks.
+# - blob: images and media: previews of images and recordings chosen for upload.
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-inline'"],  # for browsers without script-src-elem/-attr
+        "script-src-elem": ["'self'", "'unsafe-inline'"],
+        "script-src-attr": ["'none'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *_MEDIA_ORIGINS],
+        "media-src": ["'self'", "blob:", *_MEDIA_ORIGINS],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'self'"],  # Wagtail's live preview frames the page under /admin/
+    }
+}
+# Features no page uses are off. The inquiry form's "Dùng vị trí hiện tại của tôi" needs the
+# location; the admin's live broadcast page ("Phát trực tiếp") needs the microphone.
+_NO_FEATURES = {name: [] for name in ("camera", "microphone", "geolocation", "payment", "usb")}
+PERMISSIONS_POLICY = {**_NO_FEATURES, "geolocation": ["self"]}
+PERMISSIONS_POLICY_ADMIN = {**_NO_FEATURES, "microphone": ["self"]}
 
 # --- Wagtail ------------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.TASKS_SYNC = True
     settings.BOARDS_API_CACHE_SECONDS = 0
+    settings.WAGTAILADMIN_BASE_URL = "http://testserver"  # where players reach the server (boards.api.public_base)
     settings.TTS_ENGINE = "espeak"
     settings.TTS_DEFAULT_VOICE = "bac"
     settings.TTS_PIPER_MODEL = ""

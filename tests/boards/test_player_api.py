@@ -28,6 +28,7 @@ XSD = Path(__file__).resolve().parents[2] / "boards" / "schemas" / "asmil.xsd"
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.BOARDS_API_CACHE_SECONDS = 0
+    settings.WAGTAILADMIN_BASE_URL = "http://testserver"  # where players reach the server (boards.api.public_base)
 
 
 def png_bytes(size=(64, 32), colour=(200, 30, 30), kind="PNG"):
@@ -266,9 +267,10 @@ def test_tokens_and_board_errors(client, live, commune):
     other, other_token = make_board(commune, name="Bảng trường học")
     theirs = client.get(url, **auth(other_token))
     assert theirs.status_code == 403 and err(theirs) == "wrong_board"
+    # A good token on a board number that is not its own: the same answer whether it exists or not.
     unknown = client.get(f"{API}/999999/playlist.json", **auth(token))
-    assert unknown.status_code == 404 and err(unknown) == "unknown_board"
-    assert client.get(f"{API}/99999999999/playlist.json", **auth(token)).status_code == 404
+    assert unknown.status_code == 403 and err(unknown) == "wrong_board"
+    assert client.get(f"{API}/99999999999/playlist.json", **auth(token)).status_code == 403
     no_version = client.get(f"{API}/{other.pk}/playlist.json", **auth(other_token))
     assert no_version.status_code == 404 and err(no_version) == "no_playlist" and no_version["Retry-After"] == "300"
     Board.objects.filter(pk=board.pk).update(is_active=False)

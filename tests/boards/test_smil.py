@@ -28,6 +28,7 @@ CONTAINERS = ("par", "seq", "excl")
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.BOARDS_API_CACHE_SECONDS = 0
+    settings.WAGTAILADMIN_BASE_URL = "http://testserver"  # where players reach the server (boards.api.public_base)
 
 
 @pytest.fixture(scope="module")

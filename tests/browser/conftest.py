@@ -2,7 +2,9 @@
 database (a SQLite file, or a throwaway PostgreSQL database when DATABASE_URL points at
 PostgreSQL), provisioned like `make run`, driven by Debian's chromium through Playwright."""
 
+import base64
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -135,6 +137,54 @@ def run_player(live_site, board, token, cache, *options, timeout=180):
         text=True,
         timeout=timeout,
     )
+
+
+# The second factor of the admin (signin/), for sign_in: the key each account's "phone" holds,
+# by username (not by origin: a test may reach one database through servers on several ports),
+# and the last 30-second step used with each key (a code is accepted once).
+_TOTP_KEYS = {}
+_TOTP_STEPS = {}
+_SIGNIN_PAGES = {"/admin/", "/admin/xac-thuc-hai-buoc/bat/", "/admin/xac-thuc-hai-buoc/ma/"}
+
+
+def totp_code(origin, username):
+    """The code the authenticator app of `username` shows now; a step never used before."""
+    from django_otp.oath import TOTP
+
+    secret = _TOTP_KEYS[username]
+    step = int(time.time() // 30)
+    last = _TOTP_STEPS.get(secret, -1)
+    if last >= step + 1:  # both codes of this moment used (the server allows one step ahead)
+        time.sleep(30 - time.time() % 30 + 0.5)
+        step = int(time.time() // 30)
+    step = max(step, last + 1)
+    _TOTP_STEPS[secret] = step
+    totp = TOTP(base64.b32decode(secret + "=" * (-len(secret) % 8)))
+    totp.time = step * 30 + 1
+    return f"{totp.token():06d}"
+
+
+def sign_in(page, origin, username, password):
+    """Log in to the admin at `origin` (http://host:port) as a person does: the login form, then
+    the second factor when asked. Someone who must turn it on enrols there (the key read from the
+    page, as a phone scans its QR code; the recovery codes acknowledged); someone with an app types
+    its current code. Ends on the dashboard."""
+    page.goto(origin + "/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url(lambda url: urlsplit(url).path in _SIGNIN_PAGES)
+    path = urlsplit(page.url).path
+    if path == "/admin/xac-thuc-hai-buoc/bat/":
+        _TOTP_KEYS[username] = page.locator("[data-totp-secret]").get_attribute("data-totp-secret")
+        page.fill("#id_otp_token", totp_code(origin, username))
+        page.get_by_role("button", name="Bật xác thực hai bước").click()
+        page.wait_for_url(re.compile(r"/admin/xac-thuc-hai-buoc/ma-du-phong/"))
+        page.get_by_role("link", name="Tôi đã lưu mã, tiếp tục").click()
+    elif path == "/admin/xac-thuc-hai-buoc/ma/":
+        page.fill("#id_otp_token", totp_code(origin, username))
+        page.get_by_role("button", name="Xác nhận").click()
+    page.wait_for_url(re.compile(r"/admin/$"))
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from .conftest import sign_in
+
 pytestmark = pytest.mark.browser
 
 COMMUNE = "Tập Sơn"  # huyện Trà Cú: no other browser test uses it
@@ -152,11 +154,7 @@ def seeded(live_site):
 
 
 def _login(page, live_site, host, username):
-    page.goto(live_site.url(host, "/admin/login/"))
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r"/admin/$"))
+    sign_in(page, live_site.url(host, ""), username, PASSWORD)  # the province admin enrols the first time
 
 
 def _menu_urls(page):

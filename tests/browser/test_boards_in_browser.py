@@ -45,7 +45,9 @@ def test_editor_previews_the_board_playlist(live_site, browser, artifacts_dir):
     page.goto(live_site.url(HOST, f"/admin/bang-dien-tu/preview/{board_id}/"))
     thumb = page.locator("img.board-thumb").first
     thumb.wait_for()
-    page.wait_for_function("[...document.querySelectorAll('img.board-thumb')].every(i => i.complete && i.naturalWidth)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('img.board-thumb')].every(i => i.complete && i.naturalWidth)"
+    )
     natural = page.evaluate(
         "[...document.querySelectorAll('img.board-thumb')].map(i => [i.naturalWidth, i.naturalHeight])"
     )

@@ -17,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, sign_in
 from .test_player_offline import _shell, _stop, _wait
 
 pytestmark = pytest.mark.browser
@@ -129,11 +129,7 @@ def test_a_cap_test_alert_is_saved_but_reaches_no_one(live_site, browser, phone,
     )
     desk = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 1000}).new_page()
     try:
-        desk.goto(live_site.url(DISTRICT_HOST, "/admin/login/"))
-        desk.fill("#id_username", USER)
-        desk.fill("#id_password", PASSWORD)
-        desk.locator("form button[type=submit]").first.click()
-        desk.wait_for_url(re.compile(r"/admin/$"))
+        sign_in(desk, live_site.url(DISTRICT_HOST, ""), USER, PASSWORD)  # password, then the second factor
 
         since = time.time()
         _import(desk, live_site, "VN-KTTV-TV-THU-NGHIEM-1", TEST_HEADLINE, "Test")

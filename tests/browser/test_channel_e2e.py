@@ -6,7 +6,6 @@ shown offline in monitoring, read in a real browser, within 10 s of its death.""
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import pytest
 
 from tests.mqtt_brokers import KINDS, start_broker
 
-from .conftest import ROOT, _free_port
+from .conftest import ROOT, _free_port, sign_in
 from .test_player_offline import _items, _serve, _shell, _stop, _wait
 
 pytestmark = pytest.mark.browser
@@ -166,11 +165,7 @@ def test_push_commands_and_presence_through_the_channel(live_site, browser, tmp_
         took = float(_shell(site, recorded)) - died
         assert took < 10, f"the dead player was shown offline {took:.1f} s after its death"
         page = browser.new_context(locale="vi-VN").new_page()
-        page.goto(f"http://tra-vinh.localhost:{port}/admin/login/")
-        page.fill("#id_username", "e2e-kenh")
-        page.fill("#id_password", "Mat-khau-e2e-2026")
-        page.locator("form button[type=submit]").first.click()
-        page.wait_for_url(re.compile(r"/admin/$"))
+        sign_in(page, f"http://tra-vinh.localhost:{port}", "e2e-kenh", "Mat-khau-e2e-2026")  # and the second factor
         page.goto(f"http://tra-vinh.localhost:{port}/admin/bang-dien-tu-giam-sat/")
         row = page.get_by_role("row").filter(has_text=f"Bảng chợ Huyền Hội {kind}")
         assert "Ngoại tuyến" in row.inner_text()

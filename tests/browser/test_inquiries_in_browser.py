@@ -60,7 +60,7 @@ def test_citizen_asks_editor_answers_answer_is_public(live_site, browser, phone,
     phone.get_by_label(re.compile("Tôi đồng ý")).check()
     # The proof of work finishes by itself (16 bits at the default difficulty).
     phone.wait_for_function(
-        "document.querySelector('[data-pow-status]').textContent.includes('Đã xác minh')", timeout=60_000
+        "() => document.querySelector('[data-pow-status]').textContent.includes('Đã xác minh')", timeout=60_000
     )
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.screenshot(path=str(artifacts_dir / "inquiry-form-phone.png"), full_page=True)
@@ -97,7 +97,7 @@ def test_citizen_asks_editor_answers_answer_is_public(live_site, browser, phone,
     editor.click()
     editor.type("Ông/bà mang giấy chứng nhận cũ đến Bộ phận một cửa của xã để làm thủ tục cấp đổi.")
     # Draftail writes its hidden input a moment after the last keystroke (debounced).
-    desk.wait_for_function("document.querySelector('input[name=answer]').value.includes('Bộ phận một cửa')")
+    desk.wait_for_function("() => document.querySelector('input[name=answer]').value.includes('Bộ phận một cửa')")
     desk.get_by_role("checkbox", name="Công khai câu hỏi và trả lời").check()
     desk.screenshot(path=str(artifacts_dir / "inquiry-admin-answer.png"), full_page=True)
     desk.get_by_role("button", name=re.compile(r"^Lưu")).first.click()

@@ -162,7 +162,7 @@ def _page(station, browser):
 def _start(page, station):
     page.locator(f'input[name="clusters"][value="{station.board}"]').check()
     page.get_by_role("button", name="Bắt đầu phát").click()
-    page.wait_for_function("window.tincosoLive.state === 'on_air'", timeout=15_000)
+    page.wait_for_function("() => window.tincosoLive.state === 'on_air'", timeout=15_000)
     return page.evaluate("window.tincosoLive.session")
 
 
@@ -192,7 +192,7 @@ def test_an_official_speaks_and_the_cluster_airs_it_within_seconds(station, spea
     session = _start(page, station)
     # The cluster tunes in: its row says so (the player's ack and status through the channel).
     page.wait_for_function(
-        f"document.querySelector('#live-clusters tr[data-cluster=\"{station.board}\"]')?.dataset.state === 'on_air'",
+        f"() => document.querySelector('#live-clusters tr[data-cluster=\"{station.board}\"]')?.dataset.state === 'on_air'",
         timeout=15_000,
     )
     assert page.locator(f'#live-clusters tr[data-cluster="{station.board}"]').inner_text().endswith("Đang phát")
@@ -200,7 +200,7 @@ def test_an_official_speaks_and_the_cluster_airs_it_within_seconds(station, spea
     time.sleep(6)
     page.screenshot(path=str(artifacts_dir / "live-on-air.png"))
     page.get_by_role("button", name="Kết thúc").click()
-    page.wait_for_function("window.tincosoLive.state === 'ended'", timeout=30_000)
+    page.wait_for_function("() => window.tincosoLive.state === 'ended'", timeout=30_000)
     assert "đã lưu vào nhật ký phát thanh" in page.locator("#live-message").inner_text()
     spoken = page.evaluate("window.tincosoLive.onsets")
     page.context.close()
@@ -245,7 +245,7 @@ def test_a_microphone_that_drops_or_a_tab_that_closes_ends_the_broadcast(station
     page.evaluate(
         "() => { const t = window.tincosoLive.stream.getAudioTracks()[0]; t.stop(); t.dispatchEvent(new Event('ended')); }"
     )
-    page.wait_for_function("window.tincosoLive.state === 'ended'", timeout=30_000)
+    page.wait_for_function("() => window.tincosoLive.state === 'ended'", timeout=30_000)
     assert "Micrô bị ngắt" in page.locator("#live-error").inner_text()
     assert _wait(lambda: _playing(station) != f"programme:{session}", 15, step=0.5), "the player kept airing"
     _, state, _, message, _ = _programme(station, session)

@@ -63,7 +63,7 @@ def _fields(post_data):
 def test_browser_fills_the_nonce_and_reports_done(form_page):
     page, open_form, posts = form_page
     challenge = open_form(10)
-    page.wait_for_function("document.querySelector('[data-pow-status]').textContent.startsWith('Đã xác minh')")
+    page.wait_for_function("() => document.querySelector('[data-pow-status]').textContent.startsWith('Đã xác minh')")
     assert page.text_content("[data-pow-status]") == "Đã xác minh, có thể gửi."
     nonce = page.input_value("input[name=pow_nonce]")
     verify(challenge.token, nonce, consume=False)
@@ -100,7 +100,7 @@ def test_browser_submit_before_the_work_waits_then_sends(form_page):
 def test_browser_disables_buttons_while_sending_and_restores_them_from_bfcache(form_page):
     page, open_form, posts = form_page
     open_form(4)
-    page.wait_for_function("document.querySelector('input[name=pow_nonce]').value !== ''")
+    page.wait_for_function("() => document.querySelector('input[name=pow_nonce]').value !== ''")
     # Send the form into a frame so that this page stays to be looked at.
     page.evaluate("""() => {
         const sink = document.createElement("iframe");
@@ -109,7 +109,7 @@ def test_browser_disables_buttons_while_sending_and_restores_them_from_bfcache(f
         document.querySelector("form").target = "sink";
     }""")
     page.click("button")
-    page.wait_for_function("document.querySelector('button').disabled")
+    page.wait_for_function("() => document.querySelector('button').disabled")
     assert len(posts) == 1
     page.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
     assert page.evaluate("document.querySelector('button').disabled") is False
@@ -119,7 +119,7 @@ def test_browser_disables_buttons_while_sending_and_restores_them_from_bfcache(f
 def test_browser_leaves_buttons_alone_when_another_handler_stops_the_submit(form_page):
     page, open_form, posts = form_page
     open_form(4)
-    page.wait_for_function("document.querySelector('input[name=pow_nonce]').value !== ''")
+    page.wait_for_function("() => document.querySelector('input[name=pow_nonce]').value !== ''")
     page.evaluate("document.querySelector('form').addEventListener('submit', (e) => e.preventDefault())")
     page.click("button")
     page.evaluate("new Promise((resolve) => setTimeout(resolve, 50))")

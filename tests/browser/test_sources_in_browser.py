@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from .conftest import sign_in
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "Mat-khau-nguon-2026"
@@ -28,11 +30,7 @@ def test_a_district_pushes_an_item_to_chosen_communes(live_site, browser, phone,
     section = live_site.manage("shell", "--no-imports", "-c", SETUP).stdout.strip().splitlines()[-1]
     host = "cang-long.tra-vinh.localhost"
     desk = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 1000}).new_page()
-    desk.goto(live_site.url(host, "/admin/login/"))
-    desk.fill("#id_username", "kiemduyet-cang-long")
-    desk.fill("#id_password", PASSWORD)
-    desk.locator("form button[type=submit]").first.click()
-    desk.wait_for_url(re.compile(r"/admin/$"))
+    sign_in(desk, live_site.url(host, ""), "kiemduyet-cang-long", PASSWORD)  # password, then the second factor
 
     desk.goto(live_site.url(host, f"/admin/pages/add/sources/sourceitempage/{section}/"))
     communes = desk.locator("input[name=target_communes]")

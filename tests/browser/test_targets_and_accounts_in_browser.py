@@ -11,6 +11,8 @@ import re
 
 import pytest
 
+from .conftest import sign_in
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "Mat-khau-tinh-2026"
@@ -46,11 +48,7 @@ HOST = "tra-vinh.localhost"
 
 
 def log_in(page, live_site, username):
-    page.goto(live_site.url(HOST, "/admin/login/"))
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r"/admin/$"))
+    sign_in(page, live_site.url(HOST, ""), username, PASSWORD)  # province staff: password, then the second factor
 
 
 def shown_labels(widget):

@@ -15,6 +15,9 @@ from core import guide
 PASSWORD = "Mat-khau-thu-2026"
 GUIDE_SLUGS = ["bien-tap-vien-xa", "kiem-duyet-vien", "can-bo-huyen-tinh", "dai-truyen-thanh", "quan-tri-he-thong"]
 GUIDE_SLUGS += ["so-dai-truyen-thanh"]  # the station register and indicators 1.1, 1.2
+GUIDE_SLUGS += ["xac-thuc-hai-buoc"]  # two-factor sign-in (signin/)
+GUIDE_SLUGS += ["sao-luu"]  # backups and restores (core/backup.py)
+GUIDE_SLUGS += ["van-hanh-may-chu"]  # the production server (deploy/)
 
 
 @pytest.fixture
@@ -53,6 +56,7 @@ def test_index_lists_every_guide_for_a_commune_editor(editor_client):
         ("dai-truyen-thanh", "Đài truyền thanh xã: chương trình, nhật ký, âm lượng"),
         ("quan-tri-he-thong", "Hướng dẫn quản trị hệ thống"),
         ("so-dai-truyen-thanh", "Sổ đài truyền thanh và chỉ tiêu 1.1, 1.2"),
+        ("sao-luu", "Sao lưu và khôi phục"),
     ],
 )
 def test_each_guide_is_a_page_with_its_title_and_contents(editor_client, slug, title):

@@ -54,7 +54,8 @@ def relay_form(commune, url, **fields):
         "stream_url": url,
         "daily_start": "18:00",
         "daily_end": "18:30",
-        "valid_from": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        # From the start of today: a test run between 18:00 and 18:30 sees today's window whole.
+        "valid_from": timezone.localtime().strftime("%Y-%m-%d 00:00"),
         "valid_until": "",
         **fields,
     }

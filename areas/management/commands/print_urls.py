@@ -42,6 +42,10 @@ class Command(BaseCommand):
         self.stdout.write("\nMở trong trình duyệt:")
         for label, link in lines:
             self.stdout.write(f"  {label.ljust(width)}  {link}")
+        self.stdout.write(
+            "\nTài khoản quản trị đăng nhập bằng mật khẩu và mã 6 chữ số trên điện thoại (xác thực hai bước): "
+            "lần đầu, quét mã QR bằng ứng dụng xác thực (Google Authenticator, FreeOTP …)."
+        )
         if settings.MQTT_URL:
             self.stdout.write(f"\nKênh thời gian thực tới bảng điện tử (MQTT): {settings.MQTT_PUBLIC_URL}")
         self.stdout.write("")

@@ -25,6 +25,9 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Đã tạo tài khoản quản trị: {username} / {password}\n"
-                "Mật khẩu chỉ hiện lần này; hãy ghi lại hoặc đổi bằng manage.py changepassword."
+                "Mật khẩu chỉ hiện lần này; hãy ghi lại hoặc đổi bằng manage.py changepassword.\n"
+                "Lần đăng nhập đầu, trang quản trị yêu cầu bật xác thực hai bước: cài một ứng dụng xác thực "
+                "(Google Authenticator, Microsoft Authenticator, FreeOTP …) trên điện thoại để quét mã QR, "
+                "rồi lưu 10 mã dự phòng."
             )
         )

@@ -1,8 +1,15 @@
 // Chương trình phát thanh: reorder a slot by dragging (station/templates/station/programme.html).
 // The order is the hidden "keys" inputs' order; dropping saves it at once (action "order").
-// Without JavaScript the ↑ ↓ buttons do the same.
+// The ↑ ↓ and "Bỏ khỏi khung" buttons say which item they act on through the form's "key" input,
+// set here from their data-station-key (no onclick attribute: the admin's Content-Security-Policy
+// forbids them, core/security.py).
 document.querySelectorAll("[data-station-order]").forEach((form) => {
   const list = form.querySelector(".station-items");
+  form.querySelectorAll("button[data-station-key]").forEach((button) => {
+    button.addEventListener("click", () => {
+      form.elements.key.value = button.dataset.stationKey;
+    });
+  });
   let dragged = null;
   list.querySelectorAll("li[draggable=true]").forEach((item) => {
     item.addEventListener("dragstart", (event) => {
