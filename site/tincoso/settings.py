@@ -280,11 +280,24 @@ STORAGES = {
     },
 }
 if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
-    # S3-compatible object storage (django-storages reads AWS_* variables itself:
-    # AWS_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_S3_CUSTOM_DOMAIN …).
+    # S3-compatible object storage. django-storages reads its options from Django's settings, not
+    # from the environment (only boto3 falls back to the environment, for the keys), so each
+    # AWS_* variable below that is set becomes the setting of the same name.
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
     AWS_DEFAULT_ACL = None
     AWS_QUERYSTRING_AUTH = False
+    for _name in (
+        "AWS_STORAGE_BUCKET_NAME",
+        "AWS_S3_ENDPOINT_URL",
+        "AWS_S3_CUSTOM_DOMAIN",
+        "AWS_S3_REGION_NAME",
+        "AWS_S3_URL_PROTOCOL",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_LOCATION",
+    ):
+        if os.environ.get(_name, "").strip():
+            globals()[_name] = os.environ[_name].strip()
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
