@@ -56,24 +56,6 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_port(port, process, what, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{what} exited")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"{what} did not answer on {port}")
-
-
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 class Fleet:
     """N simulated players: their MQTT clients on one select loop, HTTP on a thread pool."""
 
@@ -332,7 +314,7 @@ def row(label, values, expected, bound):
         label,
         f"{len(values)}/{expected}",
         f"{statistics.median(values):.2f}",
-        f"{percentile(values, 0.95):.2f}",
+        f"{c.percentile(values, 0.95):.2f}",
         f"{max(values):.2f}",
         bound,
     )
@@ -405,7 +387,7 @@ def main():
     mosquitto = start(
         [shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(broker_dir / "mosquitto.conf")], "mosquitto"
     )
-    wait_port(mqtt_port, mosquitto, "mosquitto")
+    c.wait_port(mqtt_port, mosquitto, "mosquitto")
     gunicorn = start(
         [
             str(Path(c.PYTHON).parent / "gunicorn"),
@@ -423,7 +405,7 @@ def main():
         ],
         "gunicorn",
     )
-    wait_port(http_port, gunicorn, "gunicorn")
+    c.wait_port(http_port, gunicorn, "gunicorn")
     sender = start(manage + ["mqtt_sender"], "mqtt_sender")
 
     from boards.monitoring import channel_trusted

@@ -43,26 +43,6 @@ TARGET_S = 3.0
 SLICE_S = 0.1
 
 
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def wait_port(port, process, what, timeout=60):
-    import socket
-
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{what} exited")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"{what} did not answer on {port}")
-
-
 class Reader(threading.Thread):
     """One player: the reference player's stream reader, recording bytes and arrival times."""
 
@@ -217,7 +197,7 @@ def main():
     def start(cmd, name, port):
         process = subprocess.Popen(cmd, env=env, cwd=c.REPO, stdout=logs, stderr=subprocess.STDOUT)
         processes.append(process)
-        wait_port(port, process, name)
+        c.wait_port(port, process, name)
         return process
 
     fan_outs = ["icecast", "embedded"] if a.fan_out == "both" else [a.fan_out]
@@ -291,11 +271,11 @@ def main():
                         players,
                         f"{heard_count}/{expected}" + (f" ({failed} not connected)" if failed else ""),
                         f"{statistics.median(delays):.2f}" if delays else "-",
-                        f"{percentile(delays, 0.95):.2f}" if delays else "-",
+                        f"{c.percentile(delays, 0.95):.2f}" if delays else "-",
                         f"{max(delays):.2f}" if delays else "-",
                         f"{cpu:.2f}",
                         icecast_cpu,
-                        "ok" if delays and percentile(delays, 0.95) < TARGET_S else "MISSED",
+                        "ok" if delays and c.percentile(delays, 0.95) < TARGET_S else "MISSED",
                     )
                 )
                 print(
