@@ -271,15 +271,31 @@ def document_header(request, day):
     site_name = getattr(home, "site_title", "") or chrome.name
     return {
         "home": home,
-        "agency": chrome.agency,
-        "agency_lines": agency_lines(chrome.agency or chrome.name),
+        **header(
+            chrome.agency,
+            place,
+            day,
+            site_name=site_name,
+            hostname=chrome.site.hostname if chrome.site else "",
+            lines_of=chrome.agency or chrome.name,
+        ),
+    }
+
+
+def header(agency, place, day, *, site_name, hostname, number="", lines_of=None):
+    """The head of a printed document (themes/default/templates/print/base.html): the issuing
+    agency (in lines, from `lines_of` when the agency itself may be empty), the national name and
+    motto, the place and date, the site's name and host, and the document's number."""
+    return {
+        "agency": agency,
+        "agency_lines": agency_lines(lines_of if lines_of is not None else agency),
         "nation": NATION,
         "motto": MOTTO,
         "place": place,
         "date_line": _date_line(place, day),
         "site_name": site_name,
-        "hostname": chrome.site.hostname if chrome.site else "",
-        "number": "",
+        "hostname": hostname,
+        "number": number,
     }
 
 

@@ -589,17 +589,14 @@ def pdf_header(area, issued_on, signing=None):
     signing = signing or ReportSigning.for_area(area)
     agency, site, site_name = issuing_body(area)
     place = area.short_name
-    return {
-        "agency": agency,
-        "agency_lines": printing.agency_lines(agency),
-        "nation": printing.NATION,
-        "motto": printing.MOTTO,
-        "place": place,
-        "date_line": f"{place}, {printing.vietnamese_date(issued_on)}",
-        "site_name": site_name,
-        "hostname": site.hostname if site is not None else "",
-        "number": "\u00a0" * 8 + f"/{signing.symbol}",  # the number is written in by hand
-    }
+    return printing.header(
+        agency,
+        place,
+        issued_on,
+        site_name=site_name,
+        hostname=site.hostname if site is not None else "",
+        number="\u00a0" * 8 + f"/{signing.symbol}",  # the number is written in by hand
+    )
 
 
 def render_pdf(report, issued_on=None):

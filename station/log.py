@@ -217,17 +217,13 @@ def header_for(unit, day):
     name = specific.name_in_sentence if hasattr(specific, "name_in_sentence") else specific.title
     agency = identity.agency if identity is not None and identity.agency else f"Uỷ ban nhân dân {name}"
     place = getattr(specific, "short_name", "") or specific.title
-    return {
-        "agency": agency,
-        "agency_lines": printing.agency_lines(agency),
-        "nation": printing.NATION,
-        "motto": printing.MOTTO,
-        "place": place,
-        "date_line": f"{place}, {printing.vietnamese_date(day)}",
-        "site_name": identity.display_name if identity is not None and identity.display_name else unit.title,
-        "hostname": site.hostname if site is not None else "",
-        "number": "",
-    }
+    return printing.header(
+        agency,
+        place,
+        day,
+        site_name=identity.display_name if identity is not None and identity.display_name else unit.title,
+        hostname=site.hostname if site is not None else "",
+    )
 
 
 def as_pdf(rows, unit, period_label, cluster_label):
