@@ -56,6 +56,8 @@ demo: migrate
 # ("Phát trực tiếp": browsers on ws://…:$(LIVE_PORT)/, clusters hear it on $(LIVE_PORT)+1 from the
 # ingest itself, no Icecast); Ctrl+C stops all.
 run: export MQTT_URL = mqtt://127.0.0.1:$(MQTT_PORT)
+# The admin's map of boards draws OpenStreetMap's tiles in the demo (empty by default: no tiles).
+run: export MAP_TILE_URL ?= https://tile.openstreetmap.org/{z}/{x}/{y}.png
 run: demo
 	@$(PY) manage.py print_urls --port $(PORT)
 	@$(PY) manage.py mqtt_broker --port $(MQTT_PORT) & BROKER=$$!; \

@@ -2,10 +2,13 @@
 
     .venv/bin/python bench/bench_board_publish.py               # SQLite, django-q2 ORM broker
     .venv/bin/python bench/bench_board_publish.py --postgres    # PostgreSQL + Redis broker
+    .venv/bin/python bench/bench_board_publish.py --zoned       # the boards with zones
 
 A throwaway database (migrated, Trà Vinh provisioned) gets, in one commune, a 1920×1080 LCD
 board (images and H.264 video), a 1080×1920 portrait board and a 384×192 LED board, and a
-few news and announcements. A real `manage.py qcluster` worker runs beside this process.
+few news and announcements. `--zoned`: the same boards divided into zones (boards/zones.py):
+side column and scrolling line (its video has the line scrolling), side column, LED headline
+and line. A real `manage.py qcluster` worker runs beside this process.
 Each round publishes a new announcement here (Wagtail's save_revision().publish(), so the
 page_published signal → transaction.on_commit → async_task path is the real one) and polls
 the database until every board has a playlist version that contains it. Timed: publish() to
@@ -34,6 +37,11 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--rounds", type=int, default=10)
     p.add_argument("--postgres", action="store_true")
+    p.add_argument(
+        "--zoned",
+        action="store_true",
+        help="zoned screens: 1920×1080 side column + line, 1080×1920 side, 384×192 LED headline + line",
+    )
     a = p.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="tincoso-bench-boards-"))
@@ -87,6 +95,10 @@ def main():
             Board.objects.create(owner=commune, name="Một cửa", width=1080, height=1920),
             Board.objects.create(owner=commune, name="LED cổng", width=384, height=192, kind="led"),
         ]
+        if a.zoned:
+            for b, layout in zip(boards, ("side_ticker", "side", "led_scroll")):
+                b.layout = layout
+                b.save()
         for n in range(3):
             news(commune, f"Tin hoạt động số {n + 1} của xã An Trường")
             announcement(commune, f"Thông báo lịch tiếp dân tuần {n + 1}")
@@ -96,6 +108,7 @@ def main():
         print(
             f"database: {'PostgreSQL + Redis broker' if a.postgres else 'SQLite + django-q2 ORM broker'}; "
             f"boards: 1920×1080 (images + video), 1080×1920, 384×192"
+            + (" with zones (side_ticker, side, led_scroll)" if a.zoned else " full screen")
         )
 
         log = open(tmp / "qcluster.log", "w")

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from PIL import Image
 from wagtail.admin import messages
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
@@ -22,13 +23,25 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 
 from areas.models.site_settings import VOICE_CHOICES
 from areas.scoping import OwnedForm, ScopedViewSet
+from boards import screen
 from boards.api import ApiError, pairing_view, serve_file
 from boards.bulletins import bulletin_file, candidate_text, speech_problem
 from boards.composition import VideoClip, compose_audio
 from boards.control_views import control_view
-from boards.models import Board, BoardGroup, BoardKind, MediaSlide
-from boards.publishing import audio_rules, board_voice, candidates_for, explain_board, file_url, rebuild, slides_of
-from boards.rendering import render_slide
+from boards.feeds import feed_problems
+from boards.models import Board, BoardGroup, BoardKind, MediaSlide, RenderedFile
+from boards.playlist_views import playlist_view
+from boards.publishing import (
+    audio_rules,
+    board_voice,
+    candidates_for,
+    explain_board,
+    file_url,
+    rebuild,
+    slide_size,
+    slides_of,
+)
+from boards.rendering import encode_png, load_theme, render_slide
 from speech import EmptyText, SpeechFailed, SpeechUnavailable
 from speech.engines import engine_description, get_engine
 
@@ -38,11 +51,17 @@ class BoardForm(OwnedForm):
         super().__init__(*args, **kwargs)
         if "emergency_repeat_minutes" in self.fields:  # only loudspeaker clusters use it
             self.fields["emergency_repeat_minutes"].required = False
+        for name in ("layout", "ticker_speed"):  # screens only: a loudspeaker cluster leaves them
+            if name in self.fields:
+                self.fields[name].required = False
 
     def clean(self):
         data = super().clean()
         if "emergency_repeat_minutes" in data and data["emergency_repeat_minutes"] is None:
             data["emergency_repeat_minutes"] = Board._meta.get_field("emergency_repeat_minutes").default
+        for name in ("layout", "ticker_speed"):
+            if name in data and not data[name]:
+                data[name] = Board._meta.get_field(name).default
         if data.get("kind") == BoardKind.AUDIO:
             # A loudspeaker cluster has no screen: whatever was typed as its size is ignored.
             for name in ("width", "height"):
@@ -100,8 +119,10 @@ class BoardViewSet(ScopedViewSet):
         return super().get_urlpatterns() + [
             path("preview/<int:pk>/", self.preview_view, name="preview"),
             path("preview/<int:pk>/slide/<str:key>/", self.slide_view, name="slide"),
+            path("preview/<int:pk>/screen.png", self.screen_view, name="screen"),
             path("pairing/<int:pk>/", pairing_view, name="pairing"),
             path("dieu-khien/<int:pk>/", control_view, name="control"),
+            path("danh-sach-phat/<int:pk>/", playlist_view, name="playlist"),
         ]
 
     def _board(self, request, pk):
@@ -153,7 +174,21 @@ class BoardViewSet(ScopedViewSet):
         }
         if board.is_audio:
             context.update(_audio_context(board, candidates, now))
+        else:
+            context.update(_screen_context(board, version))
         return TemplateResponse(request, "boards/admin/preview.html", context)
+
+    def screen_view(self, request, pk):
+        """The whole zoned screen of the current version at its exact size, as the reference
+        player shows it now (the clock at the server's time, the line at its start)."""
+        board = self._board(request, pk)
+        version = board.current_version
+        layout = (version.schedule or {}).get("layout") if version is not None and not board.is_audio else None
+        if not layout:
+            raise Http404
+        response = HttpResponse(encode_png(screen_preview(board, version, timezone.localtime())), "image/png")
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def slide_view(self, request, pk, key):
         """Any candidate slide at full size, rendered now (also items not yet, or no longer, playing)."""
@@ -174,7 +209,7 @@ class BoardViewSet(ScopedViewSet):
         if board.is_audio:
             return _listen_to_candidate(request, board, candidate)
         try:
-            data = render_slide(payload, board.width, board.height, board.theme)
+            data = render_slide(payload, *slide_size(board), board.theme)
         except Exception as exc:  # noqa: BLE001 - shown to the editor, never a 500
             return HttpResponse(
                 _("Không dựng được trang này: %(e)s") % {"e": getattr(exc, "message", exc)},
@@ -186,7 +221,7 @@ class BoardViewSet(ScopedViewSet):
         return response
 
 
-KIND_LABELS = {"announcement": _("Thông báo"), "news": _("Tin tức")}
+KIND_LABELS = {"announcement": _("Thông báo"), "news": _("Tin tức"), "feed": _("Nguồn tin ngoài")}
 
 
 def kind_label(candidate):
@@ -330,3 +365,54 @@ class BoardsGroup(ViewSetGroup):
     menu_icon = "desktop"
     menu_order = 250
     items = (BoardViewSet, MediaSlideViewSet, BoardGroupViewSet)
+
+
+def _stored_picture(sha256):
+    file = RenderedFile.objects.filter(sha256=sha256).first()
+    if file is None:
+        return None
+    with Image.open(os.path.join(settings.MEDIA_ROOT, file.path)) as picture:
+        return picture.convert("RGB")
+
+
+def screen_preview(board, version, moment):
+    """The zoned screen (boards/screen.py): the version's first slide, its panel, its line at
+    the start and the clock at `moment`."""
+    from boards import ticker  # Pillow text strips: only for zoned screens
+
+    layout = version.schedule["layout"]
+    zone_list = []
+    band = None
+    for zone in layout["zones"]:
+        zone = dict(zone)
+        if zone["role"] == "image":
+            zone["picture"] = _stored_picture(zone["sha256"])
+        elif zone["role"] == "ticker":
+            strip = ticker.strip(
+                zone["text"],
+                zone["separator"],
+                zone["height"],
+                load_theme(board.theme).fonts["bold"],
+                zone["font_px"],
+                zone["colour"],
+                zone["background"],
+                crisp=zone.get("crisp", False),
+            )
+            band = ticker.frame_at(strip, zone["width"], 0)
+        zone_list.append(zone)
+    first = next((i for i in version.items if i.get("kind") == "image"), None)
+    main = _stored_picture(first["sha256"]) if first else None
+    parts = {**layout, "zones": zone_list, "theme": board.theme}
+    return screen.preview_image(layout["width"], layout["height"], parts, main, moment, band)
+
+
+def _screen_context(board, version):
+    layout = (version.schedule or {}).get("layout") if version is not None else None
+    ticker_zone = next((z for z in (layout or {}).get("zones", []) if z["role"] == "ticker"), None)
+    return {
+        "layout": layout,
+        "screen_url": reverse("boards:screen", args=[board.pk]) if layout else "",
+        "ticker_text": ticker_zone["text"] if ticker_zone else "",
+        "feed_problems": feed_problems(board),
+        "slide_size": "{}×{}".format(*slide_size(board)),
+    }

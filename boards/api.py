@@ -64,6 +64,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -91,7 +92,14 @@ SCREENSHOT_MAX_SIDE = 7680
 SCREENSHOT_MAX_PIXELS = 7680 * 4320
 HEARTBEAT_HISTORY_EVERY = datetime.timedelta(hours=1)
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)  # player clocks drift; more than this is refused
-CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "mp4": "video/mp4", "mp3": "audio/mpeg"}
+CONTENT_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "mp4": "video/mp4",
+    "mp3": "audio/mpeg",
+    "ttf": "font/ttf",  # a zoned screen's font, for players that draw the ticker and the clock
+}
 CACHE_KEY = "boards:api:v1:head:{}"
 
 
@@ -416,8 +424,9 @@ def playlist_json(request, board, version, items, base):
     if board.is_audio:  # a loudspeaker cluster: when to play (boards/composition.py, compose_audio)
         body["board"]["kind"] = board.kind
         body.update({key: version.schedule.get(key) for key in AUDIO_SCHEDULE_KEYS})
-    else:  # a screen: when it is on (its operating hours), None = always
+    else:  # a screen: when it is on (its operating hours), None = always; its zones (None: whole screen)
         body["power"] = version.schedule.get("power")
+        body["layout"] = layout_for_player(version, base)
     return json.dumps(body, ensure_ascii=False).encode(), "application/json"
 
 
@@ -430,6 +439,39 @@ AUDIO_SCHEDULE_KEYS = (
     "airings_until",
     "volumes",
 )
+
+
+def layout_for_player(version, base):
+    """The version's screen layout (schedule["layout"], the zone contract of
+    docs/architecture.md) as players get it, or None (a whole-screen board): a copy whose font
+    and image zones carry absolute URLs, made like the items' from `base` (the media URL of
+    the all-zero hash, as _playlist_view gives). Used by playlist.json and playlist.smil."""
+    layout = (version.schedule or {}).get("layout")
+    if not isinstance(layout, dict) or not layout.get("zones"):
+        return None
+
+    def absolute(entry, default_ext):
+        if not isinstance(entry, dict) or not entry.get("sha256"):
+            return entry
+        ext = str(entry.get("url") or "").rsplit(".", 1)[-1].lower() if "." in str(entry.get("url") or "") else ""
+        ext = ext if ext.isalnum() and len(ext) <= 5 else default_ext
+        return {**entry, "url": base.replace("0" * 64 + ".png", f"{entry['sha256']}.{ext}")}
+
+    zones = [absolute(z, "png") if z.get("role") == "image" else dict(z) for z in layout["zones"]]
+    return {**layout, "font": absolute(layout.get("font"), "ttf"), "zones": zones}
+
+
+ZONE_PAGES = {"clock": "boards/zone-clock.html", "ticker": "boards/zone-ticker.html"}
+
+
+def zone_pages(request):
+    """{"clock": url, "ticker": url}: the absolute URLs of the pages an A-SMIL player shows in
+    those zones (boards/static/boards/, boards/smil.py)."""
+    pages = {}
+    for role, name in ZONE_PAGES.items():
+        url = static(name)
+        pages[role] = url if url.startswith(("http://", "https://")) else public_base(request) + url
+    return pages
 
 
 @_playlist_view
@@ -451,12 +493,28 @@ def playlist_smil(request, board, version, items, base):
                 "url": base.replace("0" * 64 + ".png", f"{version.video.sha256}.{version.video.kind}"),
                 "duration_s": sum(float(i.get("duration_s") or 0) for i in version.items if i.get("kind") == "image"),
             }
-        body = build_smil(board.width, board.height, board.refresh_seconds, items, video=video)
+        # The playlist MP4 has the zones composed in: a video-only board plays it on the whole screen.
+        layout = None if video else layout_for_player(version, base)
+        widgets = zone_pages(request) if layout else None
+        body = build_smil(
+            board.width, board.height, board.refresh_seconds, items, video=video, layout=layout, widgets=widgets
+        )
     return body, "application/smil+xml; charset=utf-8"
 
 
 @_playlist_view
 def playlist_m3u(request, board, version, items, base):
+    if version.video is not None and layout_for_player(version, base) and not board.is_audio:
+        # One stream: the playlist MP4 is the whole screen, its zones composed in (boards/video.py).
+        duration = sum(float(i.get("duration_s") or 0) for i in version.items if i.get("kind") == "image")
+        items = [
+            {
+                "kind": "video",
+                "url": base.replace("0" * 64 + ".png", f"{version.video.sha256}.{version.video.kind}"),
+                "duration_s": duration,
+                "title": board.name,
+            }
+        ]
     return build_m3u(board.name, items), "audio/x-mpegurl; charset=utf-8"
 
 

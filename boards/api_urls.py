@@ -14,5 +14,5 @@ urlpatterns = [
     path("<int:board_id>/heartbeat", api.heartbeat, name="heartbeat"),
     path("<int:board_id>/screenshot", api.screenshot, name="screenshot"),
     path("<int:board_id>/plays", api.plays, name="plays"),
-    re_path(r"^media/(?P<sha256>[0-9a-fA-F]{64})\.(?P<ext>png|jpg|jpeg|mp4|mp3)$", api.media, name="media"),
+    re_path(r"^media/(?P<sha256>[0-9a-fA-F]{64})\.(?P<ext>png|jpg|jpeg|mp4|mp3|ttf)$", api.media, name="media"),
 ]

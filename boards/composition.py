@@ -9,6 +9,29 @@ item expiring or starting, a daypart opening or closing, and local midnight when
 slides show today's date), so the board is recomposed then without anyone editing anything.
 `explain()` says the same thing item by item, with the reason in Vietnamese when one does not
 play (the board's preview and the source's "Nơi nhận").
+
+The editor's playlist ("Sắp xếp danh sách phát", boards/playlist_views.py) changes a screen's
+answer through `overrides`: a mapping candidate key → `Override(position, pinned, duration_s,
+excluded)` (read from BoardItemSetting by boards/item_settings.py). The composer's rules stay in
+force and come first:
+
+- An emergency ignores every override: it is never left off, plays in its own order (newest
+  first) for the board's or its own duration, and while one is valid only emergencies play.
+- Validity windows, dayparts and "held back" still decide whether an item plays at all: pinning
+  or placing an item never puts it on the board outside its validity.
+- `excluded`: the item never plays on this board; `explain()` says "đã bỏ khỏi bảng này". It
+  does not use up a place in the news limit.
+- The news limit still applies, to the news not excluded: pinned news first, then the newest.
+- Order of the rest, by one sort key per item (so the order of two items never depends on a
+  third: a candidate expiring or starting never reshuffles the others, and the preview's full
+  list and the playlist agree): pinned items first; within pinned and within the rest, the
+  items the editor has not placed yet (no `position`: new since the last save) first, in the
+  default order (priority class, newest first), so a new announcement is seen at once; then
+  the placed ones by `position`; equal positions by the default order.
+- `duration_s`: the item's time on this board, instead of the item's own (an uploaded slide's)
+  and the board's default.
+
+With no overrides compose() and explain() answer exactly as without them.
 """
 
 import datetime
@@ -130,24 +153,78 @@ def _order(candidate):
     return (PRIORITY_RANK.get(candidate.priority, 2), -date.timestamp(), candidate.key)
 
 
-def compose(candidates, now: datetime.datetime, rules: Rules = Rules()) -> Composition:
-    """`now` in the boards' local time (timezone.localtime()): dayparts are local clock times."""
+@dataclass(frozen=True)
+class Override:
+    """The editor's choice for one item on one board (module docstring: what each does)."""
+
+    position: int | None = None  # the place in the editor's order; None: not placed yet
+    pinned: bool = False
+    duration_s: float | None = None  # None: the item's own or the board's default
+    excluded: bool = False
+
+
+NO_OVERRIDE = Override()
+
+
+def _override(candidate, overrides):
+    """The override that applies to `candidate`: none for an emergency (it cannot be moved,
+    timed differently or left off)."""
+    if not overrides or candidate.priority == "emergency":
+        return NO_OVERRIDE
+    return overrides.get(candidate.key, NO_OVERRIDE)
+
+
+def excluded(candidate, overrides=None) -> bool:
+    """Left off this board by the editor (never an emergency)."""
+    return _override(candidate, overrides).excluded
+
+
+def arrangement_key(candidate, overrides=None):
+    """Where `candidate` comes in the board's order: emergencies first (newest first), then
+    pinned items, then the rest; within each, the not yet placed ones in the default order, then
+    the placed ones by position. One key per item: the order of two items never depends on a
+    third. With no overrides it is the default order."""
+    setting = _override(candidate, overrides)
+    placed = setting.position is not None
+    emergency = candidate.priority == "emergency"
+    return (not emergency, not setting.pinned, placed, setting.position if placed else 0, *_order(candidate))
+
+
+def arrange(candidates, overrides=None) -> list:
+    """`candidates` in the order the board plays them when they play (the editor's screen lists
+    every candidate so, the playing ones in the playlist's order)."""
+    return sorted(candidates, key=lambda c: arrangement_key(c, overrides))
+
+
+def compose(candidates, now: datetime.datetime, rules: Rules = Rules(), overrides=None) -> Composition:
+    """`now` in the boards' local time (timezone.localtime()): dayparts are local clock times.
+    `overrides`: the editor's choices for this board, key → Override (module docstring)."""
     if now.tzinfo is None:
         raise ValueError("compose() needs an aware datetime")
-    valid = [c for c in candidates if not c.held_back and c.valid_at(now)]
+    valid = [c for c in candidates if not c.held_back and c.valid_at(now) and not excluded(c, overrides)]
     emergencies = [c for c in valid if c.priority == "emergency"]
     if emergencies:
         chosen = sorted(emergencies, key=_order)
     else:
-        news = sorted((c for c in valid if c.kind == "news"), key=_order)[: max(rules.news_count, 0)]
-        chosen = sorted([c for c in valid if c.kind != "news"] + news, key=_order)
-    entries = tuple(Entry(c, float(c.duration_s or rules.default_duration_s)) for c in chosen)
+        news = sorted(
+            (c for c in valid if c.kind == "news"),
+            key=lambda c: (not _override(c, overrides).pinned, *_order(c)),  # pinned news count first
+        )[: max(rules.news_count, 0)]
+        chosen = arrange([c for c in valid if c.kind != "news"] + news, overrides)
+    entries = tuple(Entry(c, duration_of(c, rules, overrides)) for c in chosen)
     change = next_change(candidates, now)
     if rules.dated and any(getattr(e.candidate.payload, "date_label", "") for e in entries):
         # The date is drawn into the slides: tomorrow they must say tomorrow's date.
         midnight = next_midnight(now)
         change = midnight if change is None else min(change, midnight)
     return Composition(entries, change, emergency=bool(emergencies))
+
+
+def duration_of(candidate, rules, overrides=None) -> float:
+    """How long `candidate` stays on the board when it plays: the editor's duration for this
+    board, else the item's own (an uploaded slide's), else the board's default."""
+    own = _override(candidate, overrides).duration_s
+    return float(own or candidate.duration_s or rules.default_duration_s)
 
 
 def next_midnight(now):
@@ -178,6 +255,7 @@ def next_change(candidates, now, horizon_days=8):
 
 WEEKDAY_SHORT = ["T2", "T3", "T4", "T5", "T6", "T7", "CN"]
 PRE_EMPTED = "tạm dừng vì đang có cảnh báo khẩn cấp"
+LEFT_OFF = "đã bỏ khỏi bảng này"
 
 
 @dataclass(frozen=True)
@@ -202,12 +280,15 @@ def describe_daypart(part):
     return text
 
 
-def why_not(candidate, now, *, emergency=False, news_count=None):
+def why_not(candidate, now, *, emergency=False, news_count=None, left_off=False):
     """Why `candidate` does not play at `now`, or "" when nothing about it stops it: held back,
-    not yet valid, expired, outside its dayparts, pre-empted by an emergency (`emergency`: one
-    plays on the board), or beyond the board's `news_count` (when given: it was left out)."""
+    left off this board by the editor (`left_off`), not yet valid, expired, outside its
+    dayparts, pre-empted by an emergency (`emergency`: one plays on the board), or beyond the
+    board's `news_count` (when given: it was left out)."""
     if candidate.held_back:
         return candidate.held_back
+    if left_off:
+        return LEFT_OFF
     if candidate.valid_from is not None and now < candidate.valid_from:
         return f"chưa đến ngày hiệu lực (từ {format_moment(candidate.valid_from, now)})"
     if candidate.valid_until is not None and now >= candidate.valid_until:
@@ -221,15 +302,25 @@ def why_not(candidate, now, *, emergency=False, news_count=None):
     return ""
 
 
-def explain(candidates, now: datetime.datetime, rules: Rules = Rules()) -> list:
+def explain(candidates, now: datetime.datetime, rules: Rules = Rules(), overrides=None) -> list:
     """compose() item by item: a Verdict per candidate, in the order given, the playing ones
     with plays=True and the others with the reason in Vietnamese. Pure."""
-    composition = compose(candidates, now, rules)
+    composition = compose(candidates, now, rules, overrides)
     playing = set(composition.keys)
     return [
         Verdict(c, True)
         if c.key in playing
-        else Verdict(c, False, why_not(c, now, emergency=composition.emergency, news_count=rules.news_count))
+        else Verdict(
+            c,
+            False,
+            why_not(
+                c,
+                now,
+                emergency=composition.emergency,
+                news_count=rules.news_count,
+                left_off=excluded(c, overrides),
+            ),
+        )
         for c in candidates
     ]
 

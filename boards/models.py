@@ -64,6 +64,22 @@ def validate_broadcast_times(value):
         raise ValidationError(f"{exc} {BROADCAST_TIMES_MESSAGE}") from None
 
 
+class BoardLayout(models.TextChoices):
+    """How a screen is divided into zones (boards/zones.py; geometry in themes/<theme>/boards/zones.json)."""
+
+    FULL = "full", _("Toàn màn hình")
+    TICKER = "ticker", _("Nội dung + dòng chữ chạy phía dưới")
+    SIDE = "side", _("Nội dung + cột bên (đồng hồ, mã QR, lịch/tin)")
+    SIDE_TICKER = "side_ticker", _("Nội dung + cột bên + dòng chữ chạy")
+    LED_SCROLL = "led_scroll", _("Bảng LED: tiêu đề + dòng chữ chạy")
+
+
+class TickerSpeed(models.TextChoices):
+    SLOW = "slow", _("Chậm")
+    NORMAL = "normal", _("Vừa")
+    FAST = "fast", _("Nhanh")
+
+
 class BoardOutput(models.TextChoices):
     IMAGES = "images", _("Ảnh từng trang")
     VIDEO = "video", _("Video H.264 (MP4)")
@@ -173,6 +189,25 @@ class Board(ClusterableModel):
             "hiệu lực. 0: chỉ phát một lần."
         ),
     )
+    layout = models.CharField(
+        _("bố cục màn hình"),
+        max_length=12,
+        choices=BoardLayout.choices,
+        default=BoardLayout.FULL,
+        help_text=_(
+            "Chia màn hình thành vùng: nội dung chính, dòng chữ chạy (thông báo còn hiệu lực, khẩn cấp "
+            "trước), đồng hồ và ngày do máy phát tự vẽ, mã QR. Xem trước đúng kích thước ở “Xem trước”."
+        ),
+    )
+    ticker_speed = models.CharField(
+        _("tốc độ chữ chạy"), max_length=6, choices=TickerSpeed.choices, default=TickerSpeed.NORMAL
+    )
+    ticker_text = models.CharField(
+        _("dòng chữ chạy thêm"),
+        max_length=300,
+        blank=True,
+        help_text=_("Chạy sau các thông báo, ví dụ khẩu hiệu hoặc số điện thoại đường dây nóng. Có thể để trống."),
+    )
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
     # Kept by the system. The Player API finds a board by its token's hash (indexed), never by id.
     token_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
@@ -202,6 +237,9 @@ class Board(ClusterableModel):
         ),
         FieldRowPanel(
             [FieldPanel("broadcast_times"), FieldPanel("emergency_repeat_minutes")], heading=_("Cụm loa truyền thanh")
+        ),
+        FieldRowPanel(
+            [FieldPanel("layout"), FieldPanel("ticker_speed"), FieldPanel("ticker_text")], heading=_("Bố cục")
         ),
         FieldPanel("theme"),
         FieldPanel("groups"),
@@ -269,6 +307,13 @@ class Board(ClusterableModel):
                         % {"w": self.width, "h": self.height}
                     }
                 )
+        if not self.is_audio and self.width and self.height and self.layout and self.layout != BoardLayout.FULL:
+            from boards.zones import zones_for  # loads the renderer (OpenCV): only when a layout is checked
+
+            try:
+                zones_for(self.layout, self.width, self.height, self.theme)
+            except ValueError as exc:
+                raise ValidationError({"layout": str(exc)}) from None
         if (self.latitude is None) != (self.longitude is None):
             raise ValidationError({"longitude": _("Cần nhập cả vĩ độ và kinh độ, hoặc bỏ trống cả hai.")})
 
@@ -313,6 +358,35 @@ class Board(ClusterableModel):
     @property
     def current_version(self):
         return self.versions.order_by("-number").first()
+
+
+class BoardItemSetting(models.Model):
+    """An editor's choice for one item on one board (docs/architecture.md, "The editor's playlist"):
+    its place in the order, pinned to the front, its own duration, or left off this board. `key`
+    is the composition's candidate key ("announcement:12", "news:40", "feed:7" …). The composer's
+    rules stay in force: an emergency comes first and cannot be left off; an item outside its
+    validity or dayparts does not play whatever is set here."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="item_settings")
+    key = models.CharField(max_length=80)
+    position = models.PositiveIntegerField(_("thứ tự"), null=True, blank=True)
+    pinned = models.BooleanField(_("ghim lên đầu"), default=False)
+    duration_s = models.PositiveSmallIntegerField(
+        _("thời lượng (giây)"), null=True, blank=True, validators=[MinValueValidator(3), MaxValueValidator(600)]
+    )
+    excluded = models.BooleanField(_("không hiện trên bảng này"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("tuỳ chọn mục trên bảng")
+        verbose_name_plural = _("tuỳ chọn mục trên bảng")
+        constraints = [models.UniqueConstraint(fields=["board", "key"], name="board_item_setting_unique")]
+
+    def __str__(self):
+        return f"{self.board} · {self.key}"
 
 
 class OperatingHours(Orderable):
@@ -682,3 +756,133 @@ class ChannelLink(models.Model):
     class Meta:
         verbose_name = _("kết nối kênh thời gian thực")
         verbose_name_plural = _("kết nối kênh thời gian thực")
+
+
+# --- External feeds and calendars on boards (boards/feeds.py) -----------------------------------
+
+
+class FeedKind(models.TextChoices):
+    AUTO = "auto", _("Tự nhận biết theo nội dung")
+    RSS = "rss", _("Tin RSS/Atom")
+    ICAL = "ical", _("Lịch iCal (.ics)")
+
+
+def validate_feed_url(value):
+    """Only http:// and https:// (no file:, ftp:, data: …): the worker fetches it."""
+    from urllib.parse import urlsplit
+
+    if urlsplit(value).scheme.lower() not in ("http", "https"):
+        raise ValidationError(_("Chỉ nhận địa chỉ bắt đầu bằng http:// hoặc https://."))
+
+
+class FeedSource(models.Model):
+    """An RSS/Atom feed (the province portal's news, a weather service) or an iCal calendar
+    (lịch tiếp công dân) whose entries a unit shows on its boards: as slides, in the scrolling
+    line, in the side panel. Read by the worker every `refresh_minutes` (boards/feeds.py); a
+    failed read keeps the entries it had and says why in `last_error`."""
+
+    owner = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("đơn vị"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Xã, huyện hoặc tỉnh có bảng hiện nguồn này."),
+    )
+    name = models.CharField(
+        _("tên nguồn"), max_length=120, help_text=_("Ví dụ: Cổng thông tin tỉnh, Lịch tiếp công dân.")
+    )
+    url = models.URLField(
+        _("địa chỉ nguồn"),
+        max_length=500,
+        validators=[validate_feed_url],
+        help_text=_("Đường dẫn RSS/Atom (thường kết thúc bằng .rss, .xml, /feed) hoặc lịch .ics."),
+    )
+    kind = models.CharField(_("loại nguồn"), max_length=4, choices=FeedKind.choices, default=FeedKind.AUTO)
+    show_as_slides = models.BooleanField(_("hiện thành trang trình chiếu"), default=True)
+    show_in_ticker = models.BooleanField(_("hiện ở dòng chữ chạy"), default=False)
+    show_in_panel = models.BooleanField(_("hiện ở cột bên"), default=False)
+    show_inside = models.BooleanField(
+        _("hiện cả trên bảng của các đơn vị trực thuộc"),
+        default=False,
+        help_text=_("Ví dụ: nguồn của tỉnh hiện trên bảng của mọi huyện, xã trong tỉnh."),
+    )
+    refresh_minutes = models.PositiveSmallIntegerField(
+        _("đọc lại sau mỗi (phút)"), default=30, validators=[MinValueValidator(5), MaxValueValidator(1440)]
+    )
+    entry_hours = models.PositiveSmallIntegerField(
+        _("tin hiện trong (giờ)"),
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(720)],
+        help_text=_("Tin RSS/Atom: hiện trên bảng chừng ấy giờ kể từ lúc đăng."),
+    )
+    max_entries = models.PositiveSmallIntegerField(
+        _("số mục tối đa"), default=5, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    days_ahead = models.PositiveSmallIntegerField(
+        _("lịch: hiện trước (ngày)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("Lịch iCal: một sự kiện hiện từ chừng ấy ngày trước khi bắt đầu đến khi kết thúc."),
+    )
+    is_active = models.BooleanField(_("đang dùng"), default=True)
+    # Kept by the system (boards/feeds.py).
+    last_fetched_at = models.DateTimeField(_("đọc lần cuối"), null=True, blank=True, editable=False)
+    last_ok_at = models.DateTimeField(_("đọc được lần cuối"), null=True, blank=True, editable=False)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True, editable=False)
+    last_skipped = models.TextField(_("mục bị bỏ qua"), blank=True, editable=False)  # one reason a line
+    # The last time the content itself was read (not a 304): a calendar is read again in full
+    # twice a day, for its recurring events to move forward into the window.
+    last_parsed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    etag = models.CharField(max_length=200, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+
+    panels = [
+        FieldPanel("owner"),
+        FieldPanel("name"),
+        FieldPanel("url"),
+        FieldPanel("kind"),
+        MultiFieldPanel(
+            [FieldPanel("show_as_slides"), FieldPanel("show_in_ticker"), FieldPanel("show_in_panel")],
+            heading=_("Hiện ở đâu"),
+        ),
+        FieldPanel("show_inside"),
+        FieldRowPanel([FieldPanel("refresh_minutes"), FieldPanel("max_entries")]),
+        FieldRowPanel([FieldPanel("entry_hours"), FieldPanel("days_ahead")]),
+        FieldPanel("is_active"),
+    ]
+
+    class Meta:
+        verbose_name = _("nguồn tin ngoài")
+        verbose_name_plural = _("nguồn tin ngoài")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class FeedEntry(models.Model):
+    """One item of a feed, or one occurrence of a calendar event, as plain text (boards/feeds.py
+    strips every tag). Shown from `valid_from` to `valid_until`: publication + the source's hours
+    for news; the days ahead before the start to the end for an event."""
+
+    source = models.ForeignKey(FeedSource, on_delete=models.CASCADE, related_name="entries")
+    guid = models.CharField(max_length=500)
+    title = models.CharField(_("tiêu đề"), max_length=300)
+    summary = models.TextField(_("tóm tắt"), blank=True)
+    link = models.URLField(_("đường dẫn"), max_length=500, blank=True)
+    published_at = models.DateTimeField(_("đăng lúc"), null=True, blank=True)
+    starts_at = models.DateTimeField(_("bắt đầu"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
+    all_day = models.BooleanField(_("cả ngày"), default=False)
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mục nguồn tin ngoài")
+        verbose_name_plural = _("mục nguồn tin ngoài")
+        constraints = [models.UniqueConstraint(fields=["source", "guid"], name="unique_feed_entry_guid")]
+        indexes = [models.Index(fields=["source", "valid_until"], name="feed_entry_source_until")]
+
+    def __str__(self):
+        return self.title

@@ -182,12 +182,7 @@ def check_boards(now=None, board_ids=None):
     if board_ids is not None:
         boards = boards.filter(pk__in=board_ids)
     boards = list(boards)
-    newest = dict(
-        PlaylistVersion.objects.filter(board__in=boards)
-        .values("board")
-        .annotate(n=Max("number"))
-        .values_list("board", "n")
-    )
+    newest = newest_versions(boards)
     trusted = channel_trusted(now)
     summary = {"online": 0, "offline": 0, "never": 0, "alerts": 0, "recoveries": 0}
     per_unit = {}
@@ -244,3 +239,14 @@ def _transition(board, state, now, summary):
             health.state, health.changed_at = ONLINE, state.last_seen_at
     health.checked_at = now
     health.save()
+
+
+def newest_versions(boards):
+    """{board id: the number of its newest playlist version} in one query (boards without one
+    are absent)."""
+    return dict(
+        PlaylistVersion.objects.filter(board__in=boards)
+        .values("board")
+        .annotate(n=Max("number"))
+        .values_list("board", "n")
+    )

@@ -31,7 +31,7 @@ from wagtail.models import Page
 
 from areas.models import AreaPage, CommuneHomePage, PortalHomePage
 from areas.models.site_settings import voice_for_site
-from boards import channel
+from boards import channel, feeds, screen, zones
 from boards.bulletins import bulletin_file, candidate_text
 from boards.composition import (
     AudioRules,
@@ -43,9 +43,11 @@ from boards.composition import (
     compose,
     compose_audio,
     explain,
+    next_midnight,
 )
+from boards.item_settings import overrides_for
 from boards.models import Board, CommandKind, MediaSlide, PlaylistVersion, RenderedFile, RenderProblem, SlideCache
-from boards.rendering import draw_plan, encode_png, plan_slide
+from boards.rendering import draw_plan, encode_png, load_theme, plan_slide, shape_for
 from boards.slide import SlideContent, cache_key
 from cms_pages.models import AnnouncementPage, NewsPage
 from sources.models import EmergencyAlertPage, SourceItemPage, targeted_at_board, with_sources
@@ -115,7 +117,7 @@ def candidates_for(board, now, everything=False):
     exercise: `held_back` says why; expired within EXPIRED_LISTED), for the preview."""
     root = content_root(board.owner)
     header = _unit_name(board.owner)
-    date_label = _date_label(now)
+    date_label = "" if has_clock(board) else _date_label(now)  # a clock zone shows the date instead
     site = root.get_site() if root is not None else None
     footer = site.hostname if site else ""
     items = []
@@ -206,6 +208,12 @@ def candidates_for(board, now, everything=False):
                 else VideoClip(slide.video),
             )
         )
+    for candidate in feeds.feed_candidates(board, now, everything=everything):  # RSS/Atom feeds, calendars
+        if date_label and isinstance(candidate.payload, SlideContent):  # dated like the unit's own slides
+            candidate = dataclasses.replace(
+                candidate, payload=dataclasses.replace(candidate.payload, date_label=date_label)
+            )
+        items.append(candidate)
     return items
 
 
@@ -282,10 +290,38 @@ def shown_roles(board):
     if board.is_audio:
         return frozenset()
     try:
-        plan = plan_slide(PROBE, board.width, board.height, board.theme)
+        plan = plan_slide(PROBE, *slide_size(board), board.theme)
     except Exception:  # noqa: BLE001 - a size or theme the renderer refuses: rendering says why
         return frozenset()
     return frozenset(text.role for text in plan.texts)
+
+
+# --- Zones: where the slides go, and what else the screen shows (boards/zones.py, screen.py) ------
+
+
+def board_zones(board):
+    """The zones of a screen's layout (LayoutError when the layout does not fit the board)."""
+    return zones.zones_for(board.layout or "full", board.width, board.height, board.theme)
+
+
+def slide_size(board):
+    """(width, height) at which the board's slides are rendered: its main zone's; the whole
+    screen when its layout cannot be used (rebuild() records why)."""
+    try:
+        main = zones.zone(board_zones(board), "main")
+    except ValueError:
+        return board.width, board.height
+    return main.width, main.height
+
+
+def has_clock(board):
+    """Whether the screen has a clock zone (then slides leave the date out)."""
+    if board.is_audio:
+        return False
+    try:
+        return zones.zone(board_zones(board), "clock") is not None
+    except ValueError:
+        return False
 
 
 def alert_end(page):
@@ -305,7 +341,7 @@ def alert_slides(page, content, board):
 
     def fits(candidate, role):
         try:
-            plan = plan_slide(candidate, board.width, board.height, board.theme)
+            plan = plan_slide(candidate, *slide_size(board), board.theme)
         except Exception:  # noqa: BLE001 - rendering reports the problem for this slide
             return True
         return not any(t.fitted.truncated for t in plan.texts if t.role == role)
@@ -439,13 +475,14 @@ def file_url(file):
 
 def _render(board, content):
     """The RenderedFile of one slide, rendered only when its inputs are new."""
-    key = cache_key(content, board.width, board.height, board.theme)
+    width, height = slide_size(board)
+    key = cache_key(content, width, height, board.theme)
     cached = SlideCache.objects.filter(key=key).select_related("file").first()
     if cached is not None:
         return cached.file, False, []
-    plan = plan_slide(content, board.width, board.height, board.theme)
+    plan = plan_slide(content, width, height, board.theme)
     data = encode_png(draw_plan(plan, content.image_path))
-    file = store_file(data, "png", board.width, board.height)
+    file = store_file(data, "png", width, height)
     SlideCache.objects.get_or_create(key=key, defaults={"file": file})
     return file, True, [TEXT_ROLES.get(t.role, t.role) for t in plan.texts if t.fitted.truncated]
 
@@ -489,7 +526,7 @@ def explain_board(board, now=None):
     now = timezone.localtime(now)
     candidates = candidates_for(board, now, everything=True)
     rules = Rules(news_count=board.news_count) if board.is_audio else board_rules(board)
-    return explain(candidates, now, rules)
+    return explain(candidates, now, rules, overrides=overrides_for(board))
 
 
 AIRINGS_HORIZON = datetime.timedelta(hours=48)  # two days: a programme survives a day without the server
@@ -579,7 +616,7 @@ def rebuild(board, now=None):
         composition = compose_audio(candidates_for(board, now), now, audio_rules(board, now), AIRINGS_HORIZON)
         schedule, speaker = audio_schedule(board, now, composition), _Speaker(board)
     else:
-        composition = compose(candidates_for(board, now), now, board_rules(board))
+        composition = compose(candidates_for(board, now), now, board_rules(board), overrides=overrides_for(board))
         schedule = screen_schedule(board, now)
     items, frames, problems, rendered = [], [], [], 0
     for entry in composition.entries:
@@ -608,7 +645,7 @@ def rebuild(board, now=None):
                                 candidate,
                                 "Đã lên bảng nhưng chữ không vừa, bị cắt bớt (…): "
                                 + ", ".join(cut)
-                                + f". Rút gọn cho bảng {board.width}×{board.height}.",
+                                + ". Rút gọn cho bảng {}×{}.".format(*slide_size(board)),
                             )
                         )
             except Exception as exc:  # noqa: BLE001 - one item never blanks a board
@@ -632,6 +669,15 @@ def rebuild(board, now=None):
                     else getattr(payload, "title", ""),
                 }
             )
+    layout = None
+    if not board.is_audio and (board.layout or "full") != "full":
+        try:
+            layout = screen_layout(board, now, composition)
+        except Exception as exc:  # noqa: BLE001 - the slides still play, full screen; the editor sees why
+            problems.append((LAYOUT_ITEM, getattr(exc, "message", None) or str(exc)))
+            log.warning("board %s: layout skipped: %s", board.pk, exc)
+    if layout is not None:
+        schedule = {**schedule, "layout": layout}
     shape = [items, board.output, board.width, board.height]
     if schedule:  # a screen without operating hours keeps the shape it always had
         shape.append(schedule)
@@ -640,6 +686,9 @@ def rebuild(board, now=None):
     if board.is_audio:  # its programme (airings, relays' windows) looks two days ahead: renewed daily at least
         daily = now + datetime.timedelta(hours=24)
         next_change = daily if next_change is None else min(next_change, daily)
+    if layout is not None and board.wants_video and any(z["role"] == "clock" for z in layout["zones"]):
+        midnight = next_midnight(now)  # the video's clock zone shows today's date, drawn in
+        next_change = midnight if next_change is None else min(next_change, midnight)
     with transaction.atomic():
         Board.objects.filter(pk=board.pk).update(recompose_at=next_change)
         for candidate, message in problems:
@@ -655,7 +704,7 @@ def rebuild(board, now=None):
     video = None
     if board.wants_video and frames:
         try:
-            video = _playlist_video(board, frames)
+            video = _playlist_video(board, frames, layout, now)
         except Exception as exc:  # noqa: BLE001 - the images still go out; the error is shown
             log.warning("board %s: playlist video failed: %r", board.pk, exc)
             RenderProblem.objects.create(
@@ -694,14 +743,17 @@ def _video_clip(document):
     return store_blocks(blocks, "mp4", 0, 0)
 
 
-def _playlist_video(board, frames):
-    """The playlist as one H.264 MP4 (boards/video.py), cached by the slides it is made of."""
+def _playlist_video(board, frames, layout=None, now=None):
+    """The playlist as one H.264 MP4 (boards/video.py), cached by what it is made of: the slides
+    and, for a zoned screen, its layout (the ticker's text and speed, the panel, the date of the
+    clock zone)."""
     # boards.video loads PyAV and OpenCV's video side: only for boards that want a video.
     from boards.video import encode_playlist_video
 
-    key = hashlib.sha256(
-        json.dumps(["video", [(f.sha256, d) for f, d in frames], board.width, board.height], sort_keys=True).encode()
-    ).hexdigest()
+    parts = ["video", [(f.sha256, d) for f, d in frames], board.width, board.height]
+    if layout is not None:
+        parts += [layout, f"{now:%Y-%m-%d}", zones.digest(board.theme)]
+    key = hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     cached = SlideCache.objects.filter(key=key).select_related("file").first()
     if cached is not None:
         return cached.file
@@ -709,7 +761,133 @@ def _playlist_video(board, frames):
     for file, duration in frames:
         with Image.open(os.path.join(settings.MEDIA_ROOT, file.path)) as image:
             slides.append((image.convert("RGB"), duration))
-    data = encode_playlist_video(slides, board.width, board.height)
+    if layout is not None:
+        data = _zoned_video(board, slides, layout, now)
+    else:
+        data = encode_playlist_video(slides, board.width, board.height)
     file = store_file(data, "mp4", board.width, board.height)
     SlideCache.objects.get_or_create(key=key, defaults={"file": file})
     return file
+
+
+# --- A zoned screen's layout ---------------------------------------------------------------------
+
+LAYOUT_ITEM = Candidate(key="layout", kind="layout", payload=SlideContent(kind="announcement", title="Bố cục màn hình"))
+
+
+def _file_ref(file):
+    return {"url": file_url(file), "sha256": file.sha256, "bytes": file.size}
+
+
+def _font_file(path):
+    with open(path, "rb") as handle:
+        return store_file(handle.read(), "ttf", 0, 0)
+
+
+def panel_lines(board, now, composition):
+    """[(label, title)] of the side panel: the calendars' and feeds' lines, else the news playing."""
+    lines = list(feeds.panel_lines(board, now))
+    if not lines:
+        for entry in composition.entries:
+            payload = entry.candidate.payload
+            if entry.candidate.kind == "news" and getattr(payload, "title", ""):
+                date = entry.candidate.date
+                lines.append((f"{timezone.localtime(date):%d/%m}" if date else "", payload.title))
+    return lines
+
+
+def screen_layout(board, now, composition):
+    """The layout a zoned screen's players draw (docs/architecture.md, "Screens: zones"): the
+    zones with the ticker's text, the clock's formats, the panel's picture, and the font."""
+    from boards.ticker import font_size  # the ticker's glyph metrics (Pillow): screens only
+
+    zone_list = board_zones(board)
+    theme = load_theme(board.theme)
+    tiny = shape_for(board.width, board.height, theme) == "tiny"
+    spec = zones.load_zones(board.theme)
+    colours = spec["colours"]
+    root = content_root(board.owner)
+    site = root.get_site() if root is not None else None
+    offset = now.strftime("%z")
+    layout = {
+        "name": board.layout,
+        "width": board.width,
+        "height": board.height,
+        "background": colours["background"],
+        "font": _file_ref(_font_file(theme.fonts["bold"])),
+        "zones": [],
+    }
+    for zone in zone_list:
+        data = zone.as_dict()
+        if zone.id == "ticker":
+            fallback = _unit_name(board.owner) + (f" · {site.hostname}" if site else "")
+            text, emergency = screen.ticker_text(
+                composition.entries, feeds.ticker_lines(board, now), board.ticker_text, fallback
+            )
+            colour, background = screen.ticker_colours(board.theme, tiny, emergency)
+            data.update(
+                text=text,
+                separator=spec["ticker"]["separator"],
+                speed_px_s=screen.ticker_speed(board.theme, board.ticker_speed, zone.height),
+                font_px=font_size(theme.fonts["bold"], zone.height),
+                colour=colour,
+                background=background,
+                emergency=emergency,
+                crisp=tiny,
+            )
+        elif zone.id == "clock":
+            data.update(
+                time_format=spec["clock"]["time_format"],
+                date_format=spec["clock"]["date_format"],
+                weekdays=list(spec["clock"]["weekdays"]),
+                timezone=settings.TIME_ZONE,
+                utc_offset=f"{offset[:3]}:{offset[3:]}" if offset else "+00:00",
+                colour=colours["clock_text"],
+                date_colour=colours["clock_date"],
+                background=colours["clock_background"],
+            )
+        elif zone.id == "panel":
+            picture = screen.render_panel(
+                zone.width,
+                zone.height,
+                board.theme,
+                site.root_url + "/" if site else "",
+                site.hostname if site else "",
+                panel_lines(board, now, composition),
+            )
+            data.update(_file_ref(store_file(encode_png(picture), "png", zone.width, zone.height)))
+        layout["zones"].append(data)
+    return layout
+
+
+def _zoned_video(board, slides, layout, now):
+    """The whole zoned screen as one H.264 MP4 for players that play video only: the slides in
+    the main zone, the panel, the clock zone with today's date drawn in, the line scrolling."""
+    from boards import ticker
+    from boards.video import TickerVideo, encode_zoned_video
+
+    theme = load_theme(board.theme)
+    layers, main_rect, band = [], None, None
+    for zone in layout["zones"]:
+        rect = (zone["x"], zone["y"], zone["width"], zone["height"])
+        if zone["role"] == "main":
+            main_rect = rect
+        elif zone["role"] == "image":
+            with Image.open(os.path.join(settings.MEDIA_ROOT, zone["url"][len(settings.MEDIA_URL) :])) as picture:
+                layers.append((picture.convert("RGB"), zone["x"], zone["y"]))
+        elif zone["role"] == "clock":
+            picture = screen.render_clock(zone["width"], zone["height"], board.theme, now, with_time=False)
+            layers.append((picture, zone["x"], zone["y"]))
+        elif zone["role"] == "ticker":
+            strip = ticker.strip(
+                zone["text"],
+                zone["separator"],
+                zone["height"],
+                theme.fonts["bold"],
+                zone["font_px"],
+                zone["colour"],
+                zone["background"],
+                crisp=zone.get("crisp", False),
+            )
+            band = TickerVideo(rect=rect, strip=strip, speed_px_s=zone["speed_px_s"])
+    return encode_zoned_video(board.width, board.height, slides, main_rect, layers=layers, ticker=band)

@@ -44,6 +44,37 @@ are emitted. The prefetch elements sit in a seq of their own that ends (the A-SM
 directly under the body). A board whose output is video only (boards/video.py) plays its
 playlist MP4 as one `<video>` in place of its slides (`video=`), uploaded clips as they are.
 
+A screen divided into zones (`layout=`, the version's layout as in playlist.json: the zone
+contract in docs/architecture.md, absolute URLs filled in) gets one `<region>` per zone, named
+by the zone's id, at its pixels (z-index 1 for main, 2 for the others; `backgroundColor` where
+the zone has one, the layout's background on the root-layout), and the body plays the zones in
+parallel, as signageOS's multi-zone example (SMIL/zones.smil in signageos/smil-player) does:
+
+      <body>
+        <seq> prefetch … (the playlist's files and the image zones') </seq>
+        <par>                                            the zones side by side, in the layout's order
+          <excl> … the classes above, media in region "main" … </excl>
+          <ref src="…/static/boards/zone-clock.html?time=%25H%3A%25M&amp;…" type="text/html"
+               region="clock" dur="indefinite"/>
+          <img src="…/media/<sha>.png" region="panel" dur="indefinite"/>
+          <ref src="…/static/boards/zone-ticker.html?text=…&amp;speed=120&amp;…" type="text/html"
+               region="ticker" dur="indefinite"/>
+        </par>
+      </body>
+
+An emergency still pre-empts only the main zone's loop (its class is first in the excl); the
+other zones go on. The clock and the ticker are HTML pages served by the project
+(boards/static/boards/zone-*.html, one script boards/zone.js, no inline script), reading
+everything from their query string (`widgets=`: the absolute URL of each page). Why HTML and
+not SMIL 3.0 `smilText textMode="crawl"`: none of the open A-SMIL players plays smilText
+(signageOS's parser knows img, video, audio, ref and its own `<ticker>`; garlic-player's text
+media are web pages only), while all of them (and IAdea's) play `<ref type="text/html">` in a
+region. signageOS's `<ticker>` is its own element, no other player knows it, and it loads its
+font from Google Fonts (nothing on screen offline, never our font); the page loads the
+layout's font from our media URL instead. A clock has no SMIL element at all. A board whose
+output is video only plays its playlist MP4, which has the zones composed in (boards/video.py),
+so boards/api.py gives it no layout here.
+
 A loudspeaker cluster (board kind "audio", `build_smil(None, None, …, schedule=…)`) has no
 screen: `<root-layout width="1" height="1"/>` and no region (parsers want a layout), and
 `<audio src dur/>` elements. Its classes say when they play (boards/composition.py,
@@ -58,6 +89,7 @@ bulletins' validity, and an `<audio>` carries only src and dur.
 
 import datetime
 import xml.etree.ElementTree as ET
+from urllib.parse import urlencode
 
 CLASSES = [  # (priority, peers, higher, lower): document order is precedence in <excl>
     ("emergency", "stop", "stop", "never"),
@@ -128,37 +160,94 @@ def _played(members, video):
     return played
 
 
-def build_smil(width, height, refresh_seconds, items, *, schedule=None, day=None, video=None):
+def _region(layout, zone_id, left, top, width, height, z_index, background=None):
+    attrs = {
+        "regionName": zone_id,
+        "left": str(int(left)),
+        "top": str(int(top)),
+        "width": str(int(width)),
+        "height": str(int(height)),
+        "z-index": str(z_index),
+        "fit": "meet",
+    }
+    if background:
+        attrs["backgroundColor"] = background
+    ET.SubElement(layout, "region", attrs)
+
+
+def widget_url(page, zone, layout):
+    """The absolute URL of the HTML page drawing a clock or ticker `zone` (boards/zone.js reads
+    these parameters): `page` is the page's own absolute URL."""
+    font = (layout.get("font") or {}).get("url")
+    colours = {"fg": zone.get("colour"), "bg": zone.get("background"), "font": font}
+    if zone["role"] == "clock":
+        params = {
+            "time": zone.get("time_format") or "%H:%M",
+            "date": zone.get("date_format") or "",
+            "days": "|".join(zone.get("weekdays") or []),
+            "offset": zone.get("utc_offset") or "+00:00",
+            **colours,
+            "date_fg": zone.get("date_colour"),
+        }
+    else:
+        params = {
+            "text": zone.get("text") or "",
+            "sep": zone.get("separator") or "",
+            "speed": zone.get("speed_px_s") or 100,
+            "px": zone.get("font_px") or "",
+            **colours,
+        }
+    return f"{page}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"
+
+
+def _zone_media(parent, zone, layout, widgets):
+    """One side zone's element: an image zone's picture, a clock's or ticker's page; each lasts
+    as long as the playlist (dur="indefinite"). Returns the URL to prefetch, or None."""
+    role = zone.get("role")
+    if role == "image" and zone.get("url"):
+        ET.SubElement(parent, "img", {"src": zone["url"], "region": zone["id"], "dur": "indefinite"})
+        return zone["url"]
+    if role in ("clock", "ticker") and (widgets or {}).get(role):
+        src = widget_url(widgets[role], zone, layout)
+        ET.SubElement(parent, "ref", {"src": src, "type": "text/html", "region": zone["id"], "dur": "indefinite"})
+    return None
+
+
+def build_smil(
+    width, height, refresh_seconds, items, *, schedule=None, day=None, video=None, layout=None, widgets=None
+):
     """`items`: dicts with kind ("image" | "video" | "audio"), url (absolute), duration_s,
     priority, valid_from, valid_to (ISO-8601 or None). For a loudspeaker cluster `width` and
     `height` are None and `schedule` is its version's {broadcast_times, emergency_repeat_s,
     utc_offset}, anchored at `day`. `video`: {url, duration_s} of the playlist MP4, for a board
-    that plays video only. Returns UTF-8 bytes with an XML declaration."""
+    that plays video only. `layout`: the screen's zones (playlist.json's "layout", absolute
+    URLs), `widgets`: {"clock": url, "ticker": url} of the pages drawing those zones. Returns
+    UTF-8 bytes with an XML declaration."""
     audio = width is None
+    zones = [z for z in (layout or {}).get("zones") or [] if z.get("id")]
+    main = next((z for z in zones if z["id"] == "main"), None)
+    side = [z for z in zones if z["id"] != "main"] if main else []
     smil = ET.Element("smil")
     head = ET.SubElement(smil, "head")
     ET.SubElement(head, "meta", {"http-equiv": "Refresh", "content": str(int(refresh_seconds))})
-    layout = ET.SubElement(head, "layout")
+    regions = ET.SubElement(head, "layout")
     if audio:
-        ET.SubElement(layout, "root-layout", {"width": "1", "height": "1"})
+        ET.SubElement(regions, "root-layout", {"width": "1", "height": "1"})
     else:
-        ET.SubElement(layout, "root-layout", {"width": str(width), "height": str(height)})
-        ET.SubElement(
-            layout,
-            "region",
-            {
-                "regionName": "main",
-                "left": "0",
-                "top": "0",
-                "width": str(width),
-                "height": str(height),
-                "z-index": "1",
-                "fit": "meet",
-            },
-        )
+        root = {"width": str(width), "height": str(height)}
+        if main and layout.get("background"):
+            root["backgroundColor"] = layout["background"]
+        ET.SubElement(regions, "root-layout", root)
+        if main:
+            for zone in [main, *side]:
+                geometry = (zone["x"], zone["y"], zone["width"], zone["height"])
+                _region(regions, zone["id"], *geometry, 1 if zone is main else 2, zone.get("background"))
+        else:
+            _region(regions, "main", 0, 0, width, height, 1)
     body = ET.SubElement(smil, "body")
     prefetch = ET.SubElement(body, "seq")
-    excl = ET.SubElement(body, "excl")
+    zoned = ET.SubElement(body, "par") if side else body
+    excl = ET.SubElement(zoned, "excl")
     played = []
     if audio:
         played = _audio_classes(excl, items, schedule or {}, day)
@@ -178,6 +267,10 @@ def build_smil(width, height, refresh_seconds, items, *, schedule=None, day=None
                 _screen_media(loop, item)
                 played.append(item)
     urls = list(dict.fromkeys(i["url"] for i in played))
+    for zone in side:
+        url = _zone_media(zoned, zone, layout, widgets)
+        if url and url not in urls:
+            urls.append(url)
     if urls:
         for url in urls:
             ET.SubElement(prefetch, "prefetch", {"src": url})

@@ -10,6 +10,7 @@ from django_q.tasks import async_task
 from wagtail.models import Page
 
 from boards.delivery import boards_holding, item_key, reached_boards
+from boards.feeds import fetch_due
 from boards.models import Board, BoardCommand, Heartbeat, OnlineSample, RenderProblem
 from boards.publishing import boards_reached_by, rebuild
 from cms_pages.models import AnnouncementPage, NewsPage
@@ -125,3 +126,10 @@ def on_media_slide_changed(sender, instance, **kwargs):
             enqueue("boards.tasks.rebuild_board", pk)
 
     transaction.on_commit(later)
+
+
+def fetch_feeds(now=None):
+    """Every minute: read the external feeds and calendars whose refresh time has come
+    (boards/feeds.py); a board whose entries changed is recomposed by rebuild_due. Never raises:
+    a failing source keeps its entries and says why in its last_error."""
+    return fetch_due(now)

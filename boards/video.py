@@ -1,6 +1,8 @@
 """Playlist video for the electronic boards: still slides → one H.264 MP4.
 
     encode_playlist_video(slides, width, height, fps=25, fade_seconds=0.5) -> bytes
+    encode_zoned_video(width, height, slides, main_rect, layers=(), ticker=None, fps=25,
+                       fade_seconds=0.5, background=(0, 0, 0)) -> bytes
     probe(mp4_bytes, decode=False) -> dict
     timeline(durations, fps=25, fade_seconds=0.5) -> list[SlideSpan]
 
@@ -59,6 +61,20 @@ anything is not as expected, x264 codes every frame: slower, same format.
 bench/bench_video.py measures it: about 6× faster than x264 coding every frame at 1080p
 (30–40× real time for ten 8 s slides on 2 cores), files 5–12 % larger because the stills
 come out slightly sharper (about +0.8 dB PSNR).
+
+Zoned layouts
+-------------
+`encode_zoned_video` composes a board's layout (docs/architecture.md, "the zone contract"):
+the slides in the main zone, static pictures (the side panel, the clock zone with the date
+baked in) and the ticker, the strip of `boards.ticker.strip` scrolling right to left at
+offset floor(frame index × speed / fps) mod its width, unbroken by slide changes. Without a
+ticker the composed canvases go through the still-slide path above, copy frames included.
+With one, x264 codes every frame: each slide is converted to YUV once, the fades are blended
+as above, and the band is written into each frame by slicing: when its edges are even its
+YUV is computed once for the whole loop, in two chroma phases (an odd offset starts mid-way
+through a 2×2 chroma block); otherwise each frame converts the band's even-bounded region.
+No text is drawn per frame. bench/bench_ticker.py measures it (60 s at 384×192: ~85× real
+time; 1080p: ~6× on an idle 2-core machine, x264 being nearly all of it).
 """
 
 from __future__ import annotations
@@ -77,7 +93,8 @@ import av
 import cv2
 import numpy as np
 from av.video.frame import PictureType
-from PIL import Image
+from av.video.reformatter import VideoReformatter
+from PIL import Image, ImageColor
 
 DEFAULT_FPS = 25
 MIN_SIZE, MAX_SIZE = 64, 7680
@@ -169,8 +186,9 @@ def _check_size(width, height):
             )
 
 
-def _check_frame(frame, index, width, height):
-    """Refuse anything but a PIL image or an HxWx3 uint8 array of exactly width×height."""
+def _check_frame(frame, index, width, height, target="video"):
+    """Refuse anything but a PIL image or an HxWx3 uint8 array of exactly width×height (the
+    size of `target`, named in the message)."""
     if isinstance(frame, Image.Image):
         w, h = frame.size
     elif isinstance(frame, np.ndarray):
@@ -183,7 +201,7 @@ def _check_frame(frame, index, width, height):
     else:
         raise ValueError(f"Trang chiếu {index} phải là ảnh PIL hoặc mảng numpy RGB, không phải {type(frame).__name__}.")
     if (w, h) != (width, height):
-        raise ValueError(f"Trang chiếu {index} có kích thước {w}×{h}, khác kích thước video {width}×{height}.")
+        raise ValueError(f"Trang chiếu {index} có kích thước {w}×{h}, khác kích thước {target} {width}×{height}.")
 
 
 def _as_rgb(frame) -> np.ndarray:
@@ -579,6 +597,292 @@ def _encode(frames, spans, width, height, fps, allow_copies) -> bytes:
             raise
         with open(path, "rb") as fh:
             return fh.read()
+
+
+# --- zoned layouts: the main zone's slides, static pictures, a scrolling ticker -------------
+
+
+@dataclass(frozen=True)
+class TickerVideo:
+    """The scrolling line in a zoned video: where it goes, one period of its loop
+    (`boards.ticker.strip`, exactly as tall as the rect) and its speed in px/s."""
+
+    rect: tuple  # (x, y, width, height) on the canvas
+    strip: Image.Image
+    speed_px_s: float
+
+
+MAX_TICKER_SPEED = 2000  # px/s: beyond this nothing is readable
+MIN_LOOP_SECONDS = 10  # a video of the ticker alone lasts whole loops, at least this long…
+MAX_LOOP_SECONDS = 600  # … and at most this long (a longer loop is cut: it jumps when the video restarts)
+
+
+def encode_zoned_video(
+    width,
+    height,
+    slides,
+    main_rect,
+    layers=(),
+    ticker=None,
+    fps=DEFAULT_FPS,
+    fade_seconds=0.5,
+    background=(0, 0, 0),
+) -> bytes:
+    """MP4 (H.264, yuv420p) of a zoned layout at exactly width×height: `slides`, a list of
+    (frame, duration_seconds) with frames of exactly main_rect's size, shown one after another
+    in `main_rect` = (x, y, w, h) with the fades of `encode_playlist_video`; `layers`, a list
+    of (picture, x, y) shown for the whole video (the side panel, a clock zone with the date
+    baked in; RGBA pictures over the background); `ticker`, a TickerVideo scrolling right to
+    left through the whole video (offset = t × speed, unbroken by slide changes). The rest of
+    the canvas is `background`. The duration is the sum of the slides' (with no slides: whole
+    loops of the ticker's strip, at least MIN_LOOP_SECONDS, so that the video loops without a
+    jump; but no more than MAX_LOOP_SECONDS).
+
+    Without a ticker the slides are composed onto the canvas and encoded exactly as
+    `encode_playlist_video` does (copy frames for the still parts). With one, every frame
+    changes in the band: each slide is converted to YUV once, and each frame is that picture
+    (or the fade's blend) with the band written in by slicing the strip's YUV, computed once
+    (no text drawing, no colour conversion of the whole frame); x264 codes every frame."""
+    _check_size(width, height)
+    _check_fps(fps)
+    _check_fade(fade_seconds)
+    width, height, fps = int(width), int(height), int(fps)
+    main_rect = _check_rect(main_rect, "nội dung chính", width, height)
+    back = _background(background)
+    slides = list(slides)
+    for i, item in enumerate(slides, start=1):
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            raise ValueError(f"Trang chiếu {i} phải là một cặp (ảnh, thời lượng tính bằng giây).")
+        _check_frame(item[0], i, main_rect[2], main_rect[3], "vùng nội dung chính")
+    layers = list(layers)
+    for i, item in enumerate(layers, start=1):
+        _check_layer(item, i, width, height)
+    if ticker is not None:
+        _check_ticker(ticker, width, height)
+    if not slides and ticker is None:
+        raise ValueError("Video không có gì để chiếu: cần ít nhất một trang chiếu hoặc một dòng chữ chạy.")
+
+    if slides:
+        spans = timeline([duration for _, duration in slides], fps, fade_seconds)
+        canvases = [_compose(width, height, back, main_rect, frame, layers) for frame, _ in slides]
+    else:
+        period_s = ticker.strip.width / ticker.speed_px_s
+        loops = max(1, math.ceil(MIN_LOOP_SECONDS / period_s))
+        seconds = min(loops * period_s, MAX_LOOP_SECONDS)
+        spans = [SlideSpan(0, max(1, round(seconds * fps)), 0)]
+        canvases = [_compose(width, height, back, main_rect, None, layers)]
+    if ticker is None:
+        try:
+            return _encode(canvases, spans, width, height, fps, allow_copies=True)
+        except _CopyCheckFailed:
+            return _encode(canvases, spans, width, height, fps, allow_copies=False)
+    return _encode_scrolling(canvases, spans, width, height, fps, ticker)
+
+
+def _check_rect(rect, name, width, height) -> tuple:
+    ok = (
+        isinstance(rect, (tuple, list))
+        and len(rect) == 4
+        and all(_is_int(v) for v in rect)
+        and rect[0] >= 0
+        and rect[1] >= 0
+        and rect[2] >= 1
+        and rect[3] >= 1
+        and rect[0] + rect[2] <= width
+        and rect[1] + rect[3] <= height
+    )
+    if not ok:
+        raise ValueError(
+            f"Vùng {name} {rect!r} phải là (x, y, rộng, cao) bằng số nguyên, nằm trọn trong khung hình {width}×{height}."
+        )
+    return tuple(int(v) for v in rect)
+
+
+def _background(colour) -> tuple:
+    if isinstance(colour, str):
+        try:
+            return ImageColor.getrgb(colour)[:3]
+        except ValueError:
+            pass
+    elif isinstance(colour, (tuple, list)) and len(colour) == 3 and all(_is_int(v) and 0 <= v <= 255 for v in colour):
+        return tuple(int(v) for v in colour)
+    raise ValueError(f"Màu nền {colour!r} không hợp lệ (ví dụ #0A4F95 hoặc (10, 79, 149)).")
+
+
+def _size_of(picture):
+    if isinstance(picture, Image.Image):
+        return picture.size
+    if (
+        isinstance(picture, np.ndarray)
+        and picture.ndim == 3
+        and picture.shape[2] in (3, 4)
+        and picture.dtype == np.uint8
+    ):
+        return picture.shape[1], picture.shape[0]
+    return None
+
+
+def _check_layer(item, index, width, height):
+    if not isinstance(item, (tuple, list)) or len(item) != 3:
+        raise ValueError(f"Lớp ảnh {index} phải là bộ ba (ảnh, x, y).")
+    picture, x, y = item
+    size = _size_of(picture)
+    if size is None:
+        raise ValueError(
+            f"Lớp ảnh {index} phải là ảnh PIL hoặc mảng numpy RGB/RGBA 8 bit, không phải {type(picture).__name__}."
+        )
+    _check_rect((x, y, *size), f"của lớp ảnh {index}", width, height)
+
+
+def _check_ticker(ticker, width, height):
+    if not isinstance(ticker, TickerVideo):
+        raise ValueError(f"Dòng chữ chạy phải là TickerVideo, không phải {type(ticker).__name__}.")
+    h = _check_rect(ticker.rect, "chữ chạy", width, height)[3]
+    if not isinstance(ticker.strip, Image.Image) or ticker.strip.height != h:
+        got = (
+            f"{ticker.strip.width}×{ticker.strip.height}" if isinstance(ticker.strip, Image.Image) else "không phải ảnh"
+        )
+        raise ValueError(f"Dải chữ chạy phải là ảnh cao đúng {h} điểm ảnh như vùng chữ chạy (nhận {got}).")
+    speed = ticker.speed_px_s
+    if not _is_real(speed) or not math.isfinite(speed) or not 0 < speed <= MAX_TICKER_SPEED:
+        raise ValueError(
+            f"Tốc độ chữ chạy phải lớn hơn 0 và không quá {MAX_TICKER_SPEED} điểm ảnh/giây (nhận {speed!r})."
+        )
+
+
+def _compose(width, height, background, main_rect, frame, layers) -> np.ndarray:
+    """The canvas as an H×W×3 RGB array: background, the slide in the main zone, the layers."""
+    canvas = Image.new("RGB", (width, height), background)
+    if frame is not None:
+        image = frame if isinstance(frame, Image.Image) else Image.fromarray(frame, "RGB")
+        canvas.paste(image.convert("RGB"), main_rect[:2])
+    for picture, x, y in layers:
+        image = picture if isinstance(picture, Image.Image) else Image.fromarray(picture)
+        if image.mode in ("RGBA", "LA") or "transparency" in image.info:
+            canvas.paste(image.convert("RGBA"), (x, y), image.convert("RGBA"))
+        else:
+            canvas.paste(image.convert("RGB"), (x, y))
+    return np.asarray(canvas)
+
+
+def _encode_scrolling(canvases, spans, width, height, fps, ticker) -> bytes:
+    """Every frame through x264: the slide's YUV picture (or the fade's blend) with the ticker
+    band written in at offset floor(frame index × speed / fps) mod the strip's width."""
+    pw, ph = width + width % 2, height + height % 2
+    band = _Band(ticker, width, height, canvases)
+    step = ticker.speed_px_s / fps
+    yuvs = [_to_yuv(rgb, width, height) for rgb in canvases]
+    keyint = max(span.frames for span in spans)
+    with tempfile.TemporaryDirectory(prefix="tincoso-video-") as tmp:
+        path = os.path.join(tmp, "playlist.mp4")
+        writer = _Writer(path, pw, ph, fps, keyint, allow_copies=False)
+        try:
+            work = yuvs[0].copy()
+            planes = _yuv_planes(work, pw, ph)
+            for i, span in enumerate(spans):
+                upcoming = min(i + 1, len(spans) - 1)
+                np.copyto(work, yuvs[i])
+                for k in range(span.frames):
+                    alpha = 0.0
+                    if k >= span.still:  # the cross-fade into the next slide, as _encode's
+                        alpha = (k - span.still + 1) / (span.fade + 1)
+                        cv2.addWeighted(yuvs[i], 1.0 - alpha, yuvs[upcoming], alpha, 0.0, dst=work)
+                    band.write(planes, math.floor((span.start + k) * step), i, upcoming, alpha)
+                    frame = av.VideoFrame.from_ndarray(work, format="yuv420p")
+                    writer.encode(frame, span.start + k, k, keyframe=k == 0)
+            writer.finish()
+        except BaseException:
+            writer.abandon()
+            raise
+        with open(path, "rb") as fh:
+            return fh.read()
+
+
+def _yuv_planes(yuv: np.ndarray, width: int, height: int):
+    """Views of the Y, U and V planes of a PyAV yuv420p array (even width×height)."""
+    flat = yuv.reshape(-1)  # U and V are packed one after the other, not in whole rows
+    luma, chroma = width * height, (width // 2) * (height // 2)
+    y = flat[:luma].reshape(height, width)
+    u = flat[luma : luma + chroma].reshape(height // 2, width // 2)
+    v = flat[luma + chroma : luma + 2 * chroma].reshape(height // 2, width // 2)
+    return y, u, v
+
+
+class _Band:
+    """Writes the ticker band, at a scroll offset, into a yuv420p picture.
+
+    4:2:0 chroma covers 2×2 pixels. When the band's edges are all even (the usual zones), its
+    YUV is computed once: the strip repeated to (period + band width + 1) columns, converted
+    as is (phase 0) and one column on (phase 1), so that the band at any offset o is three
+    slices, Y from column o and U, V from column o // 2 of the phase o mod 2. Otherwise each
+    frame converts the band within the smallest region of even bounds around it, the rest of
+    that region (a row or column of the neighbouring zone) taken from the slide, blended in
+    fades, and the padding of an odd-sized video replicating the band's edge."""
+
+    def __init__(self, ticker, width, height, canvases):
+        x, y, w, h = ticker.rect
+        self.rect = ticker.rect
+        self.period = ticker.strip.width
+        strip = np.asarray(ticker.strip.convert("RGB"))
+        columns = self.period + w + 1
+        self.tiles = np.tile(strip, (1, -(-columns // self.period), 1))[:, :columns]
+        self.aligned = x % 2 == 0 and y % 2 == 0 and w % 2 == 0 and h % 2 == 0
+        if self.aligned:
+            self.chroma = []  # (U, V) of each phase; the luma is phase 0's
+            for phase in (0, 1):
+                part = self.tiles[:, phase : phase + self.period + w]
+                part = part[:, : part.shape[1] - part.shape[1] % 2]
+                luma, u, v = _yuv_planes(_to_yuv(part, part.shape[1], h), part.shape[1], h)
+                if phase == 0:
+                    self.luma = luma
+                self.chroma.append((u, v))
+            return
+        self.region = (x - x % 2, y - y % 2, x + w + (x + w) % 2, y + h + (y + h) % 2)
+        self.pad_col = width % 2 == 1 and x + w == width  # the band reaches the padding
+        self.pad_row = height % 2 == 1 and y + h == height
+        rx0, ry0, rx1, ry1 = self.region
+        self.around = [_pad_even(rgb)[ry0:ry1, rx0:rx1] for rgb in canvases]
+        self.reformatter = VideoReformatter()
+
+    def write(self, planes, offset: int, slide: int, upcoming: int, alpha: float):
+        x, y, w, h = self.rect
+        o = offset % self.period
+        py, pu, pv = planes
+        if self.aligned:
+            tu, tv = self.chroma[o % 2]
+            c = o // 2
+            py[y : y + h, x : x + w] = self.luma[:, o : o + w]
+            pu[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2] = tu[:, c : c + w // 2]
+            pv[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2] = tv[:, c : c + w // 2]
+            return
+        rx0, ry0, rx1, ry1 = self.region
+        if alpha:
+            region = cv2.addWeighted(self.around[slide], 1.0 - alpha, self.around[upcoming], alpha, 0.0)
+        else:
+            region = self.around[slide].copy()
+        region[y - ry0 : y - ry0 + h, x - rx0 : x - rx0 + w] = self.tiles[:, o : o + w]
+        if self.pad_col:
+            region[:, -1] = region[:, -2]
+        if self.pad_row:
+            region[-1] = region[-2]
+        yuv = self.reformatter.reformat(
+            av.VideoFrame.from_ndarray(region, format="rgb24"),
+            format="yuv420p",
+            dst_colorspace="itu709",
+            dst_color_range="MPEG",
+        )
+        ry, ru, rv = _yuv_planes(yuv.to_ndarray(), rx1 - rx0, ry1 - ry0)
+        py[ry0:ry1, rx0:rx1] = ry
+        pu[ry0 // 2 : ry1 // 2, rx0 // 2 : rx1 // 2] = ru
+        pv[ry0 // 2 : ry1 // 2, rx0 // 2 : rx1 // 2] = rv
+
+
+def _pad_even(rgb: np.ndarray) -> np.ndarray:
+    """An odd width or height padded by one pixel of the edge colour, as _to_yuv pads."""
+    height, width = rgb.shape[:2]
+    if width % 2 or height % 2:
+        return cv2.copyMakeBorder(np.ascontiguousarray(rgb), 0, height % 2, 0, width % 2, cv2.BORDER_REPLICATE)
+    return rgb
 
 
 # --- probing --------------------------------------------------------------------------------

@@ -104,3 +104,37 @@ def register_command_log_actions(actions):
             outcome = "đã thực hiện" if data.get("ok") else "báo lỗi"
             note = f": {data['message']}" if data.get("message") else ""
             return f"Đầu phát {outcome} lệnh “{kind}”{note} (mã lệnh {str(data.get('command', ''))[:8]})"
+
+
+# --- "Bản đồ bảng và loa": the map of the user's boards and clusters (boards/map_views.py) ------
+
+
+@hooks.register("register_admin_urls")
+def register_map_urls():
+    from boards import map_views
+
+    return [
+        path("bang-dien-tu-ban-do/", map_views.BoardMapView.as_view(), name=map_views.URL_NAME),
+        path(
+            "bang-dien-tu-ban-do/du-lieu.geojson",
+            map_views.BoardMapGeoJSONView.as_view(),
+            name=map_views.GEOJSON_URL_NAME,
+        ),
+    ]
+
+
+@hooks.register("register_reports_menu_item")
+def register_map_menu_item():
+    from boards import map_views
+
+    return MenuItem(map_views.TITLE, reverse(map_views.URL_NAME), name="boards-map", icon_name="globe", order=661)
+
+
+# --- "Nguồn tin ngoài": RSS/Atom feeds and iCal calendars on boards (boards/feed_views.py) -------
+# Scoped like the boards; listed in the "Bảng điện tử" menu after the boards' own screens.
+
+from boards.feed_views import FeedSourceViewSet  # noqa: E402
+from boards.models import FeedSource  # noqa: E402
+
+register_permission_policy(FeedSource, UnitScopedPolicy(FeedSource))
+BoardsGroup.items = (*BoardsGroup.items, FeedSourceViewSet)

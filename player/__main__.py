@@ -1,5 +1,5 @@
 """``python -m player --server URL --token TOKEN --cache DIR [--board ID]
-[--once] [--headless | --display] [--screenshot-every MINUTES] [--log FILE]``
+[--once] [--headless | --display] [--frame-rate N] [--screenshot-every MINUTES] [--log FILE]``
 
 Without ``--board`` the player asks the server which board its token belongs to (once; the
 answer is kept in the cache directory). When the server names a real-time channel and
@@ -45,11 +45,20 @@ def main(argv=None) -> int:
         metavar="MINUTES",
         help="upload a screenshot every MINUTES (default 0: only when the server asks)",
     )
+    parser.add_argument(
+        "--frame-rate",
+        type=float,
+        default=4.0,
+        metavar="N",
+        help="a zoned screen: frames a second written while a ticker runs (default 4; a clock alone: 1)",
+    )
     parser.add_argument("--log", help="also log to this file")
     parser.add_argument("--timeout", type=float, default=30.0, help="HTTP timeout in seconds")
     args = parser.parse_args(argv)
     if not args.token:
         parser.error("--token (or $TINCOSO_BOARD_TOKEN) is required")
+    if not 0 < args.frame_rate <= 60:
+        parser.error("--frame-rate must be more than 0 and at most 60")
     if args.screenshot_every < 0:
         parser.error("--screenshot-every must be 0 (off) or more minutes")
 
@@ -67,7 +76,7 @@ def main(argv=None) -> int:
         except LookupError as error:
             logging.getLogger("player").error("cannot tell which board this token belongs to: %s", error)
             return 1
-    screen = Display(args.cache) if args.display else Headless(args.cache)
+    screen = (Display if args.display else Headless)(args.cache, frame_rate=args.frame_rate)
     player = Player(
         args.server,
         args.board,

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from player.schedule import validate_playlist
+from player.zones import layout_files
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -123,9 +124,11 @@ class Cache:
         self.save_state(state)
 
     def referenced(self) -> set:
-        """Hashes of the current playlist plus the previous one (the grace)."""
+        """Hashes of the current playlist plus the previous one (the grace): items and the
+        layout's files."""
         keep = set()
         for playlist in (self.load_playlist(), self.load_previous()):
             if playlist:
                 keep.update(item["sha256"] for item in playlist["items"])
+                keep.update(entry["sha256"] for entry in layout_files(playlist.get("layout")))
         return keep

@@ -62,6 +62,7 @@ from player.schedule import (
     utc_iso,
     validate_playlist,
 )
+from player.zones import layout_files
 
 log = logging.getLogger("player")
 
@@ -156,6 +157,7 @@ class Player:
         self.cache = Cache(cache_dir)
         self.outbox = Outbox(cache_dir, cap=outbox_cap)
         self.screen = screen or Headless(cache_dir)
+        self.screen.clock = clock  # a clock zone shows the player's own time
         self.timeout = timeout
         self.rng = rng or random.Random()
         self.backoff_base = backoff_base
@@ -202,10 +204,11 @@ class Player:
         self.power_override = override if isinstance(override, dict) and "on" in override else None
         self.power_on = True
         self._power_problem = None
-        if self.playlist and not all(self.cache.has(i["sha256"]) for i in self.playlist["items"]):
+        if self.playlist and not all(self.cache.has(f["sha256"]) for f in self._files(self.playlist)):
             self.etag = None  # files went missing: ask for the full playlist to fetch them again
         if self.playlist:
             log.info("playing cached playlist version %s", self.playlist["version"])
+            self.take_layout()
 
     # errors --------------------------------------------------------------------------
     def _error(self, message: str) -> None:
@@ -274,7 +277,7 @@ class Player:
             return self._fail(f"invalid playlist: {error}")
 
         missing = {}
-        for item in playlist["items"]:
+        for item in self._files(playlist):
             if not self.cache.has(item["sha256"]):
                 missing.setdefault(item["sha256"], item)
         failed = [sha for sha, item in missing.items() if not self._download(item)]
@@ -300,12 +303,30 @@ class Player:
             len(playlist["items"]),
             len(missing),
         )
+        self.take_layout()
         self.changed.set()
         self.status_changed()
         removed = self.cache.prune(self.cache.referenced())
         if removed:
             log.info("pruned %d file(s)", len(removed))
         return "updated"
+
+    @staticmethod
+    def _files(playlist) -> list:
+        """Every file a playlist needs: its items', then its layout's (font, image zones)."""
+        return [*playlist["items"], *layout_files(playlist.get("layout"))]
+
+    def take_layout(self) -> None:
+        """Hand the held playlist's zones (``layout``, player/zones.py) to the screen, once
+        its files are all in the cache; None (the whole screen) otherwise."""
+        with self.lock:
+            layout = (self.playlist or {}).get("layout")
+        if layout and not all(self.cache.has(f["sha256"]) for f in layout_files(layout)):
+            layout = None
+        try:
+            self.screen.set_layout(layout, self.cache.path_for)
+        except Exception as error:  # noqa: BLE001 - the main zone plays whatever happens to the others
+            self._error(f"cannot take up the screen layout: {error!r}")
 
     def _download(self, item) -> bool:
         """Fetch one file into ``files/<sha>.part`` (resuming with Range), verify, move in."""

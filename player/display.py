@@ -6,11 +6,24 @@ is converted to PNG (a video gets a dark placeholder with its title); without Pi
 copied as is. An audio bulletin is logged (``phát âm thanh: <title> (<duration> s)``) and
 "plays" for its duration, in silence.
 
+A zoned screen (playlist.json's ``layout``, player/zones.py; ``set_layout``): every frame is
+composed at the board's size (the item in the main zone, the image zones, the clock from the
+player's own clock, the ticker scrolling) and ``current.png`` is rewritten atomically while
+something moves: ``frame_rate`` times a second while a ticker runs (``--frame-rate``, default
+4), once a second (on the second) for a clock alone, only at each item for still zones.
+Without Pillow there is nothing to compose with: the main zone's item alone is shown, as
+before, and the log says why once.
+
 Display (``--display``, best effort, Linux): also hand the file to ``mpv`` (images and
 videos, fullscreen, one process per item) or, failing that, ``feh`` (images only). With
-neither installed it stays headless and says so once. An audio bulletin goes to the first of
-``mpv --no-video``, ``ffplay -nodisp -autoexit`` and ``mpg123`` that is installed (one process
-per bulletin; stopped when an emergency pre-empts it), at ``volume`` (0–100) when one was set.
+neither installed it stays headless and says so once. A zoned screen is shown by one
+``feh --fullscreen --auto-zoom --reload 1 current.png`` for as long as the layout lasts: feh
+(built with inotify, as Debian's is) reloads the picture as soon as it is replaced, so the
+screen shows the composed frames as they are written (the ticker at ``frame_rate``); without
+feh, mpv shows the main zone's items alone, as on a whole screen, and the log says so once.
+An audio bulletin goes to the first of ``mpv --no-video``, ``ffplay -nodisp -autoexit`` and
+``mpg123`` that is installed (one process per bulletin; stopped when an emergency pre-empts
+it), at ``volume`` (0–100) when one was set.
 
 Screen off (``blank``): a black frame (``current.png`` black; on a display, a black picture
 fullscreen, and DPMS "off" through ``xset`` when there is one). ``grab()``: PNG bytes of what is
@@ -21,15 +34,20 @@ on screen now: the X display itself when it can be read (Pillow's ImageGrab, Ima
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import shutil
 import struct
 import subprocess
 import tempfile
+import threading
+import time
 import zlib
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+
+from player.zones import Composer
 
 log = logging.getLogger("player")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -127,11 +145,46 @@ def fit_screenshot(data: bytes):
 BLANK_ITEM = {"id": "power-off", "kind": "image", "title": "màn hình tắt"}
 
 
+def main_picture(item, path: Path, size):
+    """The item as a picture for the main zone of ``size``: the image itself, or for a video
+    a dark card with its title (the reference player does not decode video). None when it
+    cannot be read."""
+    if item["kind"] == "image":
+        try:
+            with Image.open(path) as picture:
+                return picture.convert("RGB")
+        except Exception as error:  # noqa: BLE001 - not an image Pillow knows
+            log.warning("cannot convert %s: %s", path.name, error)
+            return None
+    card = Image.new("RGB", size, (16, 16, 16))
+    ImageDraw.Draw(card).text((20, 20), f"video {item['id']}: {item.get('title') or ''}", fill=(230, 230, 230))
+    return card
+
+
 class Headless:
-    def __init__(self, root):
+    """``frame_rate``: composed frames a second while a ticker runs; ``monotonic``: the clock
+    the ticker moves by (tests give their own). ``clock`` (the time a clock zone shows) is the
+    player's own (player.client.Player sets it)."""
+
+    def __init__(self, root, frame_rate=4.0, monotonic=time.monotonic):
+        if not float(frame_rate) > 0:
+            raise ValueError("frame_rate must be more than 0")
         self.root = Path(root)
         self.frame_path = self.root / "current.png"
         self.volume = None  # 0–100 once the server set one (player.client.Player)
+        self.clock = lambda: datetime.now(UTC)
+        self.frame_rate = float(frame_rate)
+        self.monotonic = monotonic
+        self.composer = None  # player.zones.Composer of the layout taken up, or None
+        self._layout_key = None
+        self._ticker_key = None  # the ticker zones taken up: the same again, the text runs on
+        self._layout_started = 0.0
+        self._main = None  # the main zone's picture
+        self._showing = False  # an item is up in the main zone (not: nothing yet, or black)
+        self._zones_lock = threading.RLock()
+        self._stopped = threading.Event()
+        self._ticker = None  # the thread redrawing moving zones
+        self._said_no_pillow = False
 
     def frame_size(self, default=(640, 360)):
         """The size of the frame last shown, else ``default``."""
@@ -162,16 +215,108 @@ class Headless:
         except OSError:
             return None
 
+    # zones ---------------------------------------------------------------------------
+    def set_layout(self, layout, path_for) -> None:
+        """Take up a playlist's ``layout`` (None: the whole screen, as before); its files are
+        in the cache (``path_for(sha256)``). The same layout again changes nothing; a new one
+        with the same ticker lets the text run on where it is, a new ticker starts at the right
+        edge."""
+        key = json.dumps(layout, sort_keys=True) if layout else None
+        with self._zones_lock:
+            if key == self._layout_key:
+                return
+            self._layout_key = key
+            self.composer = None
+            if layout and Image is None:
+                if not self._said_no_pillow:
+                    self._said_no_pillow = True
+                    log.warning(
+                        "bố cục màn hình “%s”: Pillow chưa được cài, chỉ hiện vùng nội dung chính", layout.get("name")
+                    )
+            elif layout:
+                try:
+                    self.composer = Composer(layout, path_for)
+                    tickers = json.dumps([z for z in layout["zones"] if z.get("role") == "ticker"], sort_keys=True)
+                    if tickers != self._ticker_key:
+                        self._ticker_key, self._layout_started = tickers, self.monotonic()
+                except Exception as error:  # noqa: BLE001 - a broken font or picture: the main zone still plays
+                    log.warning("không vẽ được bố cục màn hình (%r): chỉ hiện vùng nội dung chính", error)
+            showing = self._showing and self.composer is not None
+        if showing:
+            self.render()
+        self._start_ticking()
+
+    def _moving_interval(self):
+        """Seconds to the next frame of the moving zones, or None when nothing moves."""
+        composer = self.composer
+        if composer is None or not self._showing:
+            return None
+        if composer.has("ticker"):
+            return 1.0 / self.frame_rate
+        if composer.has("clock"):
+            now = self.clock()
+            return 1.0 - now.microsecond / 1e6 + 0.01  # just after the next second begins
+        return None
+
+    def _start_ticking(self) -> None:
+        with self._zones_lock:
+            if self._ticker is not None or self.composer is None or self._stopped.is_set():
+                return
+            if not (self.composer.has("ticker") or self.composer.has("clock")):
+                return
+            self._ticker = threading.Thread(target=self._tick_loop, name="zones", daemon=True)
+            self._ticker.start()
+
+    def _tick_loop(self) -> None:
+        while not self._stopped.is_set():
+            with self._zones_lock:
+                interval = self._moving_interval()
+            if self._stopped.wait(1.0 if interval is None else interval):
+                break
+            if interval is not None:
+                try:
+                    self.render()
+                except Exception as error:  # noqa: BLE001 - the next frame tries again
+                    log.warning("cannot draw the zones: %r", error)
+
+    def render(self):
+        """Compose the frame now and write it to ``current.png``; returns its PNG bytes, or
+        None when there is no layout or nothing is up."""
+        with self._zones_lock:
+            composer, main = self.composer, self._main
+            if composer is None or not self._showing:
+                return None
+            frame = composer.compose(main, self.clock(), self.monotonic() - self._layout_started)
+            out = io.BytesIO()
+            frame.save(out, "PNG", compress_level=1)
+            data = out.getvalue()
+            self._write_frame(data)
+        return data
+
+    def _write_frame(self, data: bytes) -> None:
+        tmp = self.frame_path.with_name("current.png.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, self.frame_path)
+
     def show(self, item, path: Path) -> None:
         log.info(
             "%s %s %s", datetime.now().astimezone().isoformat(timespec="seconds"), item["id"], item.get("title") or ""
         )
+        with self._zones_lock:
+            composer = self.composer if item is not BLANK_ITEM else None
+            self._showing = composer is not None
+            if composer is not None:
+                main = composer.main
+                self._main = main_picture(item, path, (main["width"], main["height"]))
+        if composer is not None:
+            self.render()
+            self._start_ticking()
+            return
         data = frame_png(item, path)
         if data is None:
             return
-        tmp = self.frame_path.with_name("current.png.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, self.frame_path)
+        with self._zones_lock:
+            self._write_frame(data)
 
     def play_audio(self, item, path: Path):
         """Start playing an MP3 bulletin; returns the process playing it, or None (headless:
@@ -187,7 +332,11 @@ class Headless:
             process.terminate()
 
     def close(self) -> None:
-        pass
+        """Stop redrawing the zones."""
+        self._stopped.set()
+        ticker = self._ticker
+        if ticker is not None and ticker is not threading.current_thread():
+            ticker.join(timeout=5)
 
 
 AUDIO_COMMANDS = (  # (program, arguments before the file)
@@ -261,11 +410,13 @@ def grab_x_display():
 class Display(Headless):
     """Fullscreen through mpv/feh when installed; always writes current.png too."""
 
-    def __init__(self, root):
-        super().__init__(root)
+    def __init__(self, root, frame_rate=4.0, monotonic=time.monotonic):
+        super().__init__(root, frame_rate, monotonic)
         self.mpv = shutil.which("mpv")
         self.feh = shutil.which("feh")
         self.process = None
+        self.zone_viewer = False  # self.process is the feh showing current.png as it changes
+        self._said_no_feh = False
         self.audio = audio_command()
         if not (self.mpv or self.feh):
             log.warning("--display: neither mpv nor feh found, running headless")
@@ -305,6 +456,14 @@ class Display(Headless):
 
     def show(self, item, path: Path) -> None:
         super().show(item, path)
+        if self.composer is not None and item is not BLANK_ITEM:
+            if self.feh:
+                self._view_zones()
+                return
+            if not self._said_no_feh:
+                self._said_no_feh = True
+                log.warning("--display: bố cục màn hình cần feh để hiện các vùng; mpv chỉ hiện vùng nội dung chính")
+        self.zone_viewer = False
         if self.mpv:
             command = [
                 self.mpv,
@@ -326,6 +485,26 @@ class Display(Headless):
         )
         self._stop(previous)  # start the new one first so the screen never goes blank
 
+    def _view_zones(self) -> None:
+        """One feh showing current.png, reloaded as it is rewritten, for as long as the layout lasts."""
+        if self.zone_viewer and self.process is not None and self.process.poll() is None:
+            return
+        command = [
+            self.feh,
+            "--fullscreen",
+            "--hide-pointer",
+            "--auto-zoom",
+            "--reload",
+            "1",
+            str(self.frame_path),
+        ]
+        previous, self.process = (
+            self.process,
+            subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+        )
+        self.zone_viewer = True
+        self._stop(previous)
+
     @staticmethod
     def _stop(process) -> None:
         if process is not None and process.poll() is None:
@@ -336,5 +515,6 @@ class Display(Headless):
                 process.kill()
 
     def close(self) -> None:
+        super().close()
         self._stop(self.process)
         self.process = None

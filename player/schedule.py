@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
+from player.zones import validate_layout
+
 PRIORITIES = ("emergency", "priority", "normal")
 KINDS = ("image", "video", "audio")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -337,6 +339,7 @@ def validate_playlist(data) -> dict:
             for r in data["relays"]
         ):
             raise ValueError("relays must be a list of objects with a url and windows")
+    validate_layout(data.get("layout"))  # a zoned screen (player/zones.py); None: the whole screen
     if data.get("volumes") is not None:
         volumes = data["volumes"]
         if not isinstance(volumes, dict) or not all(

@@ -332,7 +332,16 @@ SCHEDULES = [
     {"name": "Dọn lịch sử bảng điện tử", "func": "boards.tasks.prune_history", "type": "D"},
     {"name": "Đọc các nguồn cảnh báo CAP", "func": "sources.cap_import.poll_feeds", "type": "I", "minutes": 5},
     {"name": "Kiểm tra luồng tiếp sóng", "func": "station.relays.check_relays", "type": "I", "minutes": 1},
+    {"name": "Đọc nguồn tin ngoài cho bảng điện tử", "func": "boards.tasks.fetch_feeds", "type": "I", "minutes": 1},
 ]
+
+# External feeds and calendars on boards (boards/feeds.py): each source is read when its own
+# refresh time (≥ 5 minutes) comes; the every-minute task above only looks for due ones.
+FEEDS_MAX_BYTES = env_int("FEEDS_MAX_BYTES", 2 * 1024 * 1024)  # a larger body is refused
+FEEDS_TIMEOUT_S = env_float("FEEDS_TIMEOUT_S", 15.0)  # each network wait; the whole read at most twice that
+# Off: a feed address that resolves to a private, loopback or link-local address is refused
+# (no reading the server's own network). Tests turn it on to reach 127.0.0.1.
+FEEDS_ALLOW_PRIVATE_ADDRESSES = env_bool("FEEDS_ALLOW_PRIVATE_ADDRESSES", default=False)
 
 # Speech for the commune loudspeakers and the "Nghe thông báo" button (speech, issue 9).
 # espeak-ng (bundled by the espeakng-loader wheel) works offline; Piper reads a local model.
@@ -369,6 +378,26 @@ MQTT_SERVER_PASSWORD = os.environ.get("MQTT_SERVER_PASSWORD", "")  # default: de
 # The broker's password and ACL files (written by the sender) and its pid file (SIGHUP to reload).
 MQTT_BROKER_DIR = Path(os.environ.get("MQTT_BROKER_DIR") or BASE_DIR / "var" / "mqtt")
 MQTT_BROKER_PID_FILE = os.environ.get("MQTT_BROKER_PID_FILE", "")  # default: MQTT_BROKER_DIR/broker.pid
+
+# Maps in the admin ("Bản đồ bảng và loa", boards/map_views.py; Leaflet in core/static/vendor/leaflet/):
+# the tile address template ({z}/{x}/{y}, optionally {s} for a.b.c subdomains and {r} for "@2x"),
+# its attribution (HTML, shown on the map; OpenStreetMap's by default for OpenStreetMap's tiles)
+# and the deepest zoom it serves. Empty (the default): no tiles, the markers on a plain
+# background, and no request leaves the installation. Each map view asks the tile host for
+# images, so the officials' addresses reach it: deploy/tincoso.env.example names OpenStreetMap's.
+# The admin's Content-Security-Policy allows images from the tile host (core/security.py); a path
+# ("/tiles/{z}/{x}/{y}.png") serves tiles from the site itself.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "").strip()
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "").strip() or (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">Những người đóng góp OpenStreetMap</a>'
+    if "openstreetmap.org" in MAP_TILE_URL
+    else ""
+)
+MAP_TILE_MAX_ZOOM = env_int("MAP_TILE_MAX_ZOOM", 19)
+if MAP_TILE_URL and not all(part in MAP_TILE_URL for part in ("{z}", "{x}", "{y}")):
+    raise ImproperlyConfigured(f"MAP_TILE_URL={MAP_TILE_URL}: expected an address with {{z}}, {{x}} and {{y}}")
+if not 1 <= MAP_TILE_MAX_ZOOM <= 22:
+    raise ImproperlyConfigured(f"MAP_TILE_MAX_ZOOM={MAP_TILE_MAX_ZOOM}: expected between 1 and 22")
 
 # --- Email --------------------------------------------------------------------------------
 

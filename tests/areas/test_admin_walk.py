@@ -51,7 +51,7 @@ from wagtail.log_actions import log as log_action
 from wagtail.models import Collection, Page, Site, Task, UploadedFile, Workflow
 
 from areas.models import CommuneHomePage, SiteIdentity
-from boards.models import Board, BoardGroup, BoardStatus, Heartbeat, MediaSlide
+from boards.models import Board, BoardGroup, BoardStatus, FeedEntry, FeedSource, Heartbeat, MediaSlide
 from cms_pages.models import AnnouncementIndexPage, Category, NewsIndexPage, NewsPage
 from indicators.models import ReportSigning
 from inquiries.models import CONSENT_VERSION, EventAction, Inquiry, InquiryPhoto, new_tracking_code
@@ -210,6 +210,17 @@ def seed_commune(home, mark, tag):
     BoardStatus.objects.create(board=board, last_seen_at=now, playing=f"news:{mark}", player=f"{mark}-player 1.0")
     Heartbeat.objects.create(board=board, received_at=now, errors=[f"lỗi {mark}"], player=f"{mark}-player 1.0")
     unit.add(MediaSlide.objects.create(owner=home, title=f"Trang trình chiếu bí mật {mark} {tag}", image=image))
+    feed = unit.add(
+        FeedSource.objects.create(
+            owner=home,
+            name=f"Nguồn tin bí mật {mark} {tag}",
+            url=f"https://{mark}.example/rss",
+            last_error=f"lỗi {mark}",
+        )
+    )
+    FeedEntry.objects.create(
+        source=feed, guid=f"{mark}-1", title=f"Tin ngoài bí mật {mark}", link=f"https://{mark}.example/1"
+    )
     unit.extra["slide_key"] = f"news:{unit.pages['edited'].pk}"
 
     station = unit.add(Station.objects.create(owner=home, note=f"Ghi chú bí mật {mark}"))

@@ -271,3 +271,225 @@ def test_a_loudspeaker_clusters_smil_still_validates(schema):
         assert media.getparent().tag == "seq" and media.getparent().getparent().tag == "par"
     begin = document.find("body/excl/priorityClass/par/seq").get("begin")
     assert re.fullmatch(r"wallclock\(R/\d{4}-\d\d-\d\dT06:00:00\+07:00/P1D\)", begin)
+
+
+# --- A screen divided into zones ---------------------------------------------------------------
+
+MEDIA = "https://bang.example.vn/api/boards/v1/media/"
+PAGES = {
+    "clock": "https://bang.example.vn/static/boards/zone-clock.html",
+    "ticker": "https://bang.example.vn/static/boards/zone-ticker.html",
+}
+CLOCK_ZONE = {
+    "time_format": "%H:%M",
+    "date_format": "{weekday}, %d/%m/%Y",
+    "weekdays": ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"],
+    "timezone": "Asia/Ho_Chi_Minh",
+    "utc_offset": "+07:00",
+    "colour": "#FFFFFF",
+    "background": "#0A4F95",
+}
+TICKER_ZONE = {
+    "text": "KHẨN CẤP: Bão số 9 đổ bộ • Thông báo lịch tiêm chủng",
+    "separator": "   •   ",
+    "speed_px_s": 120,
+    "font_px": 52,
+    "colour": "#FFFFFF",
+    "background": "#B3161B",
+    "emergency": True,
+}
+
+
+def zone(zone_id, role, x, y, width, height, **extra):
+    return {"id": zone_id, "role": role, "x": x, "y": y, "width": width, "height": height, **extra}
+
+
+def layout_of(name, width, height, *zones):
+    return {
+        "name": name,
+        "width": width,
+        "height": height,
+        "background": "#0A4F95",
+        "font": {"url": MEDIA + "a" * 64 + ".ttf", "sha256": "a" * 64, "bytes": 556216},
+        "zones": list(zones),
+    }
+
+
+PANEL = {"url": MEDIA + "b" * 64 + ".png", "sha256": "b" * 64, "bytes": 1234}
+LAYOUTS = {  # the four of the zone contract, at a board's size, as the lead's zones.json tiles them
+    "full": layout_of("full", 1920, 1080, zone("main", "main", 0, 0, 1920, 1080)),
+    "ticker": layout_of(
+        "ticker",
+        1920,
+        1080,
+        zone("main", "main", 0, 0, 1920, 1000),
+        zone("ticker", "ticker", 0, 1000, 1920, 80, **TICKER_ZONE),
+    ),
+    "side": layout_of(
+        "side",
+        1920,
+        1080,
+        zone("main", "main", 0, 0, 1440, 1080),
+        zone("clock", "clock", 1440, 0, 480, 240, **CLOCK_ZONE),
+        zone("panel", "image", 1440, 240, 480, 840, **PANEL),
+    ),
+    "side_portrait": layout_of(
+        "side",
+        1080,
+        1920,
+        zone("main", "main", 0, 0, 1080, 1440),
+        zone("clock", "clock", 0, 1440, 1080, 160, **CLOCK_ZONE),
+        zone("panel", "image", 0, 1600, 1080, 320, **PANEL),
+    ),
+    "led_scroll": layout_of(
+        "led_scroll",
+        192,
+        96,
+        zone("main", "main", 0, 0, 192, 64),
+        zone("ticker", "ticker", 0, 64, 192, 32, **TICKER_ZONE),
+    ),
+    "everything": layout_of(  # the contract's example
+        "side",
+        1920,
+        1080,
+        zone("main", "main", 0, 0, 1440, 1000),
+        zone("clock", "clock", 1440, 0, 480, 240, **CLOCK_ZONE),
+        zone("panel", "image", 1440, 240, 480, 760, **PANEL),
+        zone("ticker", "ticker", 0, 1000, 1920, 80, **TICKER_ZONE),
+    ),
+}
+
+
+def zoned_smil(layout, *items, **kwargs):
+    return etree.fromstring(
+        build_smil(layout["width"], layout["height"], 300, list(items), layout=layout, widgets=PAGES, **kwargs)
+    )
+
+
+def page_query(element):
+    from urllib.parse import parse_qs, urlsplit
+
+    return {key: values[0] for key, values in parse_qs(urlsplit(element.get("src")).query).items()}
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_each_layout_has_one_region_per_zone_and_validates(name, schema):
+    layout = LAYOUTS[name]
+    document = zoned_smil(layout, item(1, "emergency", "2026-11-23T03:00:00Z", "2026-11-23T05:00:00Z"), item(2))
+    assert schema.validate(document), schema.error_log
+    root = document.find("head/layout/root-layout")
+    assert (root.get("width"), root.get("height")) == (str(layout["width"]), str(layout["height"]))
+    regions = document.findall("head/layout/region")
+    assert [
+        (r.get("regionName"), int(r.get("left")), int(r.get("top")), int(r.get("width")), int(r.get("height")))
+        for r in regions
+    ] == [(z["id"], z["x"], z["y"], z["width"], z["height"]) for z in layout["zones"]]
+    for region, spec in zip(regions, layout["zones"], strict=True):
+        assert region.get("backgroundColor") == spec.get("background")
+    # The playlist plays in the main zone, emergency class first, as on a whole screen.
+    excl = document.find("body/excl") if name == "full" else document.find("body/par/excl")
+    assert [c.get("id") for c in excl.findall("priorityClass")] == ["emergency", "normal"]
+    assert {m.get("region") for m in media_of(excl)} == {"main"}
+    # Each other zone: one element in the body's par, in its region, for as long as the playlist.
+    others = [] if name == "full" else list(document.find("body/par"))[1:]
+    assert [e.get("region") for e in others] == [z["id"] for z in layout["zones"][1:]]
+    assert all(e.get("dur") == "indefinite" for e in others)
+
+
+def test_the_ticker_and_the_clock_are_pages_with_their_text_and_formats(schema):
+    document = zoned_smil(LAYOUTS["everything"], item(1))
+    assert schema.validate(document), schema.error_log
+    by_region = {e.get("region"): e for e in document.find("body/par")[1:]}
+    ticker, clock, panel = by_region["ticker"], by_region["clock"], by_region["panel"]
+    assert (ticker.tag, ticker.get("type")) == ("ref", "text/html") and ticker.get("src").startswith(
+        PAGES["ticker"] + "?"
+    )
+    assert page_query(ticker) == {
+        "text": TICKER_ZONE["text"],
+        "sep": TICKER_ZONE["separator"],
+        "speed": "120",
+        "px": "52",
+        "fg": "#FFFFFF",
+        "bg": "#B3161B",
+        "font": MEDIA + "a" * 64 + ".ttf",
+    }
+    assert (clock.tag, clock.get("type")) == ("ref", "text/html") and clock.get("src").startswith(PAGES["clock"] + "?")
+    query = page_query(clock)
+    assert (query["time"], query["date"], query["offset"]) == ("%H:%M", "{weekday}, %d/%m/%Y", "+07:00")
+    assert query["days"].split("|") == CLOCK_ZONE["weekdays"]
+    assert (panel.tag, panel.get("src")) == ("img", PANEL["url"])
+    # The panel's picture is fetched ahead with the playlist's files.
+    assert [p.get("src") for p in document.iter("prefetch")] == [item(1)["url"], PANEL["url"]]
+
+
+def test_the_schema_refuses_a_zone_that_is_not_laid_out(schema):
+    good = build_smil(1920, 1080, 300, [item(1)], layout=LAYOUTS["everything"], widgets=PAGES)
+    assert schema.validate(etree.fromstring(good))
+    for bad in (
+        good.replace(b'region="panel"', b'region="sidebar"'),  # no such region
+        good.replace(b'type="text/html"', b'type="text/plain"', 1),
+        good.replace(b'dur="indefinite"', b'dur="10s"', 1),
+    ):
+        assert not schema.validate(etree.fromstring(bad))
+
+
+def test_the_zone_pages_are_static_files_with_their_script():
+    from django.contrib.staticfiles import finders
+
+    for page in ("boards/zone-clock.html", "boards/zone-ticker.html"):
+        html = Path(finders.find(page)).read_text("utf-8")
+        assert '<script src="zone.js"></script>' in html and "<script>" not in html  # no inline script
+    assert finders.find("boards/zone.js") and finders.find("boards/zone.css")
+
+
+def _zoned_version(board, layout):
+    version, *_ = rebuild(board)
+    version.schedule = {**(version.schedule or {}), "layout": layout}
+    version.save(update_fields=["schedule"])
+    return version
+
+
+def _stored(layout):
+    """The layout as a version keeps it: the files' URLs relative (boards.publishing)."""
+    stored = {**layout, "font": {**layout["font"], "url": f"{API}/media/{'a' * 64}.ttf"}}
+    stored["zones"] = [
+        {**z, "url": f"{API}/media/{'b' * 64}.png"} if z["role"] == "image" else z for z in layout["zones"]
+    ]
+    return stored
+
+
+@pytest.mark.django_db
+def test_a_zoned_boards_smil_end_to_end(client, commune, schema):
+    board = Board.objects.create(owner=commune, name="Màn hình UBND xã", width=1920, height=1080)
+    announcement(commune, "Lịch tiêm chủng tháng 12")
+    _zoned_version(board, _stored(LAYOUTS["everything"]))
+    document = etree.fromstring(get(client, board, issue_token(board)).content)
+    assert schema.validate(document), schema.error_log
+    assert [r.get("regionName") for r in document.findall("head/layout/region")] == ["main", "clock", "panel", "ticker"]
+    by_region = {e.get("region"): e for e in document.find("body/par")[1:]}
+    assert by_region["panel"].get("src") == f"http://testserver{API}/media/{'b' * 64}.png"
+    assert by_region["clock"].get("src").startswith("http://testserver/static/boards/zone-clock.html?")
+    assert page_query(by_region["ticker"])["font"] == f"http://testserver{API}/media/{'a' * 64}.ttf"
+    assert page_query(by_region["ticker"])["text"] == TICKER_ZONE["text"]
+
+
+@pytest.mark.django_db
+def test_a_zoned_video_board_plays_its_one_mp4(client, commune, schema):
+    board = Board.objects.create(
+        owner=commune, name="Màn LED chợ", width=192, height=96, output="video", default_slide_seconds=4
+    )
+    announcement(commune, "Thông báo một")
+    news(commune, "Tin hai")
+    version = _zoned_version(board, _stored(LAYOUTS["led_scroll"]))
+    assert version.video is not None
+    token = issue_token(board)
+    video_url = get(client, board, token, "json").json()["video"]["url"]
+    # M3U: one stream, the composed screen.
+    lines = get(client, board, token, "m3u").content.decode().splitlines()
+    assert [line for line in lines if not line.startswith("#")] == [video_url]
+    assert lines[2] == "#EXTINF:8,Màn LED chợ"
+    # A-SMIL: the MP4 on the whole screen, its zones already in it.
+    document = etree.fromstring(get(client, board, token).content)
+    assert schema.validate(document), schema.error_log
+    assert [m.get("src") for m in media_of(document)] == [video_url]
+    assert [r.get("regionName") for r in document.findall("head/layout/region")] == ["main"]

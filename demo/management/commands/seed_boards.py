@@ -1,6 +1,8 @@
 """manage.py seed_boards --province "Trà Vinh": demo boards for a provisioned province."""
 
 import datetime
+import hashlib
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -9,6 +11,9 @@ from areas.models import AreaPage, CommuneHomePage
 from boards.models import Board, BoardGroup, OperatingHours
 from core.text import fold_key
 
+# Where the demo boards stand: near the province's centre, spread by commune code. Approximate
+# positions for the map of the demo only (the official list of units carries no coordinates).
+DEMO_CENTRES = {"84": (9.87, 106.30)}  # Trà Vinh
 HOURS = [(day, datetime.time(6, 0), datetime.time(22, 0)) for day in range(7)]
 AUDIO_COMMUNES = 3  # loudspeaker clusters in the first few xã of the first rural district (make run stays fast)
 
@@ -48,10 +53,21 @@ class Command(BaseCommand):
         lcd_area = areas[0] if areas else prov
         created = 0
 
+        centre = DEMO_CENTRES.get(prov.code)
+
+        def position(owner, salt):
+            if centre is None:
+                return {}
+            digest = hashlib.sha256(f"{owner.path}:{salt}".encode()).digest()
+            return {
+                "latitude": round(Decimal(centre[0]) + Decimal(digest[0] - 128) / 400, 6),
+                "longitude": round(Decimal(centre[1]) + Decimal(digest[1] - 128) / 400, 6),
+            }
+
         def board(owner, name, width, height, hours=True, **fields):
             nonlocal created
             item, new = Board.objects.get_or_create(
-                owner=owner, name=name, defaults={"width": width, "height": height, **fields}
+                owner=owner, name=name, defaults={"width": width, "height": height, **position(owner, name), **fields}
             )
             if new:
                 created += 1
@@ -77,6 +93,8 @@ class Command(BaseCommand):
                     384,
                     192,
                     kind="led",
+                    layout="led_scroll",  # headlines above a scrolling line of the notices in force
+                    ticker_text="Đường dây nóng UBND: 0294 3860 111",
                     news_count=3,
                     address=f"Trụ sở UBND {commune.name_in_sentence}",
                     default_slide_seconds=8,
@@ -90,6 +108,7 @@ class Command(BaseCommand):
                         1920,
                         1080,
                         kind="lcd",
+                        layout="side_ticker",
                         address=f"Hội trường UBND {commune.name_in_sentence}",
                     )
             for commune in audio_communes:
@@ -112,6 +131,9 @@ class Command(BaseCommand):
                 1080,
                 kind="lcd",
                 output="both",
+                # Its video is re-encoded at each change; a scrolling line makes every frame new
+                # (bench/bench_ticker.py): the lobby's column has the clock and the calendar.
+                layout="side",
                 default_slide_seconds=8,
                 address=f"Sảnh trụ sở UBND {lcd_area.name_in_sentence}",
             )
@@ -121,6 +143,7 @@ class Command(BaseCommand):
                 1080,
                 1920,
                 kind="lcd",
+                layout="side",
                 address=f"Bộ phận một cửa, UBND {lcd_area.name_in_sentence}",
             )
         self.stdout.write(
