@@ -9,7 +9,9 @@
 A pure function like the PNG renderer (docs/architecture.md, "Boards"): the same slides give the same
 bytes (same sha256), so a board never downloads a video twice. x264 is deterministic with a
 fixed thread count and the MP4 carries no creation time; a different libx264/FFmpeg build
-(a PyAV upgrade) may of course code the same slides differently.
+(a PyAV upgrade) may of course code the same slides differently. Not so the zoned videos
+with a scrolling line: in the test suite the same inputs have given a few different bytes
+(not the pictures; docs/architecture.md, "The ticker").
 
 The video
 ---------
