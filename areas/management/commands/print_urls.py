@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import NoReverseMatch, reverse
 
 from areas.models import AreaPage, CommuneHomePage, PortalHomePage
 
@@ -38,6 +39,12 @@ class Command(BaseCommand):
             lines.append((f"Cổng huyện ({district.title})", url(district.portal)))
         if commune is not None:
             lines.append((f"Trang xã ({commune.title})", url(commune)))
+        # Screens of apps above this one, by URL name (absent when the app is not installed).
+        for label, name in (("Bảng điện tử", "boards:index"), ("Bản đồ bảng và loa", "boards_map")):
+            try:
+                lines.append((label, f"http://{admin_host}:{port}{reverse(name)}"))
+            except NoReverseMatch:
+                pass
         width = max(len(label) for label, _ in lines)
         self.stdout.write("\nMở trong trình duyệt:")
         for label, link in lines:
