@@ -552,12 +552,11 @@ def audio_schedule(board, now, composition=None):
     the broadcast times and, for the coming day, each broadcast's items in order (`airings`,
     the commune's programme; the player plays a broadcast by it up to `airings_until`, and by the
     broadcast times alone after that)."""
-    offset = now.strftime("%z")
     schedule = {
         "broadcast_times": [f"{t:%H:%M}" for t in board.broadcast_schedule],
         "emergency_repeat_s": int(board.emergency_repeat_minutes) * 60,
         "timezone": settings.TIME_ZONE,
-        "utc_offset": f"{offset[:3]}:{offset[3:]}" if offset else "+00:00",
+        "utc_offset": utc_offset(now),
     }
     for hook in hooks.get_hooks("construct_audio_schedule"):  # station/: volume per class of item
         schedule.update(hook(board))
@@ -569,18 +568,23 @@ def audio_schedule(board, now, composition=None):
     return schedule
 
 
+def utc_offset(now):
+    """ "+07:00": the UTC offset of `now` (an aware local time), for players without tz data."""
+    offset = now.strftime("%z")
+    return f"{offset[:3]}:{offset[3:]}" if offset else "+00:00"
+
+
 def screen_schedule(board, now):
     """When a screen is on (the player switches it off outside its operating hours, by its own
     clock: docs/architecture.md, "Real-time channel v1"), in its playlist; {} without hours."""
     hours = sorted((h.weekday, f"{h.start:%H:%M}", f"{h.end:%H:%M}", h.brightness) for h in board.hours.all())
     if not hours:
         return {}
-    offset = now.strftime("%z")
     return {
         "power": {
             "hours": [list(h) for h in hours],
             "timezone": settings.TIME_ZONE,
-            "utc_offset": f"{offset[:3]}:{offset[3:]}" if offset else "+00:00",
+            "utc_offset": utc_offset(now),
         }
     }
 
@@ -808,7 +812,6 @@ def screen_layout(board, now, composition):
     colours = spec["colours"]
     root = content_root(board.owner)
     site = root.get_site() if root is not None else None
-    offset = now.strftime("%z")
     layout = {
         "name": board.layout,
         "width": board.width,
@@ -841,7 +844,7 @@ def screen_layout(board, now, composition):
                 date_format=spec["clock"]["date_format"],
                 weekdays=list(spec["clock"]["weekdays"]),
                 timezone=settings.TIME_ZONE,
-                utc_offset=f"{offset[:3]}:{offset[3:]}" if offset else "+00:00",
+                utc_offset=utc_offset(now),
                 colour=colours["clock_text"],
                 date_colour=colours["clock_date"],
                 background=colours["clock_background"],

@@ -13,15 +13,14 @@ every broadcast time (``due_broadcast``), an emergency at once and again every
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from player.zones import validate_layout
+from player.zones import OFFSET, local_zone, validate_layout
 
 PRIORITIES = ("emergency", "priority", "normal")
 KINDS = ("image", "video", "audio")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _CLOCK = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
-_OFFSET = re.compile(r"^([+-])([01][0-9]|2[0-3]):([0-5][0-9])$")
 BROADCAST_GRACE_S = 600  # a broadcast time passed while the player was down still plays within this
 
 
@@ -96,21 +95,8 @@ def clock_times(values) -> list:
 
 
 def broadcast_zone(playlist):
-    """The time zone of the broadcast times: the named zone when this box knows it, else the
-    playlist's UTC offset (when it was generated), else UTC."""
-    name = playlist.get("timezone")
-    if isinstance(name, str) and name:
-        try:
-            from zoneinfo import ZoneInfo
-
-            return ZoneInfo(name)
-        except Exception:  # noqa: BLE001 - no tz database on the box, or an unknown name
-            pass
-    match = _OFFSET.match(playlist.get("utc_offset") or "")
-    if match:
-        sign = -1 if match.group(1) == "-" else 1
-        return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
-    return UTC
+    """The time zone of the broadcast times (player.zones.local_zone of the playlist)."""
+    return local_zone(playlist)
 
 
 def due_broadcast(times, tz, after: datetime, now: datetime, grace_s: float = BROADCAST_GRACE_S):
@@ -320,7 +306,7 @@ def validate_playlist(data) -> dict:
         clock_times(data["broadcast_times"])  # raises ValueError
     if data.get("emergency_repeat_s") is not None:
         _number(data["emergency_repeat_s"], "emergency_repeat_s")
-    if data.get("utc_offset") is not None and not _OFFSET.match(str(data["utc_offset"])):
+    if data.get("utc_offset") is not None and not OFFSET.match(str(data["utc_offset"])):
         raise ValueError("utc_offset must look like +07:00")
     if data.get("timezone") is not None and not isinstance(data["timezone"], str):
         raise ValueError("timezone must be a string")

@@ -33,7 +33,7 @@ except Exception:  # noqa: BLE001 - pragma: no cover - Pillow missing on the box
 MAX_SIDE = 7680
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-_OFFSET = re.compile(r"^([+-])([01][0-9]|2[0-3]):([0-5][0-9])$")
+OFFSET = re.compile(r"^([+-])([01][0-9]|2[0-3]):([0-5][0-9])$")  # "+07:00"
 
 
 def _file_ref(entry, where) -> None:
@@ -100,7 +100,7 @@ def validate_layout(layout) -> None:
         elif role == "clock":
             if not isinstance(zone.get("time_format"), str):
                 raise ValueError(f"{where}.time_format must be a string")
-            if zone.get("utc_offset") is not None and not _OFFSET.match(str(zone["utc_offset"])):
+            if zone.get("utc_offset") is not None and not OFFSET.match(str(zone["utc_offset"])):
                 raise ValueError(f"{where}.utc_offset must look like +07:00")
             weekdays = zone.get("weekdays")
             if weekdays is not None and (not isinstance(weekdays, list) or len(weekdays) != 7):
@@ -126,22 +126,28 @@ def rgb(value, default=(0, 0, 0)):
     return default
 
 
-def zone_time(zone, now: datetime) -> datetime:
-    """``now`` in the clock zone's time: its ``timezone`` when this machine knows it, else its
-    ``utc_offset``."""
-    name = zone.get("timezone")
+def local_zone(source):
+    """The time zone a playlist (broadcast times, power hours) or a clock zone names: its
+    ``timezone`` when this box knows it, else its ``utc_offset`` (as of when it was
+    generated), else UTC."""
+    name = source.get("timezone")
     if isinstance(name, str) and name:
         try:
             from zoneinfo import ZoneInfo
 
-            return now.astimezone(ZoneInfo(name))
-        except Exception:  # noqa: BLE001 - no tz data on the box: the offset below
+            return ZoneInfo(name)
+        except Exception:  # noqa: BLE001 - no tz database on the box, or an unknown name
             pass
-    match = _OFFSET.match(str(zone.get("utc_offset") or "+00:00"))
-    if not match:
-        return now.astimezone(UTC)
-    minutes = int(match.group(2)) * 60 + int(match.group(3))
-    return now.astimezone(timezone(timedelta(minutes=-minutes if match.group(1) == "-" else minutes)))
+    match = OFFSET.match(str(source.get("utc_offset") or ""))
+    if match:
+        sign = -1 if match.group(1) == "-" else 1
+        return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
+    return UTC
+
+
+def zone_time(zone, now: datetime) -> datetime:
+    """``now`` in the clock zone's time (local_zone)."""
+    return now.astimezone(local_zone(zone))
 
 
 def clock_lines(zone, now: datetime):
