@@ -24,7 +24,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.models import Page
 from wagtail.permission_policies import BasePermissionPolicy
 
-from areas.models import AreaPage, CommuneHomePage
+from areas.models import AreaPage, CommuneHomePage, Department
 from areas.widgets import GroupedCheckboxSelectMultiple
 from core.text import name_key
 
@@ -49,6 +49,23 @@ def user_units(user):
             units = [*AreaPage.objects.filter(in_groups), *CommuneHomePage.objects.filter(in_groups)]
         user._tincoso_units = units
     return units
+
+
+def user_departments(user):
+    """The active Department rows (sở, ngành, phòng) the user is an editor or moderator of, cached
+    on the user object like user_units. A department's staff act for their department only: it
+    is not a unit, so it widens nothing that user_units decides."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    departments = getattr(user, "_tincoso_departments", None)
+    if departments is None:
+        group_ids = list(user.groups.values_list("pk", flat=True))
+        departments = []
+        if group_ids:
+            in_groups = Q(editors_group_id__in=group_ids) | Q(moderators_group_id__in=group_ids)
+            departments = list(Department.objects.filter(in_groups, is_active=True).select_related("area"))
+        user._tincoso_departments = departments
+    return departments
 
 
 def unit_paths(user):

@@ -104,6 +104,8 @@ INSTALLED_APPS = [
     "boards",
     "station",
     "indicators",
+    "directives",
+    "exchange",
     *(["demo"] if TINCOSO_DEMO else []),
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
