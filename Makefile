@@ -58,6 +58,8 @@ demo: migrate
 run: export MQTT_URL = mqtt://127.0.0.1:$(MQTT_PORT)
 # The admin's map of boards draws OpenStreetMap's tiles in the demo (empty by default: no tiles).
 run: export MAP_TILE_URL ?= https://tile.openstreetmap.org/{z}/{x}/{y}.png
+# Indicators 1.3, 1.4 fetch every commune site: the *.localhost names reach this server.
+run: export SITE_CHECK_CONNECT_TO ?= 127.0.0.1:$(PORT)
 run: demo
 	@$(PY) manage.py print_urls --port $(PORT)
 	@$(PY) manage.py mqtt_broker --port $(MQTT_PORT) & BROKER=$$!; \

@@ -12,6 +12,11 @@ shown: the link sets the real one, and "Quên mật khẩu" works later (Django'
 accounts without a usable password). Duplicates and bad input: a Vietnamese message on the
 form, status 400, nothing created.
 
+**"Tạo tài khoản cho sở, ngành"** (/admin/tai-khoan-so-nganh/): the same, for the departments
+(sở, ngành, phòng: areas/departments.py) of the official's province and districts; the person
+goes into the department's editors or moderators group, and the e-mail's links are on the host
+of the department's area portal.
+
 **Names.** A Vietnamese full name, "Trần Văn Minh", is kept as first_name "Trần Văn" (family
 and middle names) and last_name "Minh" (given name): Django's and Wagtail's get_full_name()
 (first + last) then shows it in Vietnamese order everywhere (the admin's user lists, the audit
@@ -49,8 +54,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.log_actions import log
 from wagtail.models import Page, Site
 
-from areas.models import AreaPage, CommuneHomePage, PortalHomePage
-from areas.scoping import under, user_units
+from areas.models import AreaPage, CommuneHomePage, Department, PortalHomePage
+from areas.scoping import departments_for, under, user_units
 from areas.widgets import GroupedRadioSelect
 from core.text import fold
 
@@ -258,24 +263,30 @@ class CommuneAccountForm(forms.Form):
         return data
 
 
+def new_user(email, name):
+    """A new user with the first free username for `email` (username_candidates) and a random
+    password, never shown: the person sets their own through the e-mailed link."""
+    first_name, last_name = split_full_name(name)
+    User = get_user_model()
+    for candidate in username_candidates(email, name):
+        if User.objects.filter(username__iexact=candidate).exists():
+            continue
+        try:
+            with transaction.atomic():
+                user = User(username=candidate, email=email, first_name=first_name, last_name=last_name)
+                user.set_password(secrets.token_urlsafe(32))
+                user.save()
+        except IntegrityError:  # taken a moment ago by another request: the next one
+            continue
+        return user
+    raise IntegrityError(f"Không còn tên đăng nhập trống cho {email}.")
+
+
 def create_account(official, commune, role, name, email):
     """The new user, in the commune's group for `role`, logged; the e-mail leaves after commit."""
     group = getattr(commune, f"{role}_group")
-    first_name, last_name = split_full_name(name)
-    User = get_user_model()
     with transaction.atomic():
-        for candidate in username_candidates(email, name):
-            if User.objects.filter(username__iexact=candidate).exists():
-                continue
-            try:
-                with transaction.atomic():
-                    user = User(username=candidate, email=email, first_name=first_name, last_name=last_name)
-                    # Random and never shown: the person sets their own through the e-mailed link.
-                    user.set_password(secrets.token_urlsafe(32))
-                    user.save()
-            except IntegrityError:  # taken a moment ago by another request: the next one
-                continue
-            break
+        user = new_user(email, name)
         user.groups.add(group)
         log(
             instance=user,
@@ -391,3 +402,169 @@ class CommuneAccountView(WagtailAdminTemplateMixin, FormView):
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+# --- Accounts for departments' staff ("Tạo tài khoản cho sở, ngành") ---------------------------
+
+DEPARTMENT_TITLE = "Tạo tài khoản cho sở, ngành"
+DEPARTMENT_URL_NAME = "tincoso_department_account"
+DEPARTMENT_LOG_ACTION = "tincoso.department_account"
+DEPARTMENT_ROLE_CHOICES = [
+    (EDITORS, "Biên tập viên: viết thông tin nguồn, cảnh báo, chương trình của cơ quan và gửi duyệt"),
+    (MODERATORS, "Kiểm duyệt viên: duyệt và xuất bản thông tin của cơ quan, như biên tập viên"),
+]
+
+
+def departments_open_to(user):
+    """The active departments `user` may create accounts for: those of their provinces and
+    districts (areas.scoping.departments_for), that have their groups."""
+    return departments_for(user).filter(is_active=True).select_related("area").order_by("area__path", "name")
+
+
+class DepartmentAccountForm(CommuneAccountForm):
+    """ "Tạo tài khoản cho xã" with a department in place of the commune (same checks)."""
+
+    field_order = ["department", "role", "name", "email"]
+
+    def __init__(self, *args, official, **kwargs):
+        super().__init__(*args, official=official, **kwargs)
+        del self.fields["commune"]
+        self.fields["department"] = forms.ModelChoiceField(
+            label="Sở, ngành, phòng ban",
+            queryset=departments_open_to(official),
+            error_messages={
+                "required": "Chọn cơ quan của người dùng.",
+                "invalid_choice": "Cơ quan này không thuộc địa bàn của bạn. Hãy chọn một cơ quan trong danh sách.",
+            },
+        )
+        field = self.fields["department"]
+        field.label_from_instance = lambda department: department.full_name
+        if field.queryset.count() == 1:
+            field.initial = field.queryset.first().pk
+        self.fields["role"].choices = DEPARTMENT_ROLE_CHOICES
+        self.order_fields(self.field_order)
+
+    def clean(self):
+        data = forms.Form.clean(self)
+        department, role = data.get("department"), data.get("role")
+        if department is not None and role in ROLES and getattr(department, f"{role}_group_id") is None:
+            self.add_error(
+                "department",
+                f"{department.full_name} chưa có nhóm {ROLES[role]}: hãy mở cơ quan ở “Sở, ngành, phòng ban” và lưu lại.",
+            )
+        return data
+
+
+def create_department_account(official, department, role, name, email):
+    """The new user, in the department's group for `role`, logged; the e-mail leaves after commit."""
+    group = getattr(department, f"{role}_group")
+    with transaction.atomic():
+        user = new_user(email, name)
+        user.groups.add(group)
+        log(
+            instance=user,
+            action=DEPARTMENT_LOG_ACTION,
+            user=official,
+            data={
+                "name": name,
+                "email": email,
+                "username": user.username,
+                "role": role,
+                "role_label": ROLES[role],
+                "department_id": department.pk,
+                "department": department.full_name,
+            },
+        )
+        transaction.on_commit(
+            lambda: async_task(
+                "areas.accounts.send_department_password_email",
+                user.pk,
+                department.pk,
+                role,
+                official.pk,
+                sync=getattr(settings, "TASKS_SYNC", False),
+            )
+        )
+    return user
+
+
+def send_department_password_email(user_id, department_id, role, official_id=None):
+    """Run by the worker: the Vietnamese e-mail with the set-password link on the host of the
+    department's area portal."""
+    User = get_user_model()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    department = Department.objects.filter(pk=department_id).select_related("area").first()
+    if user is None or department is None or not user.email:
+        return 0
+    official = User.objects.filter(pk=official_id).first() if official_id else None
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    context = {
+        "recipient_name": full_name(user),
+        "username": user.get_username(),
+        "role_label": ROLES.get(role, ""),
+        "department": department,
+        "official_name": full_name(official) or (official.get_username() if official else ""),
+        "set_password_url": unit_admin_url(department.area, "wagtailadmin_password_reset_confirm", uidb64, token),
+        "login_url": unit_admin_url(department.area, "wagtailadmin_login"),
+        "days": max(1, round(settings.PASSWORD_RESET_TIMEOUT / 86400)),
+    }
+    EmailMessage(
+        f"Tài khoản {ROLES.get(role, '')} thông tin nguồn · {department.full_name}",
+        render_to_string("areas/email/department_password.txt", context),
+        None,
+        [user.email],
+    ).send()
+    return 1
+
+
+class DepartmentAccountView(CommuneAccountView):
+    """ "Tạo tài khoản cho sở, ngành": for the staff of a province or district with departments."""
+
+    template_name = "areas/accounts/create_department.html"
+    form_class = DepartmentAccountForm
+    page_title = DEPARTMENT_TITLE
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": DEPARTMENT_TITLE}]
+
+    def dispatch(self, request, *args, **kwargs):
+        if not may_create_accounts(request.user):
+            context = {
+                "page_title": DEPARTMENT_TITLE,
+                "header_title": DEPARTMENT_TITLE,
+                "header_icon": self.header_icon,
+                "message": (
+                    "Chỉ cán bộ biên tập, kiểm duyệt của tỉnh hoặc huyện (và quản trị viên) tạo được tài khoản "
+                    "cho sở, ngành, phòng ban của địa bàn mình."
+                ),
+                "breadcrumbs_items": self.get_breadcrumbs_items(),
+            }
+            return TemplateResponse(request, self.forbidden_template_name, context, status=403)
+        return super(CommuneAccountView, self).dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super(CommuneAccountView, self).get_context_data(**kwargs)
+        form = context["form"]
+        context.update(
+            {
+                "action_url": reverse(DEPARTMENT_URL_NAME),
+                "submit_button_label": "Tạo tài khoản và gửi thư",
+                "submit_button_active_label": "Đang tạo…",
+                "media": form.media,
+                "has_departments": form.fields["department"].queryset.exists(),
+                "departments_url": reverse("departments:index"),
+            }
+        )
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        department = data["department"]
+        user = create_department_account(self.request.user, department, data["role"], data["name"], data["email"])
+        messages.success(
+            self.request,
+            f"Đã tạo tài khoản “{user.get_username()}” ({data['name']}, {ROLES[data['role']]} "
+            f"{department.full_name}). Thư để đặt mật khẩu đang được gửi tới {data['email']}.",
+        )
+        return redirect(DEPARTMENT_URL_NAME)

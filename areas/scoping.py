@@ -63,9 +63,31 @@ def user_departments(user):
         departments = []
         if group_ids:
             in_groups = Q(editors_group_id__in=group_ids) | Q(moderators_group_id__in=group_ids)
-            departments = list(Department.objects.filter(in_groups, is_active=True).select_related("area"))
+            departments = list(Department.objects.filter(in_groups, is_active=True).select_related("area", "section"))
         user._tincoso_departments = departments
     return departments
+
+
+def department_sections(user):
+    """The section pages (their ids) of the user's active departments: what their staff write in."""
+    return [d.section_id for d in user_departments(user) if d.section_id]
+
+
+def area_units(user):
+    """The user's province and district units (AreaPage), not communes: who may add departments."""
+    return [unit for unit in user_units(user) if isinstance(unit, AreaPage)]
+
+
+def departments_for(user):
+    """The Department rows `user` may manage: a superuser every one; a province's staff those
+    of the province and its districts; a district's staff the district's; anyone else none
+    (commune staff, department staff)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Department.objects.none()
+    if user.is_superuser:
+        return Department.objects.all()
+    paths = [unit.path for unit in area_units(user)]
+    return Department.objects.filter(under("area__path", paths)) if paths else Department.objects.none()
 
 
 def unit_paths(user):
@@ -207,6 +229,29 @@ class UnitScopedPolicy(BasePermissionPolicy):
             return True
         owner_path = Page.objects.filter(pk=instance.owner_id).values_list("path", flat=True).first() or ""
         return any(owner_path.startswith(p) for p in self._paths(user))
+
+
+def source_paths(user):
+    """Tree paths of the user's units and of their departments' sections: what a writer of
+    source information (items, alerts, programmes) owns."""
+    if not user.is_active:
+        return []
+    paths = getattr(user, "_tincoso_source_paths", None)
+    if paths is None:
+        paths = unit_paths(user)
+        sections = department_sections(user)
+        if sections:
+            paths = paths + list(Page.objects.filter(pk__in=sections).values_list("path", flat=True))
+        user._tincoso_source_paths = paths
+    return paths
+
+
+class SourceScopedPolicy(UnitScopedPolicy):
+    """UnitScopedPolicy for rows a department may own too (programmes): `owner` is a unit page
+    or a department's section; a department's staff get the rows owned by their section only."""
+
+    def _paths(self, user):
+        return source_paths(user)
 
 
 class OwnedForm(WagtailAdminModelForm):

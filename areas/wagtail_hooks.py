@@ -1,6 +1,6 @@
-"""Admin hooks of areas: "Tạo tài khoản cho xã" (areas/accounts.py), its entry in Wagtail's audit
-log, the searchable unit groups on Wagtail's own user form (areas/static/areas/js/), and Wagtail's
-own screens kept to the user's part of the tree through Wagtail's hooks (the page chooser, the
+"""Admin hooks of areas: "Sở, ngành, phòng ban" (areas/department_views.py), "Tạo tài khoản cho
+xã" and "… cho sở, ngành" (areas/accounts.py), their entries in Wagtail's audit log, the
+searchable unit groups on Wagtail's own user form (areas/static/areas/js/), and Wagtail's own screens kept to the user's part of the tree through Wagtail's hooks (the page chooser, the
 admin API's images and documents, the move confirmation). Where Wagtail has no hook, the fix is in
 core/wagtail_patches.py (5.–10.); tests/areas/test_admin_walk.py walks every admin URL."""
 
@@ -13,8 +13,21 @@ from wagtail.admin.menu import MenuItem
 from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
 from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
 from wagtail.log_actions import LogFormatter
+from wagtail.permissions import register_permission_policy
 
-from areas.accounts import LOG_ACTION, TITLE, URL_NAME, CommuneAccountView, may_create_accounts
+from areas.accounts import (
+    DEPARTMENT_LOG_ACTION,
+    DEPARTMENT_TITLE,
+    DEPARTMENT_URL_NAME,
+    LOG_ACTION,
+    TITLE,
+    URL_NAME,
+    CommuneAccountView,
+    DepartmentAccountView,
+    may_create_accounts,
+)
+from areas.department_views import DepartmentPolicy, DepartmentViewSet
+from areas.models import Department
 from core.wagtail_patches import explorable_pages, visible_instances
 
 
@@ -25,14 +38,38 @@ class CommuneAccountMenuItem(MenuItem):
         return may_create_accounts(request.user)
 
 
+# Before the viewset is registered (it would otherwise make a plain model-permission policy).
+register_permission_policy(Department, DepartmentPolicy(Department))
+
+
+@hooks.register("register_admin_viewset")
+def register_departments():
+    # "Sở, ngành, phòng ban": a province's or district's departments (areas/department_views.py).
+    return DepartmentViewSet()
+
+
 @hooks.register("register_admin_urls")
 def register_account_urls():
-    return [path("tai-khoan-xa/", CommuneAccountView.as_view(), name=URL_NAME)]
+    return [
+        path("tai-khoan-xa/", CommuneAccountView.as_view(), name=URL_NAME),
+        path("tai-khoan-so-nganh/", DepartmentAccountView.as_view(), name=DEPARTMENT_URL_NAME),
+    ]
 
 
 @hooks.register("register_admin_menu_item")
 def register_account_menu_item():
     return CommuneAccountMenuItem(TITLE, reverse(URL_NAME), name="tai-khoan-xa", icon_name="user", order=700)
+
+
+@hooks.register("register_admin_menu_item")
+def register_department_account_menu_item():
+    return CommuneAccountMenuItem(
+        DEPARTMENT_TITLE,
+        reverse(DEPARTMENT_URL_NAME),
+        name="tai-khoan-so-nganh",
+        icon_name="user",
+        order=701,
+    )
 
 
 @hooks.register("register_log_actions")
@@ -46,6 +83,17 @@ def register_account_log_actions(actions):
             return (
                 f"Tạo tài khoản “{data.get('username', '')}” cho {data.get('name', '')} "
                 f"({data.get('email', '')}), {data.get('role_label', '')} {data.get('commune', '')}"
+            )
+
+    @actions.register_action(DEPARTMENT_LOG_ACTION)
+    class DepartmentAccountCreated(LogFormatter):
+        label = DEPARTMENT_TITLE
+
+        def format_message(self, log_entry):
+            data = log_entry.data or {}
+            return (
+                f"Tạo tài khoản “{data.get('username', '')}” cho {data.get('name', '')} "
+                f"({data.get('email', '')}), {data.get('role_label', '')} {data.get('department', '')}"
             )
 
 

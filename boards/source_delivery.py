@@ -24,7 +24,7 @@ from boards.composition import why_not
 from boards.delivery import NOT_LIVE, current_versions, item_key, plays_by_board, reached_boards, reason_not_held
 from boards.publishing import pushed_candidate
 from sources.admin_views import DELIVERY_URL, IMPORT_URL, SENT_URL
-from sources.models import EmergencyAlertPage, SourceItemPage
+from sources.models import EmergencyAlertPage, SourceItemPage, with_sources
 
 
 def _editable(user, page):
@@ -146,7 +146,7 @@ class SentView(WagtailAdminTemplateMixin, TemplateView):
         pages = [p for p in pages if _editable(user, p)]
         pages.sort(key=lambda p: p.latest_revision_created_at or p.valid_from, reverse=True)
         rows = []
-        for page in pages[: self.limit]:
+        for page in with_sources(pages[: self.limit]):  # the sender of each: "Sở Y tế", "UBND tỉnh …"
             totals = delivery(page)["totals"]  # the same figures as the item's "Nơi nhận" page
             rows.append(
                 {

@@ -75,9 +75,11 @@ IMPORTANT = [
     ("boards.PlaylistVersion", "Danh sách phát"),
     ("boards.RenderedFile", "Tệp đã dựng"),
     ("station.Programme", "Chương trình thu sẵn"),
+    ("directives.Directive", "Văn bản chỉ đạo"),
+    ("directives.DirectiveRecipient", "Nơi nhận văn bản chỉ đạo"),
     ("auth.User", "Tài khoản"),
 ]
-ROOT_NAMES = {"media": "Tệp media", "private": "Tệp riêng tư (ảnh công dân)"}
+ROOT_NAMES = {"media": "Tệp media", "private": "Tệp riêng tư (ảnh công dân, văn bản chỉ đạo)"}
 
 
 class BackupError(Exception):

@@ -4,6 +4,8 @@
 period (core.periods.Period), the figures the national plans ask for: a total for
 the area, a row per district (a province in the 3-level structure), per commune type and per
 commune, and a trend of the "as of" indicators. No HTML here (indicators/report.py presents).
+The ministry's numbering (1.1 … 3), its targets and the facts it adds (site checks, district
+communication centres, departments) are indicators/numbered.py, built on one Report.
 
 Two kinds of indicator:
 
@@ -232,6 +234,7 @@ class Row:
     last_publication: datetime.datetime | None = None  # commune lines
     board_count: int | None = None  # commune lines: its active boards
     station: StationFacts | None = None  # commune lines: its loudspeaker station (None: none registered)
+    unit: object = None  # district and commune lines: the AreaPage or CommuneHomePage
 
     @property
     def on_time(self):
@@ -813,8 +816,11 @@ def compute(area, period, now=None, trend=True):
     figures = stats.figures(inquiries, period, today=periods.local_date(now))
     pushed_total, pushed_by_district = pushed_figures(area, period, communes, districts)
 
-    def row(kind, name, code, members, member_districts, member_boards, large_applicable, prefix, pushed=None):
+    def row(
+        kind, name, code, members, member_districts, member_boards, large_applicable, prefix, pushed=None, unit=None
+    ):
         return Row(
+            unit=unit,
             kind=kind,
             name=name,
             code=code,
@@ -852,6 +858,7 @@ def compute(area, period, now=None, trend=True):
                     True,
                     district.path,
                     pushed_by_district.get(district.pk, Pushed()),
+                    unit=district,
                 )
             )
     for key, label, _ in TYPE_GROUPS:
@@ -859,7 +866,7 @@ def compute(area, period, now=None, trend=True):
         report.types.append(row("type", label, key, members, [], [], False, None))
     for commune in communes:
         own = [b for b in boards if b.owner_id == commune.pk]
-        line = row("commune", commune.title, commune.code, [commune], [], own, False, commune.path)
+        line = row("commune", commune.title, commune.code, [commune], [], own, False, commune.path, unit=commune)
         published = publications.get(commune.pk, [])
         index = bisect.bisect_left(published, as_of)
         line.last_publication = published[index - 1] if index else None

@@ -1,6 +1,7 @@
-"""How the indicators are shown: the summary of the national plan's indicators, the tables (per
-district, per commune type, per commune), the trend charts as inline SVG geometry, the CSV and
-the PDF. Shared by the admin views (indicators/views.py) and `manage.py indicators_report`.
+"""How the indicators are shown: the ministry's numbered indicators with their targets, Đạt / Chưa
+đạt and the bars against the targets (from indicators/numbered.py), the project's other figures
+apart, the tables (per district, per commune type, per commune), the trend charts as inline SVG
+geometry, the CSVs and the PDF. Shared by the admin views (indicators/views.py) and `manage.py indicators_report`.
 The figures themselves come from indicators/compute.py.
 
 The PDF is laid out as an administrative document (Nghị định 30/2020/NĐ-CP): the issuing body
@@ -19,6 +20,7 @@ from areas.models import SiteIdentity
 from cms_pages import printing
 from core import periods
 from core.text import slugify_vi
+from indicators import numbered
 from indicators.compute import GROUP_KEYS, GROUP_LABELS, WEBSITE_WINDOW, moment_date
 from indicators.models import ReportSigning
 from inquiries import stats
@@ -40,7 +42,6 @@ LOUDSPEAKER_TREND_NOTE = (
     "Sổ đài truyền thanh không lưu lịch sử: ở các mốc trước, chỉ tiêu 1.1 tính theo sổ hiện tại (đài hoạt động, "
     "thôn, ấp có loa) và tín hiệu của các cụm loa IP tại từng mốc; chỉ tiêu 1.2 theo ngày chuyển đổi."
 )
-LOUDSPEAKER_TARGETS = {"1.1": "100%", "1.2": "70–100%"}  # the ministry's targets for 2025
 
 
 # --- Numbers for people ---------------------------------------------------------------------------
@@ -88,68 +89,92 @@ def date_text(moment):
     return f"{local_moment(moment):%d/%m/%Y}" if moment else NONE_TEXT
 
 
-# --- Summary: the national plan's indicators ------------------------------------------------------
+# --- Summary: the ministry's numbered indicators, then the project's other figures ----------------
 
 
-def summary(report):
-    """[{number, label, count, total, rate, note}] for the area's total."""
+def target_cells(checks):
+    """[{source, text, met, met_word}] of a line's targets, the ministry's first."""
+    cells = []
+    for check in checks:
+        year = f" (năm {check.year})" if check.year else ""
+        cells.append(
+            {
+                "source": check.source,
+                "source_word": check.source_word,
+                "text": f"{check.value_text}{year}",
+                "value_text": check.value_text,
+                "year": check.year,
+                "note": check.note,
+                "met": check.met,
+                "met_word": check.met_word,
+            }
+        )
+    return cells
+
+
+def summary(report, result=None):
+    """[{number, code, label, count, total, rate, targets, note, sub}]: the ministry's indicators
+    under its numbering (indicators/numbered.py), with their targets and whether they are met."""
+    result = result or numbered.numbered(report.area, report.period, report=report)
+    lines = []
+    for line in result.lines:
+        ratio = line.ratio
+        lines.append(
+            {
+                "number": line.code,
+                "shown_number": line.number if not line.sub else "",
+                "code": line.code,
+                "label": line.label,
+                "sub": line.sub,
+                "count": number(ratio.count) if ratio.applicable else NOT_APPLICABLE_TEXT,
+                "total": number(ratio.total) if ratio.applicable else "",
+                "rate": percent(ratio) if ratio.total or not ratio.applicable else NONE_TEXT,
+                "targets": target_cells(line.targets),
+                "ministry": next((c for c in target_cells(line.targets) if c["source"] == "bo"), None),
+                "province": next((c for c in target_cells(line.targets) if c["source"] == "tinh"), None),
+                "note": line.definition
+                if ratio.applicable
+                else "Không có cấp huyện (chính quyền 2 cấp)."
+                if line.code in ("2.1", "2.2", "huyen-cung-cap")
+                else "Chỉ tính cho tỉnh.",
+            }
+        )
+    return lines
+
+
+def other_summary(report):
+    """The project's own figures, outside the ministry's numbering: [{key, label, count, total, rate, note}]."""
     row = report.total
     a = row.as_of
     lines = [
         (
-            "1",
-            "Tỷ lệ đơn vị cấp xã có trang thông tin điện tử hoạt động (có tin, bài đăng trong 30 ngày)",
+            "websites",
+            "Đơn vị cấp xã có trang thông tin điện tử cập nhật trong 30 ngày (chung)",
             a.websites,
             "",
         ),
-        ("1.1", "Xã", a.websites_by_type["xa"], ""),
-        ("1.2", "Phường, thị trấn", a.websites_by_type["phuong_thi_tran"], ""),
-        ("2", "Tỷ lệ đơn vị cấp xã có bảng điện tử công cộng hoạt động (có tín hiệu trong 24 giờ)", a.boards, ""),
+        ("boards", "Đơn vị cấp xã có bảng điện tử công cộng hoạt động (chung, 24 giờ)", a.boards, ""),
+        ("online", "Bảng điện tử trực tuyến", a.online, "tại thời điểm tính số liệu"),
         (
-            "3",
-            "Tỷ lệ huyện có bảng điện tử cỡ lớn (LED/LCD) kết nối (có tín hiệu trong 24 giờ)",
-            a.large_boards,
-            "" if report.has_districts else "Không có cấp huyện (chính quyền 2 cấp).",
-        ),
-        (
-            "4",
-            "Tỷ lệ câu hỏi, phản ánh, kiến nghị của người dân được trả lời đúng hạn (trong kỳ)",
+            "on_time",
+            "Câu hỏi, phản ánh, kiến nghị của người dân được trả lời đúng hạn (trong kỳ)",
             row.on_time,
             f"Tổng số = {number(row.inquiries.answered)} đã trả lời + {number(row.inquiries.overdue)} quá hạn "
             f"chưa trả lời; {number(row.inquiries.received)} tiếp nhận trong kỳ",
         ),
-        ("5", "Bảng điện tử trực tuyến", a.online, "tại thời điểm tính số liệu"),
-        (
-            "6",
-            "Tỷ lệ đơn vị cấp xã có hệ thống loa truyền thanh hoạt động, phủ tới mọi thôn, bản, ấp, khóm, tổ dân phố",
-            a.loudspeakers,
-            f"Chỉ tiêu 1.1; mục tiêu đến năm 2025: {LOUDSPEAKER_TARGETS['1.1']}",
-        ),
-        ("6.1", "Xã", a.loudspeakers_by_type["xa"], ""),
-        ("6.2", "Phường, thị trấn", a.loudspeakers_by_type["phuong_thi_tran"], ""),
-        (
-            "7",
-            "Tỷ lệ đơn vị cấp xã có đài truyền thanh ứng dụng công nghệ thông tin – viễn thông (loa IP)",
-            a.ip_stations,
-            f"Chỉ tiêu 1.2; mục tiêu đến năm 2025: {LOUDSPEAKER_TARGETS['1.2']}",
-        ),
-        ("7.1", "Xã", a.ip_stations_by_type["xa"], ""),
-        ("7.2", "Phường, thị trấn", a.ip_stations_by_type["phuong_thi_tran"], ""),
     ]
-    result = []
-    for num, label, ratio, note in lines:
-        result.append(
-            {
-                "number": num,
-                "label": label,
-                "sub": "." in num,
-                "count": number(ratio.count) if ratio.applicable else NOT_APPLICABLE_TEXT,
-                "total": number(ratio.total) if ratio.applicable else "",
-                "rate": percent(ratio) if ratio.total or not ratio.applicable else NONE_TEXT,
-                "note": note,
-            }
-        )
-    return result
+    return [
+        {
+            "number": key,
+            "label": label,
+            "sub": False,
+            "count": number(ratio.count),
+            "total": number(ratio.total),
+            "rate": percent(ratio) if ratio.total else NONE_TEXT,
+            "note": note,
+        }
+        for key, label, ratio, note in lines
+    ]
 
 
 def pushed_summary(report):
@@ -244,7 +269,7 @@ def type_table(report):
 
 COMMUNE_HEADINGS = [
     "Loại",
-    "TTĐT hoạt động",
+    "TTĐT hoạt động",  # updated in 30 days
     "Lần đăng gần nhất",
     "Số bảng",
     "Bảng hoạt động (24 giờ)",
@@ -278,14 +303,35 @@ def hamlets_text(facts):
     return f"{number(facts.reached)}/{number(facts.hamlets)}"
 
 
-def commune_table(report):
-    """Per commune: whether its site and boards are alive, and its answers on time."""
+SITE_CHECK_HEADING = "Trang trả lời (lần kiểm tra gần nhất)"
+
+
+def site_check_text(check):
+    """'Có · 30/11 18:00', 'Không · mã 500 · 30/11 06:00', 'Không · máy chủ từ chối … · …', '–'."""
+    if check is None:
+        return NONE_TEXT
+    when = f"{local_moment(check.checked_at):%d/%m %H:%M}"
+    if check.ok:
+        return f"Có · {when}"
+    reason = f"mã {check.status_code}" if check.status_code else (check.error.rstrip(".") or "Không trả lời")
+    reason = reason[:1].lower() + reason[1:]
+    return f"Không · {reason} · {when}"
+
+
+def commune_table(report, result=None):
+    """Per commune: whether its site and boards are alive, and its answers on time; with `result`
+    (indicators.numbered), whether its site answered its latest check (1.3, 1.4)."""
+    headings = list(COMMUNE_HEADINGS)
+    if result is not None:
+        headings.insert(headings.index("TTĐT hoạt động") + 1, SITE_CHECK_HEADING)
 
     def cells(row):
         a = row.as_of
+        check = [site_check_text(result.site_checks.get(row.unit.pk))] if result is not None else []
         return [
             GROUP_LABELS.get(_group(row), ""),
             yes_no(a.websites),
+            *check,
             date_text(row.last_publication),
             number(row.board_count or 0),
             yes_no(a.boards),
@@ -299,11 +345,13 @@ def commune_table(report):
 
     return {
         "first": "Xã, phường, thị trấn",
-        "headings": COMMUNE_HEADINGS,
+        "headings": headings,
         "rows": [{"name": r.name, "code": r.code, "cells": cells(r)} for r in report.communes],
         "total": None,
         # Words, not figures: the print wraps them (indicators/_print_table.html).
-        "text_columns": [COMMUNE_HEADINGS.index("Loại"), COMMUNE_HEADINGS.index("Đài truyền thanh")],
+        "text_columns": [
+            headings.index(name) for name in ("Loại", "Đài truyền thanh", SITE_CHECK_HEADING) if name in headings
+        ],
     }
 
 
@@ -311,11 +359,11 @@ def _group(row):
     return next((key for key in GROUP_KEYS if row.communes_by_type.get(key)), "")
 
 
-def main_table(report):
+def main_table(report, result=None):
     """The table under the summary: per district for a province with districts, else per commune."""
     if report.districts:
         return district_table(report)
-    return commune_table(report)
+    return commune_table(report, result)
 
 
 # --- CSV -------------------------------------------------------------------------------------------
@@ -547,16 +595,252 @@ def trend_caption(report):
     )
 
 
+# --- The ministry's indicators: tables, bars, CSV -------------------------------------------------
+
+
+def met_lines(checks):
+    """['Đạt'] / ['Chưa đạt'] against the one target, ['Bộ: Đạt', 'Tỉnh: Chưa đạt'] when both; []."""
+    judged = [c for c in checks if c.met is not None]
+    if len(judged) == 1:
+        return [judged[0].met_word]
+    return [f"{c.source_word}: {c.met_word}" for c in judged]
+
+
+def _ratio_met(ratio, checks, yes_no_cell=False):
+    text = yes_no(ratio) if yes_no_cell else ratio_text(ratio)
+    verdicts = [c.met for c in checks if c.met is not None]
+    return {"text": text, "met": met_lines(checks), "ok": all(verdicts) if verdicts else None}
+
+
+NUMBERED_DISTRICT_CODES = [
+    ("1.1", "1.1 Loa tới mọi thôn"),
+    ("1.2", "1.2 Loa CNTT-VT"),
+    ("1.3", "1.3 Phường, TT có trang (trả lời)"),
+    ("1.3-30", "1.3 cập nhật 30 ngày"),
+    ("1.4", "1.4 Xã có trang (trả lời)"),
+    ("1.4-30", "1.4 cập nhật 30 ngày"),
+    ("1.5", "1.5 Phường, TT có bảng"),
+    ("1.6", "1.6 Xã có bảng"),
+    ("2.1", "2.1 Trung tâm truyền thông"),
+    ("2.2", "2.2 Bảng cỡ lớn"),
+    ("huyen-cung-cap", "Cung cấp thông tin nguồn"),
+]
+YES_NO_CODES = {"2.1", "2.2", "huyen-cung-cap"}
+
+
+def numbered_district_table(result):
+    """Per district: each numbered indicator with Đạt / Chưa đạt against its target."""
+    return {
+        "first": "Huyện",
+        "headings": [label for _, label in NUMBERED_DISTRICT_CODES],
+        "rows": [
+            {
+                "name": row.name,
+                "code": row.code,
+                "cells": [
+                    _ratio_met(row.ratios[code], row.checks.get(code, []), code in YES_NO_CODES)
+                    for code, _ in NUMBERED_DISTRICT_CODES
+                ],
+            }
+            for row in result.districts
+        ],
+    }
+
+
+TYPE_CODES = [
+    ("1.1", "1.1 Loa tới mọi thôn"),
+    ("1.2", "1.2 Loa CNTT-VT"),
+    ("website", "Có trang (trả lời) — 1.3 / 1.4"),
+    ("website-30", "Trang cập nhật 30 ngày"),
+    ("board", "Có bảng điện tử — 1.5 / 1.6"),
+]
+
+
+def numbered_type_table(result):
+    """Per commune type: phường, thị trấn (1.3, 1.5) and xã (1.4, 1.6), with 1.1 and 1.2."""
+    return {
+        "first": "Loại đơn vị",
+        "headings": [label for _, label in TYPE_CODES],
+        "rows": [
+            {
+                "name": row.name,
+                "code": row.code,
+                "cells": [_ratio_met(row.ratios[code], row.checks.get(code, [])) for code, _ in TYPE_CODES],
+            }
+            for row in result.types
+        ],
+    }
+
+
+def district_type_table(result):
+    """2.1 and 2.2 for thành phố, thị xã and for huyện (provinces set split targets for 2.2)."""
+    if not result.district_types:
+        return None
+    codes = [("2.1", "2.1 Trung tâm truyền thông"), ("2.2", "2.2 Bảng cỡ lớn kết nối")]
+    return {
+        "first": "Loại huyện",
+        "headings": [label for _, label in codes],
+        "rows": [
+            {
+                "name": row.name,
+                "code": row.code,
+                "cells": [_ratio_met(row.ratios[code], row.checks.get(code, [])) for code, _ in codes],
+            }
+            for row in result.district_types
+        ],
+    }
+
+
+BAR_COLOURS = {True: "#2e7d32", False: "#c62828", None: "#1565c0"}
+TARGET_COLOURS = {"bo": "#212121", "tinh": "#6a1b9a"}
+
+
+def target_chart(result, width=360, label_width=96, bar_height=16, gap=8, top=46, right=46):
+    """Geometry of a horizontal bar chart for an inline SVG: one bar per applicable numbered
+    indicator (its actual rate, 0–100 %), a mark for each target (black: the ministry's, purple:
+    the province's); the bar green when every target is met, red when one is not, blue when there
+    is none. Narrow (360 units) so that a phone shows it whole; the page scales it up on a wider
+    screen. A plain-text description for screen readers and the PDF's text."""
+    plot_w = width - label_width - right
+    bars, descriptions = [], []
+    y = top
+    for line in result.lines:
+        ratio = line.ratio
+        if not ratio.applicable or ratio.rate is None:
+            continue
+        judged = [c for c in line.targets if c.met is not None]
+        verdict = None if not judged else all(c.met for c in judged)
+        rate = ratio.rate
+        marks = [
+            {
+                "x": f"{label_width + plot_w * min(c.value, 100) / 100:.1f}",
+                "colour": TARGET_COLOURS.get(c.source, "#212121"),
+                "title": f"Chỉ tiêu {c.source_word.lower()}: {c.value_text}",
+            }
+            for c in line.targets
+        ]
+        shown = line.number + (" (30 ngày)" if line.code.endswith("-30") else "")
+        if line.code.startswith("2.2-"):
+            shown = "2.2 " + ("TP, TX" if line.code.endswith("do_thi") else "huyện")
+        if not line.number:
+            shown = "Sở, ngành" if line.code == "so-nganh" else "Huyện cung cấp"
+        bars.append(
+            {
+                "y": y,
+                "text_y": y + bar_height - 4,
+                "label": shown,
+                "title": line.label,
+                "width": f"{plot_w * rate:.1f}",
+                "value_x": f"{label_width + plot_w * rate + 4:.1f}",
+                "value": percent(ratio),
+                "colour": BAR_COLOURS[verdict],
+                "marks": marks,
+            }
+        )
+        target_words = ", ".join(
+            f"chỉ tiêu {c.source_word.lower()} {c.value_text} {c.met_word.lower()}" for c in judged
+        )
+        descriptions.append(f"{shown}: {percent(ratio)}" + (f" ({target_words})" if target_words else ""))
+        y += bar_height + gap
+    height = y + 20
+    return {
+        "width": width,
+        "height": height,
+        "left": label_width,
+        "plot_w": plot_w,
+        "top": top,
+        "bottom_y": y,
+        "bar_height": bar_height,
+        "mark_top": -3,
+        "bars": bars,
+        "grid": [
+            {"x": f"{label_width + plot_w * v / 100:.1f}", "label": f"{v}%", "label_y": y + 14}
+            for v in (0, 25, 50, 75, 100)
+        ],
+        "empty": not bars,
+        "description": "; ".join(descriptions) + "." if descriptions else "Chưa có số liệu.",
+    }
+
+
+NUMBERED_CSV_HEADINGS = [
+    "Mã chỉ tiêu",
+    "Chỉ tiêu",
+    "Đơn vị",
+    "Đạt (số)",
+    "Tổng số",
+    "Tỷ lệ (%)",
+    "Chỉ tiêu của Bộ (%)",
+    "Năm chỉ tiêu của Bộ",
+    "Đạt chỉ tiêu của Bộ",
+    "Chỉ tiêu của tỉnh (%)",
+    "Năm chỉ tiêu của tỉnh",
+    "Đạt chỉ tiêu của tỉnh",
+    "Cách tính",
+]
+
+
+def _target_columns(checks):
+    out = []
+    for source in ("bo", "tinh"):
+        check = next((c for c in checks if c.source == source), None)
+        if check is None:
+            out += ["", "", ""]
+        else:
+            value = f"{'>' if check.comparison == 'gt' else ''}{check.value:g}"
+            out += [value, check.year, MET_CSV[check.met]]
+    return out
+
+
+MET_CSV = {True: "Đạt", False: "Chưa đạt", None: ""}
+
+
+def _numbered_row(code, label, unit, ratio, checks, definition=""):
+    if not ratio.applicable:
+        return [code, label, unit, NOT_APPLICABLE_TEXT, "", "", *_target_columns([]), definition]
+    return [code, label, unit, ratio.count, ratio.total, _rate(ratio), *_target_columns(checks), definition]
+
+
+def write_numbered_csv(fh, result):
+    """The ministry's indicators (UTF-8 with BOM): the area's lines, then each district's."""
+    fh.write("\ufeff")
+    writer = csv.writer(fh)
+    writer.writerow(NUMBERED_CSV_HEADINGS)
+    for line in result.lines:
+        writer.writerow(
+            _numbered_row(line.code, line.label, result.area.title, line.ratio, line.targets, line.definition)
+        )
+    for row in result.districts:
+        for code, _ in NUMBERED_DISTRICT_CODES:
+            writer.writerow(
+                _numbered_row(code, numbered.LABELS[code], row.name, row.ratios[code], row.checks.get(code, []))
+            )
+
+
+def numbered_filename(report, extension):
+    return f"chi-tieu-bo-{slugify_vi(report.area.title)}-{report.period.key.replace('..', '_')}.{extension}"
+
+
 # --- Everything a page or a print needs -------------------------------------------------------------
 
 
-def context(report):
+def context(report, result=None):
+    result = result or numbered.numbered(report.area, report.period, report=report)
     return {
         "report": report,
+        "numbered": result,
         "as_of_text": as_of_text(report),
-        "summary": summary(report),
+        "summary": summary(report, result),
+        "other_summary": other_summary(report),
+        "target_chart": target_chart(result),
+        "numbered_district_table": numbered_district_table(result) if result.districts else None,
+        "numbered_type_table": numbered_type_table(result),
+        "district_type_table": district_type_table(result),
+        "departments": result.departments,
+        "supplying_districts": result.supplying_districts,
+        "check_days": numbered.CHECK_WINDOW.days,
+        "target_year": result.year,
         "pushed_summary": pushed_summary(report),
-        "main_table": main_table(report),
+        "main_table": main_table(report, result),
         "type_table": type_table(report),
         "charts": trend_charts(report),
         "trend_caption": trend_caption(report),
@@ -599,13 +883,13 @@ def pdf_header(area, issued_on, signing=None):
     )
 
 
-def render_pdf(report, issued_on=None):
+def render_pdf(report, issued_on=None, result=None):
     """The report as an A4 PDF (bytes), laid out like the other printed documents
     (themes/default/templates/print/base.html: emblem, agency, national name and motto), and
     closed by the area's signature block and recipients (ReportSigning)."""
     issued_on = issued_on or periods.local_today()
     signing = ReportSigning.for_area(report.area)
-    data = context(report)
+    data = context(report, result)
     data.update(
         {
             "header": pdf_header(report.area, issued_on, signing),
@@ -617,7 +901,7 @@ def render_pdf(report, issued_on=None):
             "font_regular_url": printing.FONT_REGULAR.as_uri(),
             "font_bold_url": printing.FONT_BOLD.as_uri(),
             "emblem_url": printing.EMBLEM.as_uri(),
-            "communes_table": commune_table(report) if report.districts else None,
+            "communes_table": commune_table(report, data["numbered"]) if report.districts else None,
         }
     )
     html = render_to_string("indicators/report_pdf.html", data)

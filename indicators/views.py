@@ -3,7 +3,9 @@
 /admin/chi-tieu-thong-tin-co-so/?don_vi=<area id>&ky=<period>: the national plan's indicators of
 a province or district for a month, quarter or year (the current month by default), a table per
 district (a province with districts) or per commune, a table per commune type, trend charts as
-inline SVG; …/csv/ and …/pdf/ with the same parameters download the table (UTF-8 with BOM) and
+inline SVG, with the ministry's numbered indicators, their targets and Đạt / Chưa đạt first
+(indicators/numbered.py); …/csv/, …/csv-chi-tieu-bo/ (the numbered indicators) and …/pdf/ with
+the same parameters download the table (UTF-8 with BOM) and
 the periodic report (WeasyPrint, laid out as an administrative document); …/nguoi-ky/?don_vi=
 sets who signs the area's report and to whom it goes (indicators/models.py ReportSigning).
 
@@ -34,10 +36,12 @@ from core import periods
 from indicators import report as presentation
 from indicators.compute import PeriodError, as_of_moment, compute, subtree_q
 from indicators.models import ReportSigning
+from indicators.numbered import numbered
 from inquiries.report import period_choices
 
 URL_NAME = "tincoso_indicators"
 CSV_URL_NAME = "tincoso_indicators_csv"
+NUMBERED_CSV_URL_NAME = "tincoso_indicators_numbered_csv"
 PDF_URL_NAME = "tincoso_indicators_pdf"
 SIGNING_URL_NAME = "tincoso_indicators_signing"
 TITLE = presentation.TITLE
@@ -139,6 +143,11 @@ class IndicatorsView(WagtailAdminTemplateMixin, TemplateView):
         self.report = compute(self.area, self.period, now=self.now)
         if self.output == "csv":
             return self.csv_response()
+        self.numbered = numbered(self.area, self.period, report=self.report)
+        if self.output == "numbered_csv":
+            return self.numbered_csv_response()
+        if self.output == "csv":
+            return self.csv_response()
         if self.output == "pdf":
             return self.pdf_response()
         return super().get(request, *args, **kwargs)
@@ -168,8 +177,16 @@ class IndicatorsView(WagtailAdminTemplateMixin, TemplateView):
         response["Content-Disposition"] = f'attachment; filename="{presentation.filename(self.report, "csv")}"'
         return response
 
+    def numbered_csv_response(self):
+        buffer = io.StringIO(newline="")
+        presentation.write_numbered_csv(buffer, self.numbered)
+        response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+        filename = presentation.numbered_filename(self.report, "csv")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
     def pdf_response(self):
-        pdf = presentation.render_pdf(self.report, issued_on=self.today)
+        pdf = presentation.render_pdf(self.report, issued_on=self.today, result=self.numbered)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{presentation.filename(self.report, "pdf")}"'
         response["X-Robots-Tag"] = "noindex"
@@ -197,8 +214,11 @@ class IndicatorsView(WagtailAdminTemplateMixin, TemplateView):
             }
         )
         if self.report is not None:
-            context.update(presentation.context(self.report))
+            context.update(presentation.context(self.report, self.numbered))
             context["csv_url"] = self._url(CSV_URL_NAME)
+            context["numbered_csv_url"] = self._url(NUMBERED_CSV_URL_NAME)
+            context["targets_url"] = reverse("indicator_targets:index")
+            context["centres_url"] = reverse("communication_centres:index")
             context["pdf_url"] = self._url(PDF_URL_NAME)
             context["signing_url"] = f"{reverse(SIGNING_URL_NAME)}?{urlencode({AREA_PARAM: self.area.pk})}"
         return context

@@ -4,8 +4,10 @@
 of a province or district (editors or moderators of an AreaPage, areas/scoping.py) who may
 publish source information or emergency alerts there (Wagtail's page permission `publish` on
 pages of the `sources` app inside their area) or manage its boards and loudspeaker clusters
-(the permission policy registered for `boards.Board`). Decided from the permissions, by app
-label and codename, so this app imports nothing above `areas`. Commune staff may turn it on.
+(the permission policy registered for `boards.Board`); and the moderators of a department (sở,
+ngành, phòng: areas.Department) who may publish in its section, since a Sở Y tế's alert goes to
+the whole province. Decided from the permissions, by app label and codename, so this app imports
+nothing above `areas`. Commune staff and departments' editors may turn it on.
 
 **Devices** are django-otp's: one `TOTPDevice` per person, "Ứng dụng xác thực" (any TOTP app:
 Google Authenticator, Microsoft Authenticator, FreeOTP …), and one `StaticDevice`, "Mã dự
@@ -41,7 +43,7 @@ from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import policy_registry
 
 from areas.models import AreaPage
-from areas.scoping import under, user_units
+from areas.scoping import under, user_departments, user_units
 from signin import lockout
 
 # URL names of the views (signin/views.py, registered in signin/wagtail_hooks.py).
@@ -77,13 +79,18 @@ def area_units(user):
     return [unit for unit in user_units(user) if isinstance(unit, AreaPage)]
 
 
-def may_publish_sources(user, areas):
+def department_section_paths(user):
+    """Tree paths of the sections of the user's active departments."""
+    return [d.section.path for d in user_departments(user) if d.section_id]
+
+
+def may_publish_sources(user, paths):
     """Whether the user may publish a page of the sources app (source information, alerts, their
-    section) inside one of `areas`: Wagtail's page permission "publish" there."""
-    if not areas:
+    section) under one of the tree `paths`: Wagtail's page permission "publish" there."""
+    if not paths:
         return False
     pages = PagePermissionPolicy().instances_user_has_permission_for(user, "publish")
-    return pages.filter(content_type__app_label=SOURCES_APP).filter(under("path", [a.path for a in areas])).exists()
+    return pages.filter(content_type__app_label=SOURCES_APP).filter(under("path", paths)).exists()
 
 
 def may_manage_boards(user):
@@ -103,7 +110,9 @@ def requires_two_factor(user):
     if user.is_superuser:
         return True
     areas = area_units(user)
-    return bool(areas) and (may_manage_boards(user) or may_publish_sources(user, areas))
+    if areas and (may_manage_boards(user) or may_publish_sources(user, [a.path for a in areas])):
+        return True
+    return may_publish_sources(user, department_section_paths(user))
 
 
 def requirement_reason(user):
@@ -113,7 +122,7 @@ def requirement_reason(user):
             "Tài khoản của bạn là tài khoản quản trị, có mọi quyền trên toàn tỉnh, nên phải bật xác thực hai bước "
             "trước khi dùng trang quản trị."
         )
-    names = ", ".join(unit.title for unit in area_units(user))
+    names = ", ".join([unit.title for unit in area_units(user)] + [d.full_name for d in user_departments(user)])
     return (
         f"Tài khoản của bạn là cán bộ {names}, có quyền gửi thông tin nguồn, cảnh báo khẩn cấp hoặc quản lý bảng "
         "điện tử, loa của địa bàn, nên phải bật xác thực hai bước trước khi dùng trang quản trị. Chỉ có mật khẩu, "

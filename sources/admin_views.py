@@ -19,12 +19,13 @@ from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.models import Page
 
 from areas.models import AreaPage
 from areas.scoping import OwnedForm, ScopedViewSet
 from sources import cap
 from sources.cap_import import import_alert, poll_feed
-from sources.models import CapFeed, SourceIndexPage
+from sources.models import CapFeed, DepartmentSectionPage, SourceIndexPage, area_of_section
 
 DELIVERY_URL = "tincoso_source_delivery"
 SENT_URL = "tincoso_sources_sent"
@@ -35,9 +36,17 @@ IMPORT_URL = "tincoso_cap_import"
 
 
 def sections_for(user):
-    """The "Thông tin nguồn" sections where `user` may add an alert."""
-    sections = SourceIndexPage.objects.all().order_by("path")
+    """The "Thông tin nguồn" sections, and departments' sections, where `user` may add an alert."""
+    sections = Page.objects.type(SourceIndexPage, DepartmentSectionPage).order_by("path").specific()
     return [s for s in sections if user.is_superuser or s.permissions_for_user(user).can_add_subpage()]
+
+
+def section_label(section):
+    """The portal's name for an area's section; "Sở Y tế – Tỉnh Trà Vinh" for a department's."""
+    if isinstance(section, DepartmentSectionPage):
+        area = area_of_section(section)
+        return f"{section.title} – {area.title}" if area else section.title
+    return section.get_parent().title
 
 
 class CapImportForm(forms.Form):
@@ -53,7 +62,7 @@ class CapImportForm(forms.Form):
     def __init__(self, *args, sections=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.sections = {str(s.pk): s for s in sections}
-        self.fields["section"].choices = [(str(s.pk), s.get_parent().title) for s in sections]
+        self.fields["section"].choices = [(str(s.pk), section_label(s)) for s in sections]
 
     def clean(self):
         data = super().clean()

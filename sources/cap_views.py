@@ -20,7 +20,9 @@ def alert_cap_response(request, page):
 
 def alerts_atom_response(request, section):
 
-    alerts = EmergencyAlertPage.objects.child_of(section).for_public().valid_at(timezone.now()).order_by("-valid_from")
+    alerts = (
+        EmergencyAlertPage.objects.descendant_of(section).for_public().valid_at(timezone.now()).order_by("-valid_from")
+    )
     feed = Atom1Feed(
         title=f"Cảnh báo khẩn cấp · {section.get_parent().title}",
         link=section.get_full_url(request),

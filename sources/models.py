@@ -33,7 +33,9 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
 from wagtail.models import Page, PageManager
 from wagtail.search import index
+from wagtail.signals import post_page_move
 
+from areas.models.departments import Department
 from areas.models.units import AreaPage, CommuneHomePage, PortalHomePage
 from areas.widgets import GroupedCheckboxSelectMultiple
 from cms_pages.listen import ListenMixin
@@ -57,7 +59,7 @@ class SourceIndexPage(CachedPageMixin, RoutablePageMixin, SectionPage):
     """The section "Thông tin nguồn" of a province or district portal."""
 
     parent_page_types = ["areas.PortalHomePage"]
-    subpage_types = ["sources.SourceItemPage", "sources.EmergencyAlertPage"]
+    subpage_types = ["sources.SourceItemPage", "sources.EmergencyAlertPage", "sources.DepartmentSectionPage"]
 
     class Meta:
         verbose_name = _("chuyên mục thông tin nguồn")
@@ -66,8 +68,15 @@ class SourceIndexPage(CachedPageMixin, RoutablePageMixin, SectionPage):
     def get_template(self, request, *args, **kwargs):
         return "sources/source_index_page.html"
 
-    def listing(self):
-        return SourceItemPage.objects.child_of(self).for_public().valid_at(timezone.now()).by_priority()
+    def listing(self, department=None):
+        """Items of the section and of its departments' sections (descendants), valid now;
+        `department` (a Department, or "ubnd" for the area's own) narrows them."""
+        items = SourceItemPage.objects.descendant_of(self).for_public().valid_at(timezone.now())
+        return by_department(items, department).select_related("department").by_priority()
+
+    def departments(self):
+        """The departments that have a section here, for the listing's filter."""
+        return Department.objects.filter(section__path__startswith=self.path).order_by("name")
 
     @path("nguon-cap/")
     def cap_feed(self, request):
@@ -80,10 +89,84 @@ class SourceIndexPage(CachedPageMixin, RoutablePageMixin, SectionPage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         now = timezone.now()
-        alerts = EmergencyAlertPage.objects.child_of(self).for_public().valid_at(now)
-        context["alerts"] = list(alerts.order_by("-valid_from"))
-        context["items"] = paginate(request, self.listing())
+        departments = list(self.departments())
+        chosen = request.GET.get("co-quan", "")
+        department = next((d for d in departments if str(d.pk) == chosen), None)
+        if chosen == "ubnd":
+            department = "ubnd"
+        alerts = EmergencyAlertPage.objects.descendant_of(self).for_public().valid_at(now)
+        context["alerts"] = list(by_department(alerts, department).select_related("department").order_by("-valid_from"))
+        context["items"] = paginate(request, self.listing(department))
+        context["departments"] = departments
+        context["chosen_department"] = chosen if department is not None else ""
+        context["area"] = area_of_section(self)
         return context
+
+
+def by_department(items, department):
+    """`items` narrowed to one department's (a Department), the area's own ("ubnd"), or all."""
+    if department == "ubnd":
+        return items.filter(department__isnull=True)
+    if department is not None:
+        return items.filter(department=department)
+    return items
+
+
+class DepartmentSectionPage(CachedPageMixin, RoutablePageMixin, SectionPage):
+    """A department's own section (sở, ngành, phòng) inside the area's "Thông tin nguồn": made by
+    areas/departments.py through the hook `register_department_section`; its staff have page
+    permissions and a moderation workflow on it alone. Items in it carry the department."""
+
+    parent_page_types = ["sources.SourceIndexPage"]
+    subpage_types = ["sources.SourceItemPage", "sources.EmergencyAlertPage"]
+    is_creatable = False  # made with its department ("Sở, ngành, phòng ban"), never by hand
+
+    class Meta:
+        verbose_name = _("chuyên mục của sở, ngành")
+        verbose_name_plural = _("chuyên mục của sở, ngành")
+
+    def get_template(self, request, *args, **kwargs):
+        return "sources/department_section_page.html"
+
+    @property
+    def department(self):
+        return Department.objects.filter(section=self).select_related("area").first()
+
+    def listing(self):
+        return SourceItemPage.objects.child_of(self).for_public().valid_at(timezone.now()).by_priority()
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        alerts = EmergencyAlertPage.objects.child_of(self).for_public().valid_at(timezone.now())
+        context["alerts"] = list(alerts.order_by("-valid_from"))
+        context["department"] = self.department
+        return context
+
+
+def department_of(page):
+    """The Department whose section is `page` or its nearest ancestor (None: the area's own
+    UBND). One query."""
+    return (
+        Department.objects.filter(section__path__in=prefixes(page.path)).order_by("-section__depth").first()
+        if page.path
+        else None
+    )
+
+
+def department_follows_move(sender, instance, **kwargs):
+    """Wagtail saves a moved page as a plain Page, so TargetedPage.save does not run: the moved
+    items (and those under a moved section) take the department of their new place here.
+    Connected when this module loads, before the search index's handler (search.signal_handlers,
+    connected in ready()), so the re-indexed issuer is the new one."""
+    for model in (SourceItemPage, EmergencyAlertPage):
+        for page in model.objects.descendant_of(instance, inclusive=True).only("path", "department_id"):
+            department = department_of(page)
+            wanted = department.pk if department else None
+            if page.department_id != wanted:
+                model.objects.filter(pk=page.pk).update(department_id=wanted)
+
+
+post_page_move.connect(department_follows_move, dispatch_uid="tincoso_sources_department_move")
 
 
 # --- Targets ------------------------------------------------------------------------------------
@@ -208,10 +291,20 @@ class TargetedPage(VietnameseSlugMixin, CachedPageMixin, ListenMixin, PrintableM
     target_board_groups = ParentalManyToManyField(
         "boards.BoardGroup", verbose_name=_("các nhóm bảng"), blank=True, related_name="+"
     )
+    # Set on every save from the nearest department section above (department_of): never chosen.
+    department = models.ForeignKey(
+        "areas.Department",
+        verbose_name=_("sở, ngành cung cấp"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     objects = PageManager.from_queryset(TargetedQuerySet)()
     base_form_class = TargetedForm
-    parent_page_types = ["sources.SourceIndexPage"]
+    parent_page_types = ["sources.SourceIndexPage", "sources.DepartmentSectionPage"]
     subpage_types = []
 
     targets_panel = MultiFieldPanel(
@@ -233,6 +326,24 @@ class TargetedPage(VietnameseSlugMixin, CachedPageMixin, ListenMixin, PrintableM
         super().clean()
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
             raise ValidationError({"valid_until": _("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực.")})
+
+    def save(self, *args, **kwargs):
+        # The department follows the place in the tree (a move, a copy, a revision published):
+        # whoever saves, the item carries the department whose section holds it.
+        department = department_of(self)
+        self.department_id = department.pk if department else None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "department" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "department"]
+        return super().save(*args, **kwargs)
+
+    @property
+    def source_label(self):
+        """Who supplied it: "Sở Y tế" (its department) or "UBND tỉnh Trà Vinh"."""
+        if self.department_id:
+            return self.department.name
+        area = self.source_area
+        return f"UBND {area.name_in_sentence}" if area else ""
 
     def is_valid_at(self, moment):
         return self.valid_from <= moment and (self.valid_until is None or self.valid_until > moment)
@@ -548,6 +659,8 @@ class EmergencyAlertPage(TargetedPage):
         if self.sender_name:
             return self.sender_name
         area = self.source_area
+        if self.department_id:
+            return f"{self.department.name} {area.name_in_sentence}" if area else self.department.name
         return f"Uỷ ban nhân dân {area.name_in_sentence}" if area else ""
 
 
@@ -564,18 +677,29 @@ def active_items_for(unit, now=None, limit=6):
     name of the unit it comes from (`source_name`), in two queries whatever their number."""
     now = now or timezone.now()
     items = SourceItemPage.objects.for_public().valid_at(now).filter(show_on_sites=True)
-    items = list(targeted_at_unit(items, unit).by_priority()[:limit])
+    items = list(targeted_at_unit(items, unit).select_related("department").by_priority()[:limit])
     with_sources(items)
     return items
 
 
 def with_sources(pages):
-    """Set `source_name` ("UBND huyện Càng Long") on source pages, with one query for all."""
+    """Set `source_name` ("UBND huyện Càng Long", or the department: "Sở Y tế") on source pages,
+    with one query for all, and one more for their departments unless they came with the pages
+    (select_related) or there are none."""
     wanted = {prefix for page in pages for prefix in prefixes(page.path)}
     areas = sorted(AreaPage.objects.filter(path__in=wanted), key=lambda a: -a.depth)
+    missing = {
+        page.department_id
+        for page in pages
+        if getattr(page, "department_id", None) and not type(page).department.is_cached(page)
+    }
+    names = dict(Department.objects.filter(pk__in=missing).values_list("pk", "name")) if missing else {}
     for page in pages:
         area = next((a for a in areas if page.path.startswith(a.path)), None)
-        page.source_name = f"UBND {area.name_in_sentence}" if area else ""
+        if getattr(page, "department_id", None):
+            page.source_name = names.get(page.department_id) or page.department.name
+        else:
+            page.source_name = f"UBND {area.name_in_sentence}" if area else ""
     return pages
 
 

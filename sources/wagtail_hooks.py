@@ -10,25 +10,40 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.permissions import register_permission_policy
 from wagtail.rich_text import get_text_for_indexing
 
+from areas.departments import DepartmentSection
 from areas.models import CommuneHomePage, PortalHomePage
 from areas.provisioning import PORTAL, Section
-from areas.scoping import UnitScopedPolicy, request_units
+from areas.scoping import UnitScopedPolicy, request_units, user_departments
 from sources import admin_views
-from sources.models import CapFeed, EmergencyAlertPage, SourceIndexPage, active_items_for
+from sources.models import (
+    CapFeed,
+    DepartmentSectionPage,
+    EmergencyAlertPage,
+    SourceIndexPage,
+    active_items_for,
+)
 
 # Before the viewsets are registered (they would otherwise create plain model-permission policies).
 register_permission_policy(CapFeed, UnitScopedPolicy(CapFeed))
 CAP_FEEDS = admin_views.CapFeedViewSet()
 
 
-class UnitStaffItem(MenuItem):
-    """Shown to superusers and to staff of a province or district (who push information down)."""
+class AreaStaffItem(MenuItem):
+    """Shown to superusers and to staff of a province or district (CAP feeds are theirs)."""
 
     def is_shown(self, request):
         user = request.user
         return user.is_superuser or any(
             getattr(u, "level", "") in ("province", "district") for u in request_units(request)
         )
+
+
+class UnitStaffItem(AreaStaffItem):
+    """Shown to those who push information down: superusers, staff of a province or district,
+    and a department's staff (sở, ngành, phòng: areas/departments.py)."""
+
+    def is_shown(self, request):
+        return super().is_shown(request) or bool(user_departments(request.user))
 
 
 @hooks.register("register_admin_viewset")
@@ -49,7 +64,7 @@ def register_sources_menu():
             register_hook_name="register_sources_menu_item",
             items=[
                 UnitStaffItem(_("Nhập cảnh báo CAP"), reverse(admin_views.IMPORT_URL), icon_name="upload", order=200),
-                UnitStaffItem(
+                AreaStaffItem(
                     _("Nguồn cảnh báo CAP"), reverse(CAP_FEEDS.get_url_name("index")), icon_name="warning", order=300
                 ),
             ],
@@ -66,6 +81,12 @@ def source_sections():
     return [Section(SourceIndexPage, "thong-tin-nguon", "Thông tin nguồn", order=40, on=(PORTAL,))]
 
 
+@hooks.register("register_department_section")
+def department_section():
+    # A department's own section sits in its area portal's "Thông tin nguồn" (areas/departments.py).
+    return DepartmentSection(DepartmentSectionPage, SourceIndexPage)
+
+
 @hooks.register("construct_home_context")
 def pushed_items(home, request, context):
     # Items pushed down from the district or the province, on the commune's home.
@@ -74,7 +95,6 @@ def pushed_items(home, request, context):
 
 
 def _source_item_text(page):
-    area = page.source_area
     body = [page.summary]
     if page.body:
         body += [get_text_for_indexing(str(part)) for part in page.body.stream_block.get_searchable_content(page.body)]
@@ -82,7 +102,7 @@ def _source_item_text(page):
         "title": page.title,
         "date": page.date,
         "body": "\n".join(part for part in body if part),
-        "issuer": f"UBND {area.name_in_sentence}" if area else "",
+        "issuer": page.source_label,
         # On the home of every commune it reaches, while valid (active_items_for).
         "appears_on": list(page.reached_communes()) if page.show_on_sites else [],
         "appears_from": page.valid_from,

@@ -9,6 +9,7 @@ import tempfile
 from django import forms
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -16,12 +17,21 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.models import Page
 
-from areas.models import AreaPage, CommuneHomePage
-from areas.scoping import OwnedForm, ScopedViewSet, under, unit_paths
+from areas.models import AreaPage, CommuneHomePage, Department
+from areas.scoping import (
+    OwnedForm,
+    ScopedViewSet,
+    SourceScopedPolicy,
+    request_units,
+    under,
+    unit_paths,
+    user_departments,
+)
 from areas.widgets import GroupedCheckboxSelectMultiple
 from boards.delivery import current_versions, plays_by_board
 from boards.publishing import file_url
@@ -86,9 +96,25 @@ class ProgrammeForm(OwnedForm):
         units = Page.objects.type(AreaPage, CommuneHomePage).order_by("path")
         found = clusters().select_related("owner")
         if for_user is not None and not for_user.is_superuser:
-            paths = unit_paths(for_user)
+            # A department's staff make programmes as their department (owner: its section) for
+            # the units of the department's area; the loudspeaker clusters stay their units' staff's
+            # (a commune's equipment: a department reaches them by choosing the commune).
+            departments = user_departments(for_user)
+            own = unit_paths(for_user)
+            paths = own + [d.area.path for d in departments]
             units = units.filter(under("path", paths)) if paths else units.none()
-            found = found.filter(under("owner__path", paths)) if paths else found.none()
+            found = found.filter(under("owner__path", own)) if own else found.none()
+            sections = [d.section_id for d in departments if d.section_id]
+            owner = self.fields.get("owner")
+            if sections and owner is not None:
+                owner.queryset = Page.objects.filter(
+                    Q(pk__in=owner.queryset.values("pk")) | Q(pk__in=sections)
+                ).order_by("path")
+                names = {d.section_id: d.full_name for d in departments}
+                owner.label_from_instance = lambda page: names.get(page.pk) or page.get_admin_display_title()
+                owner.widget.choices = owner.choices
+                if owner.queryset.count() == 1 and not self.instance.pk:
+                    owner.initial = sections[0]
         target_units = self.fields["target_units"]
         target_units.queryset = units
         target_units.label_from_instance = lambda page: page.get_admin_display_title()
@@ -121,6 +147,12 @@ class ProgrammeForm(OwnedForm):
                 except StreamProblem as exc:
                     self.add_error("stream_url", exc.message)
         owner = data.get("owner")
+        department = Department.objects.filter(section=owner).select_related("area").first() if owner else None
+        if department is not None:
+            # A department has no clusters of its own: it speaks for its area, to chosen units.
+            if not data.get("target_units") and not data.get("target_clusters"):
+                self.add_error("target_units", _("Chọn nơi nhận: các xã, huyện hoặc cụm loa trong địa bàn."))
+            owner = department.area
         if owner is not None:
             for unit in data.get("target_units") or ():
                 if not unit.path.startswith(owner.path) and not owner.path.startswith(unit.path):
@@ -186,6 +218,19 @@ panels = [
         help_text=_("Để trống cả hai: các cụm loa của chính đơn vị."),
     ),
 ]
+
+
+class ProgrammePolicy(SourceScopedPolicy):
+    """Programmes of the user's units, and of their departments (owner: the department's
+    section): a department's staff see and edit only their department's."""
+
+
+class ProgrammeMenuItem(MenuItem):
+    """Shown to superusers, to the staff of any unit and to a department's staff."""
+
+    def is_shown(self, request):
+        user = request.user
+        return user.is_superuser or bool(request_units(request)) or bool(user_departments(user))
 
 
 def _state(programme):

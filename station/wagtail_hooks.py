@@ -15,7 +15,7 @@ from station.log_views import TITLE as LOG_TITLE
 from station.log_views import URL_NAME as LOG_URL
 from station.log_views import LogView
 from station.models import Programme, Station
-from station.programme_views import ProgrammeViewSet
+from station.programme_views import ProgrammeMenuItem, ProgrammePolicy, ProgrammeViewSet
 from station.register_views import StationViewSet
 from station.relays import playlist_relays, windows
 from station.schedule import slot_plans
@@ -31,7 +31,7 @@ def add_programmes(board, now, everything):
 
 # --- Recorded programmes ("Chương trình thu sẵn") ---------------------------------------------
 
-register_permission_policy(Programme, UnitScopedPolicy(Programme))
+register_permission_policy(Programme, ProgrammePolicy(Programme))  # departments' too
 programme_viewset = ProgrammeViewSet()
 
 
@@ -42,7 +42,7 @@ def register_programmes():
 
 @hooks.register("register_station_menu_item")
 def register_programmes_menu_item():
-    return UnitItem(
+    return ProgrammeMenuItem(
         _("Chương trình thu sẵn, tiếp sóng"),
         reverse(programme_viewset.get_url_name("index")),
         icon_name="media",

@@ -6,33 +6,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('areas', '0004_vietnamese_admin_defaults'),
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("areas", "0004_vietnamese_admin_defaults"),
+        ("auth", "0012_alter_user_first_name_max_length"),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='Ví dụ: Sở Y tế, Phòng Văn hóa - Thông tin.', max_length=150, verbose_name='tên cơ quan')),
-                ('kind', models.CharField(choices=[('so', 'Sở'), ('ban_nganh', 'Ban, ngành, đoàn thể'), ('phong', 'Phòng, ban cấp huyện'), ('khac', 'Đơn vị khác')], default='so', max_length=10, verbose_name='loại')),
-                ('code', models.SlugField(help_text='Chữ thường không dấu, duy nhất trong địa bàn: so-y-te.', verbose_name='mã')),
-                ('is_active', models.BooleanField(default=True, verbose_name='đang hoạt động')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('area', models.ForeignKey(help_text='Tỉnh (sở, ngành) hoặc huyện (phòng, ban).', on_delete=django.db.models.deletion.PROTECT, related_name='departments', to='areas.areapage', verbose_name='thuộc địa bàn')),
-                ('editors_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='auth.group', verbose_name='nhóm biên tập')),
-                ('moderators_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='auth.group', verbose_name='nhóm kiểm duyệt')),
-                ('section', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.WAGTAIL_PAGE_MODEL, verbose_name='chuyên mục của cơ quan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Ví dụ: Sở Y tế, Phòng Văn hóa - Thông tin.",
+                        max_length=150,
+                        verbose_name="tên cơ quan",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("so", "Sở"),
+                            ("ban_nganh", "Ban, ngành, đoàn thể"),
+                            ("phong", "Phòng, ban cấp huyện"),
+                            ("khac", "Đơn vị khác"),
+                        ],
+                        default="so",
+                        max_length=10,
+                        verbose_name="loại",
+                    ),
+                ),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="Chữ thường không dấu, duy nhất trong địa bàn: so-y-te.", verbose_name="mã"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="đang hoạt động")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        help_text="Tỉnh (sở, ngành) hoặc huyện (phòng, ban).",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="departments",
+                        to="areas.areapage",
+                        verbose_name="thuộc địa bàn",
+                    ),
+                ),
+                (
+                    "editors_group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="auth.group",
+                        verbose_name="nhóm biên tập",
+                    ),
+                ),
+                (
+                    "moderators_group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="auth.group",
+                        verbose_name="nhóm kiểm duyệt",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                        verbose_name="chuyên mục của cơ quan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sở, ngành, phòng ban',
-                'verbose_name_plural': 'sở, ngành, phòng ban',
-                'ordering': ['area__path', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('area', 'code'), name='unique_department_code')],
+                "verbose_name": "sở, ngành, phòng ban",
+                "verbose_name_plural": "sở, ngành, phòng ban",
+                "ordering": ["area__path", "name"],
+                "constraints": [models.UniqueConstraint(fields=("area", "code"), name="unique_department_code")],
             },
         ),
     ]

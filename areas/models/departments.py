@@ -31,7 +31,10 @@ class Department(models.Model):
     name = models.CharField(_("tên cơ quan"), max_length=150, help_text=_("Ví dụ: Sở Y tế, Phòng Văn hóa - Thông tin."))
     kind = models.CharField(_("loại"), max_length=10, choices=DepartmentKind.choices, default=DepartmentKind.SO)
     code = models.SlugField(
-        _("mã"), max_length=50, allow_unicode=False, help_text=_("Chữ thường không dấu, duy nhất trong địa bàn: so-y-te.")
+        _("mã"),
+        max_length=50,
+        allow_unicode=False,
+        help_text=_("Chữ thường không dấu, duy nhất trong địa bàn: so-y-te."),
     )
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
     editors_group = models.ForeignKey(

@@ -326,7 +326,7 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 
 # Every periodic job of every app, in one place: `migrate` keeps django-q2's Schedule rows in
 # step with this list (core/schedules.py), by name; other schedules are left alone.
-# type: "I" every `minutes` minutes, "D" daily.
+# type: "I" every `minutes` minutes, "H" hourly, "D" daily.
 SCHEDULES = [
     {"name": "Xuất bản và gỡ trang theo lịch", "func": "cms_pages.tasks.publish_scheduled", "type": "I", "minutes": 1},
     {"name": "Dựng lại bảng điện tử đến hạn", "func": "boards.tasks.rebuild_due", "type": "I", "minutes": 1},
@@ -335,7 +335,37 @@ SCHEDULES = [
     {"name": "Đọc các nguồn cảnh báo CAP", "func": "sources.cap_import.poll_feeds", "type": "I", "minutes": 5},
     {"name": "Kiểm tra luồng tiếp sóng", "func": "station.relays.check_relays", "type": "I", "minutes": 1},
     {"name": "Đọc nguồn tin ngoài cho bảng điện tử", "func": "boards.tasks.fetch_feeds", "type": "I", "minutes": 1},
+    {"name": "Nhắc hạn văn bản chỉ đạo", "func": "directives.tasks.send_reminders", "type": "H"},
+    {
+        "name": "Kiểm tra trang thông tin điện tử cấp xã",
+        "func": "indicators.tasks.check_sites",
+        "type": "I",
+        "minutes": 360,
+    },
+    {"name": "Gửi bản tin liên thông", "func": "exchange.outbox.send_due", "type": "I", "minutes": 1},
+    {"name": "Gửi số liệu lên cấp trên", "func": "exchange.outbox.send_reports", "type": "D"},
 ]
+
+# Installations that talk to each other (exchange/, docs/architecture.md "Between installations"):
+# this installation's Ed25519 private key, as the base64 of its 32-byte seed, or else the PEM file
+# that `manage.py exchange_keys` writes (outside MEDIA_ROOT; mode 0600); the largest message taken;
+# each peer's answer awaited; how often and how far apart a message is sent again; how long the
+# logs are kept.
+EXCHANGE_PRIVATE_KEY = os.environ.get("EXCHANGE_PRIVATE_KEY", "").strip()
+EXCHANGE_KEY_FILE = Path(os.environ.get("EXCHANGE_KEY_FILE") or BASE_DIR / "var" / "exchange" / "ed25519.pem")
+EXCHANGE_MAX_BODY_BYTES = env_int("EXCHANGE_MAX_BODY_BYTES", 2 * 1024 * 1024)
+EXCHANGE_TIMEOUT_S = env_float("EXCHANGE_TIMEOUT_S", 30.0)
+EXCHANGE_MAX_ATTEMPTS = env_int("EXCHANGE_MAX_ATTEMPTS", 10)
+EXCHANGE_RETRY_MAX_MINUTES = env_int("EXCHANGE_RETRY_MAX_MINUTES", 360)
+EXCHANGE_LOG_DAYS = env_int("EXCHANGE_LOG_DAYS", 365)  # "Nhật ký nhận" and messages sent kept this long
+
+# Indicators 1.3 and 1.4, "the site exists and answers" (indicators/sitecheck.py): every commune
+# site's home is fetched every 6 hours. SITE_CHECK_CONNECT_TO ("host:port") connects there instead
+# of the address the hostname resolves to, sending the site's own Host (curl --connect-to): `make
+# run` sets it to the development server, whose *.localhost names do not resolve here.
+SITE_CHECK_CONNECT_TO = os.environ.get("SITE_CHECK_CONNECT_TO", "").strip()
+SITE_CHECK_TIMEOUT_S = env_float("SITE_CHECK_TIMEOUT_S", 10.0)
+SITE_CHECK_WORKERS = env_int("SITE_CHECK_WORKERS", 8)
 
 # External feeds and calendars on boards (boards/feeds.py): each source is read when its own
 # refresh time (≥ 5 minutes) comes; the every-minute task above only looks for due ones.

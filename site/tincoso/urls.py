@@ -27,6 +27,7 @@ urlpatterns = [
     path("tim-kiem/", search.search_page, name="search"),
     path("api/search", search.search_api, name="search_api"),
     path("api/boards/v1/", include("boards.api_urls")),
+    path("api/lien-thong/v1/", include("exchange.urls")),
 ]
 
 if settings.DEBUG:

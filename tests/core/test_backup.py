@@ -174,7 +174,7 @@ def test_drill_brings_back_every_page_question_playlist_file_and_audit_entry(see
     done = _ok(fresh.manage("restore", seeded["archive"], "--no-progress"))
     assert "Khôi phục xong: mọi bảng và mọi tệp khớp với bản sao lưu." in done.stdout
     assert re.search(r"Trang\s+[\d.]+\s+[\d.]+\s+khớp", done.stdout)
-    assert re.search(r"Tệp riêng tư \(ảnh công dân\)\s+1\s+1\s+khớp", done.stdout)
+    assert re.search(r"Tệp riêng tư \(ảnh công dân, văn bản chỉ đạo\)\s+1\s+1\s+khớp", done.stdout)
     assert "KHÁC" not in done.stdout
 
     after = fresh.probe()

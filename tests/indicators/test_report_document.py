@@ -85,7 +85,7 @@ def test_on_time_counts_the_overdue_unanswered_questions(world, backlog):
 def test_both_parts_are_shown_on_the_dashboard_in_the_csv_and_the_pdf(client, world, backlog, district_editor):
     client.force_login(district_editor)
     response = client.get(reverse("tincoso_indicators"), {"ky": "2026-11"})
-    line = next(line for line in response.context["summary"] if line["number"] == "4")
+    line = next(line for line in response.context["other_summary"] if line["number"] == "on_time")
     assert (line["count"], line["total"], line["rate"]) == ("2", "4", "50,0%")
     assert line["note"].startswith("Tổng số = 3 đã trả lời + 1 quá hạn chưa trả lời")
     html = response.content.decode()
@@ -129,7 +129,7 @@ def test_the_pdf_ends_with_the_signature_block_and_the_recipients_bottom_left(cl
     # The default recipients of a district: the province, the district's leaders, the archive.
     province_line = find(runs, "- UBND tỉnh Trà Vinh (để báo cáo);")
     archive = find(runs, "- Lưu: VT.")
-    last_section = find(runs, "V. Diễn biến")
+    last_section = find(runs, "VI. Diễn biến")
 
     page_width = float(PdfReader(io.BytesIO(content)).pages[0].mediabox.width)
     # After the body, on one page: "Nơi nhận:" on the left, the signature block on the right, side by side.

@@ -54,16 +54,18 @@ def test_a_district_editor_sees_their_district_by_default(client, url, district_
     assert "Huyện Càng Long · Tháng 11/2026" in html
     assert "hết ngày 30/11/2026" in html
     summary = {line["number"]: line for line in response.context["summary"]}
-    assert (summary["1"]["count"], summary["1"]["total"], summary["1"]["rate"]) == ("3", "14", "21,4%")
-    assert (summary["1.1"]["count"], summary["1.2"]["count"]) == ("2", "1")
-    assert (summary["2"]["count"], summary["2"]["rate"]) == ("2", "14,3%")
-    assert (summary["3"]["count"], summary["3"]["total"], summary["3"]["rate"]) == ("1", "1", "100,0%")
-    assert (summary["4"]["count"], summary["4"]["total"], summary["4"]["rate"]) == ("2", "3", "66,7%")
-    assert (summary["5"]["count"], summary["5"]["total"]) == ("2", "4")
+    other = {line["number"]: line for line in response.context["other_summary"]}
+    assert (other["websites"]["count"], other["websites"]["total"], other["websites"]["rate"]) == ("3", "14", "21,4%")
+    assert (summary["1.4-30"]["count"], summary["1.3-30"]["count"]) == ("2", "1")  # xã; thị trấn Càng Long
+    assert (other["boards"]["count"], other["boards"]["rate"]) == ("2", "14,3%")
+    assert (summary["1.6"]["count"], summary["1.5"]["count"]) == ("1", "1")
+    assert (summary["2.2"]["count"], summary["2.2"]["total"], summary["2.2"]["rate"]) == ("1", "1", "100,0%")
+    assert (other["on_time"]["count"], other["on_time"]["total"], other["on_time"]["rate"]) == ("2", "3", "66,7%")
+    assert (other["online"]["count"], other["online"]["total"]) == ("2", "4")
     # A district gets a table per commune, the types, and six trend charts as inline SVG (four of
     # the boards and websites, two of the loudspeakers: 1.1 and 1.2).
     assert [row["name"] for row in response.context["main_table"]["rows"]][:2] == ["Xã An Trường", "Xã An Trường A"]
-    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 6
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 7  # and the bars against the targets
     assert "Tỷ lệ đơn vị cấp xã có trang thông tin điện tử hoạt động" in html
     assert "<polyline" in html
 

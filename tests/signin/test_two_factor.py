@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from wagtail.models import ModelLogEntry
 
 from signin import lockout
-from signin.two_factor import LOG_OFF, LOG_ON, LOG_RESET, LOG_UNLOCK, requires_two_factor
+from signin.two_factor import LOG_OFF, LOG_ON, LOG_RESET, LOG_UNLOCK, requirement_reason, requires_two_factor
 from sources.models import EmergencyAlertPage
 from tests.factories import section_of
 
@@ -113,6 +113,25 @@ def test_who_must_use_two_factors(province, district, commune):
     gone = person("nghi-viec", superuser=True)
     gone.is_active = False
     assert not requires_two_factor(gone)
+
+
+@pytest.mark.django_db
+def test_a_departments_moderators_must_its_editors_need_not(province):
+    """A Sở's moderators publish alerts to the whole province from their section: a password alone
+    would let whoever took it do that. Its editors only submit for approval."""
+    from areas.departments import provision_department
+    from areas.models import Department
+
+    health = Department.objects.create(area=province, name="Sở Y tế", code="so-y-te-2fa")
+    provision_department(health)
+    health.refresh_from_db()
+    moderator = person("kd-so-y-te", health.moderators_group)
+    assert requires_two_factor(moderator)
+    assert "Sở Y tế" in requirement_reason(moderator)
+    assert not requires_two_factor(person("bt-so-y-te", health.editors_group))
+    health.is_active = False
+    health.save()
+    assert not requires_two_factor(get_user_model().objects.get(pk=moderator.pk))  # a stopped Sở publishes nothing
 
 
 # --- Enrolment and sign-in ---------------------------------------------------------------------

@@ -58,6 +58,9 @@ from cms_pages.models import (
 from core.text import fold_key, slugify_vi
 from core.working_days import deadline_for
 from demo import content
+from demo.departments import seed_departments
+from demo.directives import seed_directives
+from demo.indicators import seed_indicators
 from demo.inquiries import inquiries as demo
 from demo.sources import seed_sources
 from inquiries.models import (
@@ -95,6 +98,9 @@ LABELS = [
     ("source item", "thông tin nguồn và cảnh báo"),
     ("inquiry", "câu hỏi, phản ánh của người dân"),
     ("answered question", "trả lời công khai"),
+    ("directive", "văn bản chỉ đạo, yêu cầu báo cáo"),
+    ("centres", "trung tâm truyền thông huyện"),
+    ("site checks", "lần kiểm tra trang xã"),
 ]
 
 
@@ -178,6 +184,10 @@ class Command(BaseCommand):
             for prov in provinces:
                 with transaction.atomic():
                     seeder.stats["source item"] += seed_sources(prov, seeder.user)
+                    seeder.stats["source item"] += seed_departments(prov, seeder.user)
+                    for kind, count in seed_indicators(prov).items():  # centres, site checks, targets
+                        seeder.stats[kind] += count
+                    seeder.stats["directive"] += seed_directives(prov, seeder.user)
 
         self.stdout.write(self.style.SUCCESS(seeder.summary(provinces, time.monotonic() - started)))
 

@@ -24,6 +24,7 @@ from areas.models import AreaPage
 from core import periods
 from indicators import report as presentation
 from indicators.compute import PeriodError, as_of_moment, compute
+from indicators.numbered import numbered
 from inquiries.management.commands.inquiry_stats import display_width, find_unit, pad
 
 
@@ -147,11 +148,23 @@ class Command(BaseCommand):
             f"{' (kỳ báo cáo chưa kết thúc)' if report.is_current else ''}."
         )
         write("")
-        for line in presentation.summary(report):
+        result = numbered(report.area, report.period, report=report)
+        write(f"Các chỉ tiêu theo Kế hoạch của Bộ TT&TT (chỉ tiêu năm {result.year}):")
+        for line in presentation.summary(report, result):
             indent = "    " if line["sub"] else ""
             figures = line["count"] if not line["total"] else f"{line['count']}/{line['total']} = {line['rate']}"
+            targets = "; ".join(
+                f"chỉ tiêu {cell['source_word'].lower()} {cell['text']}: {cell['met_word']}" for cell in line["targets"]
+            )
+            write(
+                f"{indent}{line['shown_number']:<4} {line['label']}: {figures}" + (f" — {targets}" if targets else "")
+            )
+        write("")
+        write("Các số liệu khác:")
+        for line in presentation.other_summary(report):
+            figures = f"{line['count']}/{line['total']} = {line['rate']}"
             note = f" ({line['note']})" if line["note"] else ""
-            write(f"{indent}{line['number']:<4} {line['label']}: {figures}{note}")
+            write(f"     {line['label']}: {figures}{note}")
         write("")
         write(
             "Thông tin nguồn đưa xuống cơ sở trong kỳ: "
