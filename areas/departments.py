@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 from wagtail import hooks
 from wagtail.models import (
     Collection,
@@ -113,8 +114,15 @@ class _Provision:
         return self.stats
 
     def _group(self, group, name):
+        taken = Group.objects.filter(name=name).exclude(pk=getattr(group, "pk", None)).first()
+        if taken is not None and (
+            group is not None  # a rename onto an existing group's name
+            or Department.objects.filter(Q(editors_group=taken) | Q(moderators_group=taken)).exists()
+        ):
+            # Sharing another department's group would give each one's staff the other's section.
+            raise DepartmentError(f"Đã có nhóm người dùng “{name}”: hãy đặt cho cơ quan tên khác.")
         if group is None:
-            group = Group.objects.filter(name=name).first() or Group.objects.create(name=name)
+            group = taken or Group.objects.create(name=name)
             self.stats["group"] += 1
         elif group.name != name:
             group.name = name

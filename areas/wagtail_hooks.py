@@ -1,6 +1,7 @@
 """Admin hooks of areas: "Sở, ngành, phòng ban" (areas/department_views.py), "Tạo tài khoản cho
 xã" and "… cho sở, ngành" (areas/accounts.py), their entries in Wagtail's audit log, the
-searchable unit groups on Wagtail's own user form (areas/static/areas/js/), and Wagtail's own screens kept to the user's part of the tree through Wagtail's hooks (the page chooser, the
+searchable unit groups on Wagtail's own user form (areas/static/areas/js/), and Wagtail's own
+screens kept to the user's part of the tree through Wagtail's hooks (the page chooser, the
 admin API's images and documents, the move confirmation). Where Wagtail has no hook, the fix is in
 core/wagtail_patches.py (5.–10.); tests/areas/test_admin_walk.py walks every admin URL."""
 

@@ -53,13 +53,14 @@ def bench_signatures(n):
     return {"bytes": len(body), "sign_s": sign_s, "verify_s": verify_s, "n": n}
 
 
-def _message(code, number, version, title=None):
+def _message(code, number, version, title=None, recipient=""):
     return {
         "version": 1,
         "id": str(uuid.uuid4()),
         "type": "source_item",
         "sent_at": "2026-12-06T08:00:00Z",
         "sender": {"unit_code": "00", "name": "Trung ương"},
+        "recipient": recipient,
         "action": "publish",
         "item": {
             "remote_id": f"tin-{number}",
@@ -122,7 +123,7 @@ def child_run(a):
         times, statuses, queries = [], set(), None
         for number in range(a.items):
             reset_queries()
-            elapsed, status = send(_message(codes[number % len(codes)], number, version, title))
+            elapsed, status = send(_message(codes[number % len(codes)], number, version, title, keys.key_id()))
             if queries is None:
                 queries = len(connection.queries)  # DEBUG is on: the first message's queries
             times.append(elapsed)

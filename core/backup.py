@@ -77,6 +77,7 @@ IMPORTANT = [
     ("station.Programme", "Chương trình thu sẵn"),
     ("directives.Directive", "Văn bản chỉ đạo"),
     ("directives.DirectiveRecipient", "Nơi nhận văn bản chỉ đạo"),
+    ("exchange.Peer", "Hệ thống liên thông"),
     ("auth.User", "Tài khoản"),
 ]
 ROOT_NAMES = {"media": "Tệp media", "private": "Tệp riêng tư (ảnh công dân, văn bản chỉ đạo)"}

@@ -27,6 +27,9 @@ ORDER = [
     "bien-tap-vien-xa",
     "kiem-duyet-vien",
     "can-bo-huyen-tinh",
+    "so-nganh-cung-cap-thong-tin",
+    "van-ban-chi-dao-bao-cao",
+    "chi-tieu-bo-tttt",
     "xac-thuc-hai-buoc",
     "bo-cuc-man-hinh",
     "nguon-tin-ngoai",
@@ -36,6 +39,7 @@ ORDER = [
     "dai-truyen-thanh",
     "so-dai-truyen-thanh",
     "quan-tri-he-thong",
+    "lien-thong",
     "van-hanh-may-chu",
     "sao-luu",
 ]

@@ -46,16 +46,37 @@ def exchange_paths(user):
     return [u.path for u in user_units(user) if getattr(u, "level", "") in ("province", "district")]
 
 
+def pairing_paths(user):
+    """None: everything (superuser); else the paths of the provinces and districts the user
+    MODERATES. Registering a peer lets whoever holds its key publish items and alerts there
+    without the moderation workflow, so an editor (who only submits) may not."""
+    if not user.is_active:
+        return []
+    if user.is_superuser:
+        return None
+    group_ids = set(user.groups.values_list("pk", flat=True))
+    return [
+        u.path
+        for u in user_units(user)
+        if getattr(u, "level", "") in ("province", "district") and u.moderators_group_id in group_ids
+    ]
+
+
+def may_pair(user):
+    paths = pairing_paths(user)
+    return paths is None or bool(paths)
+
+
 def may_use(user):
     paths = exchange_paths(user)
     return paths is None or bool(paths)
 
 
 class PeerPolicy(UnitScopedPolicy):
-    """UnitScopedPolicy, limited to the staff of provinces and districts."""
+    """UnitScopedPolicy, limited to the moderators of provinces and districts (pairing_paths)."""
 
     def _paths(self, user):
-        return exchange_paths(user) or []
+        return pairing_paths(user) or []
 
 
 class PeerForm(OwnedForm):
@@ -138,7 +159,10 @@ class OutboxView(ExchangeView):
         return context
 
     def post(self, request, *args, **kwargs):
-        message = get_object_or_404(self.scoped(OutgoingMessage.objects.all()), pk=request.POST.get("message"))
+        pk = request.POST.get("message", "")
+        if not pk.isdigit():
+            raise Http404
+        message = get_object_or_404(self.scoped(OutgoingMessage.objects.all()), pk=pk)
         outbox.resend(message)
         messages.success(request, _("Đã đưa bản tin “%(s)s” vào hàng đợi gửi lại.") % {"s": message.subject})
         return redirect(reverse(OUTBOX_URL))
@@ -199,7 +223,10 @@ class ReportView(ExchangeView):
 
 
 def _moment(value):
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # a peer's report: well formed but no such moment
+        return None
     return timezone.localtime(parsed) if parsed is not None and parsed.tzinfo is not None else None
 
 
@@ -221,7 +248,9 @@ def indicator_lines(totals):
         if not isinstance(value, dict) or "count" not in value:
             continue
         rate = value.get("rate")
-        if isinstance(rate, int | float) and rate <= 1 and "label" not in value:
+        if not isinstance(rate, int | float) or isinstance(rate, bool) or rate != rate:  # a peer's: any JSON
+            rate = None
+        if rate is not None and rate <= 1 and "label" not in value:
             rate = rate * 100
         label = value.get("label") or LABELS.get(key, key)
         lines.append(

@@ -133,12 +133,23 @@ def message_view(request, endpoint):
         receive.check_envelope(message, kind)
     except receive.Refused as exc:
         return refuse(request, exc.status, exc.code, exc.message, **fields)
+    try:
+        ours = keys.key_id()
+    except keys.NoKey as exc:
+        return refuse(request, 503, "no_key", str(exc), **fields)
+    if message.get("recipient") != ours:
+        text = (
+            f"Bản tin gửi cho hệ thống có mã khoá {str(message.get('recipient'))[:60]!r}, không phải hệ thống này "
+            f"({ours}): từ chối."
+        )
+        return refuse(request, 403, "wrong_recipient", text, **fields)
     if InboxEntry.objects.filter(peer=peer, message_id=message_id, accepted=True).exists():
         text = "Bản tin này đã nhận trước đây: không làm gì thêm."
         record(request, 200, accepted=True, text=text, **fields)
         return JsonResponse({"status": "duplicate", "message": text}, json_dumps_params={"ensure_ascii": False})
     fetched = None
     try:
+        receive.check_direction(peer, kind)  # before fetching anything from the peer
         if kind == "programme":
             fetched = receive.prepare_programme(peer, message)
         with transaction.atomic():
@@ -148,6 +159,12 @@ def message_view(request, endpoint):
     except ValidationError as exc:
         refused = receive.wrap_validation(exc)
         return refuse(request, refused.status, refused.code, refused.message, **fields)
+    except IntegrityError:
+        # The same item arrived twice at once (two deliveries crossing): the other one holds it
+        # now; this one left nothing (its transaction rolled back). 409: the sender tries again
+        # and is answered "unchanged" or "duplicate".
+        text = "Nội dung này đang được nhận từ một bản tin khác cùng lúc: gửi lại sau."
+        return refuse(request, 409, "conflict", text, **fields)
     finally:
         if fetched is not None and os.path.exists(fetched["path"]):
             os.remove(fetched["path"])

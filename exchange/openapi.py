@@ -25,7 +25,11 @@ ERROR_RESPONSES = {
         "Sai chiều (cấp dưới gửi thông tin nguồn, cấp trên gửi số liệu) hoặc nơi nhận ngoài phạm vi đăng ký.",
         None,
     ),
-    "409": ("Bản tin phát lại: nonce đã dùng (mã lỗi replayed).", None),
+    "409": (
+        "Bản tin phát lại: nonce đã dùng (mã lỗi replayed); hoặc cùng nội dung đang được nhận từ bản tin khác "
+        "cùng lúc (conflict: gửi lại sau).",
+        None,
+    ),
     "413": ("Bản tin quá lớn.", None),
     "422": (
         "Không nhận được nội dung: mã đơn vị không có (unknown_unit_code, nêu mã), nội dung không hợp lệ, "
@@ -86,7 +90,7 @@ SCHEMAS = {
                 "properties": {
                     "code": _string(
                         "Mã lỗi cho máy: unsigned, bad_signature_input, unknown_key, digest_mismatch, bad_signature, "
-                        "expired, replayed, invalid_json, invalid_message, wrong_type, unsupported_version, "
+                        "expired, replayed, conflict, wrong_recipient, invalid_json, too_deep, invalid_text, bad_content_length, invalid_message, wrong_type, unsupported_version, "
                         "wrong_direction, outside_subscription, unknown_unit_code, invalid_item, no_section, "
                         "audio_unavailable, audio_digest, audio_too_large, audio_rejected, too_large, not_found, no_key."
                     ),
@@ -117,7 +121,7 @@ SCHEMAS = {
     },
     "Envelope": {
         "type": "object",
-        "required": ["version", "id", "type", "sent_at"],
+        "required": ["version", "id", "type", "sent_at", "recipient"],
         "properties": {
             "version": {"type": "integer", "const": 1},
             "id": _string(
@@ -125,6 +129,11 @@ SCHEMAS = {
             ),
             "type": {"type": "string", "enum": ["source_item", "alert", "programme", "indicators", "device_status"]},
             "sent_at": _string(format="date-time"),
+            "recipient": _string(
+                "Mã khoá (ed25519:…) của hệ thống nhận: bản tin gửi cho hệ thống khác bị từ chối "
+                "(403 wrong_recipient), nên không thể đem chữ ký sang hệ thống khác dùng lại.",
+                maxLength=60,
+            ),
             "sender": _ref("Sender"),
         },
     },

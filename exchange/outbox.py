@@ -10,6 +10,7 @@ attempt is signed anew (a new nonce and `created`), so a retry is never a replay
 """
 
 import datetime
+import http.client
 import json
 import logging
 import urllib.error
@@ -52,6 +53,9 @@ def _enqueue(pk):
 
 
 def queue(peer, body, subject="", object_key="", send=True):
+    # Addressed to this peer's key: the receiver refuses a message meant for another
+    # installation (a signed message replayed elsewhere within the clock window).
+    body = {**body, "recipient": peer.key_id}
     message = OutgoingMessage.objects.create(
         peer=peer,
         kind=body["type"],
@@ -74,7 +78,7 @@ def post(peer, path, body_bytes, timeout=None):
     request = urllib.request.Request(url, data=body_bytes, headers=headers, method="POST")
     timeout = timeout or getattr(settings, "EXCHANGE_TIMEOUT_S", 30)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with signing.urlopen(request, timeout=timeout) as response:
             return response.status, response.read(1024 * 1024)
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(1024 * 1024)
@@ -88,20 +92,40 @@ def _reason(status, answer):
             return f"HTTP {status} {error.get('code', '')}: {error.get('message', '')}"
     except ValueError:
         pass
-    return f"HTTP {status}: {answer[:300].decode('utf-8', 'replace') if isinstance(answer, bytes) else answer}"
+    # Not our API's answer: its text is not shown (a base URL pointed at some service of our own
+    # network would otherwise have the admin screen read its replies).
+    return f"HTTP {status}: máy kia không trả lời theo API liên thông."
 
 
-def deliver(message_id, now=None):
-    """Send one message now (the worker's task); returns its new state."""
+def claim(message):
+    """This attempt is ours: `attempts` moved on from the value `message` was read with (False:
+    another worker read the same value and claimed it first)."""
+    claimed = OutgoingMessage.objects.filter(
+        pk=message.pk, attempts=message.attempts, state__in=[OutgoingState.PENDING, OutgoingState.FAILED]
+    ).update(attempts=message.attempts + 1)
+    if claimed:
+        message.attempts += 1
+    return bool(claimed)
+
+
+def deliver(message_id, now=None, force=False):
+    """Send one message now (the worker's task); returns its new state (None: not sent by this
+    call). A message that failed is sent again only when its time has come (`force`: at once,
+    `exchange_send --all`). Two deliveries of one message at once (the task queued after commit
+    and the every-minute `send_due`) cannot both send it: each claims the attempt by moving
+    `attempts` on from the value it read, and only one of them can."""
     message = OutgoingMessage.objects.select_related("peer").filter(pk=message_id).first()
-    if message is None or message.state == OutgoingState.SENT:
-        return None
+    if message is None or message.state not in (OutgoingState.PENDING, OutgoingState.FAILED):
+        return None  # sent, or given up ("Gửi lại" puts it back as pending)
     now = now or timezone.now()
-    message.attempts += 1
+    if message.state == OutgoingState.FAILED and message.next_attempt_at > now and not force:
+        return None
+    if not claim(message):
+        return None
     body = json.dumps(message.body, ensure_ascii=False).encode()
     try:
         status, answer = post(message.peer, PATHS[message.kind], body)
-    except (urllib.error.URLError, OSError, keys.NoKey) as exc:
+    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError, keys.NoKey) as exc:
         status, answer = None, None
         message.last_error = f"Không gửi được: {getattr(exc, 'reason', exc)}"
     message.last_status = status
@@ -190,7 +214,7 @@ def on_page_published(page):
         before = _sent_before(peer, key)
         if not codes:
             if before is not None and before.body.get("action") == "publish":
-                body = payloads.item_message(page, [], peer.owner, action="withdraw")
+                body = _withdrawal(page, peer, before)
                 queued.append(queue(peer, body, f"Thu hồi: {page.title}", key))
             continue
         body = payloads.item_message(page, codes, peer.owner)
@@ -207,7 +231,7 @@ def on_page_unpublished(page):
         before = _sent_before(peer, key)
         if before is None or before.body.get("action") != "publish":
             continue
-        body = payloads.item_message(page, [], peer.owner, action="withdraw")
+        body = _withdrawal(page, peer, before)
         queued.append(queue(peer, body, f"Thu hồi: {page.title}", key))
     return queued
 
@@ -233,12 +257,34 @@ def queue_ready_programmes():
                 continue
             key = f"programme:{programme.pk}"
             before = _sent_before(peer, key)
-            version = payloads.programme_version(programme)
-            if before is not None and before.body.get("item", {}).get("version") == version:
-                continue
             body = payloads.programme_message(programme, codes, peer.owner)
+            previous = before.body.get("item", {}) if before is not None else None
+            if previous is not None and _without_version(previous) == _without_version(body["item"]):
+                continue  # nothing new for this peer
+            # The receiver takes a version only when it is higher than the last it took: one
+            # more than what this peer was last sent (a hash of the content would not grow).
+            body["item"]["version"] = _version_after(previous)
             queued.append(queue(peer, body, programme.title, key))
     return queued
+
+
+def _without_version(item):
+    return {name: value for name, value in item.items() if name != "version"}
+
+
+def _version_after(previous):
+    version = previous.get("version") if previous else None
+    return version + 1 if isinstance(version, int) and not isinstance(version, bool) else 1
+
+
+def _withdrawal(page, peer, before):
+    """The withdrawal of what `before` published: it carries that publication's version, so
+    the receiver can tell it from a late withdrawal of an older one."""
+    body = payloads.item_message(page, [], peer.owner, action="withdraw")
+    version = before.body.get("item", {}).get("version")
+    if isinstance(version, int) and not isinstance(version, bool):
+        body["item"]["version"] = version
+    return body
 
 
 # --- What goes up: figures ----------------------------------------------------------------

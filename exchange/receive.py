@@ -10,9 +10,12 @@ repeat (same or older version) changes nothing.
 
 import datetime
 import hashlib
+import http.client
 import os
+import re
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from django.conf import settings
@@ -41,6 +44,9 @@ from sources.models import (
 from station.models import Programme, ProgrammeKind, ProgrammePriority, ProgrammeState
 
 ITEM_KINDS = ("source_item", "alert", "programme")
+AUDIO_PATH = re.compile(r"/api/lien-thong/v1/audio/[0-9]{1,18}/")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+MAX_VERSION = 2**31 - 1  # what a PositiveIntegerField holds on every database
 REPORT_KINDS = ("indicators", "device_status")
 
 
@@ -77,7 +83,10 @@ def moment(data, name, required=True):
         if required:
             raise bad(f"Thiếu trường “{name}”.")
         return None
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well formed but no such moment (2026-13-45T…): Django raises
+        parsed = None
     if parsed is None or parsed.tzinfo is None:
         raise bad(f"Trường “{name}” phải là thời điểm ISO 8601 có múi giờ, ví dụ 2026-12-06T08:00:00Z.")
     return parsed
@@ -99,8 +108,8 @@ def flag(data, name, default=True):
 
 def version_of(item):
     value = item.get("version", 0)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise bad("Trường “version” phải là số nguyên không âm.")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_VERSION:
+        raise bad(f"Trường “version” phải là số nguyên từ 0 đến {MAX_VERSION}.")
     return value
 
 
@@ -201,7 +210,10 @@ def page_fields(kind, item):
         )
     else:
         date = item.get("date")
-        parsed = parse_date(date) if isinstance(date, str) else None
+        try:
+            parsed = parse_date(date) if isinstance(date, str) else None
+        except ValueError:
+            parsed = None
         if date not in (None, "") and parsed is None:
             raise bad("Trường “date” phải là ngày ISO 8601 (YYYY-MM-DD).")
         fields.update(
@@ -224,6 +236,8 @@ def receive_page(peer, kind, action, item):
     if action == "withdraw":
         if page is None:
             return {"status": "unknown", "message": "Không có nội dung này để thu hồi."}
+        if version < record.version:  # a late withdrawal of an older publication
+            return {"status": "unchanged", "page": page.pk}
         if page.live:
             page.unpublish(log_action=True)
         record.withdrawn = True
@@ -232,7 +246,9 @@ def receive_page(peer, kind, action, item):
         return {"status": "withdrawn", "page": page.pk}
     fields = page_fields(kind, item)
     areas, communes = split_units(map_targets(peer, item.get("targets")))
-    if page is not None and version <= record.version and not record.withdrawn:
+    if page is not None and version <= record.version:
+        # Not newer than what we hold (or withdrew): a repeat, or a late retry of an older
+        # publication that must not bring a withdrawn item back.
         return {"status": "unchanged", "page": page.pk}
     created = page is None
     if created:
@@ -270,16 +286,22 @@ def receive_page(peer, kind, action, item):
 def fetch_audio(peer, audio_path, sha256):
     """GET the programme's audio from the peer, signed with our key: a temporary file (the
     caller removes it), its SHA-256 checked."""
-    if not isinstance(audio_path, str) or not audio_path.startswith("/api/lien-thong/v1/audio/"):
-        raise bad("Trường “audio.path” phải là đường dẫn /api/lien-thong/v1/audio/….")
+    if not isinstance(audio_path, str) or not AUDIO_PATH.fullmatch(audio_path):
+        raise bad("Trường “audio.path” phải là đường dẫn /api/lien-thong/v1/audio/<số>/.")
+    if not isinstance(sha256, str) or not SHA256.fullmatch(sha256):
+        # The answer to our GET is not signed: this hash, inside the signed message, is what
+        # vouches for the audio.
+        raise bad("Trường “audio.sha256” phải là mã SHA-256 (64 chữ số hex thường) của tệp âm thanh.")
     limit = getattr(settings, "STATION_MAX_UPLOAD_MB", 200) * 1024 * 1024
-    headers = signing.sign(keys.private_key(), keys.key_id(), "GET", audio_path)
-    request = urllib.request.Request(peer.url(audio_path), headers=headers, method="GET")
+    url = peer.url(audio_path)
+    # The path as the peer's server sees it: its base URL may have one of its own (as outbox.post signs).
+    headers = signing.sign(keys.private_key(), keys.key_id(), "GET", urllib.parse.urlsplit(url).path)
+    request = urllib.request.Request(url, headers=headers, method="GET")
     digest = hashlib.sha256()
     fd, path = tempfile.mkstemp(prefix="exchange-audio-", suffix=".mp3")
     size = 0
     try:
-        with os.fdopen(fd, "wb") as handle, urllib.request.urlopen(request, timeout=60) as response:
+        with os.fdopen(fd, "wb") as handle, signing.urlopen(request, timeout=60) as response:
             while block := response.read(1024 * 1024):
                 size += len(block)
                 if size > limit:
@@ -289,7 +311,7 @@ def fetch_audio(peer, audio_path, sha256):
     except urllib.error.HTTPError as exc:
         os.remove(path)
         raise Refused(422, "audio_unavailable", f"Không tải được âm thanh từ {peer.name}: HTTP {exc.code}.") from None
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
         os.remove(path)
         raise Refused(
             422, "audio_unavailable", f"Không tải được âm thanh từ {peer.name}: {getattr(exc, 'reason', exc)}."
@@ -297,7 +319,7 @@ def fetch_audio(peer, audio_path, sha256):
     except Refused:
         os.remove(path)
         raise
-    if sha256 and digest.hexdigest() != sha256:
+    if digest.hexdigest() != sha256:
         os.remove(path)
         raise Refused(422, "audio_digest", "Tệp âm thanh tải về không khớp mã SHA-256 trong bản tin.")
     return path
@@ -371,7 +393,7 @@ def prepare_programme(peer, message):
     audio_ref = item.get("audio")
     if not isinstance(audio_ref, dict):
         raise bad("Thiếu trường “audio” {path, sha256}.")
-    path = fetch_audio(peer, audio_ref.get("path"), audio_ref.get("sha256") or "")
+    path = fetch_audio(peer, audio_ref.get("path"), audio_ref.get("sha256"))
     import audio
 
     try:
@@ -441,12 +463,18 @@ def check_envelope(message, kind):
             raise bad("Thiếu trường “item”.")
 
 
-def receive(peer, kind, message, fetched=None):
-    """Apply one checked message (inside the caller's transaction)."""
+def check_direction(peer, kind):
+    """Items only from upstream peers, reports only from downstream ones (403): checked before
+    anything is fetched from the peer."""
     if kind in ITEM_KINDS and not peer.is_upstream:
         raise Refused(403, "wrong_direction", f"{peer.name} là cấp dưới: không gửi thông tin nguồn xuống hệ thống này.")
     if kind in REPORT_KINDS and not peer.is_downstream:
         raise Refused(403, "wrong_direction", f"{peer.name} là cấp trên: không gửi số liệu lên hệ thống này.")
+
+
+def receive(peer, kind, message, fetched=None):
+    """Apply one checked message (inside the caller's transaction)."""
+    check_direction(peer, kind)
     if kind in ("source_item", "alert"):
         return receive_page(peer, kind, message["action"], message["item"])
     if kind == "programme":

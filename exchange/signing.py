@@ -21,6 +21,7 @@ import hashlib
 import re
 import secrets
 import time
+import urllib.request
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -143,6 +144,23 @@ def verify(headers, method, path, query, body, public_key_for, now=None):
             "expired", f"Thời điểm ký (created) lệch quá {WINDOW_S // 60} phút so với đồng hồ máy nhận."
         )
     return Verified(key_id=key_id, created=created, nonce=match["nonce"])
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A signed request is never followed elsewhere: urllib would carry the signature headers
+    to the new address (and turn a POST into a GET), letting a peer's server point us at any
+    address, our own network included. A 3xx stays an HTTPError with its status."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def urlopen(request, timeout):
+    """Open a signed request without following redirects (urllib.request.urlopen otherwise)."""
+    return _opener.open(request, timeout=timeout)
 
 
 def public_bytes(private_key: Ed25519PrivateKey):

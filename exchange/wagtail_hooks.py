@@ -21,6 +21,13 @@ class ExchangeItem(MenuItem):
         return admin_views.may_use(request.user)
 
 
+class PeersItem(MenuItem):
+    """Shown to superusers and to the moderators of a province or district (pairing)."""
+
+    def is_shown(self, request):
+        return admin_views.may_pair(request.user)
+
+
 @hooks.register("register_admin_viewset")
 def register_peer_viewset():
     return PEERS
@@ -37,9 +44,7 @@ def register_exchange_menu():
         _("Liên thông"),
         Menu(
             items=[
-                ExchangeItem(
-                    _("Hệ thống liên thông"), reverse(PEERS.get_url_name("index")), icon_name="link", order=100
-                ),
+                PeersItem(_("Hệ thống liên thông"), reverse(PEERS.get_url_name("index")), icon_name="link", order=100),
                 ExchangeItem(_("Bản tin gửi đi"), reverse(admin_views.OUTBOX_URL), icon_name="mail", order=200),
                 ExchangeItem(_("Nhật ký nhận"), reverse(admin_views.INBOX_URL), icon_name="list-ul", order=300),
                 ExchangeItem(

@@ -22,11 +22,12 @@ from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import BasePermissionPolicy
 
 from areas.models import AreaPage
-from areas.scoping import OwnedForm, ScopedEditView, ScopedViewSet, unit_paths, user_units
+from areas.scoping import OwnedForm, ScopedEditView, ScopedIndexView, ScopedViewSet, unit_paths, user_units
 from indicators.models import FIRST_YEAR, LAST_YEAR, CommunicationCentre, IndicatorTarget, TargetSource
 
 # --- Who may do what with a target ---------------------------------------------------------------
@@ -168,19 +169,33 @@ class _BadRequestOnInvalid:
 
 
 class _InstanceScoped:
-    """A row the user may not change is a 404 (not a redirect to the dashboard)."""
+    """A row the user may not change (`action`) is a 404 (not a redirect to the dashboard)."""
+
+    action = "change"
 
     def get_object(self, *args, **kwargs):
         obj = super().get_object(*args, **kwargs)
-        if not self.permission_policy.user_has_permission_for_instance(self.request.user, "change", obj):
+        if not self.permission_policy.user_has_permission_for_instance(self.request.user, self.action, obj):
             raise Http404
         return obj
 
 
+class TargetHistoryView(_InstanceScoped, history.HistoryView):
+    """Who changed a target and when: for those who may read it (another province's own is a 404)."""
+
+    action = "view"
+
+
+class TargetUsageView(_InstanceScoped, usage.UsageView):
+    action = "view"
+
+
 class TargetIndexView(generic.IndexView):
     def get_base_queryset(self):
-        return self.permission_policy.instances_user_has_any_permission_for(self.request.user, ["view"]).filter(
-            pk__in=super().get_base_queryset().values("pk")
+        return (
+            self.permission_policy.instances_user_has_any_permission_for(self.request.user, ["view"])
+            .filter(pk__in=super().get_base_queryset().values("pk"))
+            .select_related("area")  # the "Địa bàn" column: one query, not one a row
         )
 
     def _may_change(self, instance):
@@ -249,6 +264,8 @@ class TargetViewSet(ModelViewSet):
     add_view_class = TargetCreateView
     edit_view_class = TargetEditView
     delete_view_class = TargetDeleteView
+    history_view_class = TargetHistoryView
+    usage_view_class = TargetUsageView
     edit_handler = ObjectList(TARGET_PANELS, base_form_class=TargetForm)
     list_filter = ["year", "code", "source"]
     ordering = ["-year", "code", "source", "applies_to"]
@@ -310,6 +327,11 @@ class CentreEditView(_BadRequestOnInvalid, ScopedEditView):
     pass
 
 
+class CentreIndexView(ScopedIndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("owner")  # the "Huyện" column
+
+
 class CentreViewSet(ScopedViewSet):
     model = CommunicationCentre
     icon = "group"
@@ -317,6 +339,7 @@ class CentreViewSet(ScopedViewSet):
     url_prefix = "trung-tam-truyen-thong-huyen"
     name = "communication_centres"
     add_to_admin_menu = False
+    index_view_class = CentreIndexView
     add_view_class = CentreCreateView
     edit_view_class = CentreEditView
     edit_handler = ObjectList(CENTRE_PANELS, base_form_class=CentreForm)

@@ -7,6 +7,8 @@ nhận:" on the left. Each area may set its own (admin: "Người ký, nơi nh�
 indicators); an area with none gets `ReportSigning.default_for(area)`, not saved.
 """
 
+from fractions import Fraction
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -202,11 +204,15 @@ class IndicatorTarget(models.Model):
         return f"{'>' if self.comparison == Comparison.ABOVE else '≥'} {number} %"
 
     def is_met(self, rate):
-        """rate (0–1, or None) against the target; None when there is nothing to judge."""
+        """rate (0–1: a Fraction, e.g. count/total, or a float; None) against the target; None when
+        there is nothing to judge. Compared exactly, not after rounding: 2,499 of 2,500 (99,96 %,
+        shown as 100,0 %) does not meet "≥ 100 %", and 7 of 10 does not meet "> 70 %"."""
         if rate is None:
             return None
-        percent = round(rate * 100, 1)
-        value = float(self.value)
+        if not isinstance(rate, Fraction):
+            rate = Fraction(rate).limit_denominator(10**9)  # 0.7 is 7/10, not 0.69999…
+        percent = rate * 100
+        value = Fraction(str(self.value))  # "85.3" is 853/10 whatever type holds it
         return percent > value if self.comparison == Comparison.ABOVE else percent >= value
 
 

@@ -33,11 +33,13 @@ area):
 
 Targets (IndicatorTarget): for the period's year, the ministry's and the province's own; when
 a year has none, the latest earlier year's stands (the 2025 targets after 2025), and the line
-says which year. Met: rate ≥ value (or > for a "trên …" target), rates rounded to 0.1 %.
+says which year. Met: rate ≥ value (or > for a "trên …" target), compared exactly (count/total
+against the value, not the rate rounded for display: 99,96 % does not meet 100 %).
 `as_json(area, period)` gives the same as a plain dict (exchange, directives).
 """
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from django.db.models import Q
 from django.utils import timezone
@@ -68,7 +70,7 @@ LABELS = {
     "1.4-30": "Xã có trang thông tin điện tử cập nhật trong 30 ngày",
     "1.5": "Phường, thị trấn có bảng điện tử công cộng",
     "1.6": "Xã có bảng điện tử công cộng",
-    "2.1": "Huyện có trung tâm truyền thông (văn hoá – thể thao – truyền thông) cấp huyện",
+    "2.1": "Huyện có trung tâm truyền thông (văn hóa – thể thao – truyền thông) cấp huyện",
     "2.2": "Huyện có bảng điện tử cỡ lớn (LED, LCD) kết nối hệ thống thông tin nguồn",
     "2.2-do_thi": "Thành phố, thị xã có bảng điện tử cỡ lớn kết nối",
     "2.2-huyen": "Huyện (nông thôn) có bảng điện tử cỡ lớn kết nối",
@@ -194,7 +196,7 @@ def judge(targets, code, applies_to, ratio):
         target = targets.get((TARGET_CODE.get(code, code), applies_to, source))
         if target is None:
             continue
-        rate = ratio.rate if ratio.applicable else None
+        rate = Fraction(ratio.count, ratio.total) if ratio.applicable and ratio.total else None
         checks.append(
             TargetCheck(
                 source=source,

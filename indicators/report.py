@@ -599,11 +599,12 @@ def trend_caption(report):
 
 
 def met_lines(checks):
-    """['Đạt'] / ['Chưa đạt'] against the one target, ['Bộ: Đạt', 'Tỉnh: Chưa đạt'] when both; []."""
+    """[{"word", "ok"}]: 'Đạt' / 'Chưa đạt' against the one target, 'Bộ: Đạt', 'Tỉnh: Chưa đạt'
+    when both, each with its own verdict (so each is coloured by its own); []."""
     judged = [c for c in checks if c.met is not None]
     if len(judged) == 1:
-        return [judged[0].met_word]
-    return [f"{c.source_word}: {c.met_word}" for c in judged]
+        return [{"word": judged[0].met_word, "ok": judged[0].met}]
+    return [{"word": f"{c.source_word}: {c.met_word}", "ok": c.met} for c in judged]
 
 
 def _ratio_met(ratio, checks, yes_no_cell=False):

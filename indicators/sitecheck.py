@@ -13,7 +13,10 @@ Settings (getattr, with defaults):
                             (<xã>.<huyện>.<tỉnh>.localhost) may not resolve. Empty: DNS.
     SITE_CHECK_TIMEOUT_S    10 seconds per connection and per read.
     SITE_CHECK_WORKERS      8 checks at a time.
-Redirects are followed (at most 3, e.g. http → https); only a final 2xx counts.
+Redirects are followed (at most 3, e.g. http → https) only to the installation's own sites (the
+hostnames of its Site rows): a redirect elsewhere is recorded, not followed, so a commune's DNS
+or a site's answer cannot make the worker request another address (a cloud metadata service,
+the server's own network). Only a final 2xx counts. The body is not read: the status is enough.
 """
 
 import datetime
@@ -21,7 +24,7 @@ import http.client
 import socket
 import ssl
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
@@ -42,7 +45,9 @@ def _connect_to():
     if not value:
         return None
     host, _, port = value.rpartition(":")
-    return (host or value, int(port) if port.isdigit() else 80)
+    if not port.isdigit() or (host.count(":") and not host.endswith("]")):  # "127.0.0.1", "::1"
+        host, port = value, "80"
+    return (host.strip("[]") or value, int(port))
 
 
 class _HTTPSConnection(http.client.HTTPSConnection):
@@ -57,16 +62,26 @@ class _HTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self._server_hostname)
 
 
-def fetch(url, connect_to=None, timeout=None):
-    """(status code, error message or "") of a GET of `url`, following redirects."""
+def fetch(url, connect_to=None, timeout=None, allowed_hosts=()):
+    """(status code, error message or "") of a GET of `url`, following redirects to the same host
+    or to one of `allowed_hosts` (the installation's sites) only."""
     timeout = timeout or float(getattr(settings, "SITE_CHECK_TIMEOUT_S", 10))
-    original_host = urlsplit(url).hostname
+    allowed = {h.lower() for h in allowed_hosts} | {(urlsplit(url).hostname or "").lower()}
+    status = None
     for _ in range(MAX_REDIRECTS + 1):
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            return None, f"Địa chỉ không hợp lệ: {url[:80]}"
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        address = connect_to if connect_to and parts.hostname == original_host else (parts.hostname, port)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            port = None
+        if parts.scheme not in ("http", "https") or not parts.hostname or port is None:
+            return status, f"Địa chỉ không hợp lệ: {url[:80]}"
+        if parts.hostname.lower() not in allowed:
+            return (
+                status,
+                f"Trang chuyển hướng ra ngoài các trang của hệ thống ({parts.hostname[:80]}): không kiểm tra.",
+            )
+        address = connect_to or (parts.hostname, port)
         if parts.scheme == "https":
             connection = _HTTPSConnection(
                 address, parts.hostname, timeout=timeout, context=ssl.create_default_context()
@@ -74,12 +89,12 @@ def fetch(url, connect_to=None, timeout=None):
         else:
             connection = http.client.HTTPConnection(address[0], address[1], timeout=timeout)
         host_header = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
             connection.request(
-                "GET", parts.path or "/", headers={"Host": host_header, "User-Agent": USER_AGENT, "Accept": "text/html"}
+                "GET", target, headers={"Host": host_header, "User-Agent": USER_AGENT, "Accept": "text/html"}
             )
             response = connection.getresponse()
-            response.read(64 * 1024)
             status, location = response.status, response.getheader("Location")
         except TimeoutError:
             return None, f"Quá thời gian chờ ({timeout:g} giây)."
@@ -92,7 +107,7 @@ def fetch(url, connect_to=None, timeout=None):
         except (OSError, http.client.HTTPException) as exc:
             return None, f"Không kết nối được: {exc}"[:300]
         finally:
-            connection.close()
+            connection.close()  # the body is never read: a large or endless one costs nothing
         if 300 <= status < 400 and location:
             url = urljoin(url, location)
             continue
@@ -102,8 +117,9 @@ def fetch(url, connect_to=None, timeout=None):
     return status, "Chuyển hướng quá nhiều lần."
 
 
-def probe(commune, site, connect_to=None):
-    """An unsaved SiteCheck of one commune: no database access (it runs in worker threads)."""
+def probe(commune, site, connect_to=None, allowed_hosts=()):
+    """An unsaved SiteCheck of one commune: no database access (it runs in worker threads). Never
+    raises: an unexpected failure is recorded, so one odd site cannot lose the others' checks."""
     now = timezone.now()
     if site is None:
         return SiteCheck(
@@ -111,7 +127,10 @@ def probe(commune, site, connect_to=None):
         )
     url = site.root_url.rstrip("/") + "/"
     started = time.monotonic()
-    status, error = fetch(url, connect_to)
+    try:
+        status, error = fetch(url, connect_to, allowed_hosts=allowed_hosts)
+    except Exception as exc:  # noqa: BLE001 — recorded as the check's error
+        status, error = None, f"Lỗi khi kiểm tra: {type(exc).__name__}: {exc}"
     return SiteCheck(
         commune=commune,
         url=url[:300],
@@ -130,14 +149,35 @@ def targets(communes=None):
     return [(c, sites.get(c.pk)) for c in communes]
 
 
+SAVE_EVERY = 50  # rows written as the checks come back, so a task stopped by its time limit keeps them
+
+
 def check_sites(communes=None, progress=None):
-    """Check every commune's site (or those of `communes`) and save the SiteCheck rows (the GETs
-    run SITE_CHECK_WORKERS at a time; the rows are written here, in one query). `progress(iterable,
-    total=)` wraps the results as they come (tqdm)."""
+    """Check every commune's site (or those of `communes`) and save the SiteCheck rows, in order
+    of the communes. The GETs run SITE_CHECK_WORKERS at a time in threads that never touch the
+    database; the rows are written here SAVE_EVERY at a time as they come back (a django-q2 task
+    past its timeout, e.g. many sites that never answer, keeps what it has checked). `progress(
+    iterable, total=)` wraps the results as they come (tqdm)."""
     pairs = targets(communes)
     connect_to = _connect_to()
+    allowed = frozenset(Site.objects.values_list("hostname", flat=True))  # the installation's own sites
     workers = max(1, int(getattr(settings, "SITE_CHECK_WORKERS", 8)))
+    saved, pending = {}, []
+
+    def flush():
+        for index, check in zip([i for i, _ in pending], SiteCheck.objects.bulk_create([c for _, c in pending])):
+            saved[index] = check
+        pending.clear()
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(lambda pair: probe(*pair, connect_to=connect_to), pairs)
-        checks = list(progress(results, total=len(pairs)) if progress else results)
-    return SiteCheck.objects.bulk_create(checks)
+        futures = {
+            pool.submit(probe, commune, site, connect_to=connect_to, allowed_hosts=allowed): index
+            for index, (commune, site) in enumerate(pairs)
+        }
+        done = as_completed(futures)
+        for future in progress(done, total=len(pairs)) if progress else done:
+            pending.append((futures[future], future.result()))
+            if len(pending) >= SAVE_EVERY:
+                flush()
+    flush()
+    return [saved[index] for index in sorted(saved)]

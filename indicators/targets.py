@@ -41,9 +41,12 @@ def read(path=None):
     """[dict] of the file's lines, checked; TargetFileError naming the line otherwise."""
     path = Path(path or default_path())
     with path.open(encoding="utf-8", newline="") as fh:
-        lines = [line for line in fh if not line.startswith("#")]
+        numbered_lines = [(n, line) for n, line in enumerate(fh, start=1) if not line.startswith("#")]
+    numbers = [n for n, _ in numbered_lines]  # the file's own line numbers, for the messages
+    reader = csv.DictReader(line for _, line in numbered_lines)
     rows = []
-    for number, row in enumerate(csv.DictReader(lines), start=2):
+    for row in reader:
+        number = numbers[min(reader.line_num, len(numbers)) - 1]
         try:
             code = row["code"].strip()
             year = int(row["year"])

@@ -146,8 +146,6 @@ class IndicatorsView(WagtailAdminTemplateMixin, TemplateView):
         self.numbered = numbered(self.area, self.period, report=self.report)
         if self.output == "numbered_csv":
             return self.numbered_csv_response()
-        if self.output == "csv":
-            return self.csv_response()
         if self.output == "pdf":
             return self.pdf_response()
         return super().get(request, *args, **kwargs)

@@ -43,7 +43,7 @@ from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import policy_registry
 
 from areas.models import AreaPage
-from areas.scoping import under, user_departments, user_units
+from areas.scoping import area_units, under, user_departments
 from signin import lockout
 
 # URL names of the views (signin/views.py, registered in signin/wagtail_hooks.py).
@@ -72,11 +72,6 @@ _RECOVERY = re.compile(r"^[a-z2-7]{8}$")
 
 
 # --- Who must -----------------------------------------------------------------------------
-
-
-def area_units(user):
-    """The provinces and districts (AreaPage) whose editors or moderators the user is."""
-    return [unit for unit in user_units(user) if isinstance(unit, AreaPage)]
 
 
 def department_section_paths(user):
@@ -122,7 +117,15 @@ def requirement_reason(user):
             "Tài khoản của bạn là tài khoản quản trị, có mọi quyền trên toàn tỉnh, nên phải bật xác thực hai bước "
             "trước khi dùng trang quản trị."
         )
-    names = ", ".join([unit.title for unit in area_units(user)] + [d.full_name for d in user_departments(user)])
+    units = area_units(user)
+    if not units:  # a department's moderator only
+        names = ", ".join(d.full_name for d in user_departments(user))
+        return (
+            f"Tài khoản của bạn là kiểm duyệt viên của {names}, có quyền phát hành thông tin nguồn và cảnh báo khẩn "
+            "cấp tới các xã trong địa bàn, nên phải bật xác thực hai bước trước khi dùng trang quản trị. Chỉ có mật "
+            "khẩu, người lấy được mật khẩu của bạn có thể phát cảnh báo ra toàn địa bàn."
+        )
+    names = ", ".join([unit.title for unit in units] + [d.full_name for d in user_departments(user)])
     return (
         f"Tài khoản của bạn là cán bộ {names}, có quyền gửi thông tin nguồn, cảnh báo khẩn cấp hoặc quản lý bảng "
         "điện tử, loa của địa bàn, nên phải bật xác thực hai bước trước khi dùng trang quản trị. Chỉ có mật khẩu, "

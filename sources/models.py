@@ -133,12 +133,13 @@ class DepartmentSectionPage(CachedPageMixin, RoutablePageMixin, SectionPage):
         return Department.objects.filter(section=self).select_related("area").first()
 
     def listing(self):
-        return SourceItemPage.objects.child_of(self).for_public().valid_at(timezone.now()).by_priority()
+        items = SourceItemPage.objects.child_of(self).for_public().valid_at(timezone.now())
+        return items.select_related("department").by_priority()
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         alerts = EmergencyAlertPage.objects.child_of(self).for_public().valid_at(timezone.now())
-        context["alerts"] = list(alerts.order_by("-valid_from"))
+        context["alerts"] = list(alerts.select_related("department").order_by("-valid_from"))
         context["department"] = self.department
         return context
 

@@ -151,7 +151,10 @@ class ProgrammeForm(OwnedForm):
         if department is not None:
             # A department has no clusters of its own: it speaks for its area, to chosen units.
             if not data.get("target_units") and not data.get("target_clusters"):
-                self.add_error("target_units", _("Chọn nơi nhận: các xã, huyện hoặc cụm loa trong địa bàn."))
+                self.add_error(
+                    "target_units",
+                    _("Chọn nơi nhận: các xã, huyện trong địa bàn của %(area)s.") % {"area": department.area.title},
+                )
             owner = department.area
         if owner is not None:
             for unit in data.get("target_units") or ():

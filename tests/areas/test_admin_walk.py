@@ -7,7 +7,10 @@ argument's name and converter and by the model the view is for: pages (drafts, a
 moderation, a locked page, a page with a newer draft), images, documents, collections, uploads in
 progress, editing sessions, boards, loudspeaker clusters, board groups, media slides, stations,
 programmes, CAP feeds, questions and their photos, users, groups, workflows and tasks, Sites and
-their settings, redirects. List views are asked again with a search word and with filters that
+their settings, redirects, departments (with their staff and a draft in their section), district
+communication centres, the province's own target, peers of the exchange (what they sent up, the
+outbox, the log of what arrived), directives (drafts, sent ones, their files, the recipients'
+answers and answer files; the directives' views name no model: NAMED_MODELS). List views are asked again with a search word and with filters that
 name those rows; bulk actions and "chosen" views with their ids.
 
 The other units are seeded with marker strings (MARK, in titles, file names, tags, people's
@@ -18,7 +21,9 @@ nothing (logged out, wrong ids) fails too; a superuser's walk must see MARK on t
 show one row, so the ids reach the rows they are meant for.
 """
 
+import base64
 import datetime
+import hashlib
 import itertools
 import os
 import re
@@ -28,6 +33,7 @@ import time
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
@@ -50,12 +56,15 @@ from wagtail.images import get_image_model
 from wagtail.log_actions import log as log_action
 from wagtail.models import Collection, Page, Site, Task, UploadedFile, Workflow
 
-from areas.models import CommuneHomePage, SiteIdentity
+from areas.departments import provision_department
+from areas.models import AreaPage, CommuneHomePage, Department, SiteIdentity
 from boards.models import Board, BoardGroup, BoardStatus, FeedEntry, FeedSource, Heartbeat, MediaSlide
 from cms_pages.models import AnnouncementIndexPage, Category, NewsIndexPage, NewsPage
-from indicators.models import ReportSigning
+from directives.models import AnswerFile, Directive, DirectiveFile, DirectiveKind, DirectiveRecipient
+from exchange.models import InboxEntry, OutgoingMessage, Peer, PeerReport
+from indicators.models import CommunicationCentre, IndicatorTarget, ReportSigning, TargetSource
 from inquiries.models import CONSENT_VERSION, EventAction, Inquiry, InquiryPhoto, new_tracking_code
-from sources.models import CapFeed
+from sources.models import CapFeed, SourceItemPage
 from station.models import Hamlet, Programme, SlotPlan, Station
 
 MARK = "zq7f3a"  # in every row of the other units
@@ -119,6 +128,43 @@ def news(index, title, *, publish=True, user=None):
         revision.publish()
     page.refresh_from_db()
     return page
+
+
+def directive(sender, mark, tag, *, kind=DirectiveKind.DIRECTIVE, sent=True, title=None):
+    """A directive (a report request: `kind`) of `sender`, sent unless `sent` is False (a draft)."""
+    now = timezone.now()
+    return Directive.objects.create(
+        sender=sender,
+        kind=kind,
+        number=f"{tag}/{mark}-UBND" if title is None else "",
+        issued_on=timezone.localdate(),
+        title=title or f"Văn bản bí mật {mark} {tag}",
+        body="" if title else f"Nội dung chỉ đạo bí mật {mark} {tag}.",
+        period_key=str(timezone.localdate().year) if kind == DirectiveKind.REPORT_REQUEST else "",
+        deadline=now + datetime.timedelta(days=7),
+        sent_at=now if sent else None,
+    )
+
+
+def directive_file(row, mark, tag):
+    data = pdf(mark)
+    name = f"{mark}-van-ban-{tag}.pdf"
+    return DirectiveFile.objects.create(
+        directive=row, file=ContentFile(data, name=name), name=name, kind="PDF", size=len(data)
+    )
+
+
+def answered(recipient, mark, tag, user):
+    """`recipient` seen, acknowledged and answered (text and a file), all marked: the file row."""
+    now = timezone.now()
+    DirectiveRecipient.objects.filter(pk=recipient.pk).update(
+        seen_at=now, acknowledged_at=now, answered_at=now, answered_by=user, answer=f"Trả lời bí mật {mark} {tag}."
+    )
+    data = pdf(mark)
+    name = f"{mark}-tra-loi-{tag}.pdf"
+    return AnswerFile.objects.create(
+        recipient=recipient, file=ContentFile(data, name=name), name=name, kind="PDF", size=len(data), uploaded_by=user
+    )
 
 
 @dataclass
@@ -271,6 +317,12 @@ def seed_commune(home, mark, tag):
     identity.responsible_person, identity.footer_text = f"{mark.title()} Chịu Trách Nhiệm", f"Chân trang {mark}"
     identity.save()
     unit.add(Redirect.objects.create(site=site, old_path=f"/{mark}-cu-{tag}", redirect_link=f"/{mark}-moi-{tag}/"))
+
+    # A report request of the commune's district to it, with a file, answered with a file.
+    request = unit.add(directive(home.get_parent().specific, mark, tag, kind=DirectiveKind.REPORT_REQUEST))
+    unit.add(directive_file(request, mark, tag))
+    recipient = unit.add(DirectiveRecipient.objects.create(directive=request, commune=home))
+    unit.add(answered(recipient, mark, tag, editor))
     return unit
 
 
@@ -288,6 +340,81 @@ def seed_district(area, mark, tag):
     unit.add(ReportSigning.objects.create(area=area, signer_name=f"{mark.title()} Người Ký", recipients=f"Nơi {mark}"))
     unit.add(
         Board.objects.create(owner=area, name=f"Bảng lớn bí mật {mark} {tag}", width=1920, height=1080, large=True)
+    )
+    unit.add(
+        CommunicationCentre.objects.create(
+            owner=area,
+            name=f"Trung tâm truyền thông bí mật {mark} {tag}",
+            decision_number=f"{mark}/QĐ-UBND",
+            note=f"Ghi chú bí mật {mark}",
+        )
+    )
+
+    # A department (phòng) with its staff and a draft source item in its section. Its name is
+    # not marked: like a unit's, it is public, and Wagtail shows every workflow's and task's name
+    # (made from it) to all staff in its workflow reports and task chooser.
+    dept = Department.objects.create(area=area, name=f"Phòng thử {tag}", kind="phong", code=f"phong-{mark}-{tag}")
+    provision_department(dept)
+    dept.refresh_from_db()
+    unit.add(dept)
+    dept_editor = unit.add(person(dept, "editors", f"pb_{tag}_{mark}", mark))
+    item = SourceItemPage(
+        title=f"Bí mật {tag} {mark} tin nguồn nháp của phòng",
+        summary=f"Nội dung bí mật {mark}",
+        valid_from=timezone.now(),
+        live=False,
+    )
+    dept.section.specific.add_child(instance=item)
+    item.save_revision(user=dept_editor)
+    unit.rows[Page].append(item.pk)
+
+    # Directives: a draft, and one sent to the department, with a file, answered with a file.
+    unit.add(directive(area, mark, f"{tag}-nhap", sent=False))
+    sent = unit.add(directive(area, mark, f"{tag}-phong"))
+    unit.add(directive_file(sent, mark, f"{tag}-phong"))
+    recipient = unit.add(DirectiveRecipient.objects.create(directive=sent, department=dept))
+    unit.add(answered(recipient, mark, f"{tag}-phong", dept_editor))
+
+    # Installations that talk to each other: a peer of the district, what it sent up, the outbox
+    # and the log of what arrived.
+    key = base64.b64encode(hashlib.sha256(f"{mark}{tag}".encode()).digest()).decode()
+    peer = unit.add(
+        Peer.objects.create(
+            owner=area,
+            name=f"Hệ thống bí mật {mark} {tag}",
+            base_url=f"https://{mark}-{tag}.example",
+            public_key=key,
+            role="both",
+        )
+    )
+    unit.add(
+        PeerReport.objects.create(
+            peer=peer,
+            kind="indicators",
+            unit_code=area.code,
+            unit_name=f"Đơn vị bí mật {mark} {tag}",
+            period=str(timezone.localdate().year),
+            data={"unit": {"code": area.code}, "totals": {"websites": {"count": 1, "total": 2, "rate": 0.5}}},
+        )
+    )
+    unit.add(
+        OutgoingMessage.objects.create(
+            peer=peer,
+            kind="indicators",
+            message_id=f"{mark}-{tag}",
+            body={},
+            subject=f"Bí mật {mark} {tag}",
+            last_error=f"lỗi {mark}",
+        )
+    )
+    unit.add(
+        InboxEntry.objects.create(
+            peer=peer,
+            path="/api/lien-thong/v1/alerts/",
+            status=422,
+            message=f"Bí mật {mark} {tag}",
+            message_id=f"{mark}-vao-{tag}",
+        )
     )
     return unit
 
@@ -313,7 +440,7 @@ class World:
 
 
 @pytest.fixture
-def world(db, settings, tmp_path, commune, other_commune, district):
+def world(db, settings, tmp_path, province, commune, other_commune, district):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
     sibling = CommuneHomePage.objects.sibling_of(commune, inclusive=False).order_by("path").first()
@@ -325,6 +452,26 @@ def world(db, settings, tmp_path, commune, other_commune, district):
         seed_district(other_commune.get_parent().specific, MARK, "huyen-c"),
     ]
     Category.objects.get_or_create(slug="nong-nghiep", defaults={"name": "Nông nghiệp"})  # shared by every unit
+    # The province's own target: every unit of the province reads it (not marked), only the
+    # province's staff change it (its edit and delete URLs are walked).
+    foreign[2].add(
+        IndicatorTarget.objects.create(
+            code="2.2",
+            year=2025,
+            value=100,
+            source=TargetSource.PROVINCE,
+            area=province,
+            note="Chỉ tiêu riêng của tỉnh",
+        )
+    )
+    # A directive of A's district to A and to B (the same district): A reads it (its title is not
+    # marked), B's answer and file are B's. A's own row of it is walked too (`kwarg_sets`).
+    shared = directive(district, OWN_MARK, "chung", title="Văn bản chung của huyện gửi các xã")
+    own_row = DirectiveRecipient.objects.create(directive=shared, commune=commune)
+    b_row = DirectiveRecipient.objects.create(directive=shared, commune=sibling)
+    foreign[0].rows.setdefault(DirectiveRecipient, []).insert(0, b_row.pk)
+    foreign[0].add(answered(b_row, MARK, "b-chung", foreign[0].extra["user"]))
+    own.extra["shared_recipient"] = own_row
     editor = person(commune, "editors", "bientap_walk", OWN_MARK)
     moderator = person(commune, "moderators", "kiemduyet_walk", OWN_MARK)
     return World(own, foreign, editor, moderator)
@@ -371,6 +518,19 @@ def view_model(callback):
             return model
     return None
 
+
+# The directives' views name no model: their `pk` is a row of these.
+NAMED_MODELS = {
+    "directives_detail": Directive,
+    "directives_edit": Directive,
+    "directives_aggregate": Directive,
+    "directives_remind": Directive,
+    "directives_extend": Directive,
+    "directives_delete": Directive,
+    "directives_received": DirectiveRecipient,
+    "directives_file": DirectiveFile,
+    "directives_answer_file": AnswerFile,
+}
 
 PAGE_ARGS = {"page_id", "parent_page_id", "page_to_move_id", "destination_id", "page_pk", "pk_page"}
 
@@ -471,6 +631,14 @@ def kwarg_sets(name, route, callback, args, world, ns_models):
         ]
     if name in explicit:
         return [item if isinstance(item, tuple) else (item, None) for item in explicit[name]]
+    if name in NAMED_MODELS:
+        pks = world.rows(NAMED_MODELS[name])[:6]
+        sets = [({"pk": str(pk)}, None) for pk in pks]
+        if name == "directives_received":  # A's own row of a directive B answered: B's answer is not A's
+            sets.append(({"pk": str(world.own.extra["shared_recipient"].pk)}, None))
+        if name == "directives_aggregate":  # the CSV and PDF exports too
+            sets += [({"pk": str(pks[0])}, {"dinh_dang": kind}) for kind in ("csv", "pdf")]
+        return sets
 
     per_arg = {}
     for arg, converter in args.items():
@@ -723,6 +891,7 @@ def test_a_commune_editor_and_moderator_see_nothing_of_other_units_on_any_admin_
             "media_slides:index",
             "programmes:index",
             "inquiries:index",
+            "directives_inbox",
         }
         assert own_lists <= report.own_seen, sorted(own_lists - report.own_seen)
 
@@ -752,6 +921,46 @@ def test_the_walk_reaches_the_rows_it_names(world, admin_user):
         "wagtailadmin_api:images:listing",
         "wagtailadmin_api:documents:listing",
         "wagtail_bulk_action",
+        "departments:edit",
+        "communication_centres:edit",
+        "exchange_peers:edit",
+        "exchange_report",
+        "directives_detail",
+        "directives_edit",
+        "directives_aggregate",
+        "directives_received",
+        "directives_file",
+        "directives_answer_file",
     }
     missing = expected - report.marked
     assert not missing, f"the walk's ids do not reach these views' rows: {sorted(missing)}"
+
+
+def test_another_provinces_own_target_is_closed_to_a_commune_on_every_url(commune, province):
+    """The walk's world has one province; a second one's own target is closed to A's staff (the
+    index does not list it; edit and delete are 404): on its other URLs too."""
+    other = AreaPage(
+        title="Tỉnh Bí Mật",
+        slug="tinh-bi-mat",
+        level="province",
+        code="99",
+        structure=province.structure,
+        unit_type=province.unit_type,
+        short_name="Bí Mật",
+    )
+    province.get_parent().add_child(instance=other)
+    target = IndicatorTarget.objects.create(
+        code="1.1", year=2025, value=Decimal("77.7"), source=TargetSource.PROVINCE, area=other, note=f"Ghi chú {MARK}"
+    )
+    client = Client()
+    client.force_login(person(commune, "editors", "bientap_chitieu", OWN_MARK))
+    shown = {}
+    for view in ("edit", "delete", "history", "history_results", "usage"):
+        url = reverse(f"indicator_targets:{view}", args=[target.pk])
+        response = client.get(url)
+        body = response.content.decode()
+        if response.status_code == 200 or MARK in body or "77,7" in body:
+            shown[url] = response.status_code
+    listing = client.get(reverse("indicator_targets:index")).content.decode()
+    assert "77,7" not in listing and MARK not in listing
+    assert not shown, f"another province's own target is shown: {shown}"

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from wagtail.models import GroupPagePermission, WorkflowPage
 
-from areas.departments import provision_department
+from areas.departments import DepartmentError, provision_department
 from areas.models import Department
 from areas.scoping import departments_for, user_departments
 from sources.models import DepartmentSectionPage, SourceIndexPage
@@ -60,6 +60,14 @@ def test_provisioning_twice_changes_nothing_and_a_rename_follows(province):
     health = department(province, "Sở Y tế", "so-y-te")
     groups, pages = Group.objects.count(), DepartmentSectionPage.objects.count()
     assert not provision_department(health)  # nothing created or changed
+    # A second row of the same name (made around the screen, which refuses it) does not share
+    # the first one's groups: refused, nothing made.
+    twin = Department.objects.create(area=province, name="Sở Y tế", code="so-y-te-2")
+    with pytest.raises(DepartmentError):
+        provision_department(twin)
+    twin.refresh_from_db()
+    assert twin.editors_group_id is None and twin.section_id is None
+    twin.delete()
     assert (Group.objects.count(), DepartmentSectionPage.objects.count()) == (groups, pages)
     health.name = "Sở Y tế tỉnh"
     health.save()
@@ -102,6 +110,11 @@ def test_a_district_adds_its_own_phong(district):
 # --- The admin screen ----------------------------------------------------------------------
 
 
+def refused(response):
+    """Wagtail's answer to a signed-in user without the permission: back to the dashboard."""
+    return response.status_code == 302 and response["Location"] == "/admin/"
+
+
 def add_data(area, name, code="", kind="so", active=True):
     data = {"area": str(area.pk), "name": name, "kind": kind, "code": code}
     if active:
@@ -124,7 +137,20 @@ def test_a_province_moderator_adds_a_department_through_the_screen(client, provi
     again = client.post(f"{URL}new/", add_data(province, "Sở NN&MT", code="so-nong-nghiep-va-moi-truong"))
     assert again.status_code == 200
     assert "Mã này đã có" in again.content.decode()
+    # The same name again under another code: refused too (its groups would be the first one's).
+    twin = client.post(f"{URL}new/", add_data(province, "sở nông nghiệp và môi trường", code="so-nn-2"))
+    assert twin.status_code == 200 and "đã có cơ quan tên này" in twin.content.decode()
+    # Bad input: an empty name, an area that does not exist, a code with capitals and spaces.
+    for bad in (
+        add_data(province, "   "),
+        {**add_data(province, "Sở Tư pháp"), "area": "999999999"},
+        {**add_data(province, "Sở Tư pháp"), "area": "abc"},
+        add_data(province, "Sở Tư pháp", code="Sở Tư Pháp"),
+    ):
+        assert client.post(f"{URL}new/", bad).status_code == 200
     assert Department.objects.filter(area=province).count() == 1
+    for absurd in ("999999999999999999999", "abc"):
+        assert client.get(f"{URL}edit/{absurd}/").status_code == 404
     # The province's staff see and manage a district's departments too.
     culture = department(district, "Phòng Văn hóa - Thông tin", "phong-vh-tt", kind="phong")
     listing = client.get(URL).content.decode()
@@ -132,9 +158,10 @@ def test_a_province_moderator_adds_a_department_through_the_screen(client, provi
     assert client.get(f"{URL}edit/{culture.pk}/").status_code == 200
     # A department's section is made with its department, never by hand in the page tree.
     by_hand = client.get(f"/admin/pages/add/sources/departmentsectionpage/{section_of(province).pk}/")
-    assert by_hand.status_code in (302, 403, 404)
+    assert refused(by_hand)
     # Nobody deletes a department (turned off instead).
-    assert client.get(f"{URL}delete/{culture.pk}/").status_code in (302, 403)
+    assert refused(client.get(f"{URL}delete/{culture.pk}/"))
+    assert refused(client.post(f"{URL}delete/{culture.pk}/"))
     assert Department.objects.filter(pk=culture.pk).exists()
 
 
@@ -150,6 +177,10 @@ def test_a_district_sees_only_its_own_and_cannot_add_to_the_province(client, pro
     assert client.get(f"{URL}edit/{health.pk}/").status_code == 404
     assert client.get(f"{URL}history/{health.pk}/").status_code == 404
     assert client.get(f"{URL}usage/{health.pk}/").status_code == 404
+    renamed = client.post(f"{URL}edit/{health.pk}/", add_data(province, "Sở bị đổi tên", code="so-y-te"))
+    assert renamed.status_code == 404
+    health.refresh_from_db()
+    assert health.name == "Sở Y tế" and health.is_active
     assert client.get(f"{URL}history/{ours.pk}/").status_code == 200
     form = client.get(f"{URL}new/").content.decode()
     assert "Tỉnh Trà Vinh</option>" not in form
@@ -173,9 +204,38 @@ def test_commune_and_department_staff_get_nothing(client, province, commune):
         staff(health.moderators_group, "kd-so-y-te-dep"),
     ):
         client.force_login(user)
-        assert client.get(URL).status_code in (302, 403), user.username
-        assert client.get(f"{URL}new/").status_code in (302, 403)
-        assert client.get(f"{URL}edit/{health.pk}/").status_code in (302, 403, 404)
-        assert client.post(f"{URL}new/", add_data(province, "Sở khác", code="so-khac")).status_code in (302, 403)
+        assert refused(client.get(URL)), user.username
+        assert refused(client.get(f"{URL}new/"))
+        assert refused(client.get(f"{URL}edit/{health.pk}/"))
+        assert refused(client.post(f"{URL}edit/{health.pk}/", add_data(province, "Sở đổi tên", code="so-y-te")))
+        assert refused(client.post(f"{URL}new/", add_data(province, "Sở khác", code="so-khac")))
         assert not Department.objects.filter(code="so-khac").exists()
         assert "Sở, ngành, phòng ban" not in client.get("/admin/").content.decode()
+    health.refresh_from_db()
+    assert health.name == "Sở Y tế"
+
+
+@pytest.mark.django_db
+def test_the_list_counts_staff_in_a_fixed_number_of_queries(client, province, district):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(staff(province.moderators_group, "kd-tinh-dem"))
+    health = department(province, "Sở Y tế", "so-y-te")
+    staff(health.editors_group, "bt-yte-dem")
+    both = staff(health.moderators_group, "kd-yte-dem")
+    both.groups.add(health.editors_group)  # in both groups: counted once
+    gone = staff(health.editors_group, "bt-yte-nghi")
+    gone.is_active = False
+    gone.save()
+    client.get(URL)
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL)
+    for n in range(3):
+        row = department(district, f"Phòng thử {n}", f"phong-thu-{n}", kind="phong")
+        staff(row.editors_group, f"bt-phong-thu-{n}")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(URL)
+    assert len(many) == len(few)
+    counts = {row.name: row.staff_count for row in response.context["object_list"]}
+    assert counts == {"Sở Y tế": 2, "Phòng thử 0": 1, "Phòng thử 1": 1, "Phòng thử 2": 1}

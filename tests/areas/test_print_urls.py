@@ -1,5 +1,6 @@
-"""`manage.py print_urls` (what `make run` prints): the admin, the three levels of sites, and the
-boards' registry and map, each on the province portal's host."""
+"""`manage.py print_urls` (what `make run` prints): the admin, the three levels of sites, the
+boards' registry and map, the indicators, the directives and the exchange API, each on the province
+portal's host."""
 
 import io
 
@@ -18,3 +19,6 @@ def test_print_urls_lists_the_sites_and_the_boards_screens(province):
     lines = {line.split("  ")[1].strip(): line.split()[-1] for line in text.splitlines() if line.startswith("  ")}
     assert lines["Bảng điện tử"] == f"http://{host}:8000/admin/bang-dien-tu/"
     assert lines["Bản đồ bảng và loa"] == f"http://{host}:8000/admin/bang-dien-tu-ban-do/"
+    assert lines["Chỉ tiêu thông tin cơ sở"] == f"http://{host}:8000/admin/chi-tieu-thong-tin-co-so/"
+    assert lines["Văn bản chỉ đạo đã gửi"] == f"http://{host}:8000/admin/van-ban-chi-dao/da-gui/"
+    assert lines["API liên thông (OpenAPI)"] == f"http://{host}:8000/api/lien-thong/v1/"

@@ -92,7 +92,8 @@ def test_a_province_adds_a_department_whose_editor_writes_in_its_own_section(liv
     desk.screenshot(path=str(artifacts_dir / "department-item-draft.png"), full_page=False)
     # The province's own section: not theirs to write in.
     response = desk.goto(origin + f"/admin/pages/add/sources/sourceitempage/{province_section}/")
-    assert response.status == 403 or "/admin/pages/add/" not in desk.url
+    # Wagtail sends them back to the dashboard, which says why.
+    assert response.status == 200 and desk.url == origin + "/admin/"
     context.close()
 
     published = live_site.manage("shell", "--no-imports", "-c", PUBLISH).stdout.strip().splitlines()[-1]

@@ -19,6 +19,7 @@ GUIDE_SLUGS += ["xac-thuc-hai-buoc"]  # two-factor sign-in (signin/)
 GUIDE_SLUGS += ["sao-luu"]  # backups and restores (core/backup.py)
 GUIDE_SLUGS += ["van-hanh-may-chu"]  # the production server (deploy/)
 GUIDE_SLUGS += ["bo-cuc-man-hinh", "danh-sach-phat", "nguon-tin-ngoai", "ban-do-bang-loa", "may-phat-vung-man-hinh"]
+GUIDE_SLUGS += ["so-nganh-cung-cap-thong-tin", "van-ban-chi-dao-bao-cao", "chi-tieu-bo-tttt", "lien-thong"]  # issue 19
 
 
 @pytest.fixture

@@ -51,12 +51,17 @@ def national(province, peer_key, our_key):
 
 
 def envelope(kind, **rest):
+    try:
+        recipient = keys.key_id()  # this installation's (the our_key fixture)
+    except keys.NoKey:
+        recipient = ""  # no key here (the two-installation tests set the other installation's)
     return {
         "version": 1,
         "id": str(uuid.uuid4()),
         "type": kind,
         "sent_at": "2026-12-06T08:00:00Z",
         "sender": {"unit_code": "00", "name": "Trung ương"},
+        "recipient": recipient,
         **rest,
     }
 

@@ -2,6 +2,7 @@
 seeing only the peers of their own units (another's row: 404), commune staff: none."""
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
@@ -29,8 +30,6 @@ def duyen_hai():
 def rows(district, duyen_hai, peer_key):
     """A peer of Càng Long with a message, a log line and a report; the same for Duyên Hải
     (marked "KHÁC")."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     made = {}
     for area, key, mark in ((district, peer_key, "CÀNG LONG"), (duyen_hai, Ed25519PrivateKey.generate(), "KHÁC")):
         peer = make_peer(area, key, role="both", name=f"Hệ thống {mark}")
@@ -99,7 +98,7 @@ def test_commune_staff_have_no_exchange(client, commune, rows):
 def test_adding_a_peer_checks_the_key_and_the_codes(client, district, peer_key):
     from exchange import signing
 
-    client.force_login(user_of(district.editors_group, "bt-cang-long"))
+    client.force_login(user_of(district.moderators_group, "kd-cang-long"))
     url = reverse("exchange_peers:add")
     form = {
         "owner": district.pk,
@@ -119,3 +118,58 @@ def test_adding_a_peer_checks_the_key_and_the_codes(client, district, peer_key):
     assert client.post(url, form).status_code == 302
     peer = Peer.objects.get()
     assert peer.key_id.startswith("ed25519:") and peer.subscription_codes == ["29275"]
+
+
+def test_an_editor_cannot_pair_a_peer(client, district, rows, peer_key):
+    """A peer's key publishes items and alerts without moderation: only moderators pair."""
+    from exchange import signing
+
+    client.force_login(user_of(district.editors_group, "bt-cang-long"))
+    own_peer = rows["CÀNG LONG"][0]
+    for url in (
+        reverse("exchange_peers:index"),
+        reverse("exchange_peers:add"),
+        reverse("exchange_peers:edit", args=[own_peer.pk]),
+    ):
+        assert client.get(url).status_code in (302, 403), url
+    form = {
+        "owner": district.pk,
+        "name": "Khoá của biên tập viên",
+        "base_url": "https://nguon.gov.vn",
+        "public_key": signing.public_key_b64(Ed25519PrivateKey.generate()),
+        "role": "upstream",
+        "is_active": "on",
+    }
+    assert client.post(reverse("exchange_peers:add"), form).status_code in (302, 403)
+    assert not Peer.objects.filter(name="Khoá của biên tập viên").exists()
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert reverse("exchange_peers:index") not in html
+    # The logs of their own district stay readable.
+    assert "CÀNG LONG" in client.get(reverse(OUTBOX_URL)).content.decode()
+
+
+def test_a_resend_of_no_number_is_404(client, district, rows):
+    client.force_login(user_of(district.moderators_group, "kd-cang-long"))
+    assert client.post(reverse(OUTBOX_URL), {"message": "abc"}).status_code == 404
+    assert client.post(reverse(OUTBOX_URL), {}).status_code == 404
+
+
+def test_a_peers_odd_report_still_renders(client, district, rows):
+    """A report is whatever JSON the peer sent: odd values show as dashes, never a 500."""
+    peer = rows["CÀNG LONG"][0]
+    report = PeerReport.objects.create(
+        peer=peer,
+        kind="indicators",
+        unit_code=district.code,
+        unit_name="Đơn vị lạ",
+        data={
+            "totals": {"websites": {"count": 1, "total": 2, "rate": "nhiều"}, "boards": {"count": 1, "rate": True}},
+            "rows": "không phải danh sách",
+            "devices": [{"name": "<script>x</script>", "last_seen_at": "2026-13-45T00:00:00Z"}],
+        },
+    )
+    client.force_login(user_of(district.moderators_group, "kd-cang-long"))
+    response = client.get(reverse(REPORT_URL, args=[report.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200 and "Đơn vị lạ" in html
+    assert "<script>x</script>" not in html

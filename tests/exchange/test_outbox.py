@@ -70,13 +70,26 @@ def test_unreachable_peer_is_retried_with_backoff_then_given_up(downstream, prov
     message.refresh_from_db()
     assert message.attempts == 1 and message.next_attempt_at == now + datetime.timedelta(minutes=1)
     assert "Không gửi được" in message.last_error
-    assert outbox.deliver(message.pk, now) == OutgoingState.FAILED
+    assert outbox.deliver(message.pk, now) is None  # not due yet: the queued task does not send it again
     message.refresh_from_db()
-    assert message.next_attempt_at == now + datetime.timedelta(minutes=2)
-    assert outbox.deliver(message.pk, now) == OutgoingState.GAVE_UP
+    assert message.attempts == 1
+    later = now + datetime.timedelta(minutes=1)
+    assert outbox.deliver(message.pk, later) == OutgoingState.FAILED
+    message.refresh_from_db()
+    assert message.next_attempt_at == later + datetime.timedelta(minutes=2)
+    assert outbox.deliver(message.pk, later, force=True) == OutgoingState.GAVE_UP
+    assert outbox.deliver(message.pk, later, force=True) is None  # given up: only "Gửi lại" brings it back
     outbox.resend(message)
     message.refresh_from_db()
     assert message.state == OutgoingState.PENDING and message.attempts == 3
+
+
+def test_two_workers_cannot_both_claim_one_attempt(downstream, province, district):
+    push(province, "Tin", areas=[district])
+    first, second = OutgoingMessage.objects.get(), OutgoingMessage.objects.get()  # read at once by two workers
+    assert outbox.claim(first) is True
+    assert outbox.claim(second) is False
+    assert OutgoingMessage.objects.get().attempts == 1
 
 
 def test_ready_programmes_are_queued_once_per_version(downstream, province, district, tmp_path, settings):
@@ -100,7 +113,13 @@ def test_ready_programmes_are_queued_once_per_version(downstream, province, dist
     [message] = outbox.queue_ready_programmes()
     assert message.body["item"]["targets"] == ["844"]
     assert message.body["item"]["audio"]["sha256"] == programme.file_id
+    assert message.body["item"]["version"] == 1
     assert outbox.queue_ready_programmes() == []
+    # A change goes out with a higher version, whatever it is (the receiver takes only higher ones).
+    for n, title in enumerate(("Bản tin tuần (sửa)", "Bản tin tuần (sửa lần hai)", "Bản tin tuần"), start=2):
+        Programme.objects.filter(pk=programme.pk).update(title=title)
+        [changed] = outbox.queue_ready_programmes()
+        assert changed.body["item"]["version"] == n and changed.body["item"]["title"] == title
 
 
 def test_old_log_lines_are_pruned_but_unsent_messages_stay(downstream, province, district):
@@ -118,3 +137,13 @@ def test_old_log_lines_are_pruned_but_unsent_messages_stay(downstream, province,
     assert outbox.prune_logs() == {"inbox": 1, "sent": 1}
     assert list(OutgoingMessage.objects.all()) == [waiting]
     assert list(InboxEntry.objects.all()) == [recent]
+
+
+def test_a_withdrawal_carries_the_version_it_withdraws(downstream, province, district):
+    page = push(province, "Tin", areas=[district])
+    published = OutgoingMessage.objects.get()
+    page.save_revision()  # a draft after the publication: not what the peer holds
+    page.unpublish()
+    withdrawal = OutgoingMessage.objects.exclude(pk=published.pk).get()
+    assert withdrawal.body["action"] == "withdraw"
+    assert withdrawal.body["item"]["version"] == published.body["item"]["version"]

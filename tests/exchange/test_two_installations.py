@@ -324,6 +324,11 @@ def test_the_real_server_refuses_a_tampered_and_a_replayed_message(installations
     path = "/api/lien-thong/v1/source-items/"
     key_id = fingerprint(national.public_key)
     message = source_item(["29269"], remote_id="tin-thu", title="Tin thật")
+    message["recipient"] = "ed25519:" + "ab" * 16  # another installation's: refused
+    elsewhere = json.dumps(message, ensure_ascii=False).encode()
+    status, answer = province.post(path, elsewhere, signing.sign(national.key, key_id, "POST", path, elsewhere))
+    assert (status, answer["error"]["code"]) == (403, "wrong_recipient")
+    message["recipient"] = fingerprint(province.public_key)
     body = json.dumps(message, ensure_ascii=False).encode()
     tampered = body.replace("Tin thật".encode(), "Tin giả".encode())
     status, answer = province.post(path, tampered, signing.sign(national.key, key_id, "POST", path, body))

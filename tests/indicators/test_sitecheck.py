@@ -25,11 +25,18 @@ pytestmark = pytest.mark.django_db
 
 class Handler(http.server.BaseHTTPRequestHandler):
     answers = {}  # host (without port) → status
+    redirects = {}  # host (without port) → a Location to send with a 302
     seen = []
 
     def do_GET(self):
         host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
         self.seen.append((host, self.path))
+        if host in self.redirects and self.path == "/":
+            self.send_response(302)
+            self.send_header("Location", self.redirects[host])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         status = self.answers.get(host, 404)
         if status == 301 and self.path == "/":
             self.send_response(301)
@@ -54,6 +61,7 @@ def server():
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     Handler.seen = []
+    Handler.redirects = {}
     yield httpd
     httpd.shutdown()
     httpd.server_close()
@@ -127,3 +135,113 @@ def test_the_command_and_the_task(settings, server, communes):
 def test_the_check_is_scheduled_every_six_hours():
     schedule = Schedule.objects.get(func="indicators.tasks.check_sites")
     assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == (Schedule.MINUTES, 360, -1)
+
+
+def test_redirects_are_followed_only_to_the_installations_own_sites(settings, server, communes):
+    """A site that redirects outside the installation's Site hostnames (here straight to the
+    checker's own network, 127.0.0.1) is recorded, not followed; a redirect to another of the
+    installation's sites is followed; a Location with a broken port is an error, not a crash
+    that would lose every other commune's check."""
+    sites = {s.root_page_id: s for s in Site.objects.filter(root_page__in=[c.pk for c in communes.values()])}
+    host = {code: sites[c.pk].hostname for code, c in communes.items()}
+    port = server.server_port
+    Handler.answers = {host["90001"]: 200}
+    Handler.redirects = {
+        host["90002"]: f"http://127.0.0.1:{port}/bi-mat/",  # not a site of the installation
+        host["90003"]: f"http://{host['90001']}:8000/",  # another commune's site: followed
+        host["90004"]: f"http://{host['90001']}:abc/",  # a port that is not a number
+    }
+    settings.SITE_CHECK_CONNECT_TO = f"127.0.0.1:{port}"
+    settings.SITE_CHECK_TIMEOUT_S = 5
+
+    checks = {c.commune.code: c for c in sitecheck.check_sites([communes[k] for k in ("90002", "90003", "90004")])}
+
+    assert (checks["90002"].ok, checks["90002"].status_code) == (False, 302)
+    assert checks["90002"].error == "Trang chuyển hướng ra ngoài các trang của hệ thống (127.0.0.1): không kiểm tra."
+    assert not any(path == "/bi-mat/" for _, path in Handler.seen)
+    assert (checks["90003"].ok, checks["90003"].status_code) == (True, 200)
+    assert (host["90001"], "/") in Handler.seen
+    assert (checks["90004"].ok, checks["90004"].status_code) == (False, 302)
+    assert checks["90004"].error.startswith("Địa chỉ không hợp lệ: http://")
+    assert SiteCheck.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("127.0.0.1:8000", ("127.0.0.1", 8000)), ("127.0.0.1", ("127.0.0.1", 80)), ("[::1]:8000", ("::1", 8000))],
+)
+def test_connect_to_setting_forms(settings, value, expected):
+    settings.SITE_CHECK_CONNECT_TO = value
+    assert sitecheck._connect_to() == expected
+
+
+def test_rows_are_saved_as_the_checks_come_back(settings, monkeypatch, server, communes):
+    """A run cut short (django-q2's timeout, many sites that never answer) keeps what it checked:
+    the rows are written in batches while the others are still being asked."""
+    Handler.answers = {}
+    settings.SITE_CHECK_CONNECT_TO = f"127.0.0.1:{server.server_port}"
+    monkeypatch.setattr(sitecheck, "SAVE_EVERY", 2)
+    seen_in_database = []
+
+    def progress(results, total):
+        for result in results:
+            seen_in_database.append(SiteCheck.objects.count())
+            yield result
+
+    checks = sitecheck.check_sites([communes[code] for code in sorted(communes)], progress=progress)
+    assert seen_in_database == [0, 0, 2, 2, 4, 4, 6]  # before each result is taken in
+    assert [c.commune.code for c in checks] == sorted(communes)  # in the communes' order
+    assert SiteCheck.objects.count() == 7 and all(c.pk for c in checks)
+
+
+def test_https_through_connect_to_sends_the_sites_name_and_checks_its_certificate(tmp_path):
+    """SITE_CHECK_CONNECT_TO with https: the TLS handshake names the site (SNI), not the address
+    connected to, and the certificate is checked against that name (a self-signed one is refused
+    with a Vietnamese message)."""
+    import datetime as dt
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "xa-thu.example")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("xa-thu.example")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    names = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    context.sni_callback = lambda sock, server_name, ctx: names.append(server_name)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve():
+        conn, _ = listener.accept()
+        try:
+            context.wrap_socket(conn, server_side=True).close()
+        except (ssl.SSLError, OSError):
+            pass  # the client refuses the certificate
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        status, error = sitecheck.fetch("https://xa-thu.example/", connect_to=("127.0.0.1", port), timeout=5)
+    finally:
+        thread.join(5)
+        listener.close()
+    assert names == ["xa-thu.example"]
+    assert status is None and error.startswith("Lỗi chứng chỉ, kết nối bảo mật:")

@@ -76,6 +76,11 @@ def test_a_province_sets_its_own_target(client, bac_lieu, people):  # noqa: F811
         ({"year": "2020"}, "Năm phải từ 2021 đến 2030."),
         ({"code": "1.4", "year": "2026", "value": "75"}, "Chỉ tiêu 1.4 năm 2026 của Tỉnh Bạc Liêu đã có"),
         ({"code": "1.3", "applies_to": "huyen"}, "Chỉ tiêu 2.2 mới tách được theo thành phố, thị xã và huyện."),
+        ({"value": "NaN"}, "Chỉ tiêu là một số phần trăm, ví dụ 85 hoặc 70,5."),
+        ({"value": "chín mươi"}, "Chỉ tiêu là một số phần trăm, ví dụ 85 hoặc 70,5."),
+        ({"value": "70,55"}, "Chỉ tiêu có tối đa một chữ số thập phân."),
+        ({"year": "năm nay"}, "Năm phải là số, ví dụ 2025."),
+        ({"code": "9.9"}, "9.9"),  # not one of the choices: Django's own message names the value
     ],
 )
 def test_bad_input_is_refused_and_nothing_saved(client, bac_lieu, people, values, message):  # noqa: F811
@@ -138,6 +143,20 @@ def test_another_province_neither_sees_nor_touches_these_targets(client, bac_lie
     assert not IndicatorTarget.objects.filter(area=bac_lieu.province, code="1.3").exists()
 
 
+def test_a_tampered_post_cannot_make_a_ministry_row(client, bac_lieu, people):  # noqa: F811
+    """The source field is not on a province's form: "bo" in the POST is ignored, the row is the
+    province's own; without a province it is refused."""
+    client.force_login(people["province"])
+    ministry_before = IndicatorTarget.objects.filter(source="bo").count()
+    response = client.post(reverse(ADD), {**form(bac_lieu.province), "source": "bo", "area": ""})
+    assert response.status_code == 400
+    response = client.post(reverse(ADD), {**form(bac_lieu.province, code="1.5"), "source": "bo"})
+    assert response.status_code == 302
+    made = IndicatorTarget.objects.get(code="1.5", year=2026, area=bac_lieu.province)
+    assert made.source == "tinh"
+    assert IndicatorTarget.objects.filter(source="bo").count() == ministry_before
+
+
 # --- The register of district communication centres (2.1) ------------------------------------------
 
 
@@ -180,12 +199,12 @@ def test_the_centre_register_is_scoped(client, bac_lieu, people):  # noqa: F811
 
 def test_the_targets_file_loads_idempotently(db, tmp_path):
     tra_vinh = AreaPage.objects.get(structure="2024", level="province", code="84")
-    assert IndicatorTarget.objects.filter(source="bo").count() == 34  # the migration loaded the ministry's
+    assert IndicatorTarget.objects.filter(source="bo").count() == 24  # the migration loaded the ministry's
     assert not IndicatorTarget.objects.filter(area=tra_vinh).exists()  # Trà Vinh came after the migration
     IndicatorTarget.objects.filter(source="bo", code="1.1", year=2024).update(value=1)
     out = io.StringIO()
     call_command("load_indicator_targets", stdout=out, stderr=io.StringIO())
-    assert "Thêm 6, cập nhật 1, giữ nguyên 33" in out.getvalue()
+    assert "Thêm 6, cập nhật 1, giữ nguyên 23" in out.getvalue()
     assert float(IndicatorTarget.objects.get(source="bo", code="1.1", year=2024).value) == 98.0
     split = IndicatorTarget.objects.get(area=tra_vinh, code="2.2", applies_to="huyen")
     assert (float(split.value), split.comparison, split.year) == (80.0, "gt", 2025)
@@ -193,7 +212,7 @@ def test_the_targets_file_loads_idempotently(db, tmp_path):
     split.save()  # the province's own edit survives a reload
     out = io.StringIO()
     call_command("load_indicator_targets", stdout=out, stderr=io.StringIO())
-    assert "Thêm 0, cập nhật 0, giữ nguyên 40" in out.getvalue()
+    assert "Thêm 0, cập nhật 0, giữ nguyên 30" in out.getvalue()
     split.refresh_from_db()
     assert float(split.value) == 85.0
 

@@ -1,5 +1,6 @@
 """Programmes by departments (sở, ngành, phòng): owned by the department's section, aimed at
-units inside the department's area only, reaching those units' clusters; a department's staff
+units inside the department's area only (not chosen clusters: a commune's equipment), reaching
+those units' clusters; a department's staff
 see and touch only their department's programmes, and the district's or province's staff
 still see theirs."""
 
@@ -55,6 +56,14 @@ def test_a_department_makes_a_programme_for_units_of_its_area(
         form(culture.section, upload(tmp_path, seconds=3), target_units=[other_commune.pk]),
     )
     assert refused.status_code == 200 and not Programme.objects.exists()
+    # A commune's loudspeaker clusters are its own staff's: not offered to a department, and a
+    # tampered form naming one is refused.
+    assert mine.name not in page
+    tampered = client.post(
+        reverse("programmes:add"),
+        form(culture.section, upload(tmp_path, seconds=3), target_units=[commune.pk], target_clusters=[mine.pk]),
+    )
+    assert tampered.status_code == 200 and not Programme.objects.exists()
     # No target: a department has no clusters of its own.
     empty = client.post(reverse("programmes:add"), form(culture.section, upload(tmp_path, seconds=3)))
     assert empty.status_code == 200 and "Chọn nơi nhận" in empty.content.decode()

@@ -40,7 +40,13 @@ class Command(BaseCommand):
         if commune is not None:
             lines.append((f"Trang xã ({commune.title})", url(commune)))
         # Screens of apps above this one, by URL name (absent when the app is not installed).
-        for label, name in (("Bảng điện tử", "boards:index"), ("Bản đồ bảng và loa", "boards_map")):
+        for label, name in (
+            ("Bảng điện tử", "boards:index"),
+            ("Bản đồ bảng và loa", "boards_map"),
+            ("Chỉ tiêu thông tin cơ sở", "tincoso_indicators"),
+            ("Văn bản chỉ đạo đã gửi", "directives_sent"),
+            ("API liên thông (OpenAPI)", "exchange_api_doc"),
+        ):
             try:
                 lines.append((label, f"http://{admin_host}:{port}{reverse(name)}"))
             except NoReverseMatch:

@@ -25,7 +25,7 @@ class Command(BaseCommand):
         ids = list(waiting.order_by("pk").values_list("pk", flat=True))
         failed = []
         for pk in tqdm(ids, disable=no_progress, desc="Gửi", unit="bản tin"):
-            if outbox.deliver(pk) != OutgoingState.SENT:
+            if outbox.deliver(pk, force=all) != OutgoingState.SENT:
                 message = OutgoingMessage.objects.select_related("peer").get(pk=pk)
                 failed.append(f"{message.peer.name}: {message.subject}: {message.last_error}")
         for line in failed:
