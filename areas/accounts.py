@@ -284,29 +284,25 @@ def new_user(email, name):
 
 def create_account(official, commune, role, name, email):
     """The new user, in the commune's group for `role`, logged; the e-mail leaves after commit."""
-    group = getattr(commune, f"{role}_group")
+    where = {"commune_id": commune.pk, "commune": commune.title}
+    return _create_in_group(official, commune, role, name, email, LOG_ACTION, where, "send_set_password_email")
+
+
+def _create_in_group(official, unit, role, name, email, action, where, mail_task):
+    """The account made in `unit`'s group for `role` (a commune or a department), recorded as
+    `action` with the unit's `where`; the worker's `mail_task` e-mails the set-password link
+    after commit."""
+    group = getattr(unit, f"{role}_group")
     with transaction.atomic():
         user = new_user(email, name)
         user.groups.add(group)
-        log(
-            instance=user,
-            action=LOG_ACTION,
-            user=official,
-            data={
-                "name": name,
-                "email": email,
-                "username": user.username,
-                "role": role,
-                "role_label": ROLES[role],
-                "commune_id": commune.pk,
-                "commune": commune.title,
-            },
-        )
+        data = {"name": name, "email": email, "username": user.username, "role": role, "role_label": ROLES[role]}
+        log(instance=user, action=action, user=official, data={**data, **where})
         transaction.on_commit(
             lambda: async_task(
-                "areas.accounts.send_set_password_email",
+                f"areas.accounts.{mail_task}",
                 user.pk,
-                commune.pk,
+                unit.pk,
                 role,
                 official.pk,
                 sync=getattr(settings, "TASKS_SYNC", False),
@@ -457,35 +453,10 @@ class DepartmentAccountForm(CommuneAccountForm):
 
 def create_department_account(official, department, role, name, email):
     """The new user, in the department's group for `role`, logged; the e-mail leaves after commit."""
-    group = getattr(department, f"{role}_group")
-    with transaction.atomic():
-        user = new_user(email, name)
-        user.groups.add(group)
-        log(
-            instance=user,
-            action=DEPARTMENT_LOG_ACTION,
-            user=official,
-            data={
-                "name": name,
-                "email": email,
-                "username": user.username,
-                "role": role,
-                "role_label": ROLES[role],
-                "department_id": department.pk,
-                "department": department.full_name,
-            },
-        )
-        transaction.on_commit(
-            lambda: async_task(
-                "areas.accounts.send_department_password_email",
-                user.pk,
-                department.pk,
-                role,
-                official.pk,
-                sync=getattr(settings, "TASKS_SYNC", False),
-            )
-        )
-    return user
+    where = {"department_id": department.pk, "department": department.full_name}
+    return _create_in_group(
+        official, department, role, name, email, DEPARTMENT_LOG_ACTION, where, "send_department_password_email"
+    )
 
 
 def send_department_password_email(user_id, department_id, role, official_id=None):

@@ -180,3 +180,26 @@ def wait_port(port, process, what, timeout=60):
         except OSError:
             time.sleep(0.1)
     raise SystemExit(f"{what} did not answer on {port}")
+
+
+def bench_env(url, tmp):
+    """The environment of a bench's manage.py runs and child: its throwaway database and media
+    folder, no production secret key, no Redis (the embedded cache and broker)."""
+    env = {**os.environ, "DATABASE_URL": url, "MEDIA_ROOT": str(Path(tmp) / "media")}
+    env.pop("SECRET_KEY", None)
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def migrate_and_provision(env, province="Trà Vinh", structure="2024"):
+    """`migrate` and `provision` of one province in the throwaway database (not timed)."""
+    print(f"migrate + provision {province} (not timed) …", flush=True)
+    manage = [PYTHON, str(REPO / "manage.py")]
+    subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=env, check=True, cwd=REPO)
+    subprocess.run(
+        manage + ["provision", "--structure", structure, "--province", province, "--no-progress"],
+        env=env,
+        check=True,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+    )

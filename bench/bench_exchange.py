@@ -17,9 +17,7 @@ items end to end.
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -151,20 +149,9 @@ def main():
     signatures = bench_signatures(a.signs)
     tmp = Path(tempfile.mkdtemp(prefix="tincoso-bench-exchange-"))
     url = c.pg_create(PG_NAME) if a.postgres else c.sqlite_url(tmp / "db.sqlite3")
-    env = {**os.environ, "DATABASE_URL": url, "MEDIA_ROOT": str(tmp / "media")}
-    env.pop("SECRET_KEY", None)
-    env.pop("REDIS_URL", None)
-    manage = [c.PYTHON, str(c.REPO / "manage.py")]
+    env = c.bench_env(url, tmp)
     try:
-        print("migrate + provision Trà Vinh (not timed) …", flush=True)
-        subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=env, check=True, cwd=c.REPO)
-        subprocess.run(
-            manage + ["provision", "--structure", "2024", "--province", "Trà Vinh", "--no-progress"],
-            env=env,
-            check=True,
-            cwd=c.REPO,
-            stdout=subprocess.DEVNULL,
-        )
+        c.migrate_and_provision(env)
         print(f"receive {a.items} items, their updates and repeats …", flush=True)
         result, _ = c.run_child(
             __file__, ["--child", "--db-url", url, "--items", str(a.items)], env={"MEDIA_ROOT": str(tmp / "media")}

@@ -14,10 +14,8 @@ runs, and the SQL queries of one run.
 
 import argparse
 import datetime
-import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -193,20 +191,9 @@ def main():
 
     tmp = Path(tempfile.mkdtemp(prefix="tincoso-bench-targets-"))
     url = c.pg_create(PG_NAME) if a.postgres else c.sqlite_url(tmp / "db.sqlite3")
-    env = {**os.environ, "DATABASE_URL": url, "MEDIA_ROOT": str(tmp / "media")}
-    env.pop("SECRET_KEY", None)
-    env.pop("REDIS_URL", None)
-    manage = [c.PYTHON, str(c.REPO / "manage.py")]
+    env = c.bench_env(url, tmp)
     try:
-        print("migrate + provision Trà Vinh (not timed) …", flush=True)
-        subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=env, check=True, cwd=c.REPO)
-        subprocess.run(
-            manage + ["provision", "--structure", "2024", "--province", "Trà Vinh", "--no-progress"],
-            env=env,
-            check=True,
-            cwd=c.REPO,
-            stdout=subprocess.DEVNULL,
-        )
+        c.migrate_and_provision(env)
         print("fill and measure …", flush=True)
         args = ["--child", "--db-url", url, "--runs", str(a.runs), "--seed", str(a.seed), "--days", str(a.days)]
         args += ["--heartbeat-minutes", str(a.heartbeat_minutes), "--sample-minutes", str(a.sample_minutes)]
