@@ -353,17 +353,18 @@ class CommuneAccountView(WagtailAdminTemplateMixin, FormView):
     form_class = CommuneAccountForm
     page_title = TITLE
     header_icon = "user"
+    no_right = NO_RIGHT  # the 403 page's message to someone who may not create these accounts
 
     def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [{"url": "", "label": TITLE}]
+        return self.breadcrumbs_items + [{"url": "", "label": self.page_title}]
 
     def dispatch(self, request, *args, **kwargs):
         if not may_create_accounts(request.user):
             context = {
-                "page_title": TITLE,
-                "header_title": TITLE,
+                "page_title": self.page_title,
+                "header_title": self.page_title,
                 "header_icon": self.header_icon,
-                "message": NO_RIGHT,
+                "message": self.no_right,
                 "breadcrumbs_items": self.get_breadcrumbs_items(),
             }
             return TemplateResponse(request, self.forbidden_template_name, context, status=403)
@@ -495,24 +496,10 @@ class DepartmentAccountView(CommuneAccountView):
     template_name = "areas/accounts/create_department.html"
     form_class = DepartmentAccountForm
     page_title = DEPARTMENT_TITLE
-
-    def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [{"url": "", "label": DEPARTMENT_TITLE}]
-
-    def dispatch(self, request, *args, **kwargs):
-        if not may_create_accounts(request.user):
-            context = {
-                "page_title": DEPARTMENT_TITLE,
-                "header_title": DEPARTMENT_TITLE,
-                "header_icon": self.header_icon,
-                "message": (
-                    "Chỉ cán bộ biên tập, kiểm duyệt của tỉnh hoặc huyện (và quản trị viên) tạo được tài khoản "
-                    "cho sở, ngành, phòng ban của địa bàn mình."
-                ),
-                "breadcrumbs_items": self.get_breadcrumbs_items(),
-            }
-            return TemplateResponse(request, self.forbidden_template_name, context, status=403)
-        return super(CommuneAccountView, self).dispatch(request, *args, **kwargs)
+    no_right = (
+        "Chỉ cán bộ biên tập, kiểm duyệt của tỉnh hoặc huyện (và quản trị viên) tạo được tài khoản "
+        "cho sở, ngành, phòng ban của địa bàn mình."
+    )
 
     def get_context_data(self, **kwargs):
         context = super(CommuneAccountView, self).get_context_data(**kwargs)

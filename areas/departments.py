@@ -24,13 +24,9 @@ from django.db.models import Q
 from wagtail import hooks
 from wagtail.models import (
     Collection,
-    GroupApprovalTask,
     GroupCollectionPermission,
     GroupPagePermission,
-    Task,
-    Workflow,
     WorkflowPage,
-    WorkflowTask,
 )
 
 from areas.models import Department, PortalHomePage
@@ -39,6 +35,7 @@ from areas.provisioning import (
     EDITOR_PAGE_PERMS,
     MODERATOR_COLLECTION_PERMS,
     MODERATOR_PAGE_PERMS,
+    moderation_workflow,
 )
 from core.text import slugify_vi
 
@@ -216,19 +213,7 @@ class _Provision:
         """The department's own workflow on its section: closer to its items than the area's."""
         department = self.department
         assignment = WorkflowPage.objects.filter(page=section).select_related("workflow").first()
-        if assignment is None:
-            task = GroupApprovalTask.objects.create(name=task_name(department))
-            task.groups.set([moderators])
-            workflow = Workflow.objects.create(name=workflow_name(department), active=True)
-            WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
-            WorkflowPage.objects.create(page=section, workflow=workflow)
-            self.stats["workflow"] += 1
-            return
-        workflow = assignment.workflow
-        if workflow.name != workflow_name(department):
-            workflow.name = workflow_name(department)
-            workflow.save(update_fields=["name"])
-            Task.objects.filter(workflow_tasks__workflow=workflow).update(name=task_name(department))
+        if moderation_workflow(section, assignment, workflow_name(department), task_name(department), moderators):
             self.stats["workflow"] += 1
 
 

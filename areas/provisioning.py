@@ -118,6 +118,27 @@ def group_name(unit, suffix):
     return f"{unit.full_name} ({unit.code}) · {suffix}"
 
 
+def moderation_workflow(page, assignment, name, task, moderators):
+    """A workflow named `name` on `page` with one approval task (`task`) of the `moderators`
+    group: made when the page has none (`assignment`, its WorkflowPage, is None), renamed with its
+    task when the name changed. Says what it did: "created", "renamed" or "". For a unit (above)
+    and a department (areas/departments.py)."""
+    if assignment is None:
+        approval = GroupApprovalTask.objects.create(name=task)
+        approval.groups.set([moderators])
+        workflow = Workflow.objects.create(name=name, active=True)
+        WorkflowTask.objects.create(workflow=workflow, task=approval, sort_order=0)
+        WorkflowPage.objects.create(page=page, workflow=workflow)
+        return "created"
+    workflow = assignment.workflow
+    if workflow.name == name:
+        return ""
+    workflow.name = name
+    workflow.save(update_fields=["name"])
+    Task.objects.filter(workflow_tasks__workflow=workflow).update(name=task)
+    return "renamed"
+
+
 class _Permissions:
     """Looks up the Permission rows once per run."""
 
@@ -363,22 +384,9 @@ class Provisioner:
         """The unit's own moderation workflow: its editors submit, its moderators approve.
         Attached where its permissions are, so it governs its pages and nothing else
         (a commune's own workflow is closer to its pages than its district's)."""
-        name = workflow_name(unit)
-        assignment = self.workflows.get(page.pk)
-        if assignment is None:
-            task = GroupApprovalTask.objects.create(name=task_name(unit))
-            task.groups.set([moderators])
-            workflow = Workflow.objects.create(name=name, active=True)
-            WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
-            WorkflowPage.objects.create(page=page, workflow=workflow)
-            self.stats.created["workflow"] += 1
-            return
-        workflow = assignment.workflow
-        if workflow.name != name:
-            workflow.name = name
-            workflow.save(update_fields=["name"])
-            Task.objects.filter(workflow_tasks__workflow=workflow).update(name=task_name(unit))
-            self.stats.updated["workflow"] += 1
+        done = moderation_workflow(page, self.workflows.get(page.pk), workflow_name(unit), task_name(unit), moderators)
+        if done:
+            (self.stats.created if done == "created" else self.stats.updated)["workflow"] += 1
 
     def _child_collections(self, parent_collection, units):
         """Create, in name order, the collections that the children of an area still lack.

@@ -35,37 +35,41 @@ LEVEL_ORDER = {"province": 0, "district": 1, "commune": 2}
 # --- The user's units -----------------------------------------------------------------------
 
 
+def _staff_rows(user, attribute, rows):
+    """What `rows(in_groups)` gives for a user, `in_groups` matching the rows whose editors or
+    moderators group is one of the user's; cached on the user object as `attribute` (so once per
+    request); [] for an anonymous or inactive user and for one in no group."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    found = getattr(user, attribute, None)
+    if found is None:
+        group_ids = list(user.groups.values_list("pk", flat=True))
+        found = []
+        if group_ids:
+            found = rows(Q(editors_group_id__in=group_ids) | Q(moderators_group_id__in=group_ids))
+        setattr(user, attribute, found)
+    return found
+
+
 def user_units(user):
     """The AreaPage and CommuneHomePage rows the user is an editor or moderator of, cached on the
     user object (so once per request). Superusers need none: they act everywhere."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return []
-    units = getattr(user, "_tincoso_units", None)
-    if units is None:
-        group_ids = list(user.groups.values_list("pk", flat=True))
-        units = []
-        if group_ids:
-            in_groups = Q(editors_group_id__in=group_ids) | Q(moderators_group_id__in=group_ids)
-            units = [*AreaPage.objects.filter(in_groups), *CommuneHomePage.objects.filter(in_groups)]
-        user._tincoso_units = units
-    return units
+    return _staff_rows(
+        user,
+        "_tincoso_units",
+        lambda in_groups: [*AreaPage.objects.filter(in_groups), *CommuneHomePage.objects.filter(in_groups)],
+    )
 
 
 def user_departments(user):
     """The active Department rows (sở, ngành, phòng) the user is an editor or moderator of, cached
     on the user object like user_units. A department's staff act for their department only: it
     is not a unit, so it widens nothing that user_units decides."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return []
-    departments = getattr(user, "_tincoso_departments", None)
-    if departments is None:
-        group_ids = list(user.groups.values_list("pk", flat=True))
-        departments = []
-        if group_ids:
-            in_groups = Q(editors_group_id__in=group_ids) | Q(moderators_group_id__in=group_ids)
-            departments = list(Department.objects.filter(in_groups, is_active=True).select_related("area", "section"))
-        user._tincoso_departments = departments
-    return departments
+    return _staff_rows(
+        user,
+        "_tincoso_departments",
+        lambda in_groups: list(Department.objects.filter(in_groups, is_active=True).select_related("area", "section")),
+    )
 
 
 def department_sections(user):

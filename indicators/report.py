@@ -629,23 +629,26 @@ NUMBERED_DISTRICT_CODES = [
 YES_NO_CODES = {"2.1", "2.2", "huyen-cung-cap"}
 
 
-def numbered_district_table(result):
-    """Per district: each numbered indicator with Đạt / Chưa đạt against its target."""
+def _unit_table(first, codes, rows, yes_no=frozenset()):
+    """A table of UnitRows (numbered.py): one cell per code, Đạt / Chưa đạt against its targets;
+    the codes in `yes_no` are shown as "Có" / "Không" (a district's own 2.1, 2.2 …)."""
     return {
-        "first": "Huyện",
-        "headings": [label for _, label in NUMBERED_DISTRICT_CODES],
+        "first": first,
+        "headings": [label for _, label in codes],
         "rows": [
             {
                 "name": row.name,
                 "code": row.code,
-                "cells": [
-                    _ratio_met(row.ratios[code], row.checks.get(code, []), code in YES_NO_CODES)
-                    for code, _ in NUMBERED_DISTRICT_CODES
-                ],
+                "cells": [_ratio_met(row.ratios[code], row.checks.get(code, []), code in yes_no) for code, _ in codes],
             }
-            for row in result.districts
+            for row in rows
         ],
     }
+
+
+def numbered_district_table(result):
+    """Per district: each numbered indicator with Đạt / Chưa đạt against its target."""
+    return _unit_table("Huyện", NUMBERED_DISTRICT_CODES, result.districts, YES_NO_CODES)
 
 
 TYPE_CODES = [
@@ -659,37 +662,17 @@ TYPE_CODES = [
 
 def numbered_type_table(result):
     """Per commune type: phường, thị trấn (1.3, 1.5) and xã (1.4, 1.6), with 1.1 and 1.2."""
-    return {
-        "first": "Loại đơn vị",
-        "headings": [label for _, label in TYPE_CODES],
-        "rows": [
-            {
-                "name": row.name,
-                "code": row.code,
-                "cells": [_ratio_met(row.ratios[code], row.checks.get(code, [])) for code, _ in TYPE_CODES],
-            }
-            for row in result.types
-        ],
-    }
+    return _unit_table("Loại đơn vị", TYPE_CODES, result.types)
+
+
+DISTRICT_TYPE_CODES = [("2.1", "2.1 Trung tâm truyền thông"), ("2.2", "2.2 Bảng cỡ lớn kết nối")]
 
 
 def district_type_table(result):
     """2.1 and 2.2 for thành phố, thị xã and for huyện (provinces set split targets for 2.2)."""
     if not result.district_types:
         return None
-    codes = [("2.1", "2.1 Trung tâm truyền thông"), ("2.2", "2.2 Bảng cỡ lớn kết nối")]
-    return {
-        "first": "Loại huyện",
-        "headings": [label for _, label in codes],
-        "rows": [
-            {
-                "name": row.name,
-                "code": row.code,
-                "cells": [_ratio_met(row.ratios[code], row.checks.get(code, [])) for code, _ in codes],
-            }
-            for row in result.district_types
-        ],
-    }
+    return _unit_table("Loại huyện", DISTRICT_TYPE_CODES, result.district_types)
 
 
 BAR_COLOURS = {True: "#2e7d32", False: "#c62828", None: "#1565c0"}
