@@ -17,6 +17,9 @@ from django.conf import settings
 CODES = {"1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "2.1", "2.2", "3", "so-nganh", "huyen-cung-cap"}
 
 
+REQUIRED_COLUMNS = ("code", "year", "value")
+
+
 class TargetFileError(ValueError):
     """A line of the file that cannot be loaded (the message is for people)."""
 
@@ -40,10 +43,18 @@ def default_path():
 def read(path=None):
     """[dict] of the file's lines, checked; TargetFileError naming the line otherwise."""
     path = Path(path or default_path())
-    with path.open(encoding="utf-8", newline="") as fh:
-        numbered_lines = [(n, line) for n, line in enumerate(fh, start=1) if not line.startswith("#")]
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            numbered_lines = [(n, line) for n, line in enumerate(fh, start=1) if not line.startswith("#")]
+    except UnicodeDecodeError as exc:
+        raise TargetFileError(f"{path.name} không phải tệp CSV UTF-8 ({exc.reason}).") from exc
     numbers = [n for n, _ in numbered_lines]  # the file's own line numbers, for the messages
     reader = csv.DictReader(line for _, line in numbered_lines)
+    missing = [name for name in REQUIRED_COLUMNS if name not in (reader.fieldnames or [])]
+    if missing:
+        raise TargetFileError(
+            f"{path.name}: thiếu cột {', '.join(missing)} ở dòng tiêu đề (cần: {','.join(REQUIRED_COLUMNS)} …)."
+        )
     rows = []
     for row in reader:
         number = numbers[min(reader.line_num, len(numbers)) - 1]
@@ -72,6 +83,8 @@ def read(path=None):
                 "note": (row.get("note") or "").strip(),
             }
         )
+    if not rows:
+        raise TargetFileError(f"{path.name} không có dòng chỉ tiêu nào.")
     return rows
 
 

@@ -220,3 +220,23 @@ def test_the_targets_file_loads_idempotently(db, tmp_path):
     bad.write_text("code,year,value,comparison,applies_to,source,province_code,note\n1.1,2040,50,gte,,bo,,\n")
     with pytest.raises(CommandError, match="Dòng 2: năm phải từ 2021 đến 2030"):
         call_command("load_indicator_targets", "--file", str(bad), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"tincoso-host\n", "thiếu cột code, year, value"),  # not a targets file: no header
+        (b"code,year,value\n", "không có dòng chỉ tiêu nào"),  # a header and nothing else
+        (b"\xff\xfe\x00binary", "không phải tệp CSV UTF-8"),
+    ],
+)
+def test_a_file_that_is_no_targets_file_is_refused(tmp_path, content, message):
+    """Reloading from the wrong file must fail loudly, not report "Thêm 0" and exit 0."""
+    from indicators.models import IndicatorTarget
+
+    before = IndicatorTarget.objects.count()
+    wrong = tmp_path / "khong-phai.csv"
+    wrong.write_bytes(content)
+    with pytest.raises(CommandError, match=message):
+        call_command("load_indicator_targets", "--file", str(wrong), stdout=io.StringIO(), stderr=io.StringIO())
+    assert IndicatorTarget.objects.count() == before
